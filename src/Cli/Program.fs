@@ -1,0 +1,4 @@
+module StrategyLab.Cli.Program
+
+[<EntryPoint>]
+let main _ = 0

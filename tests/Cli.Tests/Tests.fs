@@ -1,0 +1,1 @@
+module StrategyLab.Cli.Tests.Tests

@@ -1,0 +1,1 @@
+module StrategyLab.Strategy.Dsl.Tests.Tests
