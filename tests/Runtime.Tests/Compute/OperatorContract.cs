@@ -88,7 +88,7 @@ public abstract class OperatorContract<TOperator>
             for (var i = 0; i < op.InputCount; i++)
             {
                 row[i * 2] = series[i][t];
-                row[(i * 2) + 1] = series[i][t];
+                row[(i * 2) + 1] = series[i][t] * 1.01;
             }
 
             op.Update(Timestamp(t), row, output);
