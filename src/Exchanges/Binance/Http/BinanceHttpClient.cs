@@ -20,7 +20,6 @@ namespace StrategyLab.Exchanges.Binance.Http;
 internal sealed class BinanceHttpClient : IDisposable
 {
     private const string UsedWeightHeader = "X-MBX-USED-WEIGHT-1M";
-    private static readonly TimeSpan DefaultRateLimitWait = TimeSpan.FromSeconds(60);
 
     private readonly BinanceHistoryOptions _options;
     private readonly HttpClient _http;
@@ -177,9 +176,15 @@ internal sealed class BinanceHttpClient : IDisposable
 
                 if (status == 429)
                 {
-                    _weight.Exhaust();
                     rateLimited++;
-                    var wait = RetryAfter(response) ?? DefaultRateLimitWait;
+                    var retryAfter = RetryAfter(response);
+                    if (retryAfter is null)
+                    {
+                        // no Retry-After: wait for the next weight window instead
+                        _weight.Exhaust();
+                    }
+
+                    var wait = retryAfter ?? TimeSpan.Zero;
                     if (rateLimited > _options.MaxRateLimitedRetries)
                     {
                         throw new ExchangeException(
@@ -187,7 +192,7 @@ internal sealed class BinanceHttpClient : IDisposable
                             $"Binance answered 429 Too Many Requests to GET {shown} {rateLimited} times in a row despite waiting as told; lower the request weight limit and try again");
                     }
 
-                    _log.LogWarning("Binance answered 429 to GET {Url}; waiting {Seconds} s as its Retry-After says", shown, wait.TotalSeconds);
+                    _log.LogWarning("Binance answered 429 to GET {Url}; waiting {Seconds} s before retry {Attempt} of {Max}", shown, wait.TotalSeconds, rateLimited, _options.MaxRateLimitedRetries);
                     await Task.Delay(wait, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
@@ -231,6 +236,15 @@ internal sealed class BinanceHttpClient : IDisposable
             transient++;
             if (transient > _options.MaxTransientRetries)
             {
+                if (cause is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError })
+                {
+                    var host = _options.BaseAddress.GetLeftPart(UriPartial.Authority);
+                    throw new ExchangeException(
+                        ExchangeErrorKind.Unreachable,
+                        $"cannot reach the exchange (Binance at {host}) any more: {failure} {transient} times; the rows already written are kept, run again to resume",
+                        cause);
+                }
+
                 throw new ExchangeException(
                     ExchangeErrorKind.ServerError,
                     $"GET {shown} failed {transient} times, last with {failure}; Binance may be down, try again later",
