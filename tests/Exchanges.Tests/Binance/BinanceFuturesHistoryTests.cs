@@ -115,6 +115,19 @@ public sealed class BinanceFuturesHistoryTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task WaitsForTheNextMinuteAfterA429WithoutRetryAfter()
+    {
+        _clock.Advance(TimeSpan.FromSeconds(20));
+        _venue.Fail(1, Fault.TooManyRequests(retryAfterSeconds: 0));
+        using var history = History();
+
+        await history.DownloadKlinesAsync(Klines(to: Now));
+
+        AssertSameRows(ExpectedKlineLines(), Lines(KlineFile));
+        Assert.Equal([TimeSpan.FromSeconds(40.25)], _clock.Delays);
+    }
+
+    [Fact]
     public async Task RetriesAServerErrorWithBackoffThenCompletesTheFile()
     {
         _venue.Fail(3, Fault.ServerError());

@@ -38,6 +38,7 @@ internal sealed record FakeOpenInterest(long Time, string Symbol, string Sum, st
 /// <summary>How the venue misbehaves on one request.</summary>
 internal sealed record Fault(string Kind, int RetryAfterSeconds = 0)
 {
+    /// <summary>HTTP 429; a Retry-After of 0 seconds means the header is left out.</summary>
     public static Fault TooManyRequests(int retryAfterSeconds) => new("429", retryAfterSeconds);
 
     public static Fault Ban(int retryAfterSeconds) => new("418", retryAfterSeconds);
@@ -194,7 +195,11 @@ internal sealed class FakeBinanceVenue : IAsyncDisposable
         switch (fault?.Kind)
         {
             case "429":
-                context.Response.Headers.RetryAfter = fault.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                if (fault.RetryAfterSeconds > 0)
+                {
+                    context.Response.Headers.RetryAfter = fault.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                }
+
                 await Answer(context, 429, "{\"code\":-1003,\"msg\":\"Too many requests; current limit is 2400 requests per minute.\"}");
                 return;
             case "418":

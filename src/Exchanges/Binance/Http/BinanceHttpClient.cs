@@ -165,13 +165,15 @@ internal sealed class BinanceHttpClient : IDisposable
 
                 if (status == 418)
                 {
-                    var wait = RetryAfter(response) ?? TimeSpan.Zero;
-                    var until = _options.TimeProvider.GetUtcNow() + wait;
+                    // retrying during a ban lengthens it, so this stops at once and says until when
+                    var wait = RetryAfter(response);
+                    var until = wait is { } w
+                        ? $"do not retry before {(_options.TimeProvider.GetUtcNow() + w).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC"
+                        : "bans last from 2 minutes to 3 days, so wait before retrying";
                     var detail = BinanceHttpParse.Error(body) is { } ban ? $" (Binance {ban.Code}: {ban.Message})" : "";
                     throw new ExchangeException(
                         ExchangeErrorKind.Banned,
-                        $"Binance has banned this IP address after too many requests (HTTP 418 on GET {shown}); "
-                        + $"do not retry before {until.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC{detail}");
+                        $"Binance has banned this IP address after too many requests (HTTP 418 on GET {shown}); {until}{detail}");
                 }
 
                 if (status == 429)
