@@ -45,15 +45,15 @@ internal sealed class HistoryCsvFile : IDisposable
     /// </summary>
     public static HistoryCsvFile Open(string path, string header, ILogger log, ICollection<string> notes)
     {
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-
         FileStream stream;
         try
         {
+            var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+
             stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -104,9 +104,18 @@ internal sealed class HistoryCsvFile : IDisposable
         }
 
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
-        _stream.Seek(0, SeekOrigin.End);
-        _stream.Write(bytes);
-        _stream.Flush(flushToDisk: true);
+        try
+        {
+            _stream.Seek(0, SeekOrigin.End);
+            _stream.Write(bytes);
+            _stream.Flush(flushToDisk: true);
+        }
+        catch (IOException e)
+        {
+            // whole lines already on disk stay valid; a partial one is cut off by the next run
+            throw new ExchangeException(ExchangeErrorKind.LocalFile, $"cannot write to {Path}: {e.Message.ReplaceLineEndings(" ")}", e);
+        }
+
         FirstKey ??= rows[0].Key;
         LastKey = last;
         RowsAppended += rows.Count;

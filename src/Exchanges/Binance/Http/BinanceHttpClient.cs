@@ -49,9 +49,6 @@ internal sealed class BinanceHttpClient : IDisposable
         _fundingWindow = new RequestCountWindow(500, TimeSpan.FromMinutes(5), options.TimeProvider);
     }
 
-    /// <summary>The request-weight budget, shared by all requests of this client.</summary>
-    public RequestWeightBudget Weight => _weight;
-
     /// <summary><c>GET /fapi/v1/klines</c>: klines opening in [startTime, endTime], oldest first, at most <paramref name="limit"/>.</summary>
     public Task<IReadOnlyList<BinanceKline>> GetKlinesAsync(
         string symbol, string interval, long startTime, long endTime, int limit, CancellationToken cancellationToken) =>
