@@ -49,9 +49,13 @@ let compileWith (readFile: string -> Result<string, string>) (path: string) (tex
     let checkedResult = Check.check expanded
     let earlier = parseErrors @ includeErrors
 
+    let inOrder (ds: Diagnostic list) =
+        ds
+        |> List.sortBy (fun d -> d.Range.File <> path, d.Range.File, d.Range.Start.Line, d.Range.Start.Column)
+
     match checkedResult with
-    | Result.Error checkErrors -> Result.Error(earlier @ checkErrors)
-    | Result.Ok _ when not earlier.IsEmpty -> Result.Error earlier
+    | Result.Error checkErrors -> Result.Error(inOrder (earlier @ checkErrors))
+    | Result.Ok _ when not earlier.IsEmpty -> Result.Error(inOrder earlier)
     | Result.Ok c -> Lower.lower c
 
 let compile (path: string) (text: string) =

@@ -61,10 +61,6 @@ let suggest (name: string) (candidates: string seq) =
 let syntaxError range (expected: string) (found: string) =
     err "SL0101" range $"expected %s{expected}, found %s{found}" None
 
-/// SL0102: a statement line is indented although no statement is open
-let strayIndentation range =
-    err "SL0102" range "a statement must start at the beginning of a line" (Some "remove the indentation")
-
 // SL02xx: names
 
 /// SL0201: a name that is not a column, parameter, definition, model or comprehension variable

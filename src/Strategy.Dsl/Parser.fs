@@ -43,7 +43,7 @@ let private args: P<Arg list> =
         pipe2 (named <|>% None) guardedExpr (fun n v -> { Name = n; Value = v })
         <?> "argument"
 
-    sym "(" >>. sepBy arg (sym ",") .>> (sym ")" <?> "')' or ','")
+    sym "(" >>. sepBy arg (sym ",") .>> sym ")"
 
 let private listItem: P<ListItem> =
     let span = sym ".." >>. guardedExpr .>>. opt (keyword "by" >>. guardedExpr)
@@ -358,7 +358,10 @@ let rec private collect (msgs: ErrorMessageList) : string list * string list =
         arr
         |> Array.choose (fun m ->
             match m with
+            | Expected "prefix operator" -> None
+            | Expected "infix operator" -> Some "operator"
             | Expected label -> Some label
+            | ExpectedString "#" -> None
             | ExpectedString s -> Some $"'%s{s}'"
             | _ -> None)
         |> List.ofArray
