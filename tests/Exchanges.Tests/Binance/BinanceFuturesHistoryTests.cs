@@ -225,6 +225,27 @@ public sealed class BinanceFuturesHistoryTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task SaysTheExchangeCannotBeReachedAnyMoreWhenItGoesAwayMidDownload()
+    {
+        using var history = History();
+        var progress = new SynchronousProgress(p =>
+        {
+            if (p.RowsWritten == 1000)
+            {
+                _venue.StopAsync().GetAwaiter().GetResult();
+            }
+        });
+
+        var error = await Assert.ThrowsAsync<ExchangeException>(() => history.DownloadKlinesAsync(Klines(), progress));
+
+        Assert.Equal(ExchangeErrorKind.Unreachable, error.Kind);
+        Assert.StartsWith($"cannot reach the exchange (Binance at {_venue.BaseAddress.GetLeftPart(UriPartial.Authority)}) any more after 6 attempts", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("the rows already written are kept, run again to resume", error.Message, StringComparison.Ordinal);
+        Assert.Equal([1, 2, 4, 8, 16], _clock.Delays.Select(d => d.TotalSeconds));
+        AssertSameRows(ExpectedKlineLines()[..1001], Lines(KlineFile));
+    }
+
+    [Fact]
     public async Task StopsAtOnceWhenTheVenueBansTheAddress()
     {
         _venue.Fail(2, Fault.Ban(retryAfterSeconds: 120));

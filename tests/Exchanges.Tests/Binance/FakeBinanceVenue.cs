@@ -68,6 +68,7 @@ internal sealed class FakeBinanceVenue : IAsyncDisposable
     private readonly ConcurrentDictionary<int, Fault> _faults = new();
     private readonly ConcurrentQueue<VenueRequest> _requests = new();
     private int _requestCount;
+    private bool _stopped;
 
     private FakeBinanceVenue(WebApplication app) => _app = app;
 
@@ -104,9 +105,19 @@ internal sealed class FakeBinanceVenue : IAsyncDisposable
     /// <summary>Makes request number <paramref name="number"/> (1-based, over all endpoints) fail with <paramref name="fault"/>.</summary>
     public void Fail(int number, Fault fault) => _faults[number] = fault;
 
+    /// <summary>Stops answering: connections to the venue's port are refused from now on.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _app.StopAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        await StopAsync();
         await _app.DisposeAsync();
     }
 

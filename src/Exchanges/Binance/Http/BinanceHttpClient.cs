@@ -240,7 +240,7 @@ internal sealed class BinanceHttpClient : IDisposable
                     var host = _options.BaseAddress.GetLeftPart(UriPartial.Authority);
                     throw new ExchangeException(
                         ExchangeErrorKind.Unreachable,
-                        $"cannot reach the exchange (Binance at {host}) any more: {failure} {transient} times; the rows already written are kept, run again to resume",
+                        $"cannot reach the exchange (Binance at {host}) any more after {transient} attempts, last with {failure}; the rows already written are kept, run again to resume",
                         cause);
                 }
 
