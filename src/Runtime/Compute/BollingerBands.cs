@@ -17,7 +17,7 @@ public sealed class BollingerBands : IncrementalIndicator
     public BollingerBands(int assetCount, int period = 20, double deviationsUp = 2.0, double deviationsDown = 2.0)
         : base($"BBANDS({period},{deviationsUp},{deviationsDown})", assetCount, period, 1, 3)
     {
-        _window = new WindowMoments(assetCount, period);
+        _window = new WindowMoments(assetCount, period, true);
         _up = deviationsUp;
         _down = deviationsDown;
     }
@@ -32,11 +32,11 @@ public sealed class BollingerBands : IncrementalIndicator
         CheckRow(upper, nameof(upper));
         CheckRow(middle, nameof(middle));
         CheckRow(lower, nameof(lower));
-        var row = Row;
+        var slotBase = _window.SlotBase(Row);
         var n = (double)_window.Period;
         for (var a = 0; a < value.Length; a++)
         {
-            if (!_window.Push(row, a, value[a]))
+            if (!_window.Push(slotBase, a, value[a]))
             {
                 upper[a] = double.NaN;
                 middle[a] = double.NaN;

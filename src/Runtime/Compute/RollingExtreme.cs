@@ -61,7 +61,8 @@ public abstract class RollingExtreme : IncrementalIndicator
             // the back of the queue gives way to a value at least as extreme, so the front is the extreme
             while (count > 0)
             {
-                var back = _values[offset + ((head + count - 1) % n)];
+                var last = head + count - 1;
+                var back = _values[offset + (last >= n ? last - n : last)];
                 if (_maximum ? back > x : back < x)
                 {
                     break;
@@ -70,7 +71,8 @@ public abstract class RollingExtreme : IncrementalIndicator
                 count--;
             }
 
-            var slot = offset + ((head + count) % n);
+            var next = head + count;
+            var slot = offset + (next >= n ? next - n : next);
             _values[slot] = x;
             _rows[slot] = row;
             count++;

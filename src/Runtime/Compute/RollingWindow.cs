@@ -15,7 +15,7 @@ public abstract class RollingStatistic : IncrementalIndicator
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(period, kind is StatisticKind.SampleStd or StatisticKind.ZScore ? 2 : 1);
         _kind = kind;
-        _window = new WindowMoments(assetCount, period);
+        _window = new WindowMoments(assetCount, period, kind is not (StatisticKind.Sum or StatisticKind.Mean));
     }
 
     private protected enum StatisticKind
@@ -35,12 +35,12 @@ public abstract class RollingStatistic : IncrementalIndicator
     {
         CheckRow(value, nameof(value));
         CheckRow(output, nameof(output));
-        var row = Row;
+        var slotBase = _window.SlotBase(Row);
         var n = (double)_window.Period;
         for (var a = 0; a < value.Length; a++)
         {
             var x = value[a];
-            if (!_window.Push(row, a, x))
+            if (!_window.Push(slotBase, a, x))
             {
                 output[a] = double.NaN;
                 continue;
