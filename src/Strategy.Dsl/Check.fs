@@ -1266,7 +1266,10 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
                                         |> List.map (fun (p, v) ->
                                             match v with
                                             | Some(a, value) -> toWindow p.Name 0.0 a.Value.Range value
-                                            | None -> Some(ScalarConst(p.Default.Value.Number) :> ScalarExpr))
+                                            | None ->
+                                                p.Default
+                                                |> Option.ofNullable
+                                                |> Option.map (fun d -> ScalarConst d.Number :> ScalarExpr))
 
                                     if not tok || lengths |> List.exists Option.isNone then
                                         failed <- true
@@ -1637,7 +1640,11 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
                         |> List.map (fun (p, v) ->
                             match v with
                             | Some(a, value) -> p.Name, toScalar p a.Value.Range value
-                            | None -> p.Name, Some(ScalarConst(p.Default.Value.Number) :> ScalarExpr))
+                            | None ->
+                                p.Name,
+                                p.Default
+                                |> Option.ofNullable
+                                |> Option.map (fun d -> ScalarConst d.Number :> ScalarExpr))
 
                     if ok && converted |> List.forall (snd >> Option.isSome) then
                         policy <- config.Name, converted |> List.map (fun (n, v) -> NamedArgument(n, v.Value))

@@ -61,6 +61,10 @@ let suggest (name: string) (candidates: string seq) =
 let syntaxError range (expected: string) (found: string) =
     err "SL0101" range $"expected %s{expected}, found %s{found}" None
 
+/// SL0102: an expression nested deeper than the compiler handles
+let nestedTooDeeply range (limit: int) =
+    err "SL0102" range $"expression nested more than %d{limit} levels deep" (Some "split it with 'let' definitions")
+
 // SL02xx: names
 
 /// SL0201: a name that is not a column, parameter, definition, model or comprehension variable

@@ -93,6 +93,11 @@ let ident: P<Ident> =
     pos .>>. token identText
     >>= fun (start, name) -> rangeFrom start |>> fun r -> { Name = name; Range = r }
 
+/// An identifier that is not a reserved word, without the whitespace after it (for "name(" that must be adjacent)
+let identAdjacent: P<Ident> =
+    pos .>>. (identText .>> markEnd)
+    >>= fun (start, name) -> rangeFrom start |>> fun r -> { Name = name; Range = r }
+
 /// A quoted text without line breaks
 let textLiteral: P<string> =
     token (

@@ -235,8 +235,8 @@ let private clause: P<Clause> =
     let actions = sym "->" >>. sepBy1 ident (keyword "and")
 
     pipe5
-        ident
-        (opt args)
+        identAdjacent
+        (opt args .>> ws)
         (opt guardedExpr)
         (opt (keyword "of" >>. keyword "nav"))
         (opt actions)
@@ -503,6 +503,57 @@ let private unknownStatementCheck (file: string) (lineNo: int) (line: string) =
     else
         None
 
+// checking and formatting recurse over expressions, so the parser refuses deeper nesting than this
+let private maxDepth = 500
+
+// FParsec's operator parser recurses once per prefix operator (and per '^'), so long runs of them are refused
+// before parsing
+let private prefixRunStart (chunk: string) : int option =
+    let mutable run = 0
+    let mutable runStart = 0
+    let mutable found = None
+    let mutable powers = 0
+    let mutable i = 0
+
+    while found.IsNone && i < chunk.Length do
+        let c = chunk[i]
+
+        if c = ' ' || c = '\t' || c = '\r' || c = '\n' then
+            i <- i + 1
+        elif c = '-' && not (i + 1 < chunk.Length && chunk[i + 1] = '>') then
+            if run = 0 then
+                runStart <- i
+
+            run <- run + 1
+            i <- i + 1
+        elif
+            c = 'n'
+            && i + 3 <= chunk.Length
+            && chunk.Substring(i, 3) = "not"
+            && (i + 3 = chunk.Length || not (isIdChar chunk[i + 3]))
+            && (i = 0 || not (isIdChar chunk[i - 1]))
+        then
+            if run = 0 then
+                runStart <- i
+
+            run <- run + 1
+            i <- i + 3
+        else
+            // '^' is right-associative: the operator parser recurses once per operator in a chain
+            if c = '^' then
+                powers <- powers + 1
+
+                if powers > maxDepth then
+                    found <- Some i
+
+            run <- 0
+            i <- i + 1
+
+        if run > maxDepth then
+            found <- Some runStart
+
+    found
+
 let parse (path: string) (text: string) : Program * Diagnostic list =
     let lines = text.Replace("\r\n", "\n").Split('\n')
     let kinds = lines |> Array.map classify
@@ -584,20 +635,38 @@ let parse (path: string) (text: string) : Program * Diagnostic list =
                     diagnostics.Add d
                     Decl.Error(d.Range)
                 | None ->
-                    match runChunk statement path first chunk with
-                    | Result.Ok d -> d
-                    | Result.Error d ->
-                        diagnostics.Add d
+                    match prefixRunStart chunk with
+                    | Some index ->
+                        let before = chunk.Substring(0, index)
+                        let line = first + 1 + (before |> Seq.filter (fun c -> c = '\n') |> Seq.length)
+                        let column = index - (before.LastIndexOf '\n' + 1) + 1
+                        let at = { Line = line; Column = column }
 
-                        Decl.Error(
-                            Range.make
-                                path
-                                { Line = first + 1; Column = 1 }
-                                {
-                                    Line = last + 1
-                                    Column = lines[last].Length + 1
-                                }
-                        )
+                        let d =
+                            nestedTooDeeply (Range.make path at { at with Column = column + 1 }) maxDepth
+
+                        diagnostics.Add d
+                        Decl.Error d.Range
+                    | None ->
+                        match runChunk statement path first chunk with
+                        | Result.Ok d ->
+                            match deepest d with
+                            | depth, Some r when depth > maxDepth ->
+                                diagnostics.Add(nestedTooDeeply r maxDepth)
+                                Decl.Error d.Range
+                            | _ -> d
+                        | Result.Error d ->
+                            diagnostics.Add d
+
+                            Decl.Error(
+                                Range.make
+                                    path
+                                    { Line = first + 1; Column = 1 }
+                                    {
+                                        Line = last + 1
+                                        Column = lines[last].Length + 1
+                                    }
+                            )
 
             {
                 Decl = decl

@@ -447,3 +447,80 @@ module Print =
     /// Returns the canonical text of call arguments, e.g. "close, period: 14"
     let args (args: Arg list) =
         System.String.Join(", ", args |> List.map arg)
+
+/// Returns the direct sub-expressions of an expression
+let children (e: Expr) : Expr list =
+    match e with
+    | Expr.Call(_, args, _) -> args |> List.map (fun a -> a.Value)
+    | Expr.Unary(_, x, _) -> [ x ]
+    | Expr.Binary(_, a, b, _) -> [ a; b ]
+    | Expr.Lag(x, n, _) -> [ x; n ]
+    | Expr.If(c, a, b, _) -> [ c; a; b ]
+    | Expr.List(items, _) ->
+        items
+        |> List.collect (fun i ->
+            match i with
+            | ListItem.Item x -> [ x ]
+            | ListItem.Span(lo, hi, step, _) -> lo :: hi :: Option.toList step
+            | ListItem.Guarded(x, c) -> [ x; c ])
+    | Expr.For(body, _, source, _) -> [ body; source ]
+    | _ -> []
+
+/// Returns the expressions a declaration holds
+let expressionsOf (d: Decl) : Expr list =
+    let clauses (cs: Clause list) =
+        cs
+        |> List.collect (fun c ->
+            (c.Args |> Option.map (List.map (fun a -> a.Value)) |> Option.defaultValue [])
+            @ Option.toList c.Value)
+
+    match d with
+    | Decl.Bar(e, _) -> [ e ]
+    | Decl.Universe(Universe.Top(n, _, every), _) -> n :: Option.toList every
+    | Decl.Universe(Universe.Symbols e, _) -> [ e ]
+    | Decl.Param(_, v, domain, _) ->
+        v
+        :: (match domain with
+            | Some(Domain.Span(lo, hi, step, _)) -> lo :: hi :: Option.toList step
+            | Some(Domain.Choices vs) -> vs
+            | None -> [])
+    | Decl.Def(_, _, body, _) -> [ body ]
+    | Decl.Let(_, v, _)
+    | Decl.Signal(_, v, _)
+    | Decl.Label(_, v, _) -> [ v ]
+    | Decl.Model(_, spec, _, train, _) -> spec :: Option.toList train
+    | Decl.Portfolio(items, _) ->
+        items
+        |> List.collect (fun i ->
+            match i with
+            | PortfolioItem.Rank(_, _, n, by, _) -> [ n; by ]
+            | PortfolioItem.Quantile(_, q, bins, by, _) -> [ q; bins; by ]
+            | PortfolioItem.Threshold(_, entry, exit, _) -> entry :: Option.toList exit
+            | PortfolioItem.Exposure(_, v, _) -> [ v ]
+            | _ -> [])
+    | Decl.Rebalance(every, keep, _) -> Option.toList every @ Option.toList keep
+    | Decl.Costs(cs, _)
+    | Decl.Risk(cs, _)
+    | Decl.Execution(cs, _) -> clauses cs
+    | _ -> []
+
+/// Returns the deepest nesting of expressions in a declaration and where it is, without recursion (so that
+/// any depth can be measured)
+let deepest (d: Decl) : int * Range option =
+    let stack = System.Collections.Generic.Stack<Expr * int>()
+
+    for e in expressionsOf d do
+        stack.Push(e, 1)
+
+    let mutable best = 0, None
+
+    while stack.Count > 0 do
+        let e, depth = stack.Pop()
+
+        if depth > fst best then
+            best <- depth, Some e.Range
+
+        for c in children e do
+            stack.Push(c, depth + 1)
+
+    best
