@@ -25,6 +25,7 @@ public abstract class RollingStatistic : IncrementalIndicator
         PopulationStd,
         SampleStd,
         ZScore,
+        PopulationZScore,
     }
 
     /// <summary>Window length n in bars.</summary>
@@ -52,7 +53,8 @@ public abstract class RollingStatistic : IncrementalIndicator
                 StatisticKind.Mean => _window.Mean(a),
                 StatisticKind.PopulationStd => Math.Sqrt(_window.SquaredDeviations(a) / n),
                 StatisticKind.SampleStd => Math.Sqrt(_window.SquaredDeviations(a) / (n - 1.0)),
-                _ => ZScore(x, _window.Mean(a), Math.Sqrt(_window.SquaredDeviations(a) / (n - 1.0))),
+                StatisticKind.ZScore => ZScore(x, _window.Mean(a), Math.Sqrt(_window.SquaredDeviations(a) / (n - 1.0))),
+                _ => ZScore(x, _window.Mean(a), Math.Sqrt(_window.SquaredDeviations(a) / n)),
             };
         }
 
@@ -145,19 +147,24 @@ public sealed class RollingStd : RollingStatistic
 }
 
 /// <summary>
-/// <c>zscore(x, n)</c>: (x − rolling mean) / rolling sample std over the last n values including
-/// the current one (pandas <c>(x - x.rolling(n).mean()) / x.rolling(n).std()</c>). NaN while a NaN
-/// is in the window, and NaN when the window is constant (std 0). Warm-up: n bars, n ≥ 2.
+/// <c>zscore(x, n)</c>: (x − rolling mean) / rolling std over the last n values including the
+/// current one, with the sample std by default (pandas <c>(x - x.rolling(n).mean()) / x.rolling(n).std()</c>)
+/// or the population std. NaN while a NaN is in the window, and NaN when the window is constant
+/// (std 0). Warm-up: n bars; the sample form needs n ≥ 2.
 /// </summary>
 public sealed class RollingZScore : RollingStatistic
 {
     /// <summary>Creates an n-bar rolling z-score.</summary>
-    public RollingZScore(int assetCount, int period)
-        : base(StatisticKind.ZScore, "ZSCORE", assetCount, period)
+    public RollingZScore(int assetCount, int period, bool sample = true)
+        : base(sample ? StatisticKind.ZScore : StatisticKind.PopulationZScore, sample ? "ZSCORE" : "ZSCORE_POP", assetCount, period)
     {
+        IsSample = sample;
     }
 
+    /// <summary>True for the sample (n − 1) deviation, false for the population (n) one.</summary>
+    public bool IsSample { get; }
+
     /// <summary>Batch kernel over a [T×A] column.</summary>
-    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period) =>
-        Run(new RollingZScore(assetCount, period), input, output);
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period, bool sample = true) =>
+        Run(new RollingZScore(assetCount, period, sample), input, output);
 }

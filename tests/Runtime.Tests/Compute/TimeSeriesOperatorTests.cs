@@ -281,4 +281,13 @@ public sealed class RollingZScoreTests : IndicatorContract<RollingZScore>
         Assert.Equal(double.NaN, output[4]);
         Assert.Equal(double.NaN, output[5]);
     }
+
+    [Fact]
+    public void PopulationFormDividesByTheWindowLength()
+    {
+        // by hand: window (1, 2, 3): mean 2, population std sqrt(2 / 3), z of 3 = 1 / sqrt(2 / 3) = 1.2247448713915890
+        var output = new double[3];
+        RollingZScore.Compute([1.0, 2.0, 3.0], output, 1, 3, sample: false);
+        Assert.Equal(1.2247448713915890, output[2], 14);
+    }
 }
