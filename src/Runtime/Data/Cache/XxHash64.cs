@@ -1,0 +1,82 @@
+using System.Buffers.Binary;
+using System.Numerics;
+
+namespace StrategyLab.Runtime.Data.Cache;
+
+/// <summary>
+/// XXH64, written from the published xxHash specification: a fast non-cryptographic 64-bit hash
+/// used to key the cache by content and to detect corrupt cache blocks.
+/// </summary>
+public static class XxHash64
+{
+    private const ulong Prime1 = 11400714785074694791UL;
+    private const ulong Prime2 = 14029467366897019727UL;
+    private const ulong Prime3 = 1609587929392839161UL;
+    private const ulong Prime4 = 9650029242155589631UL;
+    private const ulong Prime5 = 2870177450012600261UL;
+
+    /// <summary>Returns the XXH64 of <paramref name="data"/> with the given seed.</summary>
+    public static ulong Hash(ReadOnlySpan<byte> data, ulong seed = 0)
+    {
+        var length = (ulong)data.Length;
+        ulong acc;
+        if (data.Length >= 32)
+        {
+            var v1 = seed + Prime1 + Prime2;
+            var v2 = seed + Prime2;
+            var v3 = seed;
+            var v4 = seed - Prime1;
+            while (data.Length >= 32)
+            {
+                v1 = Round(v1, BinaryPrimitives.ReadUInt64LittleEndian(data));
+                v2 = Round(v2, BinaryPrimitives.ReadUInt64LittleEndian(data[8..]));
+                v3 = Round(v3, BinaryPrimitives.ReadUInt64LittleEndian(data[16..]));
+                v4 = Round(v4, BinaryPrimitives.ReadUInt64LittleEndian(data[24..]));
+                data = data[32..];
+            }
+            acc = BitOperations.RotateLeft(v1, 1) + BitOperations.RotateLeft(v2, 7)
+                + BitOperations.RotateLeft(v3, 12) + BitOperations.RotateLeft(v4, 18);
+            acc = Merge(acc, v1);
+            acc = Merge(acc, v2);
+            acc = Merge(acc, v3);
+            acc = Merge(acc, v4);
+        }
+        else
+        {
+            acc = seed + Prime5;
+        }
+
+        acc += length;
+        while (data.Length >= 8)
+        {
+            acc ^= Round(0, BinaryPrimitives.ReadUInt64LittleEndian(data));
+            acc = BitOperations.RotateLeft(acc, 27) * Prime1 + Prime4;
+            data = data[8..];
+        }
+        if (data.Length >= 4)
+        {
+            acc ^= BinaryPrimitives.ReadUInt32LittleEndian(data) * Prime1;
+            acc = BitOperations.RotateLeft(acc, 23) * Prime2 + Prime3;
+            data = data[4..];
+        }
+        foreach (var b in data)
+        {
+            acc ^= b * Prime5;
+            acc = BitOperations.RotateLeft(acc, 11) * Prime1;
+        }
+
+        acc ^= acc >> 33;
+        acc *= Prime2;
+        acc ^= acc >> 29;
+        acc *= Prime3;
+        acc ^= acc >> 32;
+        return acc;
+    }
+
+    /// <summary>The hash as 16 lower-case hex digits, the form stored in manifests.</summary>
+    public static string HashHex(ReadOnlySpan<byte> data, ulong seed = 0) => Hash(data, seed).ToString("x16");
+
+    private static ulong Round(ulong acc, ulong lane) => BitOperations.RotateLeft(acc + lane * Prime2, 31) * Prime1;
+
+    private static ulong Merge(ulong acc, ulong v) => (acc ^ Round(0, v)) * Prime1 + Prime4;
+}
