@@ -182,6 +182,7 @@ public sealed class DataStore(string folder, string? cacheFolder = null)
         if (PanelCache.TryOpen(folder, manifest, out var problem) is not { } cached)
             return Refuse(problem!);
 
+        Panel tail;
         using (cached)
         {
             var lastTime = cached.TimeCount > 0 ? cached.Times[^1] : long.MinValue;
@@ -210,9 +211,11 @@ public sealed class DataStore(string folder, string? cacheFolder = null)
                 }
             }
             log.ThrowIfErrors();
-            using var tail = AlignTail(cached, sources, log);
-            PanelCache.Append(folder, manifest, tail, key, fingerprints);
+            tail = AlignTail(cached, sources, log);
         }
+        // the cached files are unmapped before they are appended to
+        using (tail)
+            PanelCache.Append(folder, manifest, tail, key, fingerprints);
         var updated = PanelCache.ReadManifest(folder)!;
         return PanelCache.TryOpen(folder, updated, out var p) ?? throw new IOException($"the cache just appended for '{spec.Name}' does not open: {p}");
     }

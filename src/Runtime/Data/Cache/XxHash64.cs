@@ -9,11 +9,11 @@ namespace StrategyLab.Runtime.Data.Cache;
 /// </summary>
 public static class XxHash64
 {
-    private const ulong Prime1 = 11400714785074694791UL;
-    private const ulong Prime2 = 14029467366897019727UL;
-    private const ulong Prime3 = 1609587929392839161UL;
-    private const ulong Prime4 = 9650029242155589631UL;
-    private const ulong Prime5 = 2870177450012600261UL;
+    private const ulong Prime1 = 0x9E3779B185EBCA87UL;
+    private const ulong Prime2 = 0xC2B2AE3D27D4EB4FUL;
+    private const ulong Prime3 = 0x165667B19E3779F9UL;
+    private const ulong Prime4 = 0x85EBCA77C2B2AE63UL;
+    private const ulong Prime5 = 0x27D4EB2F165667C5UL;
 
     /// <summary>Returns the XXH64 of <paramref name="data"/> with the given seed.</summary>
     public static ulong Hash(ReadOnlySpan<byte> data, ulong seed = 0)
