@@ -95,27 +95,32 @@ let listDatasets (store: DataStore) (args: ParseResults<ListArgs>) =
     elif args.Contains No_Load then
         table
             [ "dataset"; "interval"; "files"; "description" ]
-            (datasets |> Seq.map (fun d -> [ d.Name; d.Interval; string d.Sources.Length; d.Description ]))
+            (datasets
+             |> Seq.map (fun d -> [ d.Name; d.Interval; string d.Sources.Length; d.Description ]))
     else
         let rows =
-            [ for d in datasets do
-                  let r = load store d.Name
-                  use p = r.Panel
+            [
+                for d in datasets do
+                    let r = load store d.Name
+                    use p = r.Panel
 
-                  let span =
-                      if p.TimeCount = 0 then
-                          "—"
-                      else
-                          $"{formatTime p.Times[0]} … {formatTime p.Times[p.TimeCount - 1]}"
+                    let span =
+                        if p.TimeCount = 0 then
+                            "—"
+                        else
+                            $"{formatTime p.Times[0]} … {formatTime p.Times[p.TimeCount - 1]}"
 
-                  yield
-                      [ d.Name
-                        d.Interval
-                        string p.AssetCount
-                        string p.TimeCount
-                        span
-                        String.Join(" ", p.Columns)
-                        string r.Outcome ] ]
+                    yield
+                        [
+                            d.Name
+                            d.Interval
+                            string p.AssetCount
+                            string p.TimeCount
+                            span
+                            String.Join(" ", p.Columns)
+                            string r.Outcome
+                        ]
+            ]
 
         table [ "dataset"; "interval"; "assets"; "bars"; "span"; "columns"; "cache" ] rows
 
@@ -128,12 +133,14 @@ let private showSummary (p: Panel) =
         |> Seq.mapi (fun asset c -> asset, c)
         |> Seq.filter (fun (_, c) -> c.Count > 0)
         |> Seq.map (fun (asset, c) ->
-            [ p.Symbols[asset]
-              formatTime p.Times[c.First]
-              formatTime p.Times[c.Last]
-              string c.Count
-              string c.Missing
-              formatNumber close[c.Last * a + asset] ])
+            [
+                p.Symbols[asset]
+                formatTime p.Times[c.First]
+                formatTime p.Times[c.Last]
+                string c.Count
+                string c.Missing
+                formatNumber close[c.Last * a + asset]
+            ])
 
     table [ "symbol"; "first bar"; "last bar"; "bars"; "missing"; "last close" ] rows
 
@@ -145,7 +152,13 @@ let private showBars (p: Panel) (symbol: string) (head: int option) (tail: int o
 
     let close = p.Series("close", asset)
     let times = p.Times.ToArray()
-    let present = [| for t in 0 .. close.Length - 1 do if not (Double.IsNaN close[t]) then yield t |]
+
+    let present =
+        [|
+            for t in 0 .. close.Length - 1 do
+                if not (Double.IsNaN close[t]) then
+                    yield t
+        |]
 
     let chosen =
         match head, tail with
@@ -239,4 +252,6 @@ let import (store: DataStore) (args: ParseResults<ImportArgs>) =
     use p = r.Panel
     store.Catalog.Put spec
     printLog r.Log
-    printLine $"imported '{spec.Name}': {p.AssetCount} asset(s), {p.TimeCount} bars, columns {String.Join(' ', p.Columns)}"
+
+    printLine
+        $"imported '{spec.Name}': {p.AssetCount} asset(s), {p.TimeCount} bars, columns {String.Join(' ', p.Columns)}"

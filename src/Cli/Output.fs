@@ -15,10 +15,12 @@ type ExitCode =
 exception UserError of message: string * code: ExitCode
 
 /// Raises a usage error (exit code 2)
-let usageError message = raise (UserError(message, ExitCode.Usage))
+let usageError message =
+    raise (UserError(message, ExitCode.Usage))
 
 /// Raises a runtime failure (exit code 1)
-let failure message = raise (UserError(message, ExitCode.Failure))
+let failure message =
+    raise (UserError(message, ExitCode.Failure))
 
 /// Writes an error line to standard error
 let printError (message: string) =
@@ -48,7 +50,11 @@ let table (headers: string list) (rows: string list seq) =
 
 /// Formats a number for a table: thousands separators, no exponent for ordinary prices
 let formatNumber (x: float) =
-    if Double.IsNaN x then "—"
-    elif abs x >= 1e6 then x.ToString("N0", Globalization.CultureInfo.InvariantCulture)
-    elif abs x >= 1.0 then x.ToString("0.####", Globalization.CultureInfo.InvariantCulture)
-    else x.ToString("0.########", Globalization.CultureInfo.InvariantCulture)
+    if Double.IsNaN x then
+        "—"
+    elif abs x >= 1e6 then
+        x.ToString("N0", Globalization.CultureInfo.InvariantCulture)
+    elif abs x >= 1.0 then
+        x.ToString("0.####", Globalization.CultureInfo.InvariantCulture)
+    else
+        x.ToString("0.########", Globalization.CultureInfo.InvariantCulture)

@@ -56,10 +56,7 @@ let private run (argv: string array) =
     let args = parser.ParseCommandLine(argv, raiseOnUsage = true)
 
     if args.Contains Version then
-        printLine (
-            Reflection.Assembly.GetExecutingAssembly().GetName().Version
-            |> string
-        )
+        printLine (Reflection.Assembly.GetExecutingAssembly().GetName().Version |> string)
     else
         match args.TryGetSubCommand() with
         | Some(Data d) -> runData args d
@@ -79,8 +76,14 @@ let main argv =
         Console.Out.WriteLine e.Message
         int ExitCode.Ok
     | :? ArguParseException as e ->
-        let first = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0].Trim()
-        let message = if first.StartsWith "ERROR: " then first.Substring 7 else first
+        let first = (e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0]).Trim()
+
+        let message =
+            if first.StartsWith "ERROR: " then
+                first.Substring 7
+            else
+                first
+
         printError (message + " (see --help)")
         int ExitCode.Usage
     | UserError(message, code) ->

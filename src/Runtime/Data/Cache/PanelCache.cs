@@ -41,9 +41,17 @@ public static class PanelCache
             Sources = sources,
             Checksums = checksums.ToImmutable(),
         }.Write(Path.Combine(temp, ManifestFile));
-        if (Directory.Exists(folder))
-            Directory.Delete(folder, recursive: true);
-        Directory.Move(temp, folder);
+        try
+        {
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
+            Directory.Move(temp, folder);
+        }
+        catch (IOException) when (ReadManifest(folder)?.Key == key)
+        {
+            // another process wrote the same cache first; theirs serves as well as ours
+            Directory.Delete(temp, recursive: true);
+        }
     }
 
     /// <summary>
