@@ -60,12 +60,24 @@ public static class PanelCache
     /// </summary>
     public static Panel? TryOpen(string folder, CacheManifest manifest, out string? problem, long fullVerifyLimit = FullVerifyLimitBytes)
     {
-        problem = Repair(folder, manifest, fullVerifyLimit);
+        problem = CheckLengths(folder, manifest, out var expected);
         if (problem is not null)
             return null;
-        var times = new MappedFile(Path.Combine(folder, TimeFile));
-        var columns = manifest.Columns.Select((_, i) => new MappedFile(Path.Combine(folder, ColumnFile(i)))).ToArray();
-        var store = new MappedColumnStore(times, columns);
+        var full = expected.Values.Sum() <= fullVerifyLimit;
+        var files = new List<MappedFile>();
+        foreach (var name in manifest.Columns.Select((_, i) => ColumnFile(i)).Prepend(TimeFile))
+        {
+            var file = new MappedFile(Path.Combine(folder, name));
+            files.Add(file);
+            var bad = Verify(file, manifest.Checksums[name], full);
+            if (bad is null)
+                continue;
+            problem = $"{name} fails its checksum at block {bad}";
+            foreach (var f in files)
+                f.Dispose();
+            return null;
+        }
+        var store = new MappedColumnStore(files[0], files.Skip(1).ToArray());
         var hash = XxHash64.HashHex(MemoryMarshal.AsBytes(manifest.Checksums.OrderBy(p => p.Key, StringComparer.Ordinal)
             .SelectMany(p => p.Value).ToArray().AsSpan()));
         return new Panel(manifest.Name, Interval.Parse(manifest.Interval), manifest.Symbols, manifest.Columns, store) { ContentHash = hash };
@@ -94,20 +106,21 @@ public static class PanelCache
 
     private static string ColumnFile(int index) => $"c{index}.f64";
 
-    // brings the files in line with the manifest: cuts back an unfinished append, rejects anything else
-    private static string? Repair(string folder, CacheManifest manifest, long fullVerifyLimit)
+    // brings the file lengths in line with the manifest: cuts back an unfinished append, rejects anything else
+    private static string? CheckLengths(string folder, CacheManifest manifest, out Dictionary<string, long> expected)
     {
+        expected = new Dictionary<string, long> { [TimeFile] = manifest.TimeCount * 8L };
         if (manifest.Format != CacheManifest.CurrentFormat)
             return $"cache format {manifest.Format} is not {CacheManifest.CurrentFormat}";
-        var expected = new Dictionary<string, long> { [TimeFile] = manifest.TimeCount * 8L };
         for (var i = 0; i < manifest.Columns.Length; i++)
             expected[ColumnFile(i)] = (long)manifest.TimeCount * manifest.Symbols.Length * 8L;
-        var total = expected.Values.Sum();
         foreach (var (file, length) in expected)
         {
             var path = Path.Combine(folder, file);
             if (!File.Exists(path))
                 return $"{file} is missing";
+            if (!manifest.Checksums.ContainsKey(file))
+                return $"{file} has no checksums";
             var actual = new FileInfo(path).Length;
             if (actual < length)
                 return $"{file} is truncated ({actual} of {length} bytes)";
@@ -116,27 +129,20 @@ public static class PanelCache
                 using var stream = new FileStream(path, FileMode.Open, FileAccess.Write);
                 stream.SetLength(length);
             }
-            if (!manifest.Checksums.TryGetValue(file, out var sums))
-                return $"{file} has no checksums";
-            var bad = Verify(path, length, sums, full: total <= fullVerifyLimit);
-            if (bad is not null)
-                return $"{file} fails its checksum at block {bad}";
         }
         return null;
     }
 
-    private static int? Verify(string path, long length, ImmutableArray<ulong> sums, bool full)
+    // checks every block, or only the last (where a torn write would show) when the cache is large
+    private static int? Verify(MappedFile file, ImmutableArray<ulong> sums, bool full)
     {
-        var blocks = (int)((length + CacheManifest.BlockBytes - 1) / CacheManifest.BlockBytes);
+        var blocks = (int)((file.Length + CacheManifest.BlockBytes - 1) / CacheManifest.BlockBytes);
         if (sums.Length != blocks)
             return 0;
-        if (blocks == 0)
-            return null;
-        using var file = new MappedFile(path);
-        for (var b = full ? 0 : blocks - 1; b < blocks; b++)
+        for (var b = full ? 0 : Math.Max(0, blocks - 1); b < blocks; b++)
         {
             var offset = (long)b * CacheManifest.BlockBytes;
-            var size = (int)Math.Min(CacheManifest.BlockBytes, length - offset);
+            var size = (int)Math.Min(CacheManifest.BlockBytes, file.Length - offset);
             if (XxHash64.Hash(file.Slice(offset, size)) != sums[b])
                 return b;
         }

@@ -1,5 +1,6 @@
-using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace StrategyLab.Runtime.Data.Cache;
 
@@ -9,6 +10,12 @@ namespace StrategyLab.Runtime.Data.Cache;
 /// </summary>
 public static class XxHash64
 {
+    static XxHash64()
+    {
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("the cache format is little-endian");
+    }
+
     private const ulong Prime1 = 0x9E3779B185EBCA87UL;
     private const ulong Prime2 = 0xC2B2AE3D27D4EB4FUL;
     private const ulong Prime3 = 0x165667B19E3779F9UL;
@@ -18,21 +25,22 @@ public static class XxHash64
     /// <summary>Returns the XXH64 of <paramref name="data"/> with the given seed.</summary>
     public static ulong Hash(ReadOnlySpan<byte> data, ulong seed = 0)
     {
-        var length = (ulong)data.Length;
+        ref var start = ref MemoryMarshal.GetReference(data);
+        var length = data.Length;
+        var offset = 0;
         ulong acc;
-        if (data.Length >= 32)
+        if (length >= 32)
         {
             var v1 = seed + Prime1 + Prime2;
             var v2 = seed + Prime2;
             var v3 = seed;
             var v4 = seed - Prime1;
-            while (data.Length >= 32)
+            for (var limit = length - 32; offset <= limit; offset += 32)
             {
-                v1 = Round(v1, BinaryPrimitives.ReadUInt64LittleEndian(data));
-                v2 = Round(v2, BinaryPrimitives.ReadUInt64LittleEndian(data[8..]));
-                v3 = Round(v3, BinaryPrimitives.ReadUInt64LittleEndian(data[16..]));
-                v4 = Round(v4, BinaryPrimitives.ReadUInt64LittleEndian(data[24..]));
-                data = data[32..];
+                v1 = Round(v1, Lane(ref start, offset));
+                v2 = Round(v2, Lane(ref start, offset + 8));
+                v3 = Round(v3, Lane(ref start, offset + 16));
+                v4 = Round(v4, Lane(ref start, offset + 24));
             }
             acc = BitOperations.RotateLeft(v1, 1) + BitOperations.RotateLeft(v2, 7)
                 + BitOperations.RotateLeft(v3, 12) + BitOperations.RotateLeft(v4, 18);
@@ -46,22 +54,21 @@ public static class XxHash64
             acc = seed + Prime5;
         }
 
-        acc += length;
-        while (data.Length >= 8)
+        acc += (ulong)length;
+        for (; offset + 8 <= length; offset += 8)
         {
-            acc ^= Round(0, BinaryPrimitives.ReadUInt64LittleEndian(data));
+            acc ^= Round(0, Lane(ref start, offset));
             acc = BitOperations.RotateLeft(acc, 27) * Prime1 + Prime4;
-            data = data[8..];
         }
-        if (data.Length >= 4)
+        if (offset + 4 <= length)
         {
-            acc ^= BinaryPrimitives.ReadUInt32LittleEndian(data) * Prime1;
+            acc ^= Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref start, offset)) * Prime1;
             acc = BitOperations.RotateLeft(acc, 23) * Prime2 + Prime3;
-            data = data[4..];
+            offset += 4;
         }
-        foreach (var b in data)
+        for (; offset < length; offset++)
         {
-            acc ^= b * Prime5;
+            acc ^= Unsafe.Add(ref start, offset) * Prime5;
             acc = BitOperations.RotateLeft(acc, 11) * Prime1;
         }
 
@@ -72,6 +79,9 @@ public static class XxHash64
         acc ^= acc >> 32;
         return acc;
     }
+
+    // little-endian read; every supported runtime here is little-endian, checked once
+    private static ulong Lane(ref byte start, int offset) => Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, offset));
 
     /// <summary>The hash as 16 lower-case hex digits, the form stored in manifests.</summary>
     public static string HashHex(ReadOnlySpan<byte> data, ulong seed = 0) => Hash(data, seed).ToString("x16");
