@@ -80,7 +80,7 @@ let private printLog (log: ImportLog) =
 /// Loads a dataset through its cache, under a spinner, turning data problems into user errors
 let load (store: DataStore) (name: string) =
     try
-        withStatus $"loading {name}" (fun () -> store.Load name)
+        withProgress $"loading {name}" (fun report -> store.Load(name, (fun file f -> report $"{name}: {file}" f)))
     with
     | :? DataValidationException as e -> failure e.Message
     | :? FileNotFoundException as e -> failure e.Message
@@ -245,7 +245,7 @@ let import (store: DataStore) (args: ParseResults<ImportArgs>) =
     // validate before the catalog is touched, so a bad file leaves no half-registered dataset
     let r =
         try
-            withStatus $"importing {file}" (fun () -> store.Load spec)
+            withProgress $"importing {file}" (fun report -> store.Load(spec, (fun f x -> report f x)))
         with :? DataValidationException as e ->
             failure e.Message
 

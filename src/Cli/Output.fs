@@ -36,6 +36,24 @@ let withStatus (label: string) (work: unit -> 'T) : 'T =
     else
         work ()
 
+/// Runs work that reports (label, fraction done) under a progress bar when the terminal is interactive
+let withProgress (label: string) (work: (string -> float -> unit) -> 'T) : 'T =
+    if AnsiConsole.Profile.Capabilities.Interactive then
+        AnsiConsole
+            .Progress()
+            .Start(fun ctx ->
+                let task = ctx.AddTask(Markup.Escape label, maxValue = 1.0)
+
+                let result =
+                    work (fun item fraction ->
+                        task.Description <- Markup.Escape item
+                        task.Value <- fraction)
+
+                task.Value <- 1.0
+                result)
+    else
+        work (fun _ _ -> ())
+
 /// A table with the given column headers and rows of plain text
 let table (headers: string list) (rows: string list seq) =
     let t = Table().Border(TableBorder.Simple)

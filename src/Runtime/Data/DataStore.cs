@@ -37,12 +37,12 @@ public sealed class DataStore(string folder, string? cacheFolder = null)
     public Catalog Catalog => Catalog.Open(Folder);
 
     /// <summary>Loads a dataset by name.</summary>
-    public LoadResult Load(string name) => Load(Catalog.Get(name));
+    public LoadResult Load(string name, Action<string, double>? progress = null) => Load(Catalog.Get(name), progress);
 
-    /// <summary>Loads a dataset, from its cache when that is current.</summary>
-    public LoadResult Load(DatasetSpec spec)
+    /// <summary>Loads a dataset, from its cache when that is current; <paramref name="progress"/> hears how far parsing is.</summary>
+    public LoadResult Load(DatasetSpec spec, Action<string, double>? progress = null)
     {
-        var log = new ImportLog();
+        var log = new ImportLog { OnProgress = progress };
         var interval = ParseInterval(spec);
         var policy = spec.Repair.ToPolicy();
         var files = spec.Sources.Select(s => ResolvePath(s.File)).ToArray();

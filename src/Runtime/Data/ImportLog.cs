@@ -25,6 +25,9 @@ public sealed class ImportLog
     /// <summary>Facts the user should know (rows outside the dataset, a cache rebuilt and why).</summary>
     public IReadOnlyList<string> Notes => _notes;
 
+    /// <summary>Told, now and then while a file is parsed, the file and the fraction of it read so far.</summary>
+    public Action<string, double>? OnProgress { get; init; }
+
     /// <summary>Records an error.</summary>
     public void Error(DataIssue issue)
     {

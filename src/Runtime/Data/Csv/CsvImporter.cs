@@ -65,8 +65,11 @@ public static class CsvImporter
         var values = new double[columns.Length];
         var rowErrors = new List<DataIssue>();
         var hasCandles = layout.HasCandles;
+        var rowCount = 0;
         while (reader.MoveNext())
         {
+            if (++rowCount % 65536 == 0)
+                log.OnProgress?.Invoke(file, (double)reader.Position / text.Length);
             rowErrors.Clear();
             if (reader.FieldCount != header.Count)
             {
