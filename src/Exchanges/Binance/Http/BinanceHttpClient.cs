@@ -1,0 +1,346 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using StrategyLab.Exchanges.Binance.Common;
+
+namespace StrategyLab.Exchanges.Binance.Http;
+
+/// <summary>
+/// Raw Binance USDⓈ-M futures market-data requests, one method per endpoint, with request pacing and retries:
+/// <list type="bullet">
+/// <item>weight is spent from a per-minute budget fed by <c>X-MBX-USED-WEIGHT-1M</c>;</item>
+/// <item>429 waits the Retry-After the venue sends, 418 (an IP ban) stops at once;</item>
+/// <item>5xx, dropped connections and timeouts are retried with exponential backoff;</item>
+/// <item>a body that cannot be read is retried a bounded number of times;</item>
+/// <item>when no TCP connection was ever made (no route, refused, name not resolved) it fails at once.</item>
+/// </list>
+/// Every failure left after retries is an <see cref="ExchangeException"/> with a one-line message naming the URL.
+/// </summary>
+internal sealed class BinanceHttpClient : IDisposable
+{
+    private const string UsedWeightHeader = "X-MBX-USED-WEIGHT-1M";
+
+    private readonly BinanceHistoryOptions _options;
+    private readonly HttpClient _http;
+    private readonly RequestWeightBudget _weight;
+    private readonly RequestCountWindow _fundingWindow;
+    private readonly ILogger _log;
+    private int _connectionsMade;
+
+    public BinanceHttpClient(BinanceHistoryOptions options)
+    {
+        _options = options;
+        _log = options.Logger;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = options.ConnectTimeout,
+            AutomaticDecompression = DecompressionMethods.All,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectCallback = ConnectAsync,
+        };
+        _http = new HttpClient(handler, disposeHandler: true)
+        {
+            BaseAddress = options.BaseAddress,
+            Timeout = options.RequestTimeout,
+        };
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd("StrategyLab/0.1");
+        _weight = new RequestWeightBudget(options.RequestWeightLimitPerMinute, options.TimeProvider);
+        _fundingWindow = new RequestCountWindow(500, TimeSpan.FromMinutes(5), options.TimeProvider);
+    }
+
+    /// <summary><c>GET /fapi/v1/klines</c>: klines opening in [startTime, endTime], oldest first, at most <paramref name="limit"/>.</summary>
+    public Task<IReadOnlyList<BinanceKline>> GetKlinesAsync(
+        string symbol, string interval, long startTime, long endTime, int limit, CancellationToken cancellationToken) =>
+        GetAsync(
+            BinanceUrls.Klines,
+            [("symbol", symbol), ("interval", interval), ("startTime", Text(startTime)), ("endTime", Text(endTime)), ("limit", Text(limit))],
+            KlineWeight(limit),
+            countWindow: null,
+            body => BinanceHttpParse.Klines(body),
+            cancellationToken);
+
+    /// <summary><c>GET /fapi/v1/fundingRate</c>: funding records in [startTime, endTime], oldest first, at most <paramref name="limit"/> (max 1000).</summary>
+    public Task<IReadOnlyList<BinanceFundingRate>> GetFundingRateAsync(
+        string symbol, long startTime, long endTime, int limit, CancellationToken cancellationToken) =>
+        GetAsync(
+            BinanceUrls.FundingRate,
+            [("symbol", symbol), ("startTime", Text(startTime)), ("endTime", Text(endTime)), ("limit", Text(limit))],
+            weight: 1,
+            _fundingWindow,
+            body => BinanceHttpParse.FundingRates(body),
+            cancellationToken);
+
+    /// <summary>
+    /// <c>GET /futures/data/openInterestHist</c>: open-interest statistics in [startTime, endTime], at most <paramref name="limit"/> (max 500).
+    /// The venue documents weight 0; one unit is counted anyway so that a long download stays paced.
+    /// </summary>
+    public Task<IReadOnlyList<BinanceOpenInterest>> GetOpenInterestHistAsync(
+        string symbol, string period, long startTime, long endTime, int limit, CancellationToken cancellationToken) =>
+        GetAsync(
+            BinanceUrls.OpenInterestHist,
+            [("symbol", symbol), ("period", period), ("startTime", Text(startTime)), ("endTime", Text(endTime)), ("limit", Text(limit))],
+            weight: 1,
+            countWindow: null,
+            body => BinanceHttpParse.OpenInterest(body),
+            cancellationToken);
+
+    /// <summary>Request weight of <c>GET /fapi/v1/klines</c> by LIMIT: [1,100) 1, [100,500) 2, [500,1000] 5, over 1000 10.</summary>
+    public static int KlineWeight(int limit) => limit switch
+    {
+        < 100 => 1,
+        < 500 => 2,
+        <= 1000 => 5,
+        _ => 10,
+    };
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<T> GetAsync<T>(
+        string path,
+        (string Name, string Value)[] query,
+        int weight,
+        RequestCountWindow? countWindow,
+        Func<byte[], T> parse,
+        CancellationToken cancellationToken)
+    {
+        var relative = path + "?" + string.Join('&', query.Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value)}"));
+        var uri = new Uri(_options.BaseAddress, relative);
+        var shown = BinanceUrls.Describe(uri);
+        var symbol = query.FirstOrDefault(p => p.Name == "symbol").Value ?? "";
+        var transient = 0;
+        var malformed = 0;
+        var rateLimited = 0;
+
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await _weight.AcquireAsync(weight, cancellationToken).ConfigureAwait(false);
+            if (countWindow is not null)
+            {
+                await countWindow.AcquireAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            string failure;
+            Exception? cause;
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
+                    .ConfigureAwait(false);
+                ObserveWeight(response);
+                var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+                var status = (int)response.StatusCode;
+
+                if (status == 200)
+                {
+                    try
+                    {
+                        return parse(body);
+                    }
+                    catch (MalformedBodyException e)
+                    {
+                        if (BinanceHttpParse.Error(body) is { } error)
+                        {
+                            throw Rejected(shown, symbol, error);
+                        }
+
+                        malformed++;
+                        if (malformed > _options.MaxMalformedRetries)
+                        {
+                            throw new ExchangeException(
+                                ExchangeErrorKind.MalformedResponse,
+                                $"Binance sent a malformed response to GET {shown} {malformed} times: {e.Message}",
+                                e);
+                        }
+
+                        _log.LogWarning("Malformed response to GET {Url} ({Reason}); retry {Attempt} of {Max}", shown, e.Message, malformed, _options.MaxMalformedRetries);
+                        await Task.Delay(Backoff(malformed), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+                }
+
+                if (status == 418)
+                {
+                    // retrying during a ban lengthens it, so this stops at once and says until when
+                    var wait = RetryAfter(response);
+                    var until = wait is { } w
+                        ? $"do not retry before {(_options.TimeProvider.GetUtcNow() + w).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC"
+                        : "bans last from 2 minutes to 3 days, so wait before retrying";
+                    var detail = BinanceHttpParse.Error(body) is { } ban ? $" (Binance {ban.Code}: {ban.Message})" : "";
+                    throw new ExchangeException(
+                        ExchangeErrorKind.Banned,
+                        $"Binance has banned this IP address after too many requests (HTTP 418 on GET {shown}); {until}{detail}");
+                }
+
+                if (status == 429)
+                {
+                    rateLimited++;
+                    var retryAfter = RetryAfter(response);
+                    if (retryAfter is null)
+                    {
+                        // no Retry-After: wait for the next weight window instead
+                        _weight.Exhaust();
+                    }
+
+                    var wait = retryAfter ?? TimeSpan.Zero;
+                    if (rateLimited > _options.MaxRateLimitedRetries)
+                    {
+                        throw new ExchangeException(
+                            ExchangeErrorKind.RateLimited,
+                            $"Binance answered 429 Too Many Requests to GET {shown} {rateLimited} times in a row despite waiting as told; lower the request weight limit and try again");
+                    }
+
+                    _log.LogWarning("Binance answered 429 to GET {Url}; waiting {Seconds} s before retry {Attempt} of {Max}", shown, wait.TotalSeconds, rateLimited, _options.MaxRateLimitedRetries);
+                    await Task.Delay(wait, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (status is >= 400 and < 500)
+                {
+                    throw BinanceHttpParse.Error(body) is { } error
+                        ? Rejected(shown, symbol, error)
+                        : new ExchangeException(ExchangeErrorKind.Rejected, $"Binance rejected GET {shown} with HTTP {status} {response.ReasonPhrase}");
+                }
+
+                failure = $"HTTP {status} {response.ReasonPhrase}";
+                cause = null;
+            }
+            catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (Volatile.Read(ref _connectionsMade) == 0)
+                {
+                    throw Unreachable(e);
+                }
+
+                failure = $"the connection failed ({Describe(e)})";
+                cause = e;
+            }
+            catch (IOException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                failure = $"the connection dropped ({e.Message.ReplaceLineEndings(" ")})";
+                cause = e;
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (Volatile.Read(ref _connectionsMade) == 0)
+                {
+                    throw Unreachable(e);
+                }
+
+                failure = $"no complete answer within {_options.RequestTimeout.TotalSeconds:0.#} s";
+                cause = e;
+            }
+
+            transient++;
+            if (transient > _options.MaxTransientRetries)
+            {
+                if (cause is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError })
+                {
+                    var host = _options.BaseAddress.GetLeftPart(UriPartial.Authority);
+                    throw new ExchangeException(
+                        ExchangeErrorKind.Unreachable,
+                        $"cannot reach the exchange (Binance at {host}) any more after {transient} attempts, last with {failure}; the rows already written are kept, run again to resume",
+                        cause);
+                }
+
+                throw new ExchangeException(
+                    ExchangeErrorKind.ServerError,
+                    $"GET {shown} failed {transient} times, last with {failure}; Binance may be down, try again later",
+                    cause);
+            }
+
+            var delay = Backoff(transient);
+            _log.LogWarning("GET {Url} failed with {Failure}; retry {Attempt} of {Max} in {Seconds} s", shown, failure, transient, _options.MaxTransientRetries, delay.TotalSeconds);
+            await Task.Delay(delay, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Counts the connections actually made, so that "never connected" (offline) can fail at once instead of retrying
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+            Interlocked.Increment(ref _connectionsMade);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private void ObserveWeight(HttpResponseMessage response)
+    {
+        if (response.Headers.TryGetValues(UsedWeightHeader, out var values)
+            && int.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var used))
+        {
+            _weight.Observe(used);
+        }
+    }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        }
+
+        if (header?.Date is { } date)
+        {
+            var wait = date - _options.TimeProvider.GetUtcNow();
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        }
+
+        return null;
+    }
+
+    private TimeSpan Backoff(int attempt)
+    {
+        var factor = Math.Pow(2, Math.Min(attempt - 1, 30));
+        var delay = TimeSpan.FromTicks((long)Math.Min(_options.RetryBaseDelay.Ticks * factor, _options.RetryMaxDelay.Ticks));
+        return delay;
+    }
+
+    private ExchangeException Unreachable(Exception e)
+    {
+        var host = _options.BaseAddress.GetLeftPart(UriPartial.Authority);
+        var reason = e switch
+        {
+            HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError } => "the host name could not be resolved",
+            HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } } => "the connection was refused",
+            HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData } } =>
+                "the host name could not be resolved",
+            HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.NetworkUnreachable or SocketError.HostUnreachable } } =>
+                "there is no route to it",
+            OperationCanceledException => $"no connection within {_options.ConnectTimeout.TotalSeconds:0.#} s",
+            HttpRequestException h => Describe(h),
+            _ => e.Message.ReplaceLineEndings(" "),
+        };
+        return new ExchangeException(
+            ExchangeErrorKind.Unreachable,
+            $"cannot reach the exchange (Binance at {host}): {reason}; check the network connection",
+            e);
+    }
+
+    private static ExchangeException Rejected(string shown, string symbol, BinanceErrorBody error)
+    {
+        var message = error.Code == -1121
+            ? $"unknown symbol '{symbol}' on Binance USDⓈ-M futures (Binance {error.Code}: {error.Message} for GET {shown})"
+            : $"Binance rejected GET {shown} (Binance {error.Code}: {error.Message})";
+        return new ExchangeException(ExchangeErrorKind.Rejected, message, venueCode: error.Code);
+    }
+
+    private static string Describe(HttpRequestException e)
+    {
+        var inner = e.InnerException?.Message;
+        var text = inner is null ? e.Message : $"{e.Message} {inner}";
+        return text.ReplaceLineEndings(" ");
+    }
+
+    private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

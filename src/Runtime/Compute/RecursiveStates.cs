@@ -1,0 +1,135 @@
+namespace StrategyLab.Runtime.Compute;
+
+/// <summary>
+/// Per-asset exponential moving average seeded, as TA-Lib does, with the simple mean of the first
+/// n values it is given; k = 2 / (n + 1). Callers skip NaN inputs.
+/// </summary>
+internal sealed class SeededEma
+{
+    private readonly int _period;
+    private readonly double _k;
+    private readonly int[] _count;
+    private readonly double[] _value;
+
+    public SeededEma(int assetCount, int period)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(period, 1);
+        _period = period;
+        _k = 2.0 / (period + 1);
+        _count = new int[assetCount];
+        _value = new double[assetCount];
+    }
+
+    /// <summary>Takes the next value of asset <paramref name="a"/> (not NaN); returns the average, or NaN during warm-up.</summary>
+    public double Next(int a, double x)
+    {
+        var count = _count[a];
+        if (count >= _period)
+        {
+            var ema = ((x - _value[a]) * _k) + _value[a];
+            _value[a] = ema;
+            return ema;
+        }
+
+        var sum = count == 0 ? x : _value[a] + x;
+        _count[a] = count + 1;
+        if (count + 1 < _period)
+        {
+            _value[a] = sum;
+            return double.NaN;
+        }
+
+        _value[a] = sum / _period;
+        return _value[a];
+    }
+
+    public void Reset() => Array.Clear(_count);
+}
+
+/// <summary>
+/// Per-asset Wilder RSI as TA-Lib computes it: the first average gain and loss are simple means of
+/// the first n changes, later ones are smoothed as (previous × (n − 1) + current) / n. Callers skip
+/// NaN inputs.
+/// </summary>
+internal sealed class WilderRsi
+{
+    private readonly int _period;
+    private readonly int[] _count;
+    private readonly double[] _previous;
+    private readonly double[] _gain;
+    private readonly double[] _loss;
+
+    public WilderRsi(int assetCount, int period)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(period, 1);
+        _period = period;
+        _count = new int[assetCount];
+        _previous = new double[assetCount];
+        _gain = new double[assetCount];
+        _loss = new double[assetCount];
+    }
+
+    /// <summary>Takes the next value of asset <paramref name="a"/> (not NaN); returns RSI in [0, 100], or NaN during warm-up.</summary>
+    public double Next(int a, double x)
+    {
+        var count = _count[a];
+        var change = x - _previous[a];
+        _previous[a] = x;
+        if (count == 0)
+        {
+            _gain[a] = 0.0;
+            _loss[a] = 0.0;
+            _count[a] = 1;
+            return double.NaN;
+        }
+
+        double gain, loss;
+        if (count <= _period)
+        {
+            gain = _gain[a];
+            loss = _loss[a];
+            if (change < 0.0)
+            {
+                loss -= change;
+            }
+            else
+            {
+                gain += change;
+            }
+
+            _count[a] = count + 1;
+            if (count < _period)
+            {
+                _gain[a] = gain;
+                _loss[a] = loss;
+                return double.NaN;
+            }
+
+            gain /= _period;
+            loss /= _period;
+        }
+        else
+        {
+            gain = _gain[a] * (_period - 1);
+            loss = _loss[a] * (_period - 1);
+            if (change < 0.0)
+            {
+                loss -= change;
+            }
+            else
+            {
+                gain += change;
+            }
+
+            gain /= _period;
+            loss /= _period;
+        }
+
+        _gain[a] = gain;
+        _loss[a] = loss;
+        var total = gain + loss;
+        return total != 0.0 ? 100.0 * (gain / total) : 0.0;
+    }
+
+    public void Reset() => Array.Clear(_count);
+}

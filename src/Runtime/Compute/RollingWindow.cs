@@ -1,0 +1,163 @@
+namespace StrategyLab.Runtime.Compute;
+
+/// <summary>
+/// Rolling statistics over the last n bars of each asset, pandas <c>rolling(n)</c> with
+/// <c>min_periods = n</c>: the output is NaN until the asset has n consecutive values, and a NaN
+/// makes the output NaN until it leaves the window (n bars later). Warm-up: n bars.
+/// </summary>
+public abstract class RollingStatistic : IncrementalIndicator
+{
+    private readonly StatisticKind _kind;
+    private readonly WindowMoments _window;
+
+    private protected RollingStatistic(StatisticKind kind, string name, int assetCount, int period)
+        : base($"{name}({period})", assetCount, period, 1, 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(period, kind is StatisticKind.SampleStd or StatisticKind.ZScore ? 2 : 1);
+        _kind = kind;
+        _window = new WindowMoments(assetCount, period, kind is not (StatisticKind.Sum or StatisticKind.Mean));
+    }
+
+    private protected enum StatisticKind
+    {
+        Sum,
+        Mean,
+        PopulationStd,
+        SampleStd,
+        ZScore,
+    }
+
+    /// <summary>Window length n in bars.</summary>
+    public int Period => _window.Period;
+
+    /// <summary>Consumes one row of values and writes one row of outputs.</summary>
+    public void Update(ReadOnlySpan<double> value, Span<double> output)
+    {
+        CheckRow(value, nameof(value));
+        CheckRow(output, nameof(output));
+        var slotBase = _window.SlotBase(Row);
+        var n = (double)_window.Period;
+        for (var a = 0; a < value.Length; a++)
+        {
+            var x = value[a];
+            if (!_window.Push(slotBase, a, x))
+            {
+                output[a] = double.NaN;
+                continue;
+            }
+
+            output[a] = _kind switch
+            {
+                StatisticKind.Sum => _window.Sum(a),
+                StatisticKind.Mean => _window.Mean(a),
+                StatisticKind.PopulationStd => Math.Sqrt(_window.SquaredDeviations(a) / n),
+                StatisticKind.SampleStd => Math.Sqrt(_window.SquaredDeviations(a) / (n - 1.0)),
+                _ => ZScore(x, _window.Mean(a), Math.Sqrt(_window.SquaredDeviations(a) / (n - 1.0))),
+            };
+        }
+
+        Advance();
+    }
+
+    private static double ZScore(double x, double mean, double std) => std > 0.0 ? (x - mean) / std : double.NaN;
+
+    private protected override void UpdateRows(long timestampMs, ReadOnlySpan<double> inputRows, Span<double> outputRows) =>
+        Update(inputRows, outputRows);
+
+    private protected override void ResetState() => _window.Reset();
+
+    private protected static void Run(RollingStatistic op, ReadOnlySpan<double> input, Span<double> output)
+    {
+        var rows = Panel.Rows(op.AssetCount, input, output);
+        var assets = op.AssetCount;
+        for (var t = 0; t < rows; t++)
+        {
+            op.Update(input.Slice(t * assets, assets), output.Slice(t * assets, assets));
+        }
+    }
+}
+
+/// <summary><c>rolling_sum(x, n)</c>: sum of the last n values; NaN while a NaN is in the window. Warm-up: n bars.</summary>
+public sealed class RollingSum : RollingStatistic
+{
+    /// <summary>Creates an n-bar rolling sum.</summary>
+    public RollingSum(int assetCount, int period)
+        : base(StatisticKind.Sum, "SUM", assetCount, period)
+    {
+    }
+
+    /// <summary>Batch kernel over a [T×A] column.</summary>
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period) =>
+        Run(new RollingSum(assetCount, period), input, output);
+}
+
+/// <summary><c>rolling_mean(x, n)</c>: mean of the last n values; NaN while a NaN is in the window. Warm-up: n bars.</summary>
+public sealed class RollingMean : RollingStatistic
+{
+    /// <summary>Creates an n-bar rolling mean.</summary>
+    public RollingMean(int assetCount, int period)
+        : base(StatisticKind.Mean, "MEAN", assetCount, period)
+    {
+    }
+
+    /// <summary>Batch kernel over a [T×A] column.</summary>
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period) =>
+        Run(new RollingMean(assetCount, period), input, output);
+}
+
+/// <summary>
+/// <c>sma(x, n)</c>, TA-Lib SMA: mean of the last n values (the same numbers as
+/// <see cref="RollingMean"/>); NaN while a NaN is in the window. Warm-up: n bars (TA-Lib lookback n − 1).
+/// </summary>
+public sealed class Sma : RollingStatistic
+{
+    /// <summary>Creates an n-bar simple moving average (TA-Lib default n = 30).</summary>
+    public Sma(int assetCount, int period = 30)
+        : base(StatisticKind.Mean, "SMA", assetCount, period)
+    {
+    }
+
+    /// <summary>Batch kernel over a [T×A] column.</summary>
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period = 30) =>
+        Run(new Sma(assetCount, period), input, output);
+}
+
+/// <summary>
+/// <c>rolling_std(x, n)</c> with the population (divide by n, TA-Lib STDDEV, pandas ddof=0) or
+/// sample (divide by n − 1, pandas default ddof=1) formula; NaN while a NaN is in the window.
+/// Warm-up: n bars; the sample form needs n ≥ 2.
+/// </summary>
+public sealed class RollingStd : RollingStatistic
+{
+    /// <summary>Creates an n-bar rolling standard deviation.</summary>
+    public RollingStd(int assetCount, int period, bool sample = true)
+        : base(sample ? StatisticKind.SampleStd : StatisticKind.PopulationStd, sample ? "STD" : "STD_POP", assetCount, period)
+    {
+        IsSample = sample;
+    }
+
+    /// <summary>True for the sample (n − 1) form, false for the population (n) form.</summary>
+    public bool IsSample { get; }
+
+    /// <summary>Batch kernel over a [T×A] column.</summary>
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period, bool sample = true) =>
+        Run(new RollingStd(assetCount, period, sample), input, output);
+}
+
+/// <summary>
+/// <c>zscore(x, n)</c>: (x − rolling mean) / rolling sample std over the last n values including
+/// the current one (pandas <c>(x - x.rolling(n).mean()) / x.rolling(n).std()</c>). NaN while a NaN
+/// is in the window, and NaN when the window is constant (std 0). Warm-up: n bars, n ≥ 2.
+/// </summary>
+public sealed class RollingZScore : RollingStatistic
+{
+    /// <summary>Creates an n-bar rolling z-score.</summary>
+    public RollingZScore(int assetCount, int period)
+        : base(StatisticKind.ZScore, "ZSCORE", assetCount, period)
+    {
+    }
+
+    /// <summary>Batch kernel over a [T×A] column.</summary>
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period) =>
+        Run(new RollingZScore(assetCount, period), input, output);
+}

@@ -1,0 +1,156 @@
+using System.Text;
+using StrategyLab.Exchanges.Binance.History;
+
+namespace StrategyLab.Exchanges.Tests.Binance.History;
+
+public sealed class HistoryCsvFileTests : IDisposable
+{
+    private const string Header = "timestamp,symbol,sum_open_interest,sum_open_interest_value";
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "strategylab-csv-" + Guid.NewGuid().ToString("N"));
+    private readonly ListLogger _log = new();
+    private readonly List<string> _notes = [];
+
+    private string FilePath => Path.Combine(_directory, "nested", "BTCUSDT-open_interest-5m.csv");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    private HistoryCsvFile Open() => HistoryCsvFile.Open(FilePath, Header, _log, _notes);
+
+    private void Write(string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+        File.WriteAllText(FilePath, text, new UTF8Encoding(false));
+    }
+
+    private static (long, string) Row(long key) => (key, $"{key},BTCUSDT,1.50000000,63000.10000000");
+
+    [Fact]
+    public void CreatesTheFileAndItsDirectoryWithTheHeader()
+    {
+        using (var file = Open())
+        {
+            Assert.Null(file.LastKey);
+            Assert.Null(file.FirstKey);
+        }
+
+        Assert.Equal(Header + "\n", File.ReadAllText(FilePath));
+    }
+
+    [Fact]
+    public void AppendsRowsAfterTheHeaderAndRemembersTheKeys()
+    {
+        using (var file = Open())
+        {
+            file.Append([Row(100), Row(200)]);
+            file.Append([Row(300)]);
+            Assert.Equal(3, file.RowsAppended);
+        }
+
+        Assert.Equal($"{Header}\n{Row(100).Item2}\n{Row(200).Item2}\n{Row(300).Item2}\n", File.ReadAllText(FilePath));
+        using var reopened = Open();
+        Assert.Equal(100, reopened.FirstKey);
+        Assert.Equal(300, reopened.LastKey);
+        Assert.Equal(300, reopened.KeyAtOpen);
+        Assert.Empty(_notes);
+    }
+
+    [Fact]
+    public void CutsOffAPartialLastLineAndLogsIt()
+    {
+        Write($"{Header}\n{Row(100).Item2}\n{Row(200).Item2}\n300,BTCUSDT,1.5");
+
+        using (var file = Open())
+        {
+            Assert.Equal(200, file.LastKey);
+            file.Append([Row(300)]);
+        }
+
+        Assert.Equal($"{Header}\n{Row(100).Item2}\n{Row(200).Item2}\n{Row(300).Item2}\n", File.ReadAllText(FilePath));
+        var note = Assert.Single(_notes);
+        Assert.Contains("removed a partial last line (15 bytes)", note, StringComparison.Ordinal);
+        Assert.Contains(_log.Messages, m => m.StartsWith("Warning: Removed a partial last line (15 bytes)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void CutsOffAPartialFirstRow()
+    {
+        Write($"{Header}\n100,BTC");
+
+        using var file = Open();
+
+        Assert.Null(file.LastKey);
+        Assert.Equal(Header + "\n", File.ReadAllText(FilePath));
+    }
+
+    [Fact]
+    public void RewritesAHeaderCutShortByACrash()
+    {
+        Write("timestamp,sym");
+
+        using (Open())
+        {
+        }
+
+        Assert.Equal(Header + "\n", File.ReadAllText(FilePath));
+        Assert.Single(_notes);
+    }
+
+    [Fact]
+    public void RefusesAFileWithAnotherHeader()
+    {
+        Write("time,open,high,low,close\n1,2,3,4,5\n");
+
+        var error = Assert.Throws<ExchangeException>(Open);
+
+        Assert.Equal(ExchangeErrorKind.LocalFile, error.Kind);
+        Assert.Equal($"{FilePath} has the header 'time,open,high,low,close', expected '{Header}'; move it away or choose another directory", error.Message);
+        Assert.Equal("time,open,high,low,close\n1,2,3,4,5\n", File.ReadAllText(FilePath));
+    }
+
+    [Fact]
+    public void RefusesALastRowItCannotRead()
+    {
+        Write($"{Header}\n{Row(100).Item2}\nabc,BTCUSDT,1,2\n");
+
+        var error = Assert.Throws<ExchangeException>(Open);
+
+        Assert.Equal(ExchangeErrorKind.LocalFile, error.Kind);
+        Assert.Contains("the last row starts with 'abc', expected a time in Unix milliseconds", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RefusesToAppendARowThatDoesNotFollowTheLastOne()
+    {
+        using var file = Open();
+        file.Append([Row(200)]);
+
+        Assert.Throws<InvalidOperationException>(() => file.Append([Row(200)]));
+        Assert.Throws<InvalidOperationException>(() => file.Append([Row(300), Row(250)]));
+
+        Assert.Equal($"{Header}\n{Row(200).Item2}\n", File.ReadAllText(FilePath));
+    }
+
+    [Fact]
+    public void FindsTheLastRowOfAFileLongerThanOneReadChunk()
+    {
+        var text = new StringBuilder(Header).Append('\n');
+        for (var key = 1; key <= 500; key++)
+        {
+            text.Append(Row(key).Item2).Append('\n');
+        }
+
+        Write(text.ToString());
+
+        using var file = Open();
+
+        Assert.Equal(1, file.FirstKey);
+        Assert.Equal(500, file.LastKey);
+    }
+}

@@ -1,1 +1,0 @@
-module StrategyLab.Strategy.Dsl.Tests.Tests
