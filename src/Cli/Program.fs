@@ -4,11 +4,13 @@ open System
 open Argu
 open StrategyLab.Cli.Output
 open StrategyLab.Cli.DataCommands
+open StrategyLab.Cli.DownloadCommand
 
 type DataArgs =
     | [<CliPrefix(CliPrefix.None)>] List of ParseResults<ListArgs>
     | [<CliPrefix(CliPrefix.None)>] Show of ParseResults<ShowArgs>
     | [<CliPrefix(CliPrefix.None)>] Import of ParseResults<ImportArgs>
+    | [<CliPrefix(CliPrefix.None)>] Download of ParseResults<DownloadArgs>
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -16,6 +18,7 @@ type DataArgs =
             | List _ -> "list the datasets of the data folder"
             | Show _ -> "show a dataset: per-asset coverage, or one symbol's bars"
             | Import _ -> "import a CSV file as a dataset (validated; repairs only when asked for)"
+            | Download _ -> "download exchange history (resumable) and register it as a dataset"
 
 type RootArgs =
     | [<Inherit; AltCommandLine("-d")>] Data_Dir of path: string
@@ -27,7 +30,7 @@ type RootArgs =
             match a with
             | Data_Dir _ -> "the data folder holding datasets.json (default: $STRATEGYLAB_DATA, else ./data)"
             | Version -> "print the version"
-            | Data _ -> "the candle store: list, show, import"
+            | Data _ -> "the candle store: list, show, import, download"
 
 let private dataDir (args: ParseResults<RootArgs>) =
     match args.TryGetResult Data_Dir with
@@ -45,6 +48,7 @@ let private runData (root: ParseResults<RootArgs>) (args: ParseResults<DataArgs>
     | List a -> listDatasets (store ()) a
     | Show a -> show (store ()) a
     | Import a -> import (store ()) a
+    | Download a -> download (StrategyLab.Runtime.Data.DataStore(dataDir root)) a
 
 let private run (argv: string array) =
     let parser =

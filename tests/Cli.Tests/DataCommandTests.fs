@@ -52,6 +52,7 @@ let ``an unknown option is a one-line usage error with exit code 2`` () =
 [<InlineData("data list")>]
 [<InlineData("data show")>]
 [<InlineData("data import")>]
+[<InlineData("data download")>]
 let ``every command has help`` (command: string) =
     let args =
         (command.Split(' ', System.StringSplitOptions.RemoveEmptyEntries) |> List.ofArray)
