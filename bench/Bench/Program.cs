@@ -4,5 +4,17 @@ namespace StrategyLab.Bench;
 
 internal static class Program
 {
-    private static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <summary>
+    /// <c>large-store [FOLDER]</c> runs the cache-at-scale macro benchmark; anything else goes to
+    /// BenchmarkDotNet (e.g. <c>--filter *DataLoad*</c>).
+    /// </summary>
+    private static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "large-store")
+        {
+            LargeStore.Run(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "strategylab-large-store"));
+            return;
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

@@ -1,4 +1,95 @@
 module StrategyLab.Cli.Program
 
+open System
+open Argu
+open StrategyLab.Cli.Output
+open StrategyLab.Cli.DataCommands
+open StrategyLab.Cli.DownloadCommand
+
+type DataArgs =
+    | [<CliPrefix(CliPrefix.None)>] List of ParseResults<ListArgs>
+    | [<CliPrefix(CliPrefix.None)>] Show of ParseResults<ShowArgs>
+    | [<CliPrefix(CliPrefix.None)>] Import of ParseResults<ImportArgs>
+    | [<CliPrefix(CliPrefix.None)>] Download of ParseResults<DownloadArgs>
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | List _ -> "list the datasets of the data folder"
+            | Show _ -> "show a dataset: per-asset coverage, or one symbol's bars"
+            | Import _ -> "import a CSV file as a dataset (validated; repairs only when asked for)"
+            | Download _ -> "download exchange history (resumable) and register it as a dataset"
+
+type RootArgs =
+    | [<Inherit; AltCommandLine("-d")>] Data_Dir of path: string
+    | Version
+    | [<CliPrefix(CliPrefix.None)>] Data of ParseResults<DataArgs>
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Data_Dir _ -> "the data folder holding datasets.json (default: $STRATEGYLAB_DATA, else ./data)"
+            | Version -> "print the version"
+            | Data _ -> "the candle store: list, show, import, download"
+
+let private dataDir (args: ParseResults<RootArgs>) =
+    match args.TryGetResult Data_Dir with
+    | Some d -> d
+    | None ->
+        match Environment.GetEnvironmentVariable "STRATEGYLAB_DATA" with
+        | null
+        | "" -> "data"
+        | d -> d
+
+let private runData (root: ParseResults<RootArgs>) (args: ParseResults<DataArgs>) =
+    let store () = openStore (dataDir root)
+
+    match args.GetSubCommand() with
+    | List a -> listDatasets (store ()) a
+    | Show a -> show (store ()) a
+    | Import a -> import (store ()) a
+    | Download a -> download (StrategyLab.Runtime.Data.DataStore(dataDir root)) a
+
+let private run (argv: string array) =
+    let parser =
+        ArgumentParser.Create<RootArgs>(
+            programName = "strategylab",
+            helpTextMessage = "Exit codes: 0 ok, 1 runtime failure, 2 usage or strategy error."
+        )
+
+    let args = parser.ParseCommandLine(argv, raiseOnUsage = true)
+
+    if args.Contains Version then
+        printLine (Reflection.Assembly.GetExecutingAssembly().GetName().Version |> string)
+    else
+        match args.TryGetSubCommand() with
+        | Some(Data d) -> runData args d
+        | _ -> usageError "expected a command; try 'strategylab --help'"
+
 [<EntryPoint>]
-let main _ = 0
+let main argv =
+    // a redirected terminal reports 80 columns; tables read better wider
+    if not (Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive) then
+        Spectre.Console.AnsiConsole.Profile.Width <- 160
+
+    try
+        run argv
+        int ExitCode.Ok
+    with
+    | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
+        Console.Out.WriteLine e.Message
+        int ExitCode.Ok
+    | :? ArguParseException as e ->
+        let first = (e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0]).Trim()
+
+        let message =
+            if first.StartsWith "ERROR: " then
+                first.Substring 7
+            else
+                first
+
+        printError (message + " (see --help)")
+        int ExitCode.Usage
+    | UserError(message, code) ->
+        printError message
+        int code

@@ -1,0 +1,78 @@
+/// Exit codes, error rendering and the terminal helpers every command shares
+module StrategyLab.Cli.Output
+
+open System
+open Spectre.Console
+
+/// 0 ok, 1 runtime failure, 2 usage or strategy error
+[<RequireQualifiedAccess>]
+type ExitCode =
+    | Ok = 0
+    | Failure = 1
+    | Usage = 2
+
+/// A failure the user can act on: printed as one line, never with a stack trace
+exception UserError of message: string * code: ExitCode
+
+/// Raises a usage error (exit code 2)
+let usageError message =
+    raise (UserError(message, ExitCode.Usage))
+
+/// Raises a runtime failure (exit code 1)
+let failure message =
+    raise (UserError(message, ExitCode.Failure))
+
+/// Writes an error line to standard error
+let printError (message: string) =
+    Console.Error.WriteLine("error: " + message.TrimEnd())
+
+/// Writes plain text that is never read as Spectre markup
+let printLine (text: string) = AnsiConsole.WriteLine text
+
+/// Runs work under a spinner when the terminal is interactive, plainly otherwise
+let withStatus (label: string) (work: unit -> 'T) : 'T =
+    if AnsiConsole.Profile.Capabilities.Interactive then
+        AnsiConsole.Status().Start(Markup.Escape label, (fun _ -> work ()))
+    else
+        work ()
+
+/// Runs work that reports (label, fraction done) under a progress bar when the terminal is interactive
+let withProgress (label: string) (work: (string -> float -> unit) -> 'T) : 'T =
+    if AnsiConsole.Profile.Capabilities.Interactive then
+        AnsiConsole
+            .Progress()
+            .Start(fun ctx ->
+                let task = ctx.AddTask(Markup.Escape label, maxValue = 1.0)
+
+                let result =
+                    work (fun item fraction ->
+                        task.Description <- Markup.Escape item
+                        task.Value <- fraction)
+
+                task.Value <- 1.0
+                result)
+    else
+        work (fun _ _ -> ())
+
+/// A table with the given column headers and rows of plain text
+let table (headers: string list) (rows: string list seq) =
+    let t = Table().Border(TableBorder.Simple)
+
+    for h in headers do
+        t.AddColumn(Markup.Escape h) |> ignore
+
+    for r in rows do
+        t.AddRow(r |> List.map Markup.Escape |> List.toArray) |> ignore
+
+    AnsiConsole.Write t
+
+/// Formats a number for a table: thousands separators, no exponent for ordinary prices
+let formatNumber (x: float) =
+    if Double.IsNaN x then
+        "—"
+    elif abs x >= 1e6 then
+        x.ToString("N0", Globalization.CultureInfo.InvariantCulture)
+    elif abs x >= 1.0 then
+        x.ToString("0.####", Globalization.CultureInfo.InvariantCulture)
+    else
+        x.ToString("0.########", Globalization.CultureInfo.InvariantCulture)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite: restore, build (warnings are errors), run every test project, and close
+# with one 'N passed, N failed' line summed over the projects.
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build StrategyLab.sln -c Release
+log=$(mktemp)
+status=0
+dotnet test StrategyLab.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
+awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { v = $(i + 1); gsub(",", "", v);
+       if ($i == "Failed:") f += v; if ($i == "Passed:") p += v; if ($i == "Skipped:") s += v } }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit "$status"

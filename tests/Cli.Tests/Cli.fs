@@ -1,0 +1,75 @@
+/// Runs the real strategylab executable as a user would, and captures what it prints
+module StrategyLab.Cli.Tests.Cli
+
+open System
+open System.Diagnostics
+open System.IO
+
+/// The checkout's root, found by walking up to the solution file
+let repositoryRoot =
+    let rec up (dir: DirectoryInfo | null) =
+        match dir with
+        | null -> failwith "StrategyLab.sln not found"
+        | d when File.Exists(Path.Combine(d.FullName, "StrategyLab.sln")) -> d.FullName
+        | d -> up d.Parent
+
+    up (DirectoryInfo AppContext.BaseDirectory)
+
+type Outcome =
+    {
+        ExitCode: int
+        Out: string
+        Error: string
+    }
+
+/// Runs `strategylab args` in the given folder (the bundled data is ./data there)
+let runIn (folder: string) (args: string list) =
+    let dll = Path.Combine(AppContext.BaseDirectory, "strategylab.dll")
+    let info = ProcessStartInfo("dotnet", WorkingDirectory = folder)
+    info.ArgumentList.Add dll
+
+    for a in args do
+        info.ArgumentList.Add a
+
+    info.RedirectStandardOutput <- true
+    info.RedirectStandardError <- true
+    info.Environment.Remove "STRATEGYLAB_DATA" |> ignore
+
+    use p =
+        match Process.Start info with
+        | null -> failwith "strategylab did not start"
+        | p -> p
+
+    let out = p.StandardOutput.ReadToEndAsync()
+    let err = p.StandardError.ReadToEndAsync()
+
+    if not (p.WaitForExit(TimeSpan.FromMinutes 5.0)) then
+        p.Kill true
+        failwith "strategylab did not finish in 5 minutes"
+
+    {
+        ExitCode = p.ExitCode
+        Out = out.Result
+        Error = err.Result
+    }
+
+/// Runs `strategylab args` from the repository root
+let run args = runIn repositoryRoot args
+
+/// A scratch folder deleted at dispose
+type TempFolder() =
+    let path =
+        Path.Combine(Path.GetTempPath(), "strategylab-cli-" + Guid.NewGuid().ToString "N")
+
+    do Directory.CreateDirectory path |> ignore
+    member _.Path = path
+
+    member _.Write (name: string) (text: string) =
+        let file = Path.Combine(path, name)
+        File.WriteAllText(file, text)
+        file
+
+    interface IDisposable with
+        member _.Dispose() =
+            if Directory.Exists path then
+                Directory.Delete(path, true)

@@ -1,0 +1,141 @@
+module StrategyLab.Cli.Tests.DataCommandTests
+
+open System.IO
+open Xunit
+open StrategyLab.Cli.Tests.Cli
+
+let private noStackTrace (o: Outcome) =
+    Assert.DoesNotContain("   at ", o.Error)
+    Assert.DoesNotContain("Exception", o.Error)
+
+[<Fact>]
+let ``data list shows every bundled dataset with its assets and bars`` () =
+    let o = run [ "data"; "list" ]
+    Assert.Equal(0, o.ExitCode)
+    Assert.Contains("daily_top100", o.Out)
+    Assert.Matches(@"daily_top100\s+1d\s+145\s+2125", o.Out)
+    Assert.Contains("xrpusdt_perp_5m", o.Out)
+
+[<Fact>]
+let ``data show prints a symbol's last bars as the file has them`` () =
+    let o = run [ "data"; "show"; "daily_top100"; "--symbol"; "BTC"; "--tail"; "1" ]
+    Assert.Equal(0, o.ExitCode)
+    // the last BTC row of data/daily/coinbase_usd_daily_ohlcv_2020_2025.csv
+    let last =
+        File.ReadLines(Path.Combine(repositoryRoot, "data/daily/coinbase_usd_daily_ohlcv_2020_2025.csv"))
+        |> Seq.filter (fun l -> l.Contains ",BTC/USD,")
+        |> Seq.last
+
+    let fields = last.Split ','
+    Assert.Contains(fields[0], o.Out)
+    Assert.Contains(fields[6], o.Out)
+
+[<Fact>]
+let ``an unknown dataset is a usage error with a hint`` () =
+    let o = run [ "data"; "show"; "daily_top10" ]
+    Assert.Equal(2, o.ExitCode)
+    Assert.Contains("did you mean 'daily_top100'?", o.Error)
+    Assert.Equal(1, o.Error.Trim().Split('\n').Length)
+    noStackTrace o
+
+[<Fact>]
+let ``an unknown option is a one-line usage error with exit code 2`` () =
+    let o = run [ "data"; "list"; "--frobnicate" ]
+    Assert.Equal(2, o.ExitCode)
+    Assert.Equal(1, o.Error.Trim().Split('\n').Length)
+    Assert.Contains("--frobnicate", o.Error)
+    noStackTrace o
+
+[<Theory>]
+[<InlineData("")>]
+[<InlineData("data")>]
+[<InlineData("data list")>]
+[<InlineData("data show")>]
+[<InlineData("data import")>]
+[<InlineData("data download")>]
+let ``every command has help`` (command: string) =
+    let args =
+        (command.Split(' ', System.StringSplitOptions.RemoveEmptyEntries) |> List.ofArray)
+        @ [ "--help" ]
+
+    let o = run args
+    Assert.Equal(0, o.ExitCode)
+    Assert.Contains("USAGE: strategylab", o.Out)
+
+[<Fact>]
+let ``importing a broken file names file line and field, exits 1 and registers nothing`` () =
+    use folder = new TempFolder()
+
+    folder.Write "bad.csv" "date,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,10\n2024-01-02,1,2,0.5,x,10\n"
+    |> ignore
+
+    let o =
+        runIn
+            folder.Path
+            [
+                "data"
+                "import"
+                "bad.csv"
+                "--name"
+                "bad"
+                "--interval"
+                "1d"
+                "--data-dir"
+                "."
+            ]
+
+    Assert.Equal(1, o.ExitCode)
+    Assert.Contains("bad.csv(3): close: expected a number, found 'x'", o.Error)
+    Assert.False(File.Exists(Path.Combine(folder.Path, "datasets.json")))
+    noStackTrace o
+
+[<Fact>]
+let ``an imported file becomes a dataset that list and show can read`` () =
+    use folder = new TempFolder()
+
+    folder.Write
+        "ETHUSDT-1h.csv"
+        "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore\n1704067200000,2281.87,2297.00,2280.01,2295.51,14221.5,1704070799999,32526531.2,28153,7462.0,17066536.6,0\n1704074400000,2295.51,2300.00,2290.00,2299.00,10000.0,1704077999999,22990000.0,20000,5000.0,11495000.0,0\n"
+    |> ignore
+
+    let gap =
+        runIn
+            folder.Path
+            [
+                "data"
+                "import"
+                "ETHUSDT-1h.csv"
+                "--name"
+                "eth"
+                "--interval"
+                "1h"
+                "-d"
+                "."
+            ]
+
+    Assert.Equal(1, gap.ExitCode)
+    Assert.Contains("ETHUSDT: 1 bar(s) missing between 2024-01-01 and 2024-01-01T02:00:00Z", gap.Error)
+
+    let o =
+        runIn
+            folder.Path
+            [
+                "data"
+                "import"
+                "ETHUSDT-1h.csv"
+                "--name"
+                "eth"
+                "--interval"
+                "1h"
+                "--gaps"
+                "ffill"
+                "-d"
+                "."
+            ]
+
+    Assert.Equal(0, o.ExitCode)
+    Assert.Contains("filled with the previous close", o.Out)
+    let show = runIn folder.Path [ "data"; "show"; "eth"; "-s"; "ETHUSDT"; "-d"; "." ]
+    Assert.Equal(0, show.ExitCode)
+    Assert.Contains("2024-01-01T01:00:00Z", show.Out)
+    Assert.Contains("2299", show.Out)

@@ -1,1 +1,0 @@
-module StrategyLab.Cli.Tests.Tests

@@ -1,0 +1,163 @@
+using StrategyLab.Runtime.Data;
+
+namespace StrategyLab.Runtime.Tests.Data;
+
+public sealed class PanelCacheTests
+{
+    private const string Header = "date,symbol,base,open,high,low,close,volume\n";
+
+    private static string Rows(int fromDay, int toDay) => string.Concat(Enumerable.Range(fromDay, toDay - fromDay + 1).SelectMany(d => new[]
+    {
+        $"2024-01-{d:00},BTC/USD,BTC,{100 + d},{110 + d},{90 + d},{105 + d},{d}\n",
+        $"2024-01-{d:00},ETH/USD,ETH,{10 + d},{11 + d},{9 + d},{10.5 + d},{2 * d}\n",
+    }));
+
+    private static void AssertSameData(Panel expected, Panel actual)
+    {
+        Assert.Equal(expected.Symbols.ToArray(), actual.Symbols.ToArray());
+        Assert.Equal(expected.Columns.ToArray(), actual.Columns.ToArray());
+        Assert.Equal(expected.Times.ToArray(), actual.Times.ToArray());
+        foreach (var c in expected.Columns)
+        {
+            // bit for bit, NaN included
+            Assert.Equal(expected.Column(c).ToArray().Select(BitConverter.DoubleToInt64Bits), actual.Column(c).ToArray().Select(BitConverter.DoubleToInt64Bits));
+        }
+    }
+
+    private static (TempFolder Folder, DataStore Store, DatasetSpec Spec) Setup(string csv)
+    {
+        var folder = new TempFolder();
+        folder.Write("bars.csv", csv);
+        return (folder, new DataStore(folder.Path), CsvImportTests.Spec("bars.csv"));
+    }
+
+    [Fact]
+    public void SecondLoadIsServedFromTheCacheWithTheParsedData()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 9));
+        using var _ = folder;
+        using var first = store.Load(spec).Panel;
+        var second = store.Load(spec);
+        using var parsed = store.ParseCsv(spec, new ImportLog());
+        Assert.Equal(CacheOutcome.Hit, second.Outcome);
+        AssertSameData(parsed, second.Panel);
+        second.Panel.Dispose();
+    }
+
+    [Fact]
+    public void AChangedFileIsImportedAgain()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 9));
+        using var _ = folder;
+        store.Load(spec).Panel.Dispose();
+        folder.Write("bars.csv", Header + Rows(1, 9).Replace(",105.0,", ",105.0,", StringComparison.Ordinal).Replace("2024-01-03,BTC/USD,BTC,103,113,93,108", "2024-01-03,BTC/USD,BTC,103,113,93,107", StringComparison.Ordinal));
+        var reloaded = store.Load(spec);
+        Assert.Equal(CacheOutcome.Built, reloaded.Outcome);
+        Assert.Equal(107, reloaded.Panel["close", 2, 0]);
+        reloaded.Panel.Dispose();
+    }
+
+    [Fact]
+    public void AChangedDefinitionIsImportedAgain()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 9));
+        using var _ = folder;
+        store.Load(spec).Panel.Dispose();
+        var changed = spec with { Repair = new RepairSpec { Gaps = "keep" } };
+        using var p = store.Load(changed).Panel;
+        Assert.Equal(CacheOutcome.Hit, store.Load(changed).Outcome);
+        Assert.Equal(CacheOutcome.Built, store.Load(spec).Outcome);
+    }
+
+    [Fact]
+    public void AGrownFileIsAppendedAndEqualsAFullImport()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 5));
+        using var _ = folder;
+        store.Load(spec).Panel.Dispose();
+        var columnFile = Path.Combine(store.CacheFolder, "test", "c3.f64");
+        var cachedBytes = File.ReadAllBytes(columnFile);
+        File.AppendAllText(Path.Combine(folder.Path, "bars.csv"), Rows(6, 9));
+
+        var appended = store.Load(spec);
+        Assert.Equal(CacheOutcome.Appended, appended.Outcome);
+        Assert.Equal(cachedBytes, File.ReadAllBytes(columnFile).Take(cachedBytes.Length));
+        using var parsed = store.ParseCsv(spec, new ImportLog());
+        AssertSameData(parsed, appended.Panel);
+        appended.Panel.Dispose();
+        using var again = store.Load(spec).Panel;
+        AssertSameData(parsed, again);
+    }
+
+    [Fact]
+    public void AnAppendThatLeavesAGapIsAnErrorUnderTheDefaultPolicy()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 5));
+        using var _ = folder;
+        store.Load(spec).Panel.Dispose();
+        File.AppendAllText(Path.Combine(folder.Path, "bars.csv"), Rows(8, 9));
+        var e = Assert.Throws<DataValidationException>(() => store.Load(spec));
+        Assert.All(e.Issues, i => Assert.Equal(DataIssueKind.Gap, i.Kind));
+        Assert.Contains(e.Issues, i => i.Message == "BTC: 2 bar(s) missing between 2024-01-05 and 2024-01-08" && i.Line == 12);
+    }
+
+    [Fact]
+    public void ACorruptColumnFileIsDetectedAndRebuilt()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 9));
+        using var _ = folder;
+        store.Load(spec).Panel.Dispose();
+        var file = Path.Combine(store.CacheFolder, "test", "c3.f64");
+        var bytes = File.ReadAllBytes(file);
+        bytes[17] ^= 0x40;
+        File.WriteAllBytes(file, bytes);
+
+        var reloaded = store.Load(spec);
+        Assert.Equal(CacheOutcome.Built, reloaded.Outcome);
+        Assert.Contains(reloaded.Log.Notes, n => n.Contains("fails its checksum", StringComparison.Ordinal));
+        using var parsed = store.ParseCsv(spec, new ImportLog());
+        AssertSameData(parsed, reloaded.Panel);
+        reloaded.Panel.Dispose();
+    }
+
+    [Fact]
+    public void ATruncatedColumnFileIsRebuilt()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 9));
+        using var _ = folder;
+        store.Load(spec).Panel.Dispose();
+        var file = Path.Combine(store.CacheFolder, "test", "time.i64");
+        File.WriteAllBytes(file, File.ReadAllBytes(file)[..20]);
+        var reloaded = store.Load(spec);
+        Assert.Equal(CacheOutcome.Built, reloaded.Outcome);
+        Assert.Contains(reloaded.Log.Notes, n => n.Contains("truncated", StringComparison.Ordinal));
+        reloaded.Panel.Dispose();
+    }
+
+    [Fact]
+    public void AnUnreadableManifestIsRebuilt()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 9));
+        using var _ = folder;
+        store.Load(spec).Panel.Dispose();
+        File.WriteAllText(Path.Combine(store.CacheFolder, "test", "manifest.json"), "{ not json");
+        var reloaded = store.Load(spec);
+        Assert.Equal(CacheOutcome.Built, reloaded.Outcome);
+        reloaded.Panel.Dispose();
+    }
+
+    [Fact]
+    public void BytesOfAnUnfinishedAppendAreCutBack()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 9));
+        using var _ = folder;
+        store.Load(spec).Panel.Dispose();
+        var file = Path.Combine(store.CacheFolder, "test", "c0.f64");
+        var length = new FileInfo(file).Length;
+        File.AppendAllText(file, "half-written");
+        var reloaded = store.Load(spec);
+        Assert.Equal(CacheOutcome.Hit, reloaded.Outcome);
+        reloaded.Panel.Dispose();
+        Assert.Equal(length, new FileInfo(file).Length);
+    }
+}
