@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace StrategyLab.Runtime.Compute;
 
 /// <summary>
@@ -10,6 +12,7 @@ internal sealed class SeededEma
     private readonly double _k;
     private readonly int[] _count;
     private readonly double[] _value;
+    private int _unseeded;
 
     public SeededEma(int assetCount, int period)
     {
@@ -18,6 +21,37 @@ internal sealed class SeededEma
         _k = 2.0 / (period + 1);
         _count = new int[assetCount];
         _value = new double[assetCount];
+        _unseeded = assetCount;
+    }
+
+    /// <summary>
+    /// Takes one row (NaN skipped) and writes the averages. Once every asset is seeded it runs a
+    /// vector of assets at a time with the same arithmetic as <see cref="Next"/>.
+    /// </summary>
+    public void NextRow(ReadOnlySpan<double> x, Span<double> output)
+    {
+        var a = 0;
+        if (_unseeded == 0 && Vector.IsHardwareAccelerated)
+        {
+            var k = new Vector<double>(_k);
+            var missing = new Vector<double>(double.NaN);
+            var values = _value.AsSpan();
+            for (; a <= x.Length - Vector<double>.Count; a += Vector<double>.Count)
+            {
+                var v = new Vector<double>(x[a..]);
+                var e = new Vector<double>(values[a..]);
+                var next = ((v - e) * k) + e;
+                var present = Vector.Equals(v, v);
+                Vector.ConditionalSelect(present, next, e).CopyTo(values[a..]);
+                Vector.ConditionalSelect(present, next, missing).CopyTo(output[a..]);
+            }
+        }
+
+        for (; a < x.Length; a++)
+        {
+            var v = x[a];
+            output[a] = double.IsNaN(v) ? double.NaN : Next(a, v);
+        }
     }
 
     /// <summary>Takes the next value of asset <paramref name="a"/> (not NaN); returns the average, or NaN during warm-up.</summary>
@@ -39,11 +73,16 @@ internal sealed class SeededEma
             return double.NaN;
         }
 
+        _unseeded--;
         _value[a] = sum / _period;
         return _value[a];
     }
 
-    public void Reset() => Array.Clear(_count);
+    public void Reset()
+    {
+        Array.Clear(_count);
+        _unseeded = _count.Length;
+    }
 }
 
 /// <summary>
