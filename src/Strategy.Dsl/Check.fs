@@ -212,7 +212,9 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
 
     let report (d: Diagnostic) =
         let key =
-            $"%s{d.Code}|%s{d.Range.File}|%d{d.Range.Start.Line}|%d{d.Range.Start.Column}|%s{d.Message}"
+            // one forward-looking sub-expression is reported once, however many statements reach it
+            let message = if d.Code = "SL0401" then "" else d.Message
+            $"%s{d.Code}|%s{d.Range.File}|%d{d.Range.Start.Line}|%d{d.Range.Start.Column}|%s{message}"
 
         if seen.Add key then
             diagnostics.Add d
