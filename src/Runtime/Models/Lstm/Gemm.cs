@@ -61,22 +61,63 @@ internal static class Gemm
             for (var pc = 0; pc < k; pc += BlockK)
             {
                 var kc = Math.Min(BlockK, k - pc);
-                PackB(transposeB, b, ldb, pc, jc, kc, nc, nr, scratch.PackedB);
+                // B is packed when transposed; otherwise full micro-panels are read in place (each
+                // k-row of a panel is one contiguous run) and only a ragged last panel is packed
+                var fullB = nc / nr * nr;
+                if (transposeB)
+                    PackB(true, b, ldb, pc, jc, kc, nc, nr, scratch.PackedB);
+                else if (fullB < nc)
+                    PackB(false, b, ldb, pc, jc + fullB, kc, nc - fullB, nr, scratch.PackedB);
                 var add = accumulate || pc > 0;
                 for (var ic = 0; ic < m; ic += BlockM)
                 {
                     var mc = Math.Min(BlockM, m - ic);
-                    PackA(transposeA, a, lda, ic, pc, mc, kc, scratch.PackedA);
+                    // full micro-panels of A are read in place through their strides; a ragged last one is packed
+                    var fullA = mc / MicroRows * MicroRows;
+                    if (fullA < mc)
+                        PackA(transposeA, a, lda, ic + fullA, pc, mc - fullA, kc, scratch.PackedA);
                     for (var jr = 0; jr < nc; jr += nr)
                     {
                         var cols = Math.Min(nr, nc - jr);
-                        ref var bp = ref scratch.PackedB[jr * kc];
+                        nint bStep;
+                        ref var bp = ref Unsafe.NullRef<T>();
+                        if (transposeB)
+                        {
+                            bp = ref scratch.PackedB[jr * kc];
+                            bStep = nr;
+                        }
+                        else if (jr < fullB)
+                        {
+                            bp = ref Unsafe.AsRef(in b[pc * ldb + jc + jr]);
+                            bStep = ldb;
+                        }
+                        else
+                        {
+                            bp = ref scratch.PackedB[0];
+                            bStep = nr;
+                        }
                         for (var ir = 0; ir < mc; ir += MicroRows)
                         {
                             var rows = Math.Min(MicroRows, mc - ir);
-                            ref var ap = ref scratch.PackedA[ir * kc];
+                            nint rowStep, kStep;
+                            ref var ap = ref Unsafe.NullRef<T>();
+                            if (ir >= fullA)
+                            {
+                                ap = ref scratch.PackedA[0];
+                                (rowStep, kStep) = (1, MicroRows);
+                            }
+                            else if (transposeA)
+                            {
+                                ap = ref Unsafe.AsRef(in a[pc * lda + ic + ir]);
+                                (rowStep, kStep) = (1, lda);
+                            }
+                            else
+                            {
+                                ap = ref Unsafe.AsRef(in a[(ic + ir) * lda + pc]);
+                                (rowStep, kStep) = (lda, 1);
+                            }
                             ref var ct = ref c[(ic + ir) * ldc + jc + jr];
-                            MicroKernel(kc, ref ap, ref bp, ref ct, ldc, rows, cols, add);
+                            MicroKernel(kc, ref ap, rowStep, kStep, ref bp, bStep, ref ct, ldc, rows, cols, add);
                         }
                     }
                 }
@@ -153,38 +194,44 @@ internal static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel<T>(int kc, ref T ap, ref T bp, ref T c, int ldc, int rows, int cols, bool accumulate)
+    private static void MicroKernel<T>(int kc, ref T ap, nint rowStep, nint kStep, ref T bp, nint bStep, ref T c, int ldc, int rows, int cols, bool accumulate)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var w = Vector256<T>.Count;
         var nr = 2 * w;
         Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        nuint ao = 0, bo = 0;
+        ref var a0r = ref ap;
+        ref var a1r = ref Unsafe.Add(ref ap, rowStep);
+        ref var a2r = ref Unsafe.Add(ref ap, 2 * rowStep);
+        ref var a3r = ref Unsafe.Add(ref ap, 3 * rowStep);
+        ref var a4r = ref Unsafe.Add(ref ap, 4 * rowStep);
+        ref var a5r = ref Unsafe.Add(ref ap, 5 * rowStep);
+        nint ao = 0, bo = 0;
         for (var p = 0; p < kc; p++)
         {
-            var b0 = Vector256.LoadUnsafe(ref bp, bo);
-            var b1 = Vector256.LoadUnsafe(ref bp, bo + (nuint)w);
-            var a0 = Vector256.Create(Unsafe.Add(ref ap, ao));
+            var b0 = Vector256.LoadUnsafe(ref Unsafe.Add(ref bp, bo));
+            var b1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref bp, bo + w));
+            var a0 = Vector256.Create(Unsafe.Add(ref a0r, ao));
             c00 = Fma(a0, b0, c00);
             c01 = Fma(a0, b1, c01);
-            var a1 = Vector256.Create(Unsafe.Add(ref ap, ao + 1));
+            var a1 = Vector256.Create(Unsafe.Add(ref a1r, ao));
             c10 = Fma(a1, b0, c10);
             c11 = Fma(a1, b1, c11);
-            var a2 = Vector256.Create(Unsafe.Add(ref ap, ao + 2));
+            var a2 = Vector256.Create(Unsafe.Add(ref a2r, ao));
             c20 = Fma(a2, b0, c20);
             c21 = Fma(a2, b1, c21);
-            var a3 = Vector256.Create(Unsafe.Add(ref ap, ao + 3));
+            var a3 = Vector256.Create(Unsafe.Add(ref a3r, ao));
             c30 = Fma(a3, b0, c30);
             c31 = Fma(a3, b1, c31);
-            var a4 = Vector256.Create(Unsafe.Add(ref ap, ao + 4));
+            var a4 = Vector256.Create(Unsafe.Add(ref a4r, ao));
             c40 = Fma(a4, b0, c40);
             c41 = Fma(a4, b1, c41);
-            var a5 = Vector256.Create(Unsafe.Add(ref ap, ao + 5));
+            var a5 = Vector256.Create(Unsafe.Add(ref a5r, ao));
             c50 = Fma(a5, b0, c50);
             c51 = Fma(a5, b1, c51);
-            ao += MicroRows;
-            bo += (nuint)nr;
+            ao += kStep;
+            bo += bStep;
         }
         if (rows == MicroRows && cols == nr)
         {

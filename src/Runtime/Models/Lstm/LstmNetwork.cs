@@ -38,6 +38,9 @@ internal sealed class LstmNetwork<T> where T : unmanaged, IBinaryFloatingPointIe
     public readonly double[][] BatchMean;
     public readonly double[][] BatchInverseStd;
 
+    /// <summary>The recurrent weights transposed, [4·hidden × hidden] per layer, for the backward pass; see <see cref="PrepareBackward"/>.</summary>
+    public readonly T[][] RecurrentTransposed;
+
     /// <summary>Rows in the whole current mini-batch (all pieces).</summary>
     public int BatchRows;
 
@@ -51,6 +54,7 @@ internal sealed class LstmNetwork<T> where T : unmanaged, IBinaryFloatingPointIe
         RunningVariance = new double[options.Layers][];
         BatchMean = new double[options.Layers][];
         BatchInverseStd = new double[options.Layers][];
+        RecurrentTransposed = new T[options.Layers][];
         for (var l = 0; l < options.Layers; l++)
         {
             RunningMean[l] = new double[options.Hidden];
@@ -58,6 +62,7 @@ internal sealed class LstmNetwork<T> where T : unmanaged, IBinaryFloatingPointIe
             Array.Fill(RunningVariance[l], 1.0);
             BatchMean[l] = new double[options.Hidden];
             BatchInverseStd[l] = new double[options.Hidden];
+            RecurrentTransposed[l] = new T[4 * options.Hidden * options.Hidden];
         }
     }
 
@@ -106,6 +111,20 @@ internal sealed class LstmNetwork<T> where T : unmanaged, IBinaryFloatingPointIe
         var ko = 1 / Math.Sqrt(headIn);
         Fill(Layout.OutputWeights, headIn * Options.Outputs, ko, ref rng);
         Fill(Layout.OutputBias, Options.Outputs, ko, ref rng);
+    }
+
+    /// <summary>Refreshes <see cref="RecurrentTransposed"/> from the parameters; call once per mini-batch before the backward passes.</summary>
+    public void PrepareBackward()
+    {
+        int h = Options.Hidden, g4 = 4 * h;
+        for (var l = 0; l < Options.Layers; l++)
+        {
+            var wh = Parameters.AsSpan(Layout.RecurrentWeights[l], h * g4);
+            var t = RecurrentTransposed[l];
+            for (var i = 0; i < h; i++)
+                for (var j = 0; j < g4; j++)
+                    t[j * h + i] = wh[i * g4 + j];
+        }
     }
 
     /// <summary>Copies <paramref name="count"/> sequences [count × window × features], starting at each index, into the piece's time-major input.</summary>
@@ -605,14 +624,14 @@ internal sealed class LstmNetwork<T> where T : unmanaged, IBinaryFloatingPointIe
         dh.Clear();
         dc.Clear();
         var p = Parameters.AsSpan();
-        var wh = p.Slice(Layout.RecurrentWeights[l], h * g4);
+        var whT = RecurrentTransposed[l];
         for (var t = w - 1; t >= 0; t--)
         {
             var z = gates.Slice(t * rows * g4, rows * g4);
             CellBackward(z, cs.Slice(t * rows * h, rows * h), tc.Slice(t * rows * h, rows * h),
                 dy.Slice(t * rows * h, rows * h), dh, dc, rows, h);
             if (t > 0)
-                Gemm.Multiply<T>(false, true, rows, h, g4, z, g4, wh, g4, dh, h, false, ws.Scratch);
+                Gemm.Multiply<T>(false, false, rows, h, g4, z, g4, whT, h, dh, h, false, ws.Scratch);
         }
         var grad = ws.Gradient.AsSpan();
         var hs = ws.HiddenStates[l].AsSpan(0, w * rows * h);

@@ -73,6 +73,7 @@ internal sealed class LstmTrainer<T> where T : unmanaged, IBinaryFloatingPointIe
         for (var s = 0; s <= n; s++)
             _pieceStart[s] = batchStart + (int)((long)batchCount * s / n);
         _net.BatchRows = batchCount;
+        _net.PrepareBackward();
         nint xs = (nint)sequences, ys = (nint)targets;
         var layers = _o.Layers;
         int Rows(int s) => _pieceStart[s + 1] - _pieceStart[s];
