@@ -647,7 +647,22 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
 
         slots, ok
 
+    // defs are inlined and comprehensions expanded, which can multiply: the work is bounded so no input hangs
+    let budget = 2_000_000
+    let mutable spent = 0
+
     let rec eval (ctx: Ctx) (e: Expr) : Value =
+        spent <- spent + 1
+
+        if spent > budget then
+            if spent = budget + 1 then
+                report (expansionTooLarge e.Range budget)
+
+            VError
+        else
+            evalExpr ctx e
+
+    and evalExpr (ctx: Ctx) (e: Expr) : Value =
         match e with
         | Expr.Number(v, u, _, _) ->
             match u with

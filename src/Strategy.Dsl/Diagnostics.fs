@@ -176,6 +176,14 @@ let weightCountMismatch range (members: int) (weights: int) =
 let belowMinimum range (name: string) (minimum: float) (found: string) =
     err "SL0315" range $"'%s{name}' must be at least %g{minimum}, found %s{found}" None
 
+/// SL0316: defs or comprehensions that expand beyond what the compiler evaluates
+let expansionTooLarge range (limit: int) =
+    err
+        "SL0316"
+        range
+        $"the strategy expands to more than %d{limit} expressions"
+        (Some "nested defs and comprehensions multiply; use 'let' to share a result")
+
 // SL04xx: time safety
 
 /// SL0401: a forward-looking expression outside a label definition
