@@ -296,9 +296,15 @@ let render (source: string) (d: Diagnostic) =
             else
                 line.Length - start + 1
 
+        // tabs before the range are copied so the carets line up in any tab width
+        let pad =
+            (line.Substring(0, min (start - 1) line.Length)
+             |> String.map (fun c -> if c = '\t' then '\t' else ' '))
+                .PadRight(start - 1)
+
         sb.Append("\n    ").Append(line) |> ignore
 
-        sb.Append("\n    ").Append(System.String(' ', start - 1)).Append(System.String('^', max 1 width))
+        sb.Append("\n    ").Append(pad).Append(System.String('^', max 1 width))
         |> ignore
 
     match d.Hint with
