@@ -250,7 +250,7 @@ public sealed class GbdtModel
         var constantHessian = o.Objective == GbdtObjective.SquaredError ? 1.0 : double.NaN;
         if (o.Objective == GbdtObjective.SquaredError)
             Array.Fill(hessian[0], 1.0);
-        var learner = new TreeLearner(columns, _bins, o, rows);
+        var learner = new TreeLearner(columns, _bins, o, rows, constantHessian);
         var bagging = o.BaggingFraction < 1.0;
         var bag = bagging ? new int[rows] : null;
         var inBag = bagging ? new bool[rows] : null;
@@ -281,7 +281,7 @@ public sealed class GbdtModel
             for (var c = 0; c < k; c++)
             {
                 SampleFeatures(learner.FeatureUsed, o, round, c);
-                var tree = learner.Grow(gradient[c], hessian[c], constantHessian, bag, bagCount);
+                var tree = learner.Grow(gradient[c], hessian[c], bag, bagCount);
                 for (var leaf = 0; leaf < tree.LeafValue.Length; leaf++)
                 {
                     var value = tree.LeafValue[leaf];

@@ -28,6 +28,9 @@ internal sealed class TreeLearner
     private readonly int _featureCount;
     private readonly int[] _histOffset;
     private readonly int _histLength;
+    // a histogram entry is (Σg, Σh, count), or (Σg, count) when every hessian equals _constantHessian
+    private readonly int _width;
+    private readonly double _constantHessian;
     private readonly double[]?[] _histPool;
     private readonly int[] _leafSlot;
     private readonly int[] _freeSlots;
@@ -56,11 +59,13 @@ internal sealed class TreeLearner
     private double[] _buildHist = [], _buildGradient = [], _buildHessian = [], _findHist = [];
     private int _buildBegin, _buildCount, _buildGroups;
     private bool _buildIdentity;
-    private double _buildConstant, _findGradient, _findHessian, _findCount;
+    private double _findGradient, _findHessian, _findCount;
     private bool _identityRows;
 
-    internal TreeLearner(byte[] binned, FeatureBins bins, GbdtOptions options, int rows)
+    internal TreeLearner(byte[] binned, FeatureBins bins, GbdtOptions options, int rows, double constantHessian)
     {
+        _constantHessian = constantHessian;
+        _width = double.IsNaN(constantHessian) ? 3 : 2;
         _binned = binned;
         _bins = bins;
         _options = options;
@@ -70,7 +75,7 @@ internal sealed class TreeLearner
         for (var f = 0; f < _featureCount; f++)
         {
             _histOffset[f] = offset;
-            offset += 3 * (bins.Count(f) + 1);
+            offset += _width * (bins.Count(f) + 1);
         }
         _histLength = offset;
         var leaves = options.NumLeaves;
@@ -96,7 +101,7 @@ internal sealed class TreeLearner
         _buildGroupAt = group =>
         {
             var (first, end) = (_usedCount * group / _buildGroups, _usedCount * (group + 1) / _buildGroups);
-            BuildFeatures(first, end, _buildHist, _buildBegin, _buildCount, _buildIdentity, _buildGradient, _buildHessian, _buildConstant);
+            BuildFeatures(first, end, _buildHist, _buildBegin, _buildCount, _buildIdentity, _buildGradient, _buildHessian);
         };
         _findFeatureAt = f => _featureBest[f] = FindBestSplit(f, _findHist, _findGradient, _findHessian, _findCount);
     }
@@ -108,10 +113,9 @@ internal sealed class TreeLearner
     internal ReadOnlySpan<int> LeafRows(int leaf) => _rows.AsSpan(_leafBegin[leaf], _leafCount[leaf]);
 
     /// <summary>
-    /// Grows a tree on the rows listed in <paramref name="bag"/> (all rows when null). When
-    /// <paramref name="constantHessian"/> is not NaN every h equals it and is not summed.
+    /// Grows a tree on the rows listed in <paramref name="bag"/> (all rows when null).
     /// </summary>
-    internal GbdtTree Grow(double[] gradient, double[] hessian, double constantHessian, int[]? bag, int bagCount)
+    internal GbdtTree Grow(double[] gradient, double[] hessian, int[]? bag, int bagCount)
     {
         var o = _options;
         _usedCount = 0;
@@ -156,7 +160,7 @@ internal sealed class TreeLearner
         if (CanSplit(0))
         {
             _leafSlot[0] = _freeSlots[--_freeCount];
-            BuildHistogram(0, _leafSlot[0], gradient, hessian, constantHessian);
+            BuildHistogram(0, _leafSlot[0], gradient, hessian);
             FindBestSplitOrRelease(0);
         }
 
@@ -216,7 +220,7 @@ internal sealed class TreeLearner
             var (small, large) = _leafCount[best] <= _leafCount[newLeaf] ? (best, newLeaf) : (newLeaf, best);
             _leafSlot[small] = freeSlot;
             _leafSlot[large] = parentSlot;
-            BuildHistogram(small, freeSlot, gradient, hessian, constantHessian);
+            BuildHistogram(small, freeSlot, gradient, hessian);
             Subtract(_histPool[parentSlot]!, _histPool[freeSlot]!);
             FindBestSplitOrRelease(best);
             FindBestSplitOrRelease(newLeaf);
@@ -274,7 +278,7 @@ internal sealed class TreeLearner
         return l;
     }
 
-    private void BuildHistogram(int leaf, int slot, double[] gradient, double[] hessian, double constantHessian)
+    private void BuildHistogram(int leaf, int slot, double[] gradient, double[] hessian)
     {
         var hist = _histPool[slot] ??= new double[_histLength];
         var begin = _leafBegin[leaf];
@@ -297,11 +301,11 @@ internal sealed class TreeLearner
         var groups = Math.Min(_options.Threads, _usedCount);
         if ((long)count * _usedCount < 200_000 || groups <= 1)
         {
-            BuildFeatures(0, _usedCount, hist, begin, count, identity, g, h, constantHessian);
+            BuildFeatures(0, _usedCount, hist, begin, count, identity, g, h);
         }
         else
         {
-            (_buildHist, _buildBegin, _buildCount, _buildIdentity, _buildGradient, _buildHessian, _buildConstant, _buildGroups) = (hist, begin, count, identity, g, h, constantHessian, groups);
+            (_buildHist, _buildBegin, _buildCount, _buildIdentity, _buildGradient, _buildHessian, _buildGroups) = (hist, begin, count, identity, g, h, groups);
             Parallel.For(0, groups, _parallel, _buildGroupAt);
         }
     }
@@ -310,17 +314,18 @@ internal sealed class TreeLearner
     /// Sums the histograms of used features number <paramref name="first"/> to <paramref name="end"/>
     /// (exclusive) row by row. Each feature's bins are summed in row order whichever thread does it.
     /// </summary>
-    private unsafe void BuildFeatures(int first, int end, double[] hist, int begin, int count, bool identity, double[] g, double[] h, double constantHessian)
+    private unsafe void BuildFeatures(int first, int end, double[] hist, int begin, int count, bool identity, double[] g, double[] h)
     {
         if (first >= end)
             return;
         var stride = _featureCount;
+        var width = _width;
         for (var j = first; j < end; j++)
         {
             var f = _usedFeatures[j];
-            hist.AsSpan(_histOffset[f], 3 * (_bins.Count(f) + 1)).Clear();
+            hist.AsSpan(_histOffset[f], width * (_bins.Count(f) + 1)).Clear();
         }
-        var constant = !double.IsNaN(constantHessian);
+        var allUsed = _usedCount == _featureCount;
         fixed (double* hp = hist)
         fixed (byte* binned = _binned)
         fixed (int* rows = _rows)
@@ -330,27 +335,30 @@ internal sealed class TreeLearner
         fixed (int* offsets = _histOffset)
         {
             var leafRows = rows + begin;
-            for (var i = 0; i < count; i++)
+            if (width == 2 && allUsed)
             {
-                var row = identity ? i : leafRows[i];
-                var rb = binned + (long)row * stride;
-                var gi = gp[i];
-                if (constant)
+                // the common case, kept free of indirections: every feature, constant hessian
+                for (var i = 0; i < count; i++)
                 {
-                    for (var j = first; j < end; j++)
+                    var rb = binned + (long)(identity ? i : leafRows[i]) * stride;
+                    var gi = gp[i];
+                    for (var f = first; f < end; f++)
                     {
-                        var f = used[j];
-                        var p = hp + offsets[f] + 3 * rb[f];
+                        var p = hp + offsets[f] + 2 * rb[f];
                         p[0] += gi;
-                        p[2] += 1.0;
+                        p[1] += 1.0;
                     }
                 }
-                else
+            }
+            else if (width == 3 && allUsed)
+            {
+                for (var i = 0; i < count; i++)
                 {
+                    var rb = binned + (long)(identity ? i : leafRows[i]) * stride;
+                    var gi = gp[i];
                     var hi = hsp[i];
-                    for (var j = first; j < end; j++)
+                    for (var f = first; f < end; f++)
                     {
-                        var f = used[j];
                         var p = hp + offsets[f] + 3 * rb[f];
                         p[0] += gi;
                         p[1] += hi;
@@ -358,15 +366,22 @@ internal sealed class TreeLearner
                     }
                 }
             }
-            if (constant)
+            else
             {
-                for (var j = first; j < end; j++)
+                for (var i = 0; i < count; i++)
                 {
-                    var f = used[j];
-                    var p = hp + offsets[f];
-                    var bins = _bins.Count(f) + 1;
-                    for (var b = 0; b < bins; b++)
-                        p[3 * b + 1] = p[3 * b + 2] * constantHessian;
+                    var rb = binned + (long)(identity ? i : leafRows[i]) * stride;
+                    var gi = gp[i];
+                    var hi = hsp[i];
+                    for (var j = first; j < end; j++)
+                    {
+                        var f = used[j];
+                        var p = hp + offsets[f] + width * rb[f];
+                        p[0] += gi;
+                        if (width == 3)
+                            p[1] += hi;
+                        p[width - 1] += 1.0;
+                    }
                 }
             }
         }
@@ -378,7 +393,7 @@ internal sealed class TreeLearner
         {
             if (!_featureUsed[f])
                 continue;
-            var p = parent.AsSpan(_histOffset[f], 3 * (_bins.Count(f) + 1));
+            var p = parent.AsSpan(_histOffset[f], _width * (_bins.Count(f) + 1));
             var c = child.AsSpan(_histOffset[f], p.Length);
             for (var i = 0; i < p.Length; i++)
                 p[i] -= c[i];
@@ -416,16 +431,19 @@ internal sealed class TreeLearner
         var minData = (double)o.MinDataInLeaf;
         var minHessian = o.MinSumHessianInLeaf;
         var numeric = _bins.Count(f);
-        var hist = histogram.AsSpan(_histOffset[f], 3 * (numeric + 1));
-        double gm = hist[3 * numeric], hm = hist[3 * numeric + 1], cm = hist[3 * numeric + 2];
+        var w = _width;
+        var hc = _constantHessian;
+        var hist = histogram.AsSpan(_histOffset[f], w * (numeric + 1));
+        double gm = hist[w * numeric], cm = hist[w * numeric + w - 1];
+        var hm = w == 3 ? hist[w * numeric + 1] : cm * hc;
         var parentScore = g * g / (h + lambda);
         var bestGain = Math.Max(o.MinGainToSplit, 0.0);
         double gl = 0, hl = 0, cl = 0;
         for (var t = 0; t < numeric; t++)
         {
-            gl += hist[3 * t];
-            hl += hist[3 * t + 1];
-            cl += hist[3 * t + 2];
+            gl += hist[w * t];
+            cl += hist[w * t + w - 1];
+            hl = w == 3 ? hl + hist[w * t + 1] : cl * hc;
             if (t == numeric - 1 && cm == 0)
                 break;
             // missing values to the right (or, when the training rows had none, to the larger side)
