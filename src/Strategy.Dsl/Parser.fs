@@ -236,7 +236,7 @@ let private clause: P<Clause> =
     let actions = sym "->" >>. sepBy1 ident (keyword "and")
 
     pipe5
-        identAdjacent
+        (identAdjacent <?> "setting")
         (opt args .>> ws)
         (opt guardedExpr)
         (opt (keyword "of" >>. keyword "nav"))

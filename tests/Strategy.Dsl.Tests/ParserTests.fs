@@ -216,3 +216,25 @@ let ``reports every syntax error of a file, each with its line`` () =
         ],
         errors |> List.map brief
     )
+
+[<Fact>]
+let ``names the missing piece of a statement`` () =
+    let errors text =
+        snd (Parser.parse "test.strat" text) |> List.map brief
+
+    Assert.Equal<string list>([ "SL0101 (1,17) expected setting, found end of statement" ], errors "costs fee 5 bps,")
+
+    Assert.Equal<string list>(
+        [ "SL0101 (1,25) expected 'nav', found end of statement" ],
+        errors "risk max_position 10% of"
+    )
+
+    Assert.Equal<string list>(
+        [ "SL0101 (2,16) expected argument, found ')'" ],
+        errors "model m = gbdt(inputs: [close],\n    rounds: 10,)"
+    )
+
+    Assert.Equal<string list>(
+        [ "SL0101 (1,14) expected closing quote, found end of statement" ],
+        errors "strategy t \"x"
+    )
