@@ -368,3 +368,39 @@ let ``keeps a choice parameter symbolic so a search can switch the branch it sel
     let kind = p.Parameters |> Seq.find (fun x -> x.Name = "kind")
     Assert.Equal(ParameterKind.Choice, kind.Kind)
     Assert.Equal<string list>([ "sma"; "ema" ], kind.Choices |> Seq.map (fun c -> nn c.Text) |> List.ofSeq)
+
+[<Fact>]
+let ``every catalogue operator not spelled as a keyword can be called with its required arguments`` () =
+    for spec in OperatorCatalogue.All do
+        if not (Syntax.reserved.Contains spec.Name) then
+            let args =
+                spec.Parameters
+                |> Seq.filter (fun p -> p.IsRequired)
+                |> Seq.map (fun p ->
+                    match p.Type with
+                    | ArgumentType.Series -> "close"
+                    | ArgumentType.Window -> "5"
+                    | ArgumentType.Integer -> "2"
+                    | ArgumentType.Text -> "\"" + p.AllowedChoices[0] + "\""
+                    | _ -> "1")
+
+            let call = spec.Name + "(" + System.String.Join(", ", args) + ")"
+
+            let body =
+                if spec.IsForwardLooking then
+                    $"label l = %s{call}\nlet s = close"
+                else
+                    $"let s = %s{call}"
+
+            let p = compileOk (withPortfolio body)
+
+            let node =
+                if spec.IsForwardLooking then
+                    (p.Named |> Seq.find (fun n -> n.Name = "l")).Node
+                else
+                    (p.Named |> Seq.find (fun n -> n.Name = "s")).Node
+
+            let o = op p node
+            Assert.Equal(spec.Name, o.Operator)
+            Assert.Equal(Seq.length spec.SeriesParameters, o.Inputs.Length)
+            Assert.Equal(Seq.length spec.ScalarParameters, o.Args.Length)
