@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace StrategyLab.Runtime.Compute;
 
 /// <summary>
@@ -11,6 +13,7 @@ internal sealed class WilderAtr
     private readonly int[] _count;
     private readonly double[] _previousClose;
     private readonly double[] _value;
+    private int _unseeded;
 
     public WilderAtr(int assetCount, int period)
     {
@@ -19,6 +22,58 @@ internal sealed class WilderAtr
         _count = new int[assetCount];
         _previousClose = new double[assetCount];
         _value = new double[assetCount];
+        _unseeded = assetCount;
+    }
+
+    /// <summary>
+    /// Takes one bar of rows (a bar with any NaN skipped) and writes the ATR values, or NATR in
+    /// percent of the close when <paramref name="normalised"/>. Once every asset is seeded it runs a
+    /// vector of assets at a time with the same arithmetic as <see cref="Next"/>.
+    /// </summary>
+    public void NextRow(ReadOnlySpan<double> high, ReadOnlySpan<double> low, ReadOnlySpan<double> close, Span<double> output, bool normalised)
+    {
+        var a = 0;
+        if (_unseeded == 0 && Vector.IsHardwareAccelerated)
+        {
+            var keep = new Vector<double>(_period - 1);
+            var n = new Vector<double>(_period);
+            var hundred = new Vector<double>(100.0);
+            var missing = new Vector<double>(double.NaN);
+            for (; a <= close.Length - Vector<double>.Count; a += Vector<double>.Count)
+            {
+                var h = new Vector<double>(high[a..]);
+                var l = new Vector<double>(low[a..]);
+                var c = new Vector<double>(close[a..]);
+                var previous = new Vector<double>(_previousClose.AsSpan(a));
+                var old = new Vector<double>(_value.AsSpan(a));
+                var range = Vector.Max(h - l, Vector.Max(Vector.Abs(h - previous), Vector.Abs(l - previous)));
+                var atr = ((old * keep) + range) / n;
+                var present = Vector.Equals(h, h) & Vector.Equals(l, l) & Vector.Equals(c, c);
+                Vector.ConditionalSelect(present, c, previous).CopyTo(_previousClose.AsSpan(a));
+                Vector.ConditionalSelect(present, atr, old).CopyTo(_value.AsSpan(a));
+                var result = normalised
+                    ? Vector.ConditionalSelect(Vector.Equals(c, Vector<double>.Zero), missing, atr / c * hundred)
+                    : atr;
+                Vector.ConditionalSelect(present, result, missing).CopyTo(output[a..]);
+            }
+        }
+
+        for (; a < close.Length; a++)
+        {
+            var h = high[a];
+            var l = low[a];
+            var c = close[a];
+            if (double.IsNaN(h) || double.IsNaN(l) || double.IsNaN(c))
+            {
+                output[a] = double.NaN;
+                continue;
+            }
+
+            var atr = Next(a, h, l, c);
+            output[a] = !normalised ? atr
+                : c != 0.0 ? (atr / c) * 100.0
+                : double.NaN;
+        }
     }
 
     public double Next(int a, double high, double low, double close)
@@ -49,11 +104,16 @@ internal sealed class WilderAtr
             return double.NaN;
         }
 
+        _unseeded--;
         _value[a] = sum / _period;
         return _value[a];
     }
 
-    public void Reset() => Array.Clear(_count);
+    public void Reset()
+    {
+        Array.Clear(_count);
+        _unseeded = _count.Length;
+    }
 }
 
 /// <summary>
@@ -80,14 +140,7 @@ public sealed class Atr : IncrementalIndicator
         CheckRow(low, nameof(low));
         CheckRow(close, nameof(close));
         CheckRow(output, nameof(output));
-        for (var a = 0; a < output.Length; a++)
-        {
-            var h = high[a];
-            var l = low[a];
-            var c = close[a];
-            output[a] = double.IsNaN(h) || double.IsNaN(l) || double.IsNaN(c) ? double.NaN : _atr.Next(a, h, l, c);
-        }
-
+        _atr.NextRow(high, low, close, output, normalised: false);
         Advance();
     }
 
@@ -134,21 +187,7 @@ public sealed class Natr : IncrementalIndicator
         CheckRow(low, nameof(low));
         CheckRow(close, nameof(close));
         CheckRow(output, nameof(output));
-        for (var a = 0; a < output.Length; a++)
-        {
-            var h = high[a];
-            var l = low[a];
-            var c = close[a];
-            if (double.IsNaN(h) || double.IsNaN(l) || double.IsNaN(c))
-            {
-                output[a] = double.NaN;
-                continue;
-            }
-
-            var atr = _atr.Next(a, h, l, c);
-            output[a] = c != 0.0 ? (atr / c) * 100.0 : double.NaN;
-        }
-
+        _atr.NextRow(high, low, close, output, normalised: true);
         Advance();
     }
 
