@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using StrategyLab.Runtime.Backtest;
 using StrategyLab.Runtime.Compute;
 using StrategyLab.Runtime.Data.Synthetic;
@@ -23,6 +25,26 @@ public sealed class WeightAccountingTests
         var result = WeightAccounting.Run([1, 1, 1], [100, double.NaN, 120], 1, 0, firstPositionBar: 0);
         Assert.Equal([0.0, 0.2], result.Returns, (x, y) => Math.Abs(x - y) < 1e-15);
         Assert.Equal(1, result.HeldThroughMissingPrices);
+    }
+
+    [Fact]
+    public void CostsNeverRaiseEquity()
+    {
+        FsCheck.Fluent.Prop.ForAll(
+            FsCheck.Fluent.ArbMap.Default.ArbFor<int[]>(),
+            seeds =>
+            {
+                const int assets = 3;
+                var bars = seeds.Length / assets;
+                if (bars < 2)
+                    return true;
+                var prices = seeds.Take(bars * assets).Select(s => 50.0 + Math.Abs(s % 50)).ToArray();
+                var weights = seeds.Take(bars * assets).Select(s => (s % 7) / 10.0).ToArray();
+                var free = WeightAccounting.Run(weights, prices, assets, 0, 0);
+                var costly = WeightAccounting.Run(weights, prices, assets, 0.001, 0);
+                return PerformanceMetrics.FromReturns(costly.Returns, 365).LogTotalReturn
+                    <= PerformanceMetrics.FromReturns(free.Returns, 365).LogTotalReturn;
+            }).Check(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(300));
     }
 
     // the reference: shared/peers/backtest_numpy.py --quick (numpy 1.24.2), daily cross-sectional momentum,
