@@ -28,6 +28,7 @@ public sealed record RiskEvent(int Bar, string Rule, string Message);
 /// <param name="UnfilledOrders">Orders that did not fill in full (no price, limit not reached, participation cap).</param>
 /// <param name="SkippedOrders">Orders below the minimum notional.</param>
 /// <param name="RiskEvents">Risk limits that acted.</param>
+/// <param name="Delisted">Positions closed at the last price because the asset's prices ended (delisted, or the data stops).</param>
 public sealed record LedgerResult(
     double[] Equity,
     double[] Returns,
@@ -40,7 +41,8 @@ public sealed record LedgerResult(
     double Fees,
     int UnfilledOrders,
     int SkippedOrders,
-    IReadOnlyList<RiskEvent> RiskEvents);
+    IReadOnlyList<RiskEvent> RiskEvents,
+    int Delisted);
 
 /// <summary>
 /// Simulates a book that trades units towards target weights: at each bar's close the targets
@@ -48,7 +50,8 @@ public sealed record LedgerResult(
 /// asked, at the signal bar's close) as market or post-only limit orders, with fees, slippage, a
 /// volume participation cap, funding payments and the risk limits. Positions drift with prices
 /// between rebalances. Prices missing at a bar are carried from the last close for marking; an
-/// order for an asset without a fill price does not fill.
+/// order for an asset without a fill price does not fill. A position in an asset whose prices end
+/// before the data does is closed at its last close on the bar after it (as a delisting would).
 /// </summary>
 public sealed class LedgerBacktest
 {
@@ -68,6 +71,7 @@ public sealed class LedgerBacktest
     private double _funding;
     private int _unfilled;
     private int _skipped;
+    private int _delisted;
 
     private LedgerBacktest(int assets, LedgerOptions options)
     {
@@ -112,6 +116,7 @@ public sealed class LedgerBacktest
         double previousEquity = _options.InitialCapital, peak = previousEquity, dayStart = previousEquity;
         var stopped = false;
         var haltedDay = long.MinValue;
+        var lastPriced = panel.Coverage().Select(c => c.Last).ToArray();
 
         for (var t = 0; t < bars; t++)
         {
@@ -125,6 +130,7 @@ public sealed class LedgerBacktest
                 traded += FillPending(t, open.Slice(row, a), high.Slice(row, a), low.Slice(row, a),
                     volume.IsEmpty ? default : volume.Slice(row, a));
             }
+            CloseDelisted(t, lastPriced);
             if (!funding.IsEmpty)
                 PayFunding(funding.Slice(row, a), open.Slice(row, a), close.Slice(row, a));
 
@@ -163,7 +169,19 @@ public sealed class LedgerBacktest
             previousEquity = value;
         }
         CloseOpenTrades(bars - 1);
-        return new LedgerResult(equity, returns, turnover, gross, net, _fills, _trades, _funding, _fees, _unfilled, _skipped, _events);
+        return new LedgerResult(equity, returns, turnover, gross, net, _fills, _trades, _funding, _fees, _unfilled, _skipped, _events, _delisted);
+    }
+
+    private void CloseDelisted(int t, int[] lastPriced)
+    {
+        for (var i = 0; i < _assets; i++)
+        {
+            if (_units[i] == 0 || t <= lastPriced[i])
+                continue;
+            _pending[i] = 0;
+            _delisted++;
+            Execute(t, i, -_units[i], _lastClose[i], _options.TakerFee, maker: false);
+        }
     }
 
     private double Mark(out double grossNotional, out double netNotional)

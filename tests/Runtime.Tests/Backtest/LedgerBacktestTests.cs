@@ -146,6 +146,19 @@ public sealed class LedgerBacktestTests
     }
 
     [Fact]
+    public void APositionWhosePricesEndIsClosedAtTheLastPrice()
+    {
+        var n = double.NaN;
+        var panel = Bars([100, 102, n, n], [101, 106, n, n], [99, 101, n, n], [100, 105, n, n]);
+        var r = LedgerBacktest.Run(panel, [1, 1, 1, 1], new LedgerOptions { TakerFee = 0 });
+        // bought 100 units at 102 on bar 1; no price after bar 1: sold at the last close 105 on bar 2
+        Assert.Equal(1, r.Delisted);
+        Near(10300, r.Equity[3]);
+        Assert.Equal(0, r.GrossExposure[3]);
+        Near(300, Assert.Single(r.Trades).Pnl);
+    }
+
+    [Fact]
     public void AFlipClosesOneTradeAndOpensTheNext()
     {
         var r = LedgerBacktest.Run(ThreeBars, [1, -1, -1], new LedgerOptions { TakerFee = 0 });
