@@ -172,22 +172,22 @@ let private columns =
 
 let private literalValue (e: Expr) : (ScalarValue * Kind) option =
     match e with
-    | Expr.Number(v, u, _) ->
+    | Expr.Number(v, u, _, _) ->
         match u with
         | NumUnit.Plain -> Some(ScalarValue.Of v, Number)
         | NumUnit.Percent -> Some(ScalarValue.Of(v / 100.0), Number)
         | NumUnit.Bps -> Some(ScalarValue.Of(v / 10000.0), Number)
         | NumUnit.Time _ -> None
-    | Expr.Unary(UnaryOp.Neg, Expr.Number(v, u, r), _) ->
+    | Expr.Unary(UnaryOp.Neg, Expr.Number(v, u, real, r), _) ->
         match u with
         | NumUnit.Time _ -> None
         | _ ->
-            Expr.Number(v, u, r)
+            Expr.Number(v, u, real, r)
             |> fun inner ->
                 match inner with
-                | Expr.Number(v, NumUnit.Plain, _) -> Some(ScalarValue.Of(-v), Number)
-                | Expr.Number(v, NumUnit.Percent, _) -> Some(ScalarValue.Of(-v / 100.0), Number)
-                | Expr.Number(v, _, _) -> Some(ScalarValue.Of(-v / 10000.0), Number)
+                | Expr.Number(v, NumUnit.Plain, _, _) -> Some(ScalarValue.Of(-v), Number)
+                | Expr.Number(v, NumUnit.Percent, _, _) -> Some(ScalarValue.Of(-v / 100.0), Number)
+                | Expr.Number(v, _, _, _) -> Some(ScalarValue.Of(-v / 10000.0), Number)
                 | _ -> None
     | Expr.Text(s, _) -> Some(ScalarValue.Of s, Text)
     | Expr.Bool(b, _) -> Some(ScalarValue.Of(if b then 1.0 else 0.0), Boolean)
@@ -203,7 +203,7 @@ let private timeSeconds (u: TimeUnit) =
 
 let private durationLiteral (e: Expr) =
     match e with
-    | Expr.Number(v, NumUnit.Time u, _) -> Some(v * timeSeconds u)
+    | Expr.Number(v, NumUnit.Time u, _, _) -> Some(v * timeSeconds u)
     | _ -> None
 
 let check (program: Program) : Result<Checked, Diagnostic list> =
@@ -212,7 +212,9 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
 
     let report (d: Diagnostic) =
         let key =
-            $"%s{d.Code}|%s{d.Range.File}|%d{d.Range.Start.Line}|%d{d.Range.Start.Column}|%s{d.Message}"
+            // one forward-looking sub-expression is reported once, however many statements reach it
+            let message = if d.Code = "SL0401" then "" else d.Message
+            $"%s{d.Code}|%s{d.Range.File}|%d{d.Range.Start.Line}|%d{d.Range.Start.Column}|%s{message}"
 
         if seen.Add key then
             diagnostics.Add d
@@ -399,8 +401,15 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
                         if log && l.Number <= 0.0 then
                             report (logRangeNotPositive lo.Range name.Name)
 
+                        let writtenReal (e: Expr) =
+                            match e with
+                            | Expr.Number(real = true)
+                            | Expr.Unary(UnaryOp.Neg, Expr.Number(real = true), _) -> true
+                            | _ -> false
+
                         let integer =
                             not log
+                            && not (value :: lo :: hi :: Option.toList step |> List.exists writtenReal)
                             && isWhole dflt.Number
                             && isWhole l.Number
                             && isWhole h.Number
@@ -612,7 +621,7 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
 
     let rec eval (ctx: Ctx) (e: Expr) : Value =
         match e with
-        | Expr.Number(v, u, _) ->
+        | Expr.Number(v, u, _, _) ->
             match u with
             | NumUnit.Plain -> VScalar(ScalarConst v, Number)
             | NumUnit.Percent -> VScalar(ScalarConst(v / 100.0), Number)

@@ -144,8 +144,9 @@ let private unitSuffix: P<NumUnit> =
             preturn NumUnit.Plain
         ]
 
-/// A number with an optional unit: 5, 0.25, 1e-3, 10%, 5 bps, 30s, 5m, 4h, 1d, 2w
-let numberLiteral: P<float * NumUnit> =
+/// A number with an optional unit: 5, 0.25, 1e-3, 10%, 5 bps, 30s, 5m, 4h, 1d, 2w; true when written with a
+/// fraction or an exponent
+let numberLiteral: P<float * NumUnit * bool> =
     token (numberText .>>. unitSuffix)
-    |>> (fun (t, u) -> System.Double.Parse(t, CultureInfo.InvariantCulture), u)
+    |>> (fun (t, u) -> System.Double.Parse(t, CultureInfo.InvariantCulture), u, (t.Contains '.' || t.Contains 'e'))
     <?> "number"

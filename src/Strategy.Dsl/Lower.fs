@@ -135,12 +135,19 @@ let lower (``checked``: Checked) : Result<StrategyPlan, Diagnostic list> =
     if diagnostics.Count > 0 then
         Result.Error(List.ofSeq diagnostics)
     else
+        let universeColumns =
+            match c.Universe with
+            | :? TopUniverse as t -> [ t.Column ]
+            | _ -> []
+
         let columns =
-            nodes
-            |> Seq.choose (fun n ->
-                match n with
-                | :? ColumnNode as col -> Some col.Column
-                | _ -> None)
+            Seq.append
+                (nodes
+                 |> Seq.choose (fun n ->
+                     match n with
+                     | :? ColumnNode as col -> Some col.Column
+                     | _ -> None))
+                universeColumns
             |> Seq.distinct
 
         let one = ScalarConst 1.0 :> ScalarExpr

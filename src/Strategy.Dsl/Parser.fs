@@ -96,7 +96,8 @@ let private ifExpr: P<Expr> =
     >>= fun (((start, c), a), b) -> rangeFrom start |>> fun r -> Expr.If(c, a, b, r)
 
 let private primary: P<Expr> =
-    let number = ranged numberLiteral |>> fun ((v, u), r) -> Expr.Number(v, u, r)
+    let number =
+        ranged numberLiteral |>> fun ((v, u, real), r) -> Expr.Number(v, u, real, r)
 
     let text = ranged textLiteral |>> Expr.Text
 

@@ -49,8 +49,8 @@ type UnaryOp =
 /// An expression over constants, parameters and per-asset series
 [<RequireQualifiedAccess; NoEquality; NoComparison>]
 type Expr =
-    /// 5, 0.1, 10%, 5 bps, 4h
-    | Number of value: float * unit: NumUnit * range: Range
+    /// 5, 0.1, 10%, 5 bps, 4h; real is true when written with a fraction or exponent (1.0 is a real, 1 a whole number)
+    | Number of value: float * unit: NumUnit * real: bool * range: Range
     /// "text"
     | Text of value: string * range: Range
     /// true, false
@@ -242,6 +242,15 @@ let formatNumber (v: float) =
     else
         v.ToString("R", CultureInfo.InvariantCulture)
 
+/// Returns a number literal's text: whole numbers written as reals keep a ".0"
+let formatLiteral (v: float) (real: bool) =
+    let s = formatNumber v
+
+    if real && not (s.Contains '.' || s.Contains 'E') then
+        s + ".0"
+    else
+        s
+
 /// Returns the text of a unit suffix as the formatter writes it
 let unitSuffix u =
     match u with
@@ -285,7 +294,7 @@ module Dump =
     /// Returns an expression as an s-expression without ranges
     let rec expr (e: Expr) : string =
         match e with
-        | Expr.Number(v, u, _) -> formatNumber v + (unitSuffix u).Trim()
+        | Expr.Number(v, u, real, _) -> formatLiteral v real + (unitSuffix u).Trim()
         | Expr.Text(s, _) -> "\"" + s + "\""
         | Expr.Bool(b, _) -> (if b then "true" else "false")
         | Expr.Name id -> id.Name
@@ -398,7 +407,7 @@ module Print =
 
     let rec private exprAt (prec: int) (e: Expr) : string =
         match e with
-        | Expr.Number(v, u, _) -> formatNumber v + unitSuffix u
+        | Expr.Number(v, u, real, _) -> formatLiteral v real + unitSuffix u
         | Expr.Text(s, _) -> "\"" + s + "\""
         | Expr.Bool(b, _) -> (if b then "true" else "false")
         | Expr.Name id -> id.Name

@@ -52,7 +52,8 @@ let private genNumber =
                     NumUnit.Time TimeUnit.Week
                 ]
 
-        return Expr.Number(v, u, nowhere)
+        let! real = Gen.elements [ true; false ]
+        return Expr.Number(v, u, (real || not (System.Double.IsInteger v)), nowhere)
     }
 
 let private genText =

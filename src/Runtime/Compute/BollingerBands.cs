@@ -32,22 +32,14 @@ public sealed class BollingerBands : IncrementalIndicator
         CheckRow(upper, nameof(upper));
         CheckRow(middle, nameof(middle));
         CheckRow(lower, nameof(lower));
-        var slotBase = _window.SlotBase(Row);
-        var n = (double)_window.Period;
+        _window.PushRow(Row, value);
+        _window.WriteMean(middle);
+        _window.WriteDeviation(_window.Period, upper);
         for (var a = 0; a < value.Length; a++)
         {
-            if (!_window.Push(slotBase, a, value[a]))
-            {
-                upper[a] = double.NaN;
-                middle[a] = double.NaN;
-                lower[a] = double.NaN;
-                continue;
-            }
-
-            var mean = _window.Mean(a);
-            var std = Math.Sqrt(_window.SquaredDeviations(a) / n);
+            var mean = middle[a];
+            var std = upper[a];
             upper[a] = mean + (_up * std);
-            middle[a] = mean;
             lower[a] = mean - (_down * std);
         }
 

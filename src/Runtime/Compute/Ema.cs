@@ -26,12 +26,7 @@ public sealed class Ema : IncrementalIndicator
     {
         CheckRow(value, nameof(value));
         CheckRow(output, nameof(output));
-        for (var a = 0; a < value.Length; a++)
-        {
-            var x = value[a];
-            output[a] = double.IsNaN(x) ? double.NaN : _ema.Next(a, x);
-        }
-
+        _ema.NextRow(value, output);
         Advance();
     }
 

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace StrategyLab.Runtime.Compute;
 
 /// <summary>
@@ -41,56 +43,91 @@ public abstract class LaggedOperator : IncrementalIndicator
         var assets = AssetCount;
         var ring = _ring.AsSpan((Row % _periods) * assets, assets);
         var warm = Row >= _periods;
-        switch (_kind)
+        if (!warm)
         {
-            case LagKind.Lag:
-                for (var a = 0; a < assets; a++)
-                {
-                    output[a] = warm ? ring[a] : double.NaN;
-                }
+            output.Fill(double.NaN);
+        }
+        else
+        {
+            switch (_kind)
+            {
+                case LagKind.Lag:
+                    ring.CopyTo(output);
+                    break;
+                case LagKind.Diff:
+                    Difference(value, ring, output);
+                    break;
+                case LagKind.SimpleReturn:
+                    Ratio(value, ring, output);
+                    break;
+                case LagKind.LogReturn:
+                    for (var a = 0; a < assets; a++)
+                    {
+                        var previous = ring[a];
+                        var current = value[a];
+                        output[a] = previous > 0.0 && current > 0.0 ? Math.Log(current / previous) : double.NaN;
+                    }
 
-                break;
-            case LagKind.Diff:
-                for (var a = 0; a < assets; a++)
-                {
-                    output[a] = warm ? value[a] - ring[a] : double.NaN;
-                }
+                    break;
+                case LagKind.Roc:
+                    for (var a = 0; a < assets; a++)
+                    {
+                        var previous = ring[a];
+                        var current = value[a];
+                        output[a] = double.IsNaN(previous) || double.IsNaN(current) ? double.NaN
+                            : previous != 0.0 ? ((current / previous) - 1.0) * 100.0
+                            : 0.0;
+                    }
 
-                break;
-            case LagKind.SimpleReturn:
-                for (var a = 0; a < assets; a++)
-                {
-                    var previous = ring[a];
-                    output[a] = warm && previous != 0.0 ? (value[a] / previous) - 1.0 : double.NaN;
-                }
-
-                break;
-            case LagKind.LogReturn:
-                for (var a = 0; a < assets; a++)
-                {
-                    var previous = ring[a];
-                    var current = value[a];
-                    output[a] = warm && previous > 0.0 && current > 0.0 ? Math.Log(current / previous) : double.NaN;
-                }
-
-                break;
-            case LagKind.Roc:
-                for (var a = 0; a < assets; a++)
-                {
-                    var previous = ring[a];
-                    var current = value[a];
-                    output[a] = !warm || double.IsNaN(previous) || double.IsNaN(current) ? double.NaN
-                        : previous != 0.0 ? ((current / previous) - 1.0) * 100.0
-                        : 0.0;
-                }
-
-                break;
-            default:
-                throw new InvalidOperationException($"unknown lag kind {_kind}");
+                    break;
+                default:
+                    throw new InvalidOperationException($"unknown lag kind {_kind}");
+            }
         }
 
         value.CopyTo(ring);
         Advance();
+    }
+
+    // x − previous, a vector of assets at a time; the scalar tail does the same arithmetic
+    private static void Difference(ReadOnlySpan<double> value, ReadOnlySpan<double> previous, Span<double> output)
+    {
+        var a = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; a <= value.Length - Vector<double>.Count; a += Vector<double>.Count)
+            {
+                (new Vector<double>(value[a..]) - new Vector<double>(previous[a..])).CopyTo(output[a..]);
+            }
+        }
+
+        for (; a < value.Length; a++)
+        {
+            output[a] = value[a] - previous[a];
+        }
+    }
+
+    // x / previous − 1, NaN where previous is 0
+    private static void Ratio(ReadOnlySpan<double> value, ReadOnlySpan<double> previous, Span<double> output)
+    {
+        var a = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var one = Vector<double>.One;
+            var missing = new Vector<double>(double.NaN);
+            for (; a <= value.Length - Vector<double>.Count; a += Vector<double>.Count)
+            {
+                var p = new Vector<double>(previous[a..]);
+                var r = (new Vector<double>(value[a..]) / p) - one;
+                Vector.ConditionalSelect(Vector.Equals(p, Vector<double>.Zero), missing, r).CopyTo(output[a..]);
+            }
+        }
+
+        for (; a < value.Length; a++)
+        {
+            var p = previous[a];
+            output[a] = p != 0.0 ? (value[a] / p) - 1.0 : double.NaN;
+        }
     }
 
     private protected override void UpdateRows(long timestampMs, ReadOnlySpan<double> inputRows, Span<double> outputRows) =>

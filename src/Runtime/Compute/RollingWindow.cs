@@ -36,32 +36,32 @@ public abstract class RollingStatistic : IncrementalIndicator
     {
         CheckRow(value, nameof(value));
         CheckRow(output, nameof(output));
-        var slotBase = _window.SlotBase(Row);
+        _window.PushRow(Row, value);
         var n = (double)_window.Period;
-        for (var a = 0; a < value.Length; a++)
+        switch (_kind)
         {
-            var x = value[a];
-            if (!_window.Push(slotBase, a, x))
-            {
-                output[a] = double.NaN;
-                continue;
-            }
-
-            output[a] = _kind switch
-            {
-                StatisticKind.Sum => _window.Sum(a),
-                StatisticKind.Mean => _window.Mean(a),
-                StatisticKind.PopulationStd => Math.Sqrt(_window.SquaredDeviations(a) / n),
-                StatisticKind.SampleStd => Math.Sqrt(_window.SquaredDeviations(a) / (n - 1.0)),
-                StatisticKind.ZScore => ZScore(x, _window.Mean(a), Math.Sqrt(_window.SquaredDeviations(a) / (n - 1.0))),
-                _ => ZScore(x, _window.Mean(a), Math.Sqrt(_window.SquaredDeviations(a) / n)),
-            };
+            case StatisticKind.Sum:
+                _window.WriteSum(output);
+                break;
+            case StatisticKind.Mean:
+                _window.WriteMean(output);
+                break;
+            case StatisticKind.PopulationStd:
+                _window.WriteDeviation(n, output);
+                break;
+            case StatisticKind.SampleStd:
+                _window.WriteDeviation(n - 1.0, output);
+                break;
+            case StatisticKind.ZScore:
+                _window.WriteDeviation(n - 1.0, output, value);
+                break;
+            default:
+                _window.WriteDeviation(n, output, value);
+                break;
         }
 
         Advance();
     }
-
-    private static double ZScore(double x, double mean, double std) => std > 0.0 ? (x - mean) / std : double.NaN;
 
     private protected override void UpdateRows(long timestampMs, ReadOnlySpan<double> inputRows, Span<double> outputRows) =>
         Update(inputRows, outputRows);

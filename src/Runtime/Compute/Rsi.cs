@@ -26,12 +26,7 @@ public sealed class Rsi : IncrementalIndicator
     {
         CheckRow(value, nameof(value));
         CheckRow(output, nameof(output));
-        for (var a = 0; a < value.Length; a++)
-        {
-            var x = value[a];
-            output[a] = double.IsNaN(x) ? double.NaN : _rsi.Next(a, x);
-        }
-
+        _rsi.NextRow(value, output);
         Advance();
     }
 

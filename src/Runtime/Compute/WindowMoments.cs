@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace StrategyLab.Runtime.Compute;
 
 /// <summary>
@@ -5,7 +7,8 @@ namespace StrategyLab.Runtime.Compute;
 /// z-score and Bollinger bands. A NaN clears the asset's window, so the window is full only
 /// after n consecutive values. Values are shifted by the run's first value before they are summed
 /// (Kahan-compensated); for the variance the shift moves to the window's mean every n bars, which
-/// keeps the deviation of price-sized numbers accurate over long histories.
+/// keeps the deviation of price-sized numbers accurate over long histories. While every asset's
+/// window is full, rows are processed a vector of assets at a time with the scalar arithmetic.
 /// </summary>
 internal sealed class WindowMoments
 {
@@ -18,6 +21,7 @@ internal sealed class WindowMoments
     private readonly double[] _sumCompensation;
     private readonly double[] _squares;
     private readonly double[] _squaresCompensation;
+    private int _filling;
 
     public WindowMoments(int assetCount, int period, bool squaresWanted)
     {
@@ -31,23 +35,195 @@ internal sealed class WindowMoments
         _sumCompensation = new double[assetCount];
         _squares = new double[assetCount];
         _squaresCompensation = new double[assetCount];
+        _filling = assetCount;
     }
 
     public int Period => _period;
 
-    /// <summary>Offset in the ring of the slot that bar <paramref name="row"/> writes.</summary>
-    public int SlotBase(int row) => (row % _period) * _run.Length;
+    /// <summary>True when asset <paramref name="a"/> has n consecutive values up to the last row pushed.</summary>
+    public bool IsFull(int a) => _run[a] >= _period;
 
-    /// <summary>Adds the value of the bar whose <see cref="SlotBase"/> is given, for asset <paramref name="a"/>; returns true when the window is full.</summary>
-    public bool Push(int slotBase, int a, double x)
+    /// <summary>Adds the row of bar <paramref name="row"/> for every asset.</summary>
+    public void PushRow(int row, ReadOnlySpan<double> x)
     {
-        if (double.IsNaN(x))
+        var slotBase = (row % _period) * _run.Length;
+        var a = 0;
+        if (_filling == 0 && Vector.IsHardwareAccelerated)
         {
-            _run[a] = 0;
-            return false;
+            var ring = _ring.AsSpan(slotBase, x.Length);
+            var width = Vector<double>.Count;
+            for (; a <= x.Length - width; a += width)
+            {
+                var v = new Vector<double>(x[a..]);
+                if (!Vector.EqualsAll(v, v))
+                {
+                    // a NaN in this vector: let the scalar path restart those windows
+                    for (var lane = a; lane < a + width; lane++)
+                    {
+                        Push(slotBase, lane, x[lane]);
+                    }
+
+                    continue;
+                }
+
+                var d = v - new Vector<double>(_shift.AsSpan(a));
+                var old = new Vector<double>(ring[a..]);
+                var sum = new Vector<double>(_sum.AsSpan(a));
+                var sumCompensation = new Vector<double>(_sumCompensation.AsSpan(a));
+                KahanAdd(ref sum, ref sumCompensation, -old);
+                KahanAdd(ref sum, ref sumCompensation, d);
+                sum.CopyTo(_sum.AsSpan(a));
+                sumCompensation.CopyTo(_sumCompensation.AsSpan(a));
+                if (_squaresWanted)
+                {
+                    var squares = new Vector<double>(_squares.AsSpan(a));
+                    var squaresCompensation = new Vector<double>(_squaresCompensation.AsSpan(a));
+                    KahanAdd(ref squares, ref squaresCompensation, -(old * old));
+                    KahanAdd(ref squares, ref squaresCompensation, d * d);
+                    squares.CopyTo(_squares.AsSpan(a));
+                    squaresCompensation.CopyTo(_squaresCompensation.AsSpan(a));
+                }
+
+                d.CopyTo(ring[a..]);
+                if (slotBase == 0 && _squaresWanted)
+                {
+                    for (var lane = a; lane < a + width; lane++)
+                    {
+                        Rebase(lane);
+                    }
+                }
+            }
         }
 
+        for (; a < x.Length; a++)
+        {
+            Push(slotBase, a, x[a]);
+        }
+    }
+
+    /// <summary>Writes the window sums of full assets, NaN for the others.</summary>
+    public void WriteSum(Span<double> output)
+    {
+        var n = (double)_period;
+        var a = 0;
+        if (_filling == 0 && Vector.IsHardwareAccelerated)
+        {
+            var nv = new Vector<double>(n);
+            for (; a <= output.Length - Vector<double>.Count; a += Vector<double>.Count)
+            {
+                ((new Vector<double>(_shift.AsSpan(a)) * nv) + new Vector<double>(_sum.AsSpan(a))).CopyTo(output[a..]);
+            }
+        }
+
+        for (; a < output.Length; a++)
+        {
+            output[a] = IsFull(a) ? (_shift[a] * n) + _sum[a] : double.NaN;
+        }
+    }
+
+    /// <summary>Writes the window means of full assets, NaN for the others.</summary>
+    public void WriteMean(Span<double> output)
+    {
+        var n = (double)_period;
+        var a = 0;
+        if (_filling == 0 && Vector.IsHardwareAccelerated)
+        {
+            var nv = new Vector<double>(n);
+            for (; a <= output.Length - Vector<double>.Count; a += Vector<double>.Count)
+            {
+                (new Vector<double>(_shift.AsSpan(a)) + (new Vector<double>(_sum.AsSpan(a)) / nv)).CopyTo(output[a..]);
+            }
+        }
+
+        for (; a < output.Length; a++)
+        {
+            output[a] = IsFull(a) ? _shift[a] + (_sum[a] / n) : double.NaN;
+        }
+    }
+
+    /// <summary>
+    /// Writes sqrt(squared deviations / <paramref name="divisor"/>) of full assets and NaN for the
+    /// others; with <paramref name="value"/> given, writes the z-score (value − mean) / deviation
+    /// instead, NaN where the deviation is 0.
+    /// </summary>
+    public void WriteDeviation(double divisor, Span<double> output, ReadOnlySpan<double> value = default)
+    {
+        var zscore = !value.IsEmpty;
+        var n = (double)_period;
+        var a = 0;
+        if (_filling == 0 && Vector.IsHardwareAccelerated)
+        {
+            var nv = new Vector<double>(n);
+            var dv = new Vector<double>(divisor);
+            var missing = new Vector<double>(double.NaN);
+            for (; a <= output.Length - Vector<double>.Count; a += Vector<double>.Count)
+            {
+                var s = new Vector<double>(_sum.AsSpan(a));
+                var m2 = new Vector<double>(_squares.AsSpan(a)) - (s * s / nv);
+                m2 = Vector.ConditionalSelect(Vector.GreaterThan(m2, Vector<double>.Zero), m2, Vector<double>.Zero);
+                var std = Vector.SquareRoot(m2 / dv);
+                if (zscore)
+                {
+                    var mean = new Vector<double>(_shift.AsSpan(a)) + (s / nv);
+                    var z = (new Vector<double>(value[a..]) - mean) / std;
+                    std = Vector.ConditionalSelect(Vector.GreaterThan(std, Vector<double>.Zero), z, missing);
+                }
+
+                std.CopyTo(output[a..]);
+            }
+        }
+
+        for (; a < output.Length; a++)
+        {
+            if (!IsFull(a))
+            {
+                output[a] = double.NaN;
+                continue;
+            }
+
+            var std = Math.Sqrt(SquaredDeviations(a) / divisor);
+            output[a] = !zscore ? std
+                : std > 0.0 ? (value[a] - (_shift[a] + (_sum[a] / n))) / std
+                : double.NaN;
+        }
+    }
+
+    public void Reset()
+    {
+        Array.Clear(_run);
+        Array.Clear(_ring);
+        _filling = _run.Length;
+    }
+
+    private static void KahanAdd(ref Vector<double> sum, ref Vector<double> compensation, Vector<double> value)
+    {
+        var y = value - compensation;
+        var t = sum + y;
+        compensation = (t - sum) - y;
+        sum = t;
+    }
+
+    private double SquaredDeviations(int a)
+    {
+        var s = _sum[a];
+        var m2 = _squares[a] - (s * s / _period);
+        return m2 > 0.0 ? m2 : 0.0;
+    }
+
+    private void Push(int slotBase, int a, double x)
+    {
         var run = _run[a];
+        if (double.IsNaN(x))
+        {
+            if (run >= _period)
+            {
+                _filling++;
+            }
+
+            _run[a] = 0;
+            return;
+        }
+
         if (run == 0)
         {
             _shift[a] = x;
@@ -71,6 +247,10 @@ internal sealed class WindowMoments
         else
         {
             _run[a] = run + 1;
+            if (run + 1 == _period)
+            {
+                _filling--;
+            }
         }
 
         Panel.KahanAdd(ref _sum[a], ref _sumCompensation[a], d);
@@ -80,31 +260,10 @@ internal sealed class WindowMoments
         }
 
         _ring[slot] = d;
-        if (run + 1 < _period)
-        {
-            return false;
-        }
-
-        if (slotBase == 0 && _squaresWanted)
+        if (run + 1 >= _period && slotBase == 0 && _squaresWanted)
         {
             Rebase(a);
         }
-
-        return true;
-    }
-
-    /// <summary>Sum of the window of a full asset.</summary>
-    public double Sum(int a) => (_shift[a] * _period) + _sum[a];
-
-    /// <summary>Mean of the window of a full asset.</summary>
-    public double Mean(int a) => _shift[a] + (_sum[a] / _period);
-
-    /// <summary>Sum of squared deviations from the mean; never negative.</summary>
-    public double SquaredDeviations(int a)
-    {
-        var s = _sum[a];
-        var m2 = _squares[a] - (s * s / _period);
-        return m2 > 0.0 ? m2 : 0.0;
     }
 
     /// <summary>
@@ -130,11 +289,5 @@ internal sealed class WindowMoments
         _sumCompensation[a] = sumCompensation;
         _squares[a] = squares;
         _squaresCompensation[a] = squaresCompensation;
-    }
-
-    public void Reset()
-    {
-        Array.Clear(_run);
-        Array.Clear(_ring);
     }
 }

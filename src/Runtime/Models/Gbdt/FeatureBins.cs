@@ -1,0 +1,149 @@
+namespace StrategyLab.Runtime.Models.Gbdt;
+
+/// <summary>
+/// Quantile bins of every feature. Feature f has <c>Count(f)</c> numeric bins, bin b holding the
+/// values x with upper(b − 1) &lt; x ≤ upper(b) (the last upper bound is +∞), and one more bin,
+/// numbered <c>Count(f)</c>, for NaN. A split "bin ≤ t" is therefore the split "x ≤ upper(t)" on raw values.
+/// </summary>
+internal sealed class FeatureBins
+{
+    /// <summary>Rows sampled (evenly spaced, no randomness) to place the bin bounds.</summary>
+    internal const int SampleRows = 200_000;
+
+    private readonly double[][] _upper;
+
+    internal FeatureBins(double[][] upper) => _upper = upper;
+
+    internal int FeatureCount => _upper.Length;
+
+    /// <summary>Numeric bins of feature f; the missing bin is this number.</summary>
+    internal int Count(int feature) => _upper[feature].Length;
+
+    internal ReadOnlySpan<double> Upper(int feature) => _upper[feature];
+
+    /// <summary>The first bin whose upper bound is at least x; NaN goes to the missing bin.</summary>
+    internal int BinOf(int feature, double x)
+    {
+        var upper = _upper[feature];
+        if (double.IsNaN(x))
+            return upper.Length;
+        int lo = 0, hi = upper.Length - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >> 1;
+            if (x <= upper[mid])
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        return lo;
+    }
+
+    /// <summary>Places at most <paramref name="maxBins"/> numeric bins per feature at quantiles of a row sample.</summary>
+    internal static FeatureBins Fit(ReadOnlyMemory<double> features, int rows, int featureCount, int maxBins, int threads)
+    {
+        var sample = Math.Min(rows, SampleRows);
+        var upper = new double[featureCount][];
+        Parallel.For(0, featureCount, new ParallelOptions { MaxDegreeOfParallelism = threads }, f =>
+        {
+            var x = features.Span;
+            var values = new double[sample];
+            var m = 0;
+            for (var s = 0; s < sample; s++)
+            {
+                var row = (int)((long)s * rows / sample);
+                var v = x[row * featureCount + f];
+                if (!double.IsNaN(v))
+                    values[m++] = v;
+            }
+            upper[f] = Bounds(values.AsSpan(0, m), maxBins);
+        });
+        return new FeatureBins(upper);
+    }
+
+    private static double[] Bounds(Span<double> values, int maxBins)
+    {
+        if (values.Length == 0)
+            return [double.PositiveInfinity];
+        values.Sort();
+        var distinct = 1;
+        for (var i = 1; i < values.Length; i++)
+            if (values[i] != values[i - 1])
+                distinct++;
+        var bounds = new List<double>(Math.Min(distinct, maxBins));
+        if (distinct <= maxBins)
+        {
+            for (var i = 1; i < values.Length; i++)
+                if (values[i] != values[i - 1])
+                    bounds.Add(Between(values[i - 1], values[i]));
+        }
+        else
+        {
+            for (var k = 1; k < maxBins; k++)
+            {
+                var at = (int)((long)k * values.Length / maxBins);
+                var cut = values[at] != values[at - 1] ? Between(values[at - 1], values[at]) : values[at];
+                if (cut < values[^1] && (bounds.Count == 0 || cut > bounds[^1]))
+                    bounds.Add(cut);
+            }
+        }
+        bounds.Add(double.PositiveInfinity);
+        return [.. bounds];
+    }
+
+    // a bound b with lo ≤ b < hi, so that lo goes left and hi right
+    private static double Between(double lo, double hi)
+    {
+        var mid = lo * 0.5 + hi * 0.5;
+        return mid >= lo && mid < hi ? mid : lo;
+    }
+
+    /// <summary>Bins every row into a row-major matrix [rows × features] of bin numbers.</summary>
+    internal byte[] Apply(ReadOnlyMemory<double> features, int rows, int threads)
+    {
+        var featureCount = FeatureCount;
+        var binned = new byte[(long)rows * featureCount];
+        // bounds padded to 256 with +∞ so that a fixed eight-step search needs no length checks
+        var padded = new double[featureCount * 256];
+        for (var f = 0; f < featureCount; f++)
+        {
+            var upper = _upper[f];
+            for (var b = 0; b < 256; b++)
+                padded[f * 256 + b] = b < upper.Length ? upper[b] : double.PositiveInfinity;
+        }
+        const int block = 8192;
+        var blocks = (rows + block - 1) / block;
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, b =>
+        {
+            var x = features.Span;
+            var end = Math.Min(rows, (b + 1) * block);
+            for (var row = b * block; row < end; row++)
+            {
+                var values = x.Slice(row * featureCount, featureCount);
+                var output = binned.AsSpan(row * featureCount, featureCount);
+                for (var f = 0; f < featureCount; f++)
+                {
+                    var v = values[f];
+                    if (double.IsNaN(v))
+                    {
+                        output[f] = (byte)_upper[f].Length;
+                        continue;
+                    }
+                    var bounds = padded.AsSpan(f * 256, 256);
+                    var i = 0;
+                    // counts the bounds below v: the first bin whose bound is at least v
+                    i += bounds[i + 127] < v ? 128 : 0;
+                    i += bounds[i + 63] < v ? 64 : 0;
+                    i += bounds[i + 31] < v ? 32 : 0;
+                    i += bounds[i + 15] < v ? 16 : 0;
+                    i += bounds[i + 7] < v ? 8 : 0;
+                    i += bounds[i + 3] < v ? 4 : 0;
+                    i += bounds[i + 1] < v ? 2 : 0;
+                    i += bounds[i] < v ? 1 : 0;
+                    output[f] = (byte)i;
+                }
+            }
+        });
+        return binned;
+    }
+}
