@@ -87,16 +87,22 @@ public sealed class LedgerBacktest
         _cash = options.InitialCapital;
     }
 
-    /// <summary>Runs the simulation over every bar of <paramref name="panel"/> with [time × asset] <paramref name="weights"/>.</summary>
-    public static LedgerResult Run(Panel panel, ReadOnlySpan<double> weights, LedgerOptions options)
+    /// <summary>
+    /// Runs the simulation over every bar of <paramref name="panel"/> with [time × asset] <paramref name="weights"/>.
+    /// <paramref name="rebalanceBars"/> (optional) marks the bars whose targets are traded; between
+    /// them positions drift untouched (risk limits still act at every bar).
+    /// </summary>
+    public static LedgerResult Run(Panel panel, ReadOnlySpan<double> weights, LedgerOptions options, bool[]? rebalanceBars = null)
     {
         ArgumentNullException.ThrowIfNull(panel);
         if (weights.Length != panel.TimeCount * panel.AssetCount)
             throw new ArgumentException($"weights hold {weights.Length} values, the panel {panel.TimeCount} × {panel.AssetCount}");
-        return new LedgerBacktest(panel.AssetCount, options).Simulate(panel, weights);
+        if (rebalanceBars is not null && rebalanceBars.Length != panel.TimeCount)
+            throw new ArgumentException($"rebalance marks cover {rebalanceBars.Length} bars, the panel {panel.TimeCount}");
+        return new LedgerBacktest(panel.AssetCount, options).Simulate(panel, weights, rebalanceBars);
     }
 
-    private LedgerResult Simulate(Panel panel, ReadOnlySpan<double> weights)
+    private LedgerResult Simulate(Panel panel, ReadOnlySpan<double> weights, bool[]? rebalanceBars)
     {
         var bars = panel.TimeCount;
         var a = _assets;
@@ -141,6 +147,14 @@ public sealed class LedgerBacktest
                     _lastClose[i] = closeRow[i];
             }
             var value = Mark(out var grossNotional, out var netNotional);
+            if (value <= 0 && !stopped)
+            {
+                // the exchange's liquidation takes everything and no more: the book is closed at the close and the account is empty
+                Liquidate(t);
+                value = Mark(out grossNotional, out netNotional);
+                stopped = true;
+                _events.Add(new(t, "ruin", "equity fell to zero or below: every position was liquidated and trading stopped"));
+            }
 
             // risk limits act on the close, before the next orders are decided
             var flatten = stopped || day == haltedDay;
@@ -156,20 +170,32 @@ public sealed class LedgerBacktest
                 _events.Add(new(t, "daily_loss", $"equity {value:F2} is more than {risk.DailyLossFraction:P1} below the day's start {dayStart:F2}: flattened, halted until the next UTC day"));
             }
 
-            Decide(t, weights.Slice(row, a), flatten, value, volume.IsEmpty ? default : volume.Slice(row, a), ref traded);
+            if (flatten || rebalanceBars is null || rebalanceBars[t])
+                Decide(t, weights.Slice(row, a), flatten, value, volume.IsEmpty ? default : volume.Slice(row, a), ref traded);
             if (_options.Timing == FillTiming.SignalClose && _options.Orders == OrderKind.Market)
                 value = Mark(out grossNotional, out netNotional);
 
             equity[t] = value;
-            returns[t] = value / previousEquity - 1;
-            turnover[t] = traded / previousEquity;
-            gross[t] = grossNotional / value;
-            net[t] = netNotional / value;
+            returns[t] = previousEquity > 0 ? value / previousEquity - 1 : 0;
+            turnover[t] = previousEquity > 0 ? traded / previousEquity : 0;
+            gross[t] = value > 0 ? grossNotional / value : 0;
+            net[t] = value > 0 ? netNotional / value : 0;
             peak = Math.Max(peak, value);
             previousEquity = value;
         }
         CloseOpenTrades(bars - 1);
         return new LedgerResult(equity, returns, turnover, gross, net, _fills, _trades, _funding, _fees, _unfilled, _skipped, _events, _delisted);
+    }
+
+    private void Liquidate(int t)
+    {
+        for (var i = 0; i < _assets; i++)
+        {
+            _pending[i] = 0;
+            if (_units[i] != 0)
+                Execute(t, i, -_units[i], _lastClose[i], 0, maker: false);
+        }
+        _cash = Math.Max(_cash, 0);
     }
 
     private void CloseDelisted(int t, int[] lastPriced)

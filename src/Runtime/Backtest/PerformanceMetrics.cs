@@ -37,7 +37,7 @@ public sealed record PerformanceMetrics(
     double WorstBar,
     double PositiveBars)
 {
-    /// <summary>Computes the statistics of <paramref name="returns"/>; every return must be finite and above −1.</summary>
+    /// <summary>Computes the statistics of <paramref name="returns"/>; every return must be finite and at least −1 (a total loss).</summary>
     public static PerformanceMetrics FromReturns(ReadOnlySpan<double> returns, double periodsPerYear)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(periodsPerYear);
@@ -48,8 +48,8 @@ public sealed record PerformanceMetrics(
         for (var t = 0; t < n; t++)
         {
             var r = returns[t];
-            if (!double.IsFinite(r) || r <= -1)
-                throw new ArgumentException($"return {r} at bar {t} is not a finite number above -1", nameof(returns));
+            if (!double.IsFinite(r) || r < -1)
+                throw new ArgumentException($"return {r} at bar {t} is not a finite number of at least -1", nameof(returns));
             sum += r;
             downside += r < 0 ? r * r : 0;
             positive += r > 0 ? 1 : 0;

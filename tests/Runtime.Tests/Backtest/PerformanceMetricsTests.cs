@@ -43,6 +43,6 @@ public sealed class PerformanceMetricsTests
     public void RefusesAReturnThatIsNotANumber()
     {
         var e = Assert.Throws<ArgumentException>(() => PerformanceMetrics.FromReturns([0.01, double.NaN], 365));
-        Assert.StartsWith("return NaN at bar 1 is not a finite number above -1", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith("return NaN at bar 1 is not a finite number of at least -1", e.Message, StringComparison.Ordinal);
     }
 }
