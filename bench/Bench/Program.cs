@@ -20,6 +20,11 @@ internal static class Program
             GbdtBenchmark.Run(args);
             return;
         }
+        if (args.Length > 0 && args[0] == "lstm")
+        {
+            LstmBenchmark.Run(args);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

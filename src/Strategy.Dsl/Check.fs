@@ -206,6 +206,34 @@ let private durationLiteral (e: Expr) =
     | Expr.Number(v, NumUnit.Time u, _, _) -> Some(v * timeSeconds u)
     | _ -> None
 
+/// An operator's parameters in the shapes the checker binds calls with, computed once per operator
+type private Signature =
+    {
+        Names: string list
+        Required: Set<string>
+        Series: ArgumentSpec list
+        Scalars: ArgumentSpec list
+    }
+
+let private signatures =
+    System.Collections.Concurrent.ConcurrentDictionary<string, Signature>()
+
+let private signatureOf (spec: OperatorSpec) =
+    signatures.GetOrAdd(
+        spec.Name,
+        fun _ ->
+            {
+                Names = spec.Parameters |> Seq.map (fun p -> p.Name) |> List.ofSeq
+                Required =
+                    spec.Parameters
+                    |> Seq.filter (fun p -> p.IsRequired)
+                    |> Seq.map (fun p -> p.Name)
+                    |> set
+                Series = List.ofSeq spec.SeriesParameters
+                Scalars = List.ofSeq spec.ScalarParameters
+            }
+    )
+
 let check (program: Program) : Result<Checked, Diagnostic list> =
     let diagnostics = ResizeArray<Diagnostic>()
     let seen = HashSet<string>()
@@ -619,7 +647,22 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
 
         slots, ok
 
+    // defs are inlined and comprehensions expanded, which can multiply: the work is bounded so no input hangs
+    let budget = 2_000_000
+    let mutable spent = 0
+
     let rec eval (ctx: Ctx) (e: Expr) : Value =
+        spent <- spent + 1
+
+        if spent > budget then
+            if spent = budget + 1 then
+                report (expansionTooLarge e.Range budget)
+
+            VError
+        else
+            evalExpr ctx e
+
+    and evalExpr (ctx: Ctx) (e: Expr) : Value =
         match e with
         | Expr.Number(v, u, _, _) ->
             match u with
@@ -960,10 +1003,10 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
 
                     VError
             | spec ->
-                let specs = List.ofSeq spec.Parameters
-                let names = specs |> List.map (fun p -> p.Name)
-                let byName = specs |> List.map (fun p -> p.Name, p) |> Map.ofList
-                let slots, ok = bindArgs f.Name range names (fun n -> byName[n].IsRequired) args
+                let signature = signatureOf spec
+
+                let slots, ok =
+                    bindArgs f.Name range signature.Names signature.Required.Contains args
 
                 if not ok then
                     VError
@@ -973,7 +1016,7 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
 
                     let inputs =
                         [
-                            for p in spec.SeriesParameters do
+                            for p in signature.Series do
                                 match slots.TryGetValue p.Name with
                                 | true, a ->
                                     match asSeries a.Value.Range (eval ctx a.Value) with
@@ -989,7 +1032,7 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
 
                     let scalars =
                         [
-                            for p in spec.ScalarParameters do
+                            for p in signature.Scalars do
                                 match slots.TryGetValue p.Name with
                                 | true, a ->
                                     let v = eval ctx a.Value

@@ -41,7 +41,32 @@ let rec private expand
 
     results |> List.collect fst, results |> List.collect snd
 
-let compileWith (readFile: string -> Result<string, string>) (path: string) (text: string) =
+// checking and lowering recurse along chains of definitions; a large stack keeps long chains from overflowing
+let private withLargeStack (work: unit -> 'a) : 'a =
+    let mutable result = None
+    let mutable failure = None
+
+    let thread =
+        System.Threading.Thread(
+            (fun () ->
+                try
+                    result <- Some(work ())
+                with ex ->
+                    failure <- Some(System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture ex)),
+            256 * 1024 * 1024
+        )
+
+    thread.Start()
+    thread.Join()
+
+    match result, failure with
+    | Some r, _ -> r
+    | _, Some f ->
+        f.Throw()
+        failwith "unreachable"
+    | None, None -> failwith "the compiler thread ended without a result"
+
+let private compileOnThisStack (readFile: string -> Result<string, string>) (path: string) (text: string) =
     let program, parseErrors = Parser.parse path text
     let statements, includeErrors = expand readFile [ path ] program
     let expanded = { program with Statements = statements }
@@ -57,6 +82,9 @@ let compileWith (readFile: string -> Result<string, string>) (path: string) (tex
     | Result.Error checkErrors -> Result.Error(inOrder (earlier @ checkErrors))
     | Result.Ok _ when not earlier.IsEmpty -> Result.Error(inOrder earlier)
     | Result.Ok c -> Lower.lower c
+
+let compileWith (readFile: string -> Result<string, string>) (path: string) (text: string) =
+    withLargeStack (fun () -> compileOnThisStack readFile path text)
 
 let compile (path: string) (text: string) =
     compileWith (fun _ -> Result.Error "no file reader was given to the compiler") path text

@@ -176,6 +176,14 @@ let weightCountMismatch range (members: int) (weights: int) =
 let belowMinimum range (name: string) (minimum: float) (found: string) =
     err "SL0315" range $"'%s{name}' must be at least %g{minimum}, found %s{found}" None
 
+/// SL0316: defs or comprehensions that expand beyond what the compiler evaluates
+let expansionTooLarge range (limit: int) =
+    err
+        "SL0316"
+        range
+        $"the strategy expands to more than %d{limit} expressions"
+        (Some "nested defs and comprehensions multiply; use 'let' to share a result")
+
 // SL04xx: time safety
 
 /// SL0401: a forward-looking expression outside a label definition
@@ -288,9 +296,15 @@ let render (source: string) (d: Diagnostic) =
             else
                 line.Length - start + 1
 
+        // tabs before the range are copied so the carets line up in any tab width
+        let pad =
+            (line.Substring(0, min (start - 1) line.Length)
+             |> String.map (fun c -> if c = '\t' then '\t' else ' '))
+                .PadRight(start - 1)
+
         sb.Append("\n    ").Append(line) |> ignore
 
-        sb.Append("\n    ").Append(System.String(' ', start - 1)).Append(System.String('^', max 1 width))
+        sb.Append("\n    ").Append(pad).Append(System.String('^', max 1 width))
         |> ignore
 
     match d.Hint with

@@ -32,7 +32,18 @@ let lower (``checked``: Checked) : Result<StrategyPlan, Diagnostic list> =
 
     let scalarKey (s: ScalarExpr) = s.ToString()
 
+    // a let's series is one shared object wherever it is used: lowering it once keeps lowering linear
+    let lowered = Dictionary<Series, int>(HashIdentity.Reference)
+
     let rec node (s: Series) : int =
+        match lowered.TryGetValue s with
+        | true, id -> id
+        | _ ->
+            let id = lowerNode s
+            lowered[s] <- id
+            id
+
+    and lowerNode (s: Series) : int =
         match s with
         | Series.Column(name, r) -> intern ("column|" + name) (Some r) (fun id -> ColumnNode(id, name))
         | Series.Constant v -> intern ("constant|" + scalarKey v) None (fun id -> ConstantNode(id, v))

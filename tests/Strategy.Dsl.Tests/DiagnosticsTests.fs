@@ -228,3 +228,19 @@ let ``renders carets to the end of the line for a range spanning lines`` () =
         "f.strat(1,5): error SL0101: expected an expression, found 'x'\n    let abc\n        ^^^",
         Diagnostics.render "let abc\nfoo\n" d
     )
+
+[<Fact>]
+let ``lines carets up under a tab-indented source line`` () =
+    let text =
+        header
+        + "let s = close\n"
+        + "signal t = \trsii(close)\n"
+        + "portfolio long top 5 by s\n"
+
+    match Compiler.compile "tab.strat" text with
+    | Error [ d ] ->
+        Assert.Equal(
+            "tab.strat(5,13): error SL0202: unknown function 'rsii'\n    signal t = \trsii(close)\n               \t^^^^\n    hint: did you mean 'rsi'?",
+            Diagnostics.render text d
+        )
+    | other -> failwith $"unexpected %A{other}"

@@ -350,3 +350,21 @@ let ``computes warm-up bars from the catalogue under given parameter values`` ()
 
     Assert.Equal(19 + 14, (p.WarmUpBars custom)[s.Node])
     ignore noParams
+
+[<Fact>]
+let ``keeps a choice parameter symbolic so a search can switch the branch it selects`` () =
+    let p =
+        compileOk (
+            withPortfolio
+                "param kind = \"sma\" in [\"sma\", \"ema\"]\nlet s = if kind == \"sma\" then sma(close, 10) else ema(close, 10)"
+        )
+
+    let s = p.Named |> Seq.find (fun n -> n.Name = "s")
+    let select = op p s.Node
+    Assert.Equal("select", select.Operator)
+    let condition = (p.Nodes[select.Inputs[0]] :?> ConstantNode).Value
+    Assert.Equal(1.0, condition.EvaluateNumber(p.DefaultParameters()))
+    Assert.Equal(0.0, condition.EvaluateNumber(readOnlyDict [ "kind", ScalarValue.Of "ema" ]))
+    let kind = p.Parameters |> Seq.find (fun x -> x.Name = "kind")
+    Assert.Equal(ParameterKind.Choice, kind.Kind)
+    Assert.Equal<string list>([ "sma"; "ema" ], kind.Choices |> Seq.map (fun c -> nn c.Text) |> List.ofSeq)

@@ -527,3 +527,24 @@ let ``deeply nested input ends in a syntax error, not a stack overflow`` () =
         match Compiler.compile "deep.strat" text with
         | Error ds -> Assert.Contains(ds, fun d -> d.Code = "SL0101" || d.Code = "SL0102")
         | Ok _ -> failwith "expected a syntax error"
+
+[<Fact>]
+let ``defs that double at every level end in a diagnostic, not a hang`` () =
+    let defs = [ for i in 1..40 -> $"def f%d{i}(x) = f%d{i - 1}(x) + f%d{i - 1}(x)" ]
+
+    let text =
+        withPortfolio ("def f0(x) = x\n" + System.String.Join("\n", defs) + "\nlet s = f40(close)")
+
+    match Compiler.compile "expand.strat" text with
+    | Error ds -> Assert.Contains(ds, fun d -> d.Code = "SL0316")
+    | Ok _ -> failwith "expected the expansion to be refused"
+
+[<Fact>]
+let ``a long chain of definitions in reverse order compiles`` () =
+    let lets = [ for i in 0..4999 -> $"let s%d{i} = s%d{i + 1} + 1" ]
+
+    let text =
+        withPortfolio (System.String.Join("\n", lets) + "\nlet s5000 = close\nlet s = s0")
+
+    let plan = compileOk text
+    Assert.True(plan.Nodes.Length > 5000)

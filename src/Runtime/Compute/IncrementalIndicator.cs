@@ -30,7 +30,10 @@ public interface IIncrementalIndicator
     /// <summary>Number of bars consumed since construction or the last <see cref="Reset"/>.</summary>
     int Samples { get; }
 
-    /// <summary>True once <see cref="Samples"/> reaches <see cref="WarmUpPeriod"/>.</summary>
+    /// <summary>
+    /// True once <see cref="Samples"/> reaches <see cref="WarmUpPeriod"/>. Readiness of a single
+    /// asset (listed late, or back from a gap) shows in its outputs: NaN until it has enough values.
+    /// </summary>
     bool IsReady { get; }
 
     /// <summary>Returns the indicator to its freshly constructed state.</summary>

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace StrategyLab.Runtime.Compute;
 
 /// <summary>
@@ -16,6 +18,8 @@ public sealed class Macd : IncrementalIndicator
     private readonly SeededEma _slowEma;
     private readonly SeededEma _signalEma;
     private readonly int[] _count;
+    private readonly double[] _fastRow;
+    private readonly double[] _slowRow;
 
     /// <summary>Creates a MACD; <paramref name="fastPeriod"/> must be shorter than <paramref name="slowPeriod"/>.</summary>
     public Macd(int assetCount, int fastPeriod = 12, int slowPeriod = 26, int signalPeriod = 9)
@@ -30,6 +34,8 @@ public sealed class Macd : IncrementalIndicator
         _slowEma = new SeededEma(assetCount, slowPeriod);
         _signalEma = new SeededEma(assetCount, signalPeriod);
         _count = new int[assetCount];
+        _fastRow = new double[assetCount];
+        _slowRow = new double[assetCount];
     }
 
     /// <summary>
@@ -42,6 +48,13 @@ public sealed class Macd : IncrementalIndicator
         CheckRow(line, nameof(line));
         CheckRow(signal, nameof(signal));
         CheckRow(histogram, nameof(histogram));
+        if (_fastEma.AllSeeded && _slowEma.AllSeeded && _signalEma.AllSeeded)
+        {
+            UpdateSeeded(value, line, signal, histogram);
+            Advance();
+            return;
+        }
+
         var fastStart = _slow - _fast;
         for (var a = 0; a < value.Length; a++)
         {
@@ -75,6 +88,33 @@ public sealed class Macd : IncrementalIndicator
         }
 
         Advance();
+    }
+
+    // every average seeded: the same arithmetic as the loop above, a row (and a vector of assets) at a time
+    private void UpdateSeeded(ReadOnlySpan<double> value, Span<double> line, Span<double> signal, Span<double> histogram)
+    {
+        _slowEma.NextRow(value, _slowRow);
+        _fastEma.NextRow(value, _fastRow);
+        Subtract(_fastRow, _slowRow, line);
+        _signalEma.NextRow(line, signal);
+        Subtract(line, signal, histogram);
+    }
+
+    private static void Subtract(ReadOnlySpan<double> left, ReadOnlySpan<double> right, Span<double> output)
+    {
+        var a = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; a <= left.Length - Vector<double>.Count; a += Vector<double>.Count)
+            {
+                (new Vector<double>(left[a..]) - new Vector<double>(right[a..])).CopyTo(output[a..]);
+            }
+        }
+
+        for (; a < left.Length; a++)
+        {
+            output[a] = left[a] - right[a];
+        }
     }
 
     /// <summary>Batch kernel over a [T×A] column.</summary>

@@ -24,6 +24,9 @@ internal sealed class SeededEma
         _unseeded = assetCount;
     }
 
+    /// <summary>True once every asset's average is seeded.</summary>
+    public bool AllSeeded => _unseeded == 0;
+
     /// <summary>
     /// Takes one row (NaN skipped) and writes the averages. Once every asset is seeded it runs a
     /// vector of assets at a time with the same arithmetic as <see cref="Next"/>.

@@ -16,6 +16,7 @@ namespace StrategyLab.Runtime.Plan;
 public abstract record SeriesNode(int Id)
 {
     /// <summary>Returns the ids of the nodes this node reads.</summary>
+    [JsonIgnore]
     public abstract ImmutableArray<int> Dependencies { get; }
 }
 
