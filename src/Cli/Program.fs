@@ -5,6 +5,7 @@ open Argu
 open StrategyLab.Cli.Output
 open StrategyLab.Cli.DataCommands
 open StrategyLab.Cli.DownloadCommand
+open StrategyLab.Cli.StrategyCommands
 
 type DataArgs =
     | [<CliPrefix(CliPrefix.None)>] List of ParseResults<ListArgs>
@@ -24,6 +25,10 @@ type RootArgs =
     | [<Inherit; AltCommandLine("-d")>] Data_Dir of path: string
     | Version
     | [<CliPrefix(CliPrefix.None)>] Data of ParseResults<DataArgs>
+    | [<CliPrefix(CliPrefix.None)>] Check of ParseResults<CheckArgs>
+    | [<CliPrefix(CliPrefix.None)>] Fmt of ParseResults<FmtArgs>
+    | [<CliPrefix(CliPrefix.None)>] Explain of ParseResults<ExplainArgs>
+    | [<CliPrefix(CliPrefix.None)>] Backtest of ParseResults<BacktestArgs>
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -31,6 +36,10 @@ type RootArgs =
             | Data_Dir _ -> "the data folder holding datasets.json (default: $STRATEGYLAB_DATA, else ./data)"
             | Version -> "print the version"
             | Data _ -> "the candle store: list, show, import, download"
+            | Check _ -> "check .strat files: every error with its line, column and a hint"
+            | Fmt _ -> "format a .strat file canonically"
+            | Explain _ -> "print a strategy's plan as a tree"
+            | Backtest _ -> "backtest a strategy on its dataset and write a run folder with an HTML report"
 
 let private dataDir (args: ParseResults<RootArgs>) =
     match args.TryGetResult Data_Dir with
@@ -64,6 +73,10 @@ let private run (argv: string array) =
     else
         match args.TryGetSubCommand() with
         | Some(Data d) -> runData args d
+        | Some(Check c) -> check c
+        | Some(Fmt f) -> fmt f
+        | Some(Explain e) -> explain e
+        | Some(Backtest b) -> backtest (dataDir args) b
         | _ -> usageError "expected a command; try 'strategylab --help'"
 
 [<EntryPoint>]
@@ -93,3 +106,7 @@ let main argv =
     | UserError(message, code) ->
         printError message
         int code
+    | e when isNull (Environment.GetEnvironmentVariable "STRATEGYLAB_DEBUG") ->
+        // a bug, not a user error: one line, and the way to see the whole trace
+        printError $"internal error: {e.GetBaseException().Message} (set STRATEGYLAB_DEBUG=1 for the stack trace)"
+        int ExitCode.Failure

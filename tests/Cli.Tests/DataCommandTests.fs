@@ -53,6 +53,10 @@ let ``an unknown option is a one-line usage error with exit code 2`` () =
 [<InlineData("data show")>]
 [<InlineData("data import")>]
 [<InlineData("data download")>]
+[<InlineData("backtest")>]
+[<InlineData("check")>]
+[<InlineData("fmt")>]
+[<InlineData("explain")>]
 let ``every command has help`` (command: string) =
     let args =
         (command.Split(' ', System.StringSplitOptions.RemoveEmptyEntries) |> List.ofArray)

@@ -116,6 +116,17 @@ public sealed class Panel : IDisposable
         return result;
     }
 
+    /// <summary>A copy of bars [<paramref name="start"/>, <paramref name="end"/>) as a panel of its own.</summary>
+    public Panel Slice(int start, int end)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(end, TimeCount);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start, end);
+        var a = AssetCount;
+        var columns = Columns.Select(c => Column(c)[(start * a)..(end * a)].ToArray()).ToArray();
+        return new Panel(Name, Interval, Symbols, Columns, new ArrayColumnStore(Times[start..end].ToArray(), columns)) { ContentHash = ContentHash };
+    }
+
     /// <summary>
     /// Per asset: the first and last time index with a value in <paramref name="column"/>, and how
     /// many bars in between have one (-1, -1, 0 for an asset with none).

@@ -1,0 +1,297 @@
+/// `strategylab check | fmt | explain | backtest`: strategies from the command line
+module StrategyLab.Cli.StrategyCommands
+
+open System
+open System.Collections.Immutable
+open System.IO
+open Argu
+open StrategyLab.Runtime.Backtest
+open StrategyLab.Runtime.Backtest.Reports
+open StrategyLab.Runtime.Data
+open StrategyLab.Runtime.Evaluation
+open StrategyLab.Strategy.Dsl
+open StrategyLab.Cli.Output
+
+type CheckArgs =
+    | [<MainCommand; Mandatory>] Files of path: string list
+
+    interface IArgParserTemplate with
+        member _.Usage = "the .strat files to check"
+
+type FmtArgs =
+    | [<MainCommand; Mandatory>] File of path: string
+    | Check
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | File _ -> "the .strat file to format in place"
+            | Check -> "change nothing; exit 2 when the file is not formatted"
+
+type ExplainArgs =
+    | [<MainCommand; Mandatory>] File of path: string
+
+    interface IArgParserTemplate with
+        member _.Usage = "the .strat file to explain"
+
+type BacktestArgs =
+    | [<MainCommand; Mandatory>] File of path: string
+    | Param of name_eq_value: string
+    | From of date: string
+    | To of date: string
+    | Fee of bps: float
+    | Out of folder: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | File _ -> "the .strat file to backtest"
+            | Param _ -> "set a parameter, e.g. --param k=7 (repeatable; checked against its range)"
+            | From _ -> "first bar to trade, e.g. 2023-01-01 (earlier data still warms the indicators up)"
+            | To _ -> "end of the period, exclusive"
+            | Fee _ -> "replace the strategy's maker and taker fees, in basis points"
+            | Out _ -> "the run folder (default runs/<strategy>-<time>)"
+
+let private readSource (path: string) =
+    try
+        Ok(File.ReadAllText path)
+    with
+    | :? FileNotFoundException
+    | :? DirectoryNotFoundException -> Error "no such file"
+    | :? IOException as e -> Error e.Message
+    | :? UnauthorizedAccessException as e -> Error e.Message
+
+/// Compiles a file, printing every diagnostic; a strategy error exits with code 2
+let compileFile (path: string) =
+    let text =
+        match readSource path with
+        | Ok t -> t
+        | Error why -> usageError $"{path}: {why}"
+
+    match Compiler.compileWith readSource path text with
+    | Ok plan -> plan
+    | Error diagnostics ->
+        for d in diagnostics do
+            Console.Error.WriteLine(Compiler.renderWith readSource path text d)
+
+        raise (UserError($"{path}: {List.length diagnostics} error(s)", ExitCode.Usage))
+
+let check (args: ParseResults<CheckArgs>) =
+    let failed =
+        args.GetResult Files
+        |> List.filter (fun path ->
+            try
+                compileFile path |> ignore
+                printLine $"{path}: ok"
+                false
+            with UserError(message, _) ->
+                printError message
+                true)
+
+    if not failed.IsEmpty then
+        raise (UserError($"{failed.Length} of {(args.GetResult Files).Length} file(s) have errors", ExitCode.Usage))
+
+let fmt (args: ParseResults<FmtArgs>) =
+    let path = args.GetResult FmtArgs.File
+
+    let text =
+        match readSource path with
+        | Ok t -> t
+        | Error why -> usageError $"{path}: {why}"
+
+    match Compiler.format path text with
+    | Error diagnostics ->
+        for d in diagnostics do
+            Console.Error.WriteLine(Compiler.renderWith readSource path text d)
+
+        raise (UserError($"{path}: cannot format a file with syntax errors", ExitCode.Usage))
+    | Ok formatted when formatted = text -> printLine $"{path}: formatted"
+    | Ok _ when args.Contains Check ->
+        raise (UserError($"{path}: not formatted; run strategylab fmt {path}", ExitCode.Usage))
+    | Ok formatted ->
+        File.WriteAllText(path, formatted)
+        printLine $"{path}: reformatted"
+
+let explain (args: ParseResults<ExplainArgs>) =
+    compileFile (args.GetResult ExplainArgs.File) |> Compiler.explain |> printLine
+
+let private parseDate (option: string) (text: string) =
+    match
+        DateTimeOffset.TryParse(
+            text,
+            Globalization.CultureInfo.InvariantCulture,
+            Globalization.DateTimeStyles.AssumeUniversal
+            ||| Globalization.DateTimeStyles.AdjustToUniversal
+        )
+    with
+    | true, d -> d.ToUnixTimeMilliseconds()
+    | _ -> usageError $"{option}: expected a date such as 2024-01-01, found '{text}'"
+
+let private benchmark (panel: Panel) (universe: bool array option) =
+    match
+        [ "BTC"; "BTCUSDT"; "BTCUSD" ]
+        |> List.tryFind (fun s -> panel.AssetIndex s >= 0)
+    with
+    | Some btc -> Benchmarks.BuyAndHold(panel, btc), $"buy and hold {btc}"
+    | None ->
+        let mask =
+            match universe with
+            | Some u -> ReadOnlySpan<bool>(u)
+            | None -> ReadOnlySpan<bool>.Empty
+
+        Benchmarks.EqualWeight(panel, mask), "equal-weight universe"
+
+let private version () =
+    Reflection.Assembly.GetExecutingAssembly().GetName().Version |> string
+
+let private summary (report: BacktestReport) =
+    let m = report.Metrics
+    let t = report.TradeStatistics
+
+    let pct (x: float) =
+        x.ToString("0.00%", Globalization.CultureInfo.InvariantCulture)
+
+    let num (x: float) =
+        if Double.IsNaN x then
+            "—"
+        else
+            x.ToString("0.000", Globalization.CultureInfo.InvariantCulture)
+
+    table
+        [
+            "metric"
+            "strategy"
+            report.BenchmarkName |> Option.ofObj |> Option.defaultValue ""
+        ]
+        [
+            [
+                "total return"
+                pct m.TotalReturn
+                report.BenchmarkMetrics
+                |> Option.ofObj
+                |> Option.map (fun b -> pct b.TotalReturn)
+                |> Option.defaultValue ""
+            ]
+            [
+                "annualised return"
+                pct m.AnnualizedReturn
+                report.BenchmarkMetrics
+                |> Option.ofObj
+                |> Option.map (fun b -> pct b.AnnualizedReturn)
+                |> Option.defaultValue ""
+            ]
+            [
+                "sharpe"
+                num m.Sharpe
+                report.BenchmarkMetrics
+                |> Option.ofObj
+                |> Option.map (fun b -> num b.Sharpe)
+                |> Option.defaultValue ""
+            ]
+            [ "sortino"; num m.Sortino; "" ]
+            [
+                "max drawdown"
+                pct m.MaxDrawdown
+                report.BenchmarkMetrics
+                |> Option.ofObj
+                |> Option.map (fun b -> pct b.MaxDrawdown)
+                |> Option.defaultValue ""
+            ]
+            [ "trades (closed / open)"; $"{t.Closed} / {t.Open}"; "" ]
+            [ "win rate"; pct t.WinRate; "" ]
+            [ "profit factor"; num t.ProfitFactor; "" ]
+            [
+                "turnover per bar"
+                pct (
+                    if report.Turnover.Length > 0 then
+                        Array.average report.Turnover
+                    else
+                        nan
+                )
+                ""
+            ]
+        ]
+
+let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
+    let path = args.GetResult BacktestArgs.File
+    let plan = compileFile path
+    let store = DataCommands.openStore dataDir
+    let loaded = DataCommands.load store plan.Dataset
+    use panel = loaded.Panel
+
+    let parameters =
+        args.GetResults Param
+        |> List.map (fun p ->
+            match p.Split('=', 2) with
+            | [| k; v |] when k <> "" -> k, v
+            | _ -> usageError $"--param: expected name=value, found '{p}'")
+        |> dict
+
+    let overrides =
+        RunOverrides(
+            Collections.Generic.Dictionary(parameters),
+            args.TryGetResult From |> Option.map (parseDate "--from") |> Option.toNullable,
+            args.TryGetResult To |> Option.map (parseDate "--to") |> Option.toNullable,
+            args.TryGetResult Fee
+            |> Option.map (fun bps -> bps / 10000.0)
+            |> Option.toNullable
+        )
+
+    let result =
+        try
+            withStatus $"backtesting {plan.Name}" (fun () -> StrategyBacktest.Run(plan, panel, overrides))
+        with :? PlanException as e ->
+            let message =
+                if e.Message.StartsWith path then
+                    e.Message
+                else
+                    $"{path}: {e.Message}"
+
+            raise (UserError(message, ExitCode.Usage))
+
+    use traded =
+        if obj.ReferenceEquals(result.Panel, panel) then
+            null
+        else
+            result.Panel
+
+    let bench, benchName = benchmark result.Panel (Option.ofObj result.Universe)
+
+    let manifest =
+        RunManifest(
+            plan.Name,
+            plan.ContentHash(),
+            plan.Dataset,
+            panel.ContentHash,
+            (result.Parameters
+             |> Seq.map (fun kv -> kv.Key, string kv.Value)
+             |> Map.ofSeq
+             |> ImmutableSortedDictionary.CreateRange),
+            0UL,
+            version (),
+            (if result.Options.Timing = FillTiming.NextOpen then
+                 "next open"
+             else
+                 "signal close"),
+            "ledger"
+        )
+
+    let report =
+        ReportBuilder.FromLedger(result.Panel, result.Ledger, result.Options, manifest, bench, benchName, result.Notes)
+
+    let folder =
+        args.TryGetResult Out
+        |> Option.defaultWith (fun () ->
+            let stamp =
+                DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", Globalization.CultureInfo.InvariantCulture)
+
+            Path.Combine("runs", $"{plan.Name}-{stamp}"))
+
+    RunFolder.Write(folder, report)
+    printLine $"{plan.Name} on {plan.Dataset}: {result.Panel.TimeCount} bars, {result.Panel.AssetCount} assets"
+    summary report
+
+    for note in report.Notes do
+        printLine ("note: " + note)
+
+    printLine $"run written to {folder} (report.html, metrics.json, equity.csv, trades.csv, manifest.json)"

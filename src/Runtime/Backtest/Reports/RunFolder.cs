@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using StrategyLab.Runtime.Data.Csv;
+
+namespace StrategyLab.Runtime.Backtest.Reports;
+
+/// <summary>
+/// Writes a run to its own folder: <c>manifest.json</c>, <c>metrics.json</c>, <c>equity.csv</c>,
+/// <c>trades.csv</c> and <c>report.html</c>. Numbers are written in their shortest round-trip form,
+/// so equal runs write equal bytes.
+/// </summary>
+public static class RunFolder
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Writes every file of <paramref name="report"/> into <paramref name="folder"/> (created if missing).</summary>
+    public static void Write(string folder, BacktestReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        Directory.CreateDirectory(folder);
+        File.WriteAllBytes(Path.Combine(folder, "manifest.json"), JsonSerializer.SerializeToUtf8Bytes(report.Manifest, Json));
+        var metrics = new
+        {
+            report.Metrics,
+            Trades = report.TradeStatistics,
+            Turnover = report.Turnover.Length > 0 ? report.Turnover.Average() : double.NaN,
+            GrossExposure = report.GrossExposure.Length > 0 ? report.GrossExposure.Average() : double.NaN,
+            NetExposure = report.NetExposure.Length > 0 ? report.NetExposure.Average() : double.NaN,
+            Benchmark = report.BenchmarkName,
+            report.BenchmarkMetrics,
+            Contributions = report.Contributions.Select(c => new { c.Symbol, c.Contribution }),
+            Quantiles = report.Quantiles,
+            report.Notes,
+        };
+        File.WriteAllBytes(Path.Combine(folder, "metrics.json"), JsonSerializer.SerializeToUtf8Bytes(metrics, Json));
+        File.WriteAllText(Path.Combine(folder, "equity.csv"), EquityCsv(report));
+        File.WriteAllText(Path.Combine(folder, "trades.csv"), TradesCsv(report));
+        File.WriteAllText(Path.Combine(folder, "report.html"), HtmlReport.Render(report));
+    }
+
+    private static string N(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string EquityCsv(BacktestReport r)
+    {
+        var b = new StringBuilder("time,equity,return,drawdown,gross_exposure,net_exposure,turnover,benchmark_equity\n");
+        double peak = 1, start = r.Equity.Length > 0 ? r.Equity[0] / (1 + r.Returns[0]) : 1, bench = 1;
+        for (var t = 0; t < r.Times.Length; t++)
+        {
+            peak = Math.Max(peak, r.Equity[t] / start);
+            bench *= 1 + (r.BenchmarkReturns?[t] ?? 0);
+            b.Append(TimeParser.Format(r.Times[t])).Append(',').Append(N(r.Equity[t])).Append(',').Append(N(r.Returns[t])).Append(',')
+                .Append(N(1 - r.Equity[t] / start / peak)).Append(',').Append(N(r.GrossExposure[t])).Append(',')
+                .Append(N(r.NetExposure[t])).Append(',').Append(N(r.Turnover[t])).Append(',')
+                .Append(r.BenchmarkReturns is null ? "" : N(bench)).Append('\n');
+        }
+        return b.ToString();
+    }
+
+    private static string TradesCsv(BacktestReport r)
+    {
+        var b = new StringBuilder("symbol,side,entry_time,exit_time,pnl,open\n");
+        foreach (var t in r.Trades)
+        {
+            b.Append(t.Symbol).Append(',').Append(t.Side > 0 ? "long" : "short").Append(',')
+                .Append(TimeParser.Format(t.EntryTime)).Append(',').Append(TimeParser.Format(t.ExitTime)).Append(',')
+                .Append(N(t.Pnl)).Append(',').Append(t.Open ? "true" : "false").Append('\n');
+        }
+        return b.ToString();
+    }
+}

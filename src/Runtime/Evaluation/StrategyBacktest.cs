@@ -1,0 +1,227 @@
+using System.Globalization;
+using StrategyLab.Runtime.Backtest;
+using StrategyLab.Runtime.Data;
+using StrategyLab.Runtime.Plan;
+using StrategyLab.Runtime.Portfolio;
+using FillTiming = StrategyLab.Runtime.Backtest.FillTiming;
+using FixedUniverse = StrategyLab.Runtime.Data.FixedUniverse;
+using Panel = StrategyLab.Runtime.Data.Panel;
+
+namespace StrategyLab.Runtime.Evaluation;
+
+/// <summary>Changes to a plan's run given on the command line.</summary>
+/// <param name="Parameters">Parameter values by name, as text (<c>k=7</c>).</param>
+/// <param name="From">First bar time to trade (Unix ms), or null for the start of the data.</param>
+/// <param name="To">Bar time to stop before (Unix ms), or null for the end.</param>
+/// <param name="Fee">A fee for both maker and taker fills replacing the plan's, or null.</param>
+public sealed record RunOverrides(IReadOnlyDictionary<string, string> Parameters, long? From = null, long? To = null, double? Fee = null)
+{
+    /// <summary>No changes.</summary>
+    public static RunOverrides None { get; } = new(new Dictionary<string, string>());
+}
+
+/// <summary>A plan's backtest: the simulation, what it was given, and what the reader must know.</summary>
+public sealed record StrategyBacktestResult(
+    Panel Panel,
+    LedgerResult Ledger,
+    LedgerOptions Options,
+    IReadOnlyDictionary<string, ScalarValue> Parameters,
+    bool[]? Universe,
+    IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Runs a plan over a panel: resolves parameters (refusing values outside their ranges), selects the
+/// universe, evaluates the signals with the batch kernels on the whole history (so that indicators
+/// are warm at the first traded bar), turns them into target weights and simulates the ledger over
+/// the requested period. Everything the plan asks that the data cannot give is an error before work starts.
+/// </summary>
+public static class StrategyBacktest
+{
+    /// <summary>Runs the backtest; the returned panel is the traded period and must be disposed with the result.</summary>
+    public static StrategyBacktestResult Run(StrategyPlan plan, Panel panel, RunOverrides overrides)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(panel);
+        ArgumentNullException.ThrowIfNull(overrides);
+        var parameters = ResolveParameters(plan, overrides.Parameters);
+        CheckData(plan, panel);
+        var notes = new List<string>();
+        var universe = Universe(plan, panel, parameters);
+        var rebalance = RebalanceBars(plan, panel, parameters);
+
+        var legs = Legs(plan, parameters, out var inputs);
+        var values = BatchEvaluator.Evaluate(plan, panel, parameters, inputs);
+        var weights = new double[panel.TimeCount * panel.AssetCount];
+        var portfolio = plan.Portfolio;
+        if (portfolio.Net is not null)
+            throw new PlanException("a net exposure target is not supported by the backtester yet; remove 'net' from the portfolio");
+        new LegPortfolio(panel.AssetCount, legs, portfolio.Gross.EvaluateNumber(parameters), portfolio.Leverage.EvaluateNumber(parameters),
+            portfolio.Weighting == Weighting.Proportional).Compute(inputs.Select(i => values[i]!).ToList(), universe, weights);
+
+        var options = Options(plan, parameters, overrides.Fee);
+        if (options.Timing == FillTiming.SignalClose)
+            notes.Add("The strategy asks for fills at the signal bar's close.");
+        var (start, end) = Period(panel, overrides);
+        var traded = start == 0 && end == panel.TimeCount ? panel : panel.Slice(start, end);
+        var ledger = LedgerBacktest.Run(traded, weights.AsSpan(start * panel.AssetCount, (end - start) * panel.AssetCount), options,
+            rebalance?[start..end]);
+        return new StrategyBacktestResult(traded, ledger, options, parameters, universe?[(start * panel.AssetCount)..(end * panel.AssetCount)], notes);
+    }
+
+    /// <summary>The plan's defaults with <paramref name="overrides"/> applied, each checked against its range.</summary>
+    public static IReadOnlyDictionary<string, ScalarValue> ResolveParameters(StrategyPlan plan, IReadOnlyDictionary<string, string> overrides)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(overrides);
+        var values = new Dictionary<string, ScalarValue>(plan.DefaultParameters(), StringComparer.Ordinal);
+        foreach (var (name, text) in overrides)
+        {
+            var spec = plan.Parameters.FirstOrDefault(p => p.Name == name)
+                ?? throw new PlanException($"--param {name}: strategy '{plan.Name}' has no parameter '{name}'; it has {string.Join(", ", plan.Parameters.Select(p => p.Name))}");
+            values[name] = ParseParameter(spec, text);
+        }
+        return values;
+    }
+
+    private static ScalarValue ParseParameter(ParameterSpec spec, string text)
+    {
+        if (spec.Kind == ParameterKind.Choice)
+        {
+            var choice = spec.Choices.FirstOrDefault(c => c.Text == text || (!c.IsText && double.TryParse(text, CultureInfo.InvariantCulture, out var n) && n == c.Number));
+            return spec.Choices.Contains(choice)
+                ? choice
+                : throw new PlanException($"--param {spec.Name}: expected one of {string.Join(", ", spec.Choices)}, found '{text}'");
+        }
+        double value = text switch
+        {
+            "true" when spec.Kind == ParameterKind.Boolean => 1,
+            "false" when spec.Kind == ParameterKind.Boolean => 0,
+            _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) => n,
+            _ => throw new PlanException($"--param {spec.Name}: expected a number, found '{text}'"),
+        };
+        if (spec.Kind == ParameterKind.Integer && value != Math.Floor(value))
+            throw new PlanException($"--param {spec.Name}: expected a whole number, found '{text}'");
+        if ((spec.Min is { } min && value < min) || (spec.Max is { } max && value > max))
+            throw new PlanException($"--param {spec.Name}: {text} is outside its range {spec.Min}..{spec.Max}");
+        return ScalarValue.Of(value);
+    }
+
+    private static void CheckData(StrategyPlan plan, Panel panel)
+    {
+        var missing = plan.Columns.Where(c => !panel.HasColumn(c)).ToList();
+        if (missing.Count > 0)
+            throw new PlanException($"strategy '{plan.Name}' reads {string.Join(", ", missing)}, which dataset '{panel.Name}' lacks (it has {string.Join(", ", panel.Columns)})");
+        if (panel.TimeCount < 2)
+            throw new PlanException($"dataset '{panel.Name}' has {panel.TimeCount} bar(s); a backtest needs at least 2");
+    }
+
+    private static bool[]? Universe(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters)
+    {
+        switch (plan.Universe)
+        {
+            case AllAssetsUniverse:
+                return null;
+            case Plan.FixedUniverse f:
+                try
+                {
+                    return new FixedUniverse(f.Symbols).Select(panel);
+                }
+                catch (KeyNotFoundException e)
+                {
+                    throw new PlanException("universe: " + e.Message);
+                }
+            case TopUniverse top:
+                var count = (int)top.Count.EvaluateNumber(parameters);
+                if (count > panel.AssetCount)
+                    throw new PlanException($"universe: top {count} is more than the {panel.AssetCount} assets of dataset '{panel.Name}'");
+                var every = top.EveryBars is { } bars ? (int)bars.EvaluateNumber(parameters) : (int)plan.Rebalance.EveryBars.EvaluateNumber(parameters);
+                return new TopNUniverse(count, top.Column).Select(panel, UniverseRule.EveryNthBar(panel.TimeCount, Math.Max(1, every)));
+            default:
+                throw new PlanException($"universe kind {plan.Universe.GetType().Name} is not supported");
+        }
+    }
+
+    private static bool[]? RebalanceBars(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters)
+    {
+        var every = (int)plan.Rebalance.EveryBars.EvaluateNumber(parameters);
+        return every <= 1 ? null : UniverseRule.EveryNthBar(panel.TimeCount, every);
+    }
+
+    private static List<LegRule> Legs(StrategyPlan plan, IReadOnlyDictionary<string, ScalarValue> parameters, out List<int> inputs)
+    {
+        var nodes = new List<int>();
+        int Input(int node)
+        {
+            var i = nodes.IndexOf(node);
+            if (i >= 0)
+                return i;
+            nodes.Add(node);
+            return nodes.Count - 1;
+        }
+        var keep = plan.Rebalance.KeepWithinRank is { } k ? (int)k.EvaluateNumber(parameters) : 0;
+        var legs = new List<LegRule>();
+        foreach (var leg in plan.Portfolio.Legs)
+        {
+            var isLong = leg.Side == Side.Long;
+            legs.Add(leg switch
+            {
+                RankLeg r => new RankRule(isLong, r.Top, (int)r.Count.EvaluateNumber(parameters), Input(r.Signal), keep),
+                QuantileLeg q => new QuantileRule(isLong, (int)q.Bucket.EvaluateNumber(parameters), Input(QuantileInput(plan, q))),
+                ThresholdLeg t => new ThresholdRule(isLong, Input(t.Entry), t.Exit is { } x ? Input(x) : null),
+                _ => throw new PlanException($"portfolio leg {leg.GetType().Name} is not supported"),
+            });
+        }
+        inputs = nodes;
+        return legs;
+    }
+
+    // a quantile leg reads bucket numbers: the plan's xs_quantile node over the signal when it has one
+    private static int QuantileInput(StrategyPlan plan, QuantileLeg q)
+    {
+        foreach (var node in plan.Nodes)
+        {
+            if (node is OperatorNode { Operator: "xs_quantile" } op && op.Inputs[0] == q.Signal)
+                return op.Id;
+        }
+        throw new PlanException("a quantile leg needs its buckets in the plan (xs_quantile of the signal)");
+    }
+
+    private static LedgerOptions Options(StrategyPlan plan, IReadOnlyDictionary<string, ScalarValue> parameters, double? fee)
+    {
+        var c = plan.Costs;
+        var risk = RiskLimits.None;
+        foreach (var limit in plan.Risk)
+        {
+            var x = limit.Threshold.EvaluateNumber(parameters);
+            risk = limit.Kind switch
+            {
+                RiskLimitKind.MaxPosition => risk with { MaxPositionFraction = x },
+                RiskLimitKind.DailyLoss => risk with { DailyLossFraction = x },
+                RiskLimitKind.MaxDrawdown => risk with { MaxDrawdownFraction = x },
+                _ => throw new PlanException($"risk limit {limit.Kind} is not enforced by the backtester yet"),
+            };
+        }
+        var execution = plan.Execution;
+        var offset = execution.Arguments.FirstOrDefault(a => a.Name == "offset")?.Value.EvaluateNumber(parameters) ?? 0.0005;
+        return new LedgerOptions
+        {
+            TakerFee = fee ?? c.TakerFee.EvaluateNumber(parameters),
+            MakerFee = fee ?? c.MakerFee.EvaluateNumber(parameters),
+            Slippage = c.Slippage.EvaluateNumber(parameters),
+            Timing = execution.Fill == Plan.FillTiming.SignalClose ? FillTiming.SignalClose : FillTiming.NextOpen,
+            Orders = execution.Policy == "limit_maker" ? OrderKind.LimitMaker : OrderKind.Market,
+            LimitOffset = offset,
+            MaxParticipation = execution.Participation?.EvaluateNumber(parameters) ?? double.NaN,
+            Risk = risk,
+        };
+    }
+
+    private static (int Start, int End) Period(Panel panel, RunOverrides o)
+    {
+        var start = o.From is { } f ? panel.TimeIndexAtOrAfter(f) : 0;
+        var end = o.To is { } t ? panel.TimeIndexAtOrAfter(t) : panel.TimeCount;
+        if (end - start < 2)
+            throw new PlanException($"the period holds {Math.Max(0, end - start)} bar(s) of dataset '{panel.Name}'; a backtest needs at least 2");
+        return (start, end);
+    }
+}

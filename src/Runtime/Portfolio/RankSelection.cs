@@ -1,0 +1,62 @@
+namespace StrategyLab.Runtime.Portfolio;
+
+/// <summary>
+/// Picks the k highest and k lowest values of a row in one pass, without sorting the row.
+/// Order is by (value, asset index), the order of a stable ascending sort: among equal values the
+/// lower index counts as lower. NaN values are not eligible.
+/// </summary>
+public static class RankSelection
+{
+    /// <summary>
+    /// Writes the indices of the <paramref name="top"/>.Length highest values into <paramref name="top"/>
+    /// (highest first) and of the <paramref name="bottom"/>.Length lowest into <paramref name="bottom"/>
+    /// (lowest first). Returns how many eligible values the row has; when fewer than both buffers need,
+    /// the caller decides how to split them (see <see cref="TopBottomKPortfolio"/>).
+    /// </summary>
+    public static int Select(ReadOnlySpan<double> row, ReadOnlySpan<bool> eligible, Span<int> top, Span<int> bottom, out int topCount, out int bottomCount)
+    {
+        topCount = 0;
+        bottomCount = 0;
+        var valid = 0;
+        for (var a = 0; a < row.Length; a++)
+        {
+            var v = row[a];
+            if (double.IsNaN(v) || (!eligible.IsEmpty && !eligible[a]))
+                continue;
+            valid++;
+            if (top.Length > 0)
+                InsertHighest(row, top, ref topCount, a, v);
+            if (bottom.Length > 0)
+                InsertLowest(row, bottom, ref bottomCount, a, v);
+        }
+        return valid;
+    }
+
+    // top is kept highest first; a later index beats an equal value already held
+    private static void InsertHighest(ReadOnlySpan<double> row, Span<int> top, ref int count, int asset, double value)
+    {
+        if (count == top.Length && value < row[top[count - 1]])
+            return;
+        var i = count < top.Length ? count++ : count - 1;
+        while (i > 0 && value >= row[top[i - 1]])
+        {
+            top[i] = top[i - 1];
+            i--;
+        }
+        top[i] = asset;
+    }
+
+    // bottom is kept lowest first; an earlier index beats an equal value that comes later
+    private static void InsertLowest(ReadOnlySpan<double> row, Span<int> bottom, ref int count, int asset, double value)
+    {
+        if (count == bottom.Length && value >= row[bottom[count - 1]])
+            return;
+        var i = count < bottom.Length ? count++ : count - 1;
+        while (i > 0 && value < row[bottom[i - 1]])
+        {
+            bottom[i] = bottom[i - 1];
+            i--;
+        }
+        bottom[i] = asset;
+    }
+}

@@ -1,0 +1,118 @@
+module StrategyLab.Cli.Tests.StrategyCommandTests
+
+open System
+open System.IO
+open Xunit
+open StrategyLab.Runtime.Backtest
+open StrategyLab.Runtime.Compute
+open StrategyLab.Runtime.Data
+open StrategyLab.Runtime.Evaluation
+open StrategyLab.Runtime.Portfolio
+open StrategyLab.Strategy.Dsl
+open StrategyLab.Cli.Tests.Cli
+
+let private momentumFile =
+    Path.Combine(repositoryRoot, "strategies", "momentum_long_short.strat")
+
+let private plan () =
+    match Compiler.compile momentumFile (File.ReadAllText momentumFile) with
+    | Ok p -> p
+    | Error d -> failwithf "%A" d
+
+[<Fact>]
+let ``the plan of momentum_long_short trades exactly what the hand-built pipeline trades`` () =
+    let store = DataStore(Path.Combine(repositoryRoot, "data"))
+    use panel = store.ParseCsv(store.Catalog.Get "daily_top100", ImportLog())
+    let result = StrategyBacktest.Run(plan (), panel, RunOverrides.None)
+
+    // the same strategy from the building blocks: top 100 by market cap, 20-bar return, top/bottom 5, 5 bps
+    let a = panel.AssetCount
+    let close = panel.Column("close").ToArray()
+    let momentum = Array.zeroCreate close.Length
+    SimpleReturn.Compute(ReadOnlySpan close, Span momentum, a, 20)
+
+    let universe =
+        TopNUniverse(100, "market_cap").Select(panel, UniverseRule.EveryNthBar(panel.TimeCount, 1))
+
+    let weights = Array.zeroCreate close.Length
+    TopBottomKPortfolio(a, 5, 5).Compute(ReadOnlySpan momentum, ReadOnlySpan universe, Span weights)
+    let options = LedgerOptions(TakerFee = 0.0005, MakerFee = 0.0005)
+    let expected = LedgerBacktest.Run(panel, ReadOnlySpan weights, options)
+
+    Assert.Equal<float>(expected.Equity, result.Ledger.Equity)
+    Assert.Equal(expected.Fills.Count, result.Ledger.Fills.Count)
+
+[<Fact>]
+let ``backtest writes a run folder and prints the summary`` () =
+    use folder = new TempFolder()
+    let out = Path.Combine(folder.Path, "run")
+
+    let o =
+        run
+            [
+                "backtest"
+                "strategies/momentum_long_short.strat"
+                "--from"
+                "2023-01-01"
+                "--out"
+                out
+            ]
+
+    Assert.Equal(0, o.ExitCode)
+    Assert.Contains("total return", o.Out)
+
+    for file in [ "manifest.json"; "metrics.json"; "equity.csv"; "trades.csv"; "report.html" ] do
+        Assert.True(File.Exists(Path.Combine(out, file)), file)
+
+    let equity = File.ReadAllLines(Path.Combine(out, "equity.csv"))
+    Assert.StartsWith("2023-01-01,", equity[1])
+
+[<Fact>]
+let ``a parameter outside its range is refused before any work`` () =
+    let o =
+        run [ "backtest"; "strategies/momentum_long_short.strat"; "--param"; "k=50" ]
+
+    Assert.Equal(2, o.ExitCode)
+
+    Assert.Equal(
+        "error: strategies/momentum_long_short.strat: --param k: 50 is outside its range 3..10",
+        o.Error.Trim()
+    )
+
+[<Fact>]
+let ``a strategy with a model says plainly that it cannot run yet`` () =
+    let o = run [ "backtest"; "strategies/jaquart_lstm_daily.strat" ]
+    Assert.Equal(2, o.ExitCode)
+    Assert.Contains("training models inside a strategy is not available yet", o.Error)
+
+[<Fact>]
+let ``check reports every strategy file as ok and a broken one with its position`` () =
+    let ok =
+        run
+            [
+                "check"
+                "strategies/momentum_long_short.strat"
+                "strategies/ma_crossover.strat"
+            ]
+
+    Assert.Equal(0, ok.ExitCode)
+    use folder = new TempFolder()
+
+    let bad =
+        folder.Write "bad.strat" "strategy bad\ndata daily_top100\nbar 1d\nsignal s = rsii(close, 14)\n"
+
+    let o = run [ "check"; bad ]
+    Assert.Equal(2, o.ExitCode)
+    Assert.Contains("bad.strat(4,", o.Error)
+    Assert.Contains("rsii", o.Error)
+
+[<Fact>]
+let ``fmt --check passes on the bundled strategies`` () =
+    let o = run [ "fmt"; "strategies/momentum_long_short.strat"; "--check" ]
+    Assert.Equal(0, o.ExitCode)
+
+[<Fact>]
+let ``explain prints the plan`` () =
+    let o = run [ "explain"; "strategies/momentum_long_short.strat" ]
+    Assert.Equal(0, o.ExitCode)
+    Assert.Contains("momentum", o.Out)
