@@ -50,7 +50,7 @@ public sealed class GbdtModel
     /// </summary>
     public IReadOnlyList<double> ValidationLoss => _validationLoss;
 
-    /// <summary>The round count with the lowest validation loss (the rounds kept), or <see cref="Rounds"/> without validation.</summary>
+    /// <summary>Rounds kept: with early stopping, the round count of the lowest validation loss; otherwise <see cref="Rounds"/>.</summary>
     public int BestRound { get; }
 
     internal IReadOnlyList<GbdtTree> Trees => _trees;
