@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
@@ -13,7 +14,6 @@ namespace StrategyLab.Bench;
 /// Run: <c>dotnet run -c Release --project bench/Bench -- --filter '*ComputeBenchmarks*'</c>.
 /// </summary>
 [MemoryDiagnoser]
-[MinColumn]
 [Config(typeof(ShortInProcess))]
 public class ComputeBenchmarks
 {
@@ -85,7 +85,10 @@ public class ComputeBenchmarks
     /// <summary>One process, few iterations: each kernel call already sweeps 20 M cells.</summary>
     private sealed class ShortInProcess : ManualConfig
     {
-        public ShortInProcess() =>
+        public ShortInProcess()
+        {
             AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5));
+            AddColumn(StatisticColumn.Min);
+        }
     }
 }

@@ -78,6 +78,8 @@ and private Item =
     }
 
 type private Global =
+    /// declared by a statement with a syntax error: uses are not reported again
+    | GUnreadable
     | GParam of Kind
     | GDef of Ident list * Expr
     | GNamed of SeriesRole * Expr
@@ -496,6 +498,7 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
         | Decl.Signal(name, value, _) -> declare name (GNamed(SeriesRole.Signal, value))
         | Decl.Label(name, value, _) -> declare name (GNamed(SeriesRole.Label, value))
         | Decl.Model(name, _, _, _, _) -> declare name GModel
+        | Decl.Error(Some name, _) when not (globals.ContainsKey name) -> globals[name] <- (GUnreadable, d.Range)
         | _ -> ()
 
     let cache = Dictionary<string, Value>()
@@ -883,6 +886,7 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
         | Some v -> v
         | None ->
             match globals.TryGetValue id.Name with
+            | true, (GUnreadable, _) -> VError
             | true, (GParam kind, _) -> VScalar(ScalarParam id.Name, kind)
             | true, (GModel, _) -> VSeries(Series.ModelOutput(id.Name, id.Range), None)
             | true, (GDef _, _) ->
@@ -945,6 +949,7 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
 
     and evalCall (ctx: Ctx) (whole: Expr) (f: Ident) (args: Arg list) (range: Range) : Value =
         match ctx.Locals.TryFind f.Name, globals.TryGetValue f.Name with
+        | None, (true, (GUnreadable, _)) -> VError
         | None, (true, (GDef(ps, body), _)) ->
             if List.contains f.Name ctx.Defs then
                 report (circularDefinition f.Range (List.rev (f.Name :: ctx.Defs)))
@@ -1277,6 +1282,7 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
                             | Some l when labels.Contains l.Name -> Some l.Name
                             | Some l ->
                                 match globals.TryGetValue l.Name with
+                                | true, (GUnreadable, _) -> ()
                                 | true, _ -> report (learnNotALabel l.Range l.Name)
                                 | _ -> report (unknownName l.Range l.Name (suggest l.Name labels))
 

@@ -630,11 +630,20 @@ let parse (path: string) (text: string) : Program * Diagnostic list =
             let trailing = [ first..last ] |> List.choose (fun i -> commentOf lines[i])
             let chunk = System.String.Join("\n", lines[first..last])
 
+            let declares =
+                let m =
+                    System.Text.RegularExpressions.Regex.Match(
+                        lines[first],
+                        @"^(let|signal|label|model|param|def)\s+([A-Za-z_][A-Za-z0-9_]*)"
+                    )
+
+                if m.Success then Some m.Groups[2].Value else None
+
             let decl =
                 match unknownStatementCheck path (first + 1) lines[first] with
                 | Some d ->
                     diagnostics.Add d
-                    Decl.Error(d.Range)
+                    Decl.Error(declares, d.Range)
                 | None ->
                     match prefixRunStart chunk with
                     | Some index ->
@@ -647,19 +656,20 @@ let parse (path: string) (text: string) : Program * Diagnostic list =
                             nestedTooDeeply (Range.make path at { at with Column = column + 1 }) maxDepth
 
                         diagnostics.Add d
-                        Decl.Error d.Range
+                        Decl.Error(declares, d.Range)
                     | None ->
                         match runChunk statement path first chunk with
                         | Result.Ok d ->
                             match deepest d with
                             | depth, Some r when depth > maxDepth ->
                                 diagnostics.Add(nestedTooDeeply r maxDepth)
-                                Decl.Error d.Range
+                                Decl.Error(declares, d.Range)
                             | _ -> d
                         | Result.Error d ->
                             diagnostics.Add d
 
                             Decl.Error(
+                                declares,
                                 Range.make
                                     path
                                     { Line = first + 1; Column = 1 }

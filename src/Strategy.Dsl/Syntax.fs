@@ -169,8 +169,9 @@ type Decl =
     | Risk of clauses: Clause list * range: Range
     | Execution of clauses: Clause list * range: Range
     | Include of path: string * range: Range
-    /// a statement the parser could not read
-    | Error of range: Range
+    /// a statement the parser could not read, with the name it seems to declare (so uses of it are not reported
+    /// again as unknown)
+    | Error of declares: string option * range: Range
 
     member d.Range =
         match d with

@@ -244,3 +244,10 @@ let ``lines carets up under a tab-indented source line`` () =
             Diagnostics.render text d
         )
     | other -> failwith $"unexpected %A{other}"
+
+[<Fact>]
+let ``does not report uses of a name whose statement has a syntax error`` () =
+    Assert.Equal<string list>(
+        [ "SL0101 (5,19) expected '(', ')', ',', '[' or operator, found '10'" ],
+        diagnosticsOf (program "let a = sma(close 10)\nlet b = a + 1\nsignal t = b * a")
+    )

@@ -91,21 +91,49 @@ public sealed class GbdtModel
     /// <paramref name="output"/> [rows × <see cref="OutputCount"/>]: the prediction for squared
     /// error, the log-odds for binary, the pre-softmax scores for multiclass.
     /// </summary>
-    public void PredictRaw(ReadOnlySpan<double> features, Span<double> output)
+    public unsafe void PredictRaw(ReadOnlySpan<double> features, Span<double> output)
     {
         var rows = CheckPredictShape(features.Length, output.Length);
+        const int block = 2048;
+        if (rows <= block || Options.Threads == 1)
+        {
+            PredictRows(features, output, 0, rows);
+            return;
+        }
+        // rows are independent, so splitting them among threads changes no bit of the output
+        fixed (double* x = features)
+        fixed (double* o = output)
+        {
+            var (xs, os, length) = ((nint)x, (nint)o, features.Length);
+            Parallel.For(0, (rows + block - 1) / block, new ParallelOptions { MaxDegreeOfParallelism = Options.Threads }, b =>
+            {
+                var end = Math.Min(rows, (b + 1) * block);
+                PredictRows(new ReadOnlySpan<double>((double*)xs, length), new Span<double>((double*)os, rows * OutputCount), b * block, end);
+            });
+        }
+    }
+
+    private void PredictRows(ReadOnlySpan<double> features, Span<double> output, int first, int end)
+    {
         var k = OutputCount;
         var f = FeatureCount;
-        for (var row = 0; row < rows; row++)
+        var trees = _trees;
+        for (var row = first; row < end; row++)
         {
             var x = features.Slice(row * f, f);
             var o = output.Slice(row * k, k);
             _baseScore.CopyTo(o);
-            var trees = _trees;
-            for (var t = 0; t < trees.Length; t++)
+            if (k == 1)
             {
-                var tree = trees[t];
-                o[t % k] += tree.LeafValue[tree.LeafOf(x)];
+                var sum = o[0];
+                for (var t = 0; t < trees.Length; t++)
+                    sum += trees[t].LeafValue[trees[t].LeafOf(x)];
+                o[0] = sum;
+            }
+            else
+            {
+                for (var t = 0; t < trees.Length; t++)
+                    o[t % k] += trees[t].LeafValue[trees[t].LeafOf(x)];
             }
         }
     }

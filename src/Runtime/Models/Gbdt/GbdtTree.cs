@@ -17,7 +17,15 @@ internal sealed class GbdtTree
         Right = right;
         Gain = gain;
         LeafValue = leafValue;
+        _nodes = new Node[feature.Length];
+        for (var n = 0; n < feature.Length; n++)
+            _nodes[n] = new Node(feature[n], threshold[n], defaultLeft[n] ? left[n] : right[n], left[n], right[n]);
     }
+
+    // the fields prediction reads, side by side in one array
+    private readonly record struct Node(int Feature, double Threshold, int Missing, int Left, int Right);
+
+    private readonly Node[] _nodes;
 
     internal int[] Feature { get; }
     internal int[] ThresholdBin { get; }
@@ -32,14 +40,15 @@ internal sealed class GbdtTree
     /// <summary>The leaf a row of raw feature values falls in.</summary>
     internal int LeafOf(ReadOnlySpan<double> row)
     {
-        if (Feature.Length == 0)
+        var nodes = _nodes;
+        if (nodes.Length == 0)
             return 0;
         var node = 0;
         do
         {
-            var x = row[Feature[node]];
-            var goLeft = double.IsNaN(x) ? DefaultLeft[node] : x <= Threshold[node];
-            node = goLeft ? Left[node] : Right[node];
+            ref readonly var n = ref nodes[node];
+            var x = row[n.Feature];
+            node = x <= n.Threshold ? n.Left : double.IsNaN(x) ? n.Missing : n.Right;
         }
         while (node >= 0);
         return ~node;
