@@ -5,7 +5,6 @@ using StrategyLab.Runtime.Plan;
 using StrategyLab.Runtime.Portfolio;
 using FillTiming = StrategyLab.Runtime.Backtest.FillTiming;
 using FixedUniverse = StrategyLab.Runtime.Data.FixedUniverse;
-using Panel = StrategyLab.Runtime.Data.Panel;
 
 namespace StrategyLab.Runtime.Evaluation;
 
