@@ -15,6 +15,11 @@ internal static class Program
             LargeStore.Run(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "strategylab-large-store"));
             return;
         }
+        if (args.Length > 0 && args[0] == "backtest")
+        {
+            BacktestBenchmark.Run(args);
+            return;
+        }
         if (args.Length > 0 && args[0] == "gbdt")
         {
             GbdtBenchmark.Run(args);

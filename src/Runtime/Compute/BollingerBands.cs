@@ -57,9 +57,9 @@ public sealed class BollingerBands : IncrementalIndicator
         double deviationsUp = 2.0,
         double deviationsDown = 2.0)
     {
-        var rows = Panel.Rows(assetCount, input, upper, outputName: nameof(upper));
-        Panel.SameLength(input, middle, nameof(middle));
-        Panel.SameLength(input, lower, nameof(lower));
+        var rows = ColumnShape.Rows(assetCount, input, upper, outputName: nameof(upper));
+        ColumnShape.SameLength(input, middle, nameof(middle));
+        ColumnShape.SameLength(input, lower, nameof(lower));
         var op = new BollingerBands(assetCount, period, deviationsUp, deviationsDown);
         for (var t = 0; t < rows; t++)
         {

@@ -36,10 +36,10 @@ public sealed class Bop : IncrementalIndicator
     /// <summary>Batch kernel over [T×A] open, high, low and close columns.</summary>
     public static void Compute(ReadOnlySpan<double> open, ReadOnlySpan<double> high, ReadOnlySpan<double> low, ReadOnlySpan<double> close, Span<double> output, int assetCount)
     {
-        var rows = Panel.Rows(assetCount, close, output);
-        Panel.SameLength(close, open, nameof(open));
-        Panel.SameLength(close, high, nameof(high));
-        Panel.SameLength(close, low, nameof(low));
+        var rows = ColumnShape.Rows(assetCount, close, output);
+        ColumnShape.SameLength(close, open, nameof(open));
+        ColumnShape.SameLength(close, high, nameof(high));
+        ColumnShape.SameLength(close, low, nameof(low));
         var op = new Bop(assetCount);
         for (var t = 0; t < rows; t++)
         {

@@ -75,9 +75,9 @@ public sealed class Cci : IncrementalIndicator
     /// <summary>Batch kernel over [T×A] high, low and close columns.</summary>
     public static void Compute(ReadOnlySpan<double> high, ReadOnlySpan<double> low, ReadOnlySpan<double> close, Span<double> output, int assetCount, int period = 14)
     {
-        var rows = Panel.Rows(assetCount, close, output);
-        Panel.SameLength(close, high, nameof(high));
-        Panel.SameLength(close, low, nameof(low));
+        var rows = ColumnShape.Rows(assetCount, close, output);
+        ColumnShape.SameLength(close, high, nameof(high));
+        ColumnShape.SameLength(close, low, nameof(low));
         var op = new Cci(assetCount, period);
         for (var t = 0; t < rows; t++)
         {

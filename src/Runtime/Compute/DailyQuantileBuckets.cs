@@ -67,7 +67,7 @@ public sealed class DailyQuantileBuckets : IncrementalIndicator
     /// <summary>Batch kernel over a [T×A] column with its time axis of T Unix-millisecond timestamps.</summary>
     public static void Compute(ReadOnlySpan<long> timestampsMs, ReadOnlySpan<double> input, Span<double> output, int assetCount, int bins)
     {
-        var rows = Panel.Rows(assetCount, input, output);
+        var rows = ColumnShape.Rows(assetCount, input, output);
         CheckTimeAxis(timestampsMs, rows);
         var op = new DailyQuantileBuckets(assetCount, bins);
         for (var t = 0; t < rows; t++)
@@ -84,7 +84,7 @@ public sealed class DailyQuantileBuckets : IncrementalIndicator
     public static void ComputeWholeDay(ReadOnlySpan<long> timestampsMs, ReadOnlySpan<double> input, Span<double> output, int assetCount, int bins)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bins, 1);
-        var rows = Panel.Rows(assetCount, input, output);
+        var rows = ColumnShape.Rows(assetCount, input, output);
         CheckTimeAxis(timestampsMs, rows);
         var pool = new double[input.Length];
         var start = 0;

@@ -33,7 +33,7 @@ public sealed class Ema : IncrementalIndicator
     /// <summary>Batch kernel over a [T×A] column.</summary>
     public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period = 30)
     {
-        var rows = Panel.Rows(assetCount, input, output);
+        var rows = ColumnShape.Rows(assetCount, input, output);
         var op = new Ema(assetCount, period);
         for (var t = 0; t < rows; t++)
         {

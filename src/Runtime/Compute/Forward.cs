@@ -12,7 +12,7 @@ public static class Forward
     /// <summary><c>forward(x, h)</c>: x[t + h]; NaN where that is NaN and for the last h bars.</summary>
     public static void Value(ReadOnlySpan<double> input, Span<double> output, int assetCount, int horizon = 1)
     {
-        var rows = Panel.Rows(assetCount, input, output);
+        var rows = ColumnShape.Rows(assetCount, input, output);
         ArgumentOutOfRangeException.ThrowIfLessThan(horizon, 1);
         var shift = Math.Min(horizon, rows) * assetCount;
         input[shift..].CopyTo(output);

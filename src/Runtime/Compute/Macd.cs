@@ -128,9 +128,9 @@ public sealed class Macd : IncrementalIndicator
         int slowPeriod = 26,
         int signalPeriod = 9)
     {
-        var rows = Panel.Rows(assetCount, input, line, outputName: nameof(line));
-        Panel.SameLength(input, signal, nameof(signal));
-        Panel.SameLength(input, histogram, nameof(histogram));
+        var rows = ColumnShape.Rows(assetCount, input, line, outputName: nameof(line));
+        ColumnShape.SameLength(input, signal, nameof(signal));
+        ColumnShape.SameLength(input, histogram, nameof(histogram));
         var op = new Macd(assetCount, fastPeriod, slowPeriod, signalPeriod);
         for (var t = 0; t < rows; t++)
         {

@@ -99,10 +99,10 @@ public sealed class Mfi : IncrementalIndicator
         int assetCount,
         int period = 14)
     {
-        var rows = Panel.Rows(assetCount, close, output);
-        Panel.SameLength(close, high, nameof(high));
-        Panel.SameLength(close, low, nameof(low));
-        Panel.SameLength(close, volume, nameof(volume));
+        var rows = ColumnShape.Rows(assetCount, close, output);
+        ColumnShape.SameLength(close, high, nameof(high));
+        ColumnShape.SameLength(close, low, nameof(low));
+        ColumnShape.SameLength(close, volume, nameof(volume));
         var op = new Mfi(assetCount, period);
         for (var t = 0; t < rows; t++)
         {

@@ -60,8 +60,8 @@ public sealed class Obv : IncrementalIndicator
     /// <summary>Batch kernel over [T×A] close and volume columns.</summary>
     public static void Compute(ReadOnlySpan<double> close, ReadOnlySpan<double> volume, Span<double> output, int assetCount)
     {
-        var rows = Panel.Rows(assetCount, close, output);
-        Panel.SameLength(close, volume, nameof(volume));
+        var rows = ColumnShape.Rows(assetCount, close, output);
+        ColumnShape.SameLength(close, volume, nameof(volume));
         var op = new Obv(assetCount);
         for (var t = 0; t < rows; t++)
         {

@@ -97,7 +97,7 @@ public abstract class RollingExtreme : IncrementalIndicator
 
     private protected static void Run(RollingExtreme op, ReadOnlySpan<double> input, Span<double> output)
     {
-        var rows = Panel.Rows(op.AssetCount, input, output);
+        var rows = ColumnShape.Rows(op.AssetCount, input, output);
         var assets = op.AssetCount;
         for (var t = 0; t < rows; t++)
         {

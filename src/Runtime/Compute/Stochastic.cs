@@ -104,10 +104,10 @@ public sealed class Stochastic : IncrementalIndicator
         int slowKPeriod = 3,
         int slowDPeriod = 3)
     {
-        var rows = Panel.Rows(assetCount, close, slowK, outputName: nameof(slowK));
-        Panel.SameLength(close, high, nameof(high));
-        Panel.SameLength(close, low, nameof(low));
-        Panel.SameLength(close, slowD, nameof(slowD));
+        var rows = ColumnShape.Rows(assetCount, close, slowK, outputName: nameof(slowK));
+        ColumnShape.SameLength(close, high, nameof(high));
+        ColumnShape.SameLength(close, low, nameof(low));
+        ColumnShape.SameLength(close, slowD, nameof(slowD));
         var op = new Stochastic(assetCount, fastKPeriod, slowKPeriod, slowDPeriod);
         for (var t = 0; t < rows; t++)
         {

@@ -91,8 +91,8 @@ public sealed class StochasticRsi : IncrementalIndicator
         int fastKPeriod = 5,
         int fastDPeriod = 3)
     {
-        var rows = Panel.Rows(assetCount, input, fastK, outputName: nameof(fastK));
-        Panel.SameLength(input, fastD, nameof(fastD));
+        var rows = ColumnShape.Rows(assetCount, input, fastK, outputName: nameof(fastK));
+        ColumnShape.SameLength(input, fastD, nameof(fastD));
         var op = new StochasticRsi(assetCount, rsiPeriod, fastKPeriod, fastDPeriod);
         for (var t = 0; t < rows; t++)
         {

@@ -238,10 +238,10 @@ internal sealed class WindowMoments
         if (run >= _period)
         {
             var old = _ring[slot];
-            Panel.KahanAdd(ref _sum[a], ref _sumCompensation[a], -old);
+            ColumnShape.KahanAdd(ref _sum[a], ref _sumCompensation[a], -old);
             if (_squaresWanted)
             {
-                Panel.KahanAdd(ref _squares[a], ref _squaresCompensation[a], -(old * old));
+                ColumnShape.KahanAdd(ref _squares[a], ref _squaresCompensation[a], -(old * old));
             }
         }
         else
@@ -253,10 +253,10 @@ internal sealed class WindowMoments
             }
         }
 
-        Panel.KahanAdd(ref _sum[a], ref _sumCompensation[a], d);
+        ColumnShape.KahanAdd(ref _sum[a], ref _sumCompensation[a], d);
         if (_squaresWanted)
         {
-            Panel.KahanAdd(ref _squares[a], ref _squaresCompensation[a], d * d);
+            ColumnShape.KahanAdd(ref _squares[a], ref _squaresCompensation[a], d * d);
         }
 
         _ring[slot] = d;
@@ -281,8 +281,8 @@ internal sealed class WindowMoments
             var slot = (k * assets) + a;
             var d = _ring[slot] - offset;
             _ring[slot] = d;
-            Panel.KahanAdd(ref sum, ref sumCompensation, d);
-            Panel.KahanAdd(ref squares, ref squaresCompensation, d * d);
+            ColumnShape.KahanAdd(ref sum, ref sumCompensation, d);
+            ColumnShape.KahanAdd(ref squares, ref squaresCompensation, d * d);
         }
 
         _sum[a] = sum;

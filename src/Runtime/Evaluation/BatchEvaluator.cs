@@ -1,7 +1,6 @@
 using StrategyLab.Runtime.Compute;
 using StrategyLab.Runtime.Data;
 using StrategyLab.Runtime.Plan;
-using Panel = StrategyLab.Runtime.Data.Panel;
 
 namespace StrategyLab.Runtime.Evaluation;
 

@@ -5,7 +5,6 @@ using StrategyLab.Runtime.Plan;
 using StrategyLab.Runtime.Portfolio;
 using FillTiming = StrategyLab.Runtime.Backtest.FillTiming;
 using FixedUniverse = StrategyLab.Runtime.Data.FixedUniverse;
-using Panel = StrategyLab.Runtime.Data.Panel;
 
 namespace StrategyLab.Runtime.Evaluation;
 
@@ -28,6 +27,12 @@ public sealed record StrategyBacktestResult(
     IReadOnlyDictionary<string, ScalarValue> Parameters,
     bool[]? Universe,
     IReadOnlyList<string> Notes);
+
+/// <summary>A plan's run in research accounting on weights (no drift, costs on |Δw|).</summary>
+/// <param name="Result">Returns from the bar after the first bar whose signals are all warm.</param>
+/// <param name="Weights">The target weights of every bar.</param>
+/// <param name="Metrics">Statistics of the net returns.</param>
+public sealed record WeightRunResult(WeightBacktest Result, double[] Weights, PerformanceMetrics Metrics);
 
 /// <summary>
 /// Runs a plan over a panel: resolves parameters (refusing values outside their ranges), selects the
@@ -66,6 +71,46 @@ public static class StrategyBacktest
         var ledger = LedgerBacktest.Run(traded, weights.AsSpan(start * panel.AssetCount, (end - start) * panel.AssetCount), options,
             rebalance?[start..end]);
         return new StrategyBacktestResult(traded, ledger, options, parameters, universe?[(start * panel.AssetCount)..(end * panel.AssetCount)], notes);
+    }
+
+    /// <summary>
+    /// Runs the plan with research accounting on weights: rebalanced to target at every fill, no
+    /// drift, costs of the taker fee plus slippage on Σ|Δw| (the vectorised backtest of numpy or
+    /// vectorbt-style code). Returns start at the bar after the signals' warm-up.
+    /// </summary>
+    public static WeightRunResult RunWeights(StrategyPlan plan, Panel panel, RunOverrides overrides)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(panel);
+        ArgumentNullException.ThrowIfNull(overrides);
+        var parameters = ResolveParameters(plan, overrides.Parameters);
+        CheckData(plan, panel);
+        var universe = Universe(plan, panel, parameters);
+        var legs = Legs(plan, parameters, out var inputs);
+        var values = BatchEvaluator.Evaluate(plan, panel, parameters, inputs);
+        var weights = new double[panel.TimeCount * panel.AssetCount];
+        var portfolio = plan.Portfolio;
+        new LegPortfolio(panel.AssetCount, legs, portfolio.Gross.EvaluateNumber(parameters), portfolio.Leverage.EvaluateNumber(parameters),
+            portfolio.Weighting == Weighting.Proportional).Compute(inputs.Select(i => values[i]!).ToList(), universe, weights);
+        var options = Options(plan, parameters, overrides.Fee);
+        var warm = plan.WarmUpBars(parameters);
+        var firstBar = inputs.Select(i => warm[i]).DefaultIfEmpty(0).Max();
+        var fill = FillPrices(panel, options.Timing);
+        var result = WeightAccounting.Run(weights, fill, panel.AssetCount, options.TakerFee + options.Slippage, Math.Min(firstBar, panel.TimeCount - 2));
+        return new WeightRunResult(result, weights, PerformanceMetrics.FromReturns(result.Returns, panel.Interval.BarsPerYear));
+    }
+
+    // a decision at bar t's close fills at that close, or at the next bar's open
+    private static double[] FillPrices(Panel panel, FillTiming timing)
+    {
+        if (timing == FillTiming.SignalClose)
+            return panel.Column("close").ToArray();
+        var a = panel.AssetCount;
+        var open = panel.Column("open");
+        var fill = new double[open.Length];
+        open[a..].CopyTo(fill);
+        fill.AsSpan(open.Length - a).Fill(double.NaN);
+        return fill;
     }
 
     /// <summary>The plan's defaults with <paramref name="overrides"/> applied, each checked against its range.</summary>
@@ -108,6 +153,8 @@ public static class StrategyBacktest
 
     private static void CheckData(StrategyPlan plan, Panel panel)
     {
+        if (plan.Bar.Seconds * 1000L != panel.Interval.Milliseconds)
+            throw new PlanException($"strategy '{plan.Name}' is written for {plan.Bar.Text} bars, but dataset '{panel.Name}' has {panel.Interval} bars");
         var missing = plan.Columns.Where(c => !panel.HasColumn(c)).ToList();
         if (missing.Count > 0)
             throw new PlanException($"strategy '{plan.Name}' reads {string.Join(", ", missing)}, which dataset '{panel.Name}' lacks (it has {string.Join(", ", panel.Columns)})");

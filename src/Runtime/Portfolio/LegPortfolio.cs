@@ -44,6 +44,7 @@ public sealed class LegPortfolio
     private readonly bool _proportional;
     private readonly bool[][] _held;
     private readonly (double Value, int Asset)[] _ranked;
+    private readonly int[] _picked;
     private readonly bool[] _next;
     private readonly double[] _side;
 
@@ -60,6 +61,7 @@ public sealed class LegPortfolio
         _proportional = proportional;
         _held = legs.Select(_ => new bool[assetCount]).ToArray();
         _ranked = new (double, int)[assetCount];
+        _picked = new int[assetCount];
         _next = new bool[assetCount];
         _side = new double[assetCount];
     }
@@ -122,6 +124,16 @@ public sealed class LegPortfolio
     // keeps held assets ranked within KeepWithin places, then fills the leg from the best ranked
     private void Rank(RankRule r, ReadOnlySpan<double> row, ReadOnlySpan<bool> eligible, bool[] held)
     {
+        if (r.KeepWithin == 0)
+        {
+            // no hysteresis: a one-pass selection of the k best, no sort
+            var picked = _picked.AsSpan(0, Math.Min(r.Count, row.Length));
+            RankSelection.Select(row, eligible, r.Top ? picked : default, r.Top ? default : picked, out var top, out var bottom);
+            Array.Clear(held);
+            foreach (var asset in picked[..(r.Top ? top : bottom)])
+                held[asset] = true;
+            return;
+        }
         var n = 0;
         for (var i = 0; i < row.Length; i++)
         {

@@ -64,15 +64,15 @@ public static class PanelCache
         if (problem is not null)
             return null;
         var full = expected.Values.Sum() <= fullVerifyLimit;
-        var files = new List<MappedFile>();
-        foreach (var name in manifest.Columns.Select((_, i) => ColumnFile(i)).Prepend(TimeFile))
+        var names = manifest.Columns.Select((_, i) => ColumnFile(i)).Prepend(TimeFile).ToArray();
+        var files = names.Select(n => new MappedFile(Path.Combine(folder, n))).ToArray();
+        // the files are checked in parallel: on a cache hit this is most of the work
+        var bad = new int?[files.Length];
+        Parallel.For(0, files.Length, i => bad[i] = Verify(files[i], manifest.Checksums[names[i]], full));
+        var first = Array.FindIndex(bad, b => b is not null);
+        if (first >= 0)
         {
-            var file = new MappedFile(Path.Combine(folder, name));
-            files.Add(file);
-            var bad = Verify(file, manifest.Checksums[name], full);
-            if (bad is null)
-                continue;
-            problem = $"{name} fails its checksum at block {bad}";
+            problem = $"{names[first]} fails its checksum at block {bad[first]}";
             foreach (var f in files)
                 f.Dispose();
             return null;

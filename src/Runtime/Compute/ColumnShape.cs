@@ -1,7 +1,7 @@
 namespace StrategyLab.Runtime.Compute;
 
 /// <summary>Argument checks shared by the batch kernels over [time × asset] columns.</summary>
-internal static class Panel
+internal static class ColumnShape
 {
     /// <summary>Returns the number of time rows after checking that the columns have one shape.</summary>
     public static int Rows(int assetCount, ReadOnlySpan<double> input, Span<double> output, string inputName = "input", string outputName = "output")

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Text.Json;
+using StrategyLab.Runtime.Backtest;
+using StrategyLab.Runtime.Data;
+using StrategyLab.Runtime.Data.Synthetic;
+using StrategyLab.Runtime.Evaluation;
+using StrategyLab.Runtime.Plan;
+using StrategyLab.Strategy.Dsl;
+
+namespace StrategyLab.Bench;
+
+/// <summary>
+/// The reference backtest workloads (shared/peers/backtest_numpy.py) through the normal engine:
+/// each strategy is a .strat file under bench/strategies, compiled, evaluated with the batch
+/// kernels, turned into weights by the portfolio legs and accounted on weights, as the numpy
+/// reference does. Inputs are the reference's arrays, regenerated bit for bit. The timed region runs
+/// from the returns in memory to the metrics, as the reference's does. With <c>--peer FILE</c> (the
+/// reference's JSON output) each result is compared with the reference's to 1e-9 relative.
+/// </summary>
+internal static class BacktestBenchmark
+{
+    public static void Run(string[] args)
+    {
+        var peer = args.SkipWhile(a => a != "--peer").Skip(1).FirstOrDefault() is { } path
+            ? JsonDocument.Parse(File.ReadAllText(path)).RootElement
+            : (JsonElement?)null;
+        var root = FindRoot();
+        Case("xs_momentum_daily", Compile(root, "xs_momentum_daily"), () => ReferenceData.PanelReturns(minute: false), 100, "1d", repeats: 15,
+            peer?.GetProperty("xs_daily"), "numpy_bar_asset_updates_per_s");
+        Case("xs_momentum_minute", Compile(root, "xs_momentum_minute"), () => ReferenceData.PanelReturns(minute: true), 100, "1m", repeats: 3,
+            peer?.GetProperty("xs_minute"), "numpy_bar_asset_updates_per_s");
+        Case("sma_crossover", Compile(root, "sma_crossover"), () => ReferenceData.SingleReturns(), 1, "1m", repeats: 3,
+            peer?.GetProperty("sma_cross"), "numba_loop_bars_per_s");
+    }
+
+    private static void Case(string name, StrategyPlan plan, Func<double[]> returns, int assets, string interval, int repeats, JsonElement? peer, string peerSpeed)
+    {
+        var r = returns();
+        var best = double.MaxValue;
+        WeightRunResult? result = null;
+        long peakBytes = 0;
+        for (var i = 0; i < repeats; i++)
+        {
+            GC.Collect();
+            var watch = Stopwatch.StartNew();
+            using var panel = Prices(r, assets, interval);
+            result = StrategyBacktest.RunWeights(plan, panel, RunOverrides.None);
+            watch.Stop();
+            best = Math.Min(best, watch.Elapsed.TotalSeconds);
+            peakBytes = Math.Max(peakBytes, Process.GetCurrentProcess().PeakWorkingSet64);
+        }
+        var m = result!.Metrics;
+        var trades = result.Result.Turnover.Count(t => t > 0);
+        var speed = r.Length / best;
+        Console.WriteLine($"{name}: {r.Length / assets:N0} bars × {assets} assets, best of {repeats}: {best * 1e3:F1} ms = {speed / 1e6:F1}M bar-asset updates/s; peak working set {peakBytes / 1e6:F0} MB (raw input {r.Length * 8 / 1e6:F0} MB)");
+        Console.WriteLine($"  total return {m.TotalReturn:R}, log total return {m.LogTotalReturn:R}, Sharpe {m.Sharpe:R}, max drawdown {m.MaxDrawdown:R}, turnover {result.Result.TurnoverTotal:R}, position changes {trades}");
+        if (peer is not { } p)
+            return;
+        Compare("log total return", p.GetProperty("log_total_return").GetDouble(), m.LogTotalReturn);
+        Compare("Sharpe", p.GetProperty("sharpe_annualized").GetDouble(), m.Sharpe);
+        Compare("max drawdown", p.GetProperty("max_drawdown").GetDouble(), m.MaxDrawdown);
+        if (p.TryGetProperty("turnover_total", out var turnover))
+            Compare("turnover", turnover.GetDouble(), result.Result.TurnoverTotal);
+        if (p.TryGetProperty("trades", out var peerTrades))
+            Compare("trades", peerTrades.GetDouble(), trades);
+        if (p.TryGetProperty(peerSpeed, out var reference))
+            Console.WriteLine($"  reference {peerSpeed} {reference.GetDouble() / 1e6:F1}M/s: ratio {speed / reference.GetDouble():F2}×");
+    }
+
+    private static void Compare(string what, double expected, double actual)
+    {
+        var relative = Math.Abs(actual - expected) / Math.Max(Math.Abs(expected), 1e-300);
+        Console.WriteLine($"  {what}: reference {expected:R}, ours {actual:R}, relative difference {relative:E2} {(relative <= 1e-9 ? "ok" : "MISMATCH")}");
+    }
+
+    // prices from returns as the reference builds them: P[t] = P[t−1] (1 + r[t]), P[−1] = 100
+    private static Panel Prices(double[] r, int assets, string interval)
+    {
+        var bars = r.Length / assets;
+        var close = new double[r.Length];
+        for (var a = 0; a < assets; a++)
+            close[a] = 100.0 * (1.0 + r[a]);
+        for (var i = assets; i < r.Length; i++)
+            close[i] = close[i - assets] * (1.0 + r[i]);
+        var step = Interval.Parse(interval).Milliseconds;
+        var times = new long[bars];
+        for (var t = 0; t < bars; t++)
+            times[t] = t * step;
+        var symbols = Enumerable.Range(0, assets).Select(a => $"A{a:00}").ToArray();
+        return new Panel("reference", Interval.Parse(interval), [.. symbols], ["open", "high", "low", "close"],
+            new ArrayColumnStore(times, [close, close, close, close]));
+    }
+
+    private static StrategyPlan Compile(string root, string name)
+    {
+        var path = Path.Combine(root, "bench", "strategies", name + ".strat");
+        var compiled = Compiler.compile(path, File.ReadAllText(path));
+        return compiled.IsOk ? compiled.ResultValue : throw new InvalidOperationException($"{path} does not compile: {compiled.ErrorValue.Head}");
+    }
+
+    private static string FindRoot()
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "StrategyLab.sln")))
+                    return dir.FullName;
+            }
+        }
+        throw new DirectoryNotFoundException("StrategyLab.sln not found");
+    }
+}
