@@ -28,7 +28,7 @@ public static class ReportBuilder
         if (options.Timing == FillTiming.SignalClose)
             allNotes.Add("Orders fill at the close of the bar that made the signal, as asked: live trading cannot do this, so results flatter the strategy.");
         if (result.UnfilledOrders > 0)
-            allNotes.Add($"{result.UnfilledOrders} order(s) did not fill in full (no price, limit not reached, or the participation cap).");
+            allNotes.Add($"{result.UnfilledOrders} order attempt(s) did not fill in full: no price at the fill bar (an asset that stopped trading for a while is retried every bar), a limit not reached, or the participation cap.");
         if (result.Delisted > 0)
             allNotes.Add($"{result.Delisted} position(s) were closed at their last price because the asset's prices ended.");
         if (result.SkippedOrders > 0)
