@@ -117,44 +117,42 @@ internal sealed class WilderAtr
 }
 
 /// <summary>
-/// <c>atr(n)</c>, TA-Lib ATR: Wilder-smoothed true range, max(high − low, |high − previous close|,
-/// |low − previous close|), seeded with the mean of the first n true ranges. A bar with any NaN is
-/// skipped: NaN at that bar, and the next true range uses the last close seen.
-/// Warm-up: n + 1 bars (TA-Lib lookback n). Packed input order: high, low, close.
+/// The shared body of ATR and NATR: one Wilder true-range state per asset, read as is or as a
+/// percentage of the close. Packed input order: high, low, close.
 /// </summary>
-public sealed class Atr : IncrementalIndicator
+public abstract class TrueRangeIndicator : IncrementalIndicator
 {
     private readonly WilderAtr _atr;
+    private readonly bool _normalised;
 
-    /// <summary>Creates an n-bar ATR (default n = 14).</summary>
-    public Atr(int assetCount, int period = 14)
-        : base($"ATR({period})", assetCount, period + 1, 3, 1)
+    private protected TrueRangeIndicator(string name, int assetCount, int period, bool normalised)
+        : base($"{name}({period})", assetCount, period + 1, 3, 1)
     {
         _atr = new WilderAtr(assetCount, period);
+        _normalised = normalised;
     }
 
-    /// <summary>Consumes one bar of high, low and close rows and writes one row of ATR values.</summary>
+    /// <summary>Consumes one bar of high, low and close rows and writes one row of values.</summary>
     public void Update(ReadOnlySpan<double> high, ReadOnlySpan<double> low, ReadOnlySpan<double> close, Span<double> output)
     {
         CheckRow(high, nameof(high));
         CheckRow(low, nameof(low));
         CheckRow(close, nameof(close));
         CheckRow(output, nameof(output));
-        _atr.NextRow(high, low, close, output, normalised: false);
+        _atr.NextRow(high, low, close, output, _normalised);
         Advance();
     }
 
-    /// <summary>Batch kernel over [T×A] high, low and close columns.</summary>
-    public static void Compute(ReadOnlySpan<double> high, ReadOnlySpan<double> low, ReadOnlySpan<double> close, Span<double> output, int assetCount, int period = 14)
+    private protected static void Run(TrueRangeIndicator op, ReadOnlySpan<double> high, ReadOnlySpan<double> low, ReadOnlySpan<double> close, Span<double> output)
     {
-        var rows = ColumnShape.Rows(assetCount, close, output);
+        var assets = op.AssetCount;
+        var rows = ColumnShape.Rows(assets, close, output);
         ColumnShape.SameLength(close, high, nameof(high));
         ColumnShape.SameLength(close, low, nameof(low));
-        var op = new Atr(assetCount, period);
         for (var t = 0; t < rows; t++)
         {
-            var at = t * assetCount;
-            op.Update(high.Slice(at, assetCount), low.Slice(at, assetCount), close.Slice(at, assetCount), output.Slice(at, assetCount));
+            var at = t * assets;
+            op.Update(high.Slice(at, assets), low.Slice(at, assets), close.Slice(at, assets), output.Slice(at, assets));
         }
     }
 
@@ -165,48 +163,38 @@ public sealed class Atr : IncrementalIndicator
 }
 
 /// <summary>
+/// <c>atr(n)</c>, TA-Lib ATR: Wilder-smoothed true range, max(high − low, |high − previous close|,
+/// |low − previous close|), seeded with the mean of the first n true ranges. A bar with any NaN is
+/// skipped: NaN at that bar, and the next true range uses the last close seen.
+/// Warm-up: n + 1 bars (TA-Lib lookback n). Packed input order: high, low, close.
+/// </summary>
+public sealed class Atr : TrueRangeIndicator
+{
+    /// <summary>Creates an n-bar ATR (default n = 14).</summary>
+    public Atr(int assetCount, int period = 14)
+        : base("ATR", assetCount, period, normalised: false)
+    {
+    }
+
+    /// <summary>Batch kernel over [T×A] high, low and close columns.</summary>
+    public static void Compute(ReadOnlySpan<double> high, ReadOnlySpan<double> low, ReadOnlySpan<double> close, Span<double> output, int assetCount, int period = 14) =>
+        Run(new Atr(assetCount, period), high, low, close, output);
+}
+
+/// <summary>
 /// <c>natr(n)</c>, TA-Lib NATR: 100 × ATR(n) / close; NaN when close is 0 (TA-Lib writes 0 there).
 /// Same NaN handling as <see cref="Atr"/>: a bar with any NaN is skipped.
 /// Warm-up: n + 1 bars (TA-Lib lookback n). Packed input order: high, low, close.
 /// </summary>
-public sealed class Natr : IncrementalIndicator
+public sealed class Natr : TrueRangeIndicator
 {
-    private readonly WilderAtr _atr;
-
     /// <summary>Creates an n-bar normalised ATR (default n = 14).</summary>
     public Natr(int assetCount, int period = 14)
-        : base($"NATR({period})", assetCount, period + 1, 3, 1)
+        : base("NATR", assetCount, period, normalised: true)
     {
-        _atr = new WilderAtr(assetCount, period);
-    }
-
-    /// <summary>Consumes one bar of high, low and close rows and writes one row of NATR values in percent.</summary>
-    public void Update(ReadOnlySpan<double> high, ReadOnlySpan<double> low, ReadOnlySpan<double> close, Span<double> output)
-    {
-        CheckRow(high, nameof(high));
-        CheckRow(low, nameof(low));
-        CheckRow(close, nameof(close));
-        CheckRow(output, nameof(output));
-        _atr.NextRow(high, low, close, output, normalised: true);
-        Advance();
     }
 
     /// <summary>Batch kernel over [T×A] high, low and close columns.</summary>
-    public static void Compute(ReadOnlySpan<double> high, ReadOnlySpan<double> low, ReadOnlySpan<double> close, Span<double> output, int assetCount, int period = 14)
-    {
-        var rows = ColumnShape.Rows(assetCount, close, output);
-        ColumnShape.SameLength(close, high, nameof(high));
-        ColumnShape.SameLength(close, low, nameof(low));
-        var op = new Natr(assetCount, period);
-        for (var t = 0; t < rows; t++)
-        {
-            var at = t * assetCount;
-            op.Update(high.Slice(at, assetCount), low.Slice(at, assetCount), close.Slice(at, assetCount), output.Slice(at, assetCount));
-        }
-    }
-
-    private protected override void UpdateRows(long timestampMs, ReadOnlySpan<double> inputRows, Span<double> outputRows) =>
-        Update(In(inputRows, 0), In(inputRows, 1), In(inputRows, 2), outputRows);
-
-    private protected override void ResetState() => _atr.Reset();
+    public static void Compute(ReadOnlySpan<double> high, ReadOnlySpan<double> low, ReadOnlySpan<double> close, Span<double> output, int assetCount, int period = 14) =>
+        Run(new Natr(assetCount, period), high, low, close, output);
 }
