@@ -5,15 +5,22 @@ open System
 open System.Diagnostics
 open System.IO
 
-/// The checkout's root, found by walking up to the solution file
-let repositoryRoot =
-    let rec up (dir: DirectoryInfo | null) =
-        match dir with
-        | null -> failwith "StrategyLab.sln not found"
-        | d when File.Exists(Path.Combine(d.FullName, "StrategyLab.sln")) -> d.FullName
-        | d -> up d.Parent
+type private Marker = class end
 
-    up (DirectoryInfo AppContext.BaseDirectory)
+/// The checkout this assembly was built from, recorded as assembly metadata at build time
+let repositoryRoot =
+    let root =
+        typeof<Marker>.Assembly.GetCustomAttributes(typeof<Reflection.AssemblyMetadataAttribute>, false)
+        |> Seq.cast<Reflection.AssemblyMetadataAttribute>
+        |> Seq.tryPick (fun a ->
+            if a.Key = "RepositoryRoot" then
+                Option.ofObj a.Value
+            else
+                None)
+
+    match root with
+    | Some r when File.Exists(Path.Combine(r, "StrategyLab.sln")) -> Path.GetFullPath r
+    | other -> failwith $"the checkout recorded at build time (%A{other}) has no StrategyLab.sln"
 
 type Outcome =
     {

@@ -5,8 +5,23 @@ open System.IO
 open StrategyLab.Strategy.Dsl
 open StrategyLab.Strategy.Dsl.Diagnostics
 
-/// The repository root, found from this source file's folder (test output may be built anywhere)
-let repoRoot = Path.GetFullPath(Path.Combine(__SOURCE_DIRECTORY__, "..", ".."))
+type private Marker = class end
+
+/// The checkout this assembly was built from, recorded as assembly metadata at build time
+/// (test output may be built anywhere, and CI maps source paths away)
+let repoRoot =
+    let root =
+        typeof<Marker>.Assembly.GetCustomAttributes(typeof<System.Reflection.AssemblyMetadataAttribute>, false)
+        |> Seq.cast<System.Reflection.AssemblyMetadataAttribute>
+        |> Seq.tryPick (fun a ->
+            if a.Key = "RepositoryRoot" then
+                Option.ofObj a.Value
+            else
+                None)
+
+    match root with
+    | Some r when File.Exists(Path.Combine(r, "StrategyLab.sln")) -> Path.GetFullPath r
+    | other -> failwith $"the checkout recorded at build time (%A{other}) has no StrategyLab.sln"
 
 /// Reads a file for the compiler's includes
 let readFile (path: string) =

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 
 namespace StrategyLab.Runtime.Tests.Compute;
 
@@ -64,17 +63,5 @@ public sealed class ReferenceData
         return new ReferenceData(columns, rows);
     }
 
-    // the test output may live outside the checkout (ArtifactsPath), so fall back to this source file's folder
-    private static string Folder([CallerFilePath] string sourceFile = "")
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "StrategyLab.sln")))
-            {
-                return Path.Combine(dir.FullName, "tests", "Runtime.Tests", "TestData", "talib");
-            }
-        }
-
-        return Path.Combine(Path.GetDirectoryName(sourceFile)!, "..", "TestData", "talib");
-    }
+    private static string Folder() => Path.Combine(Data.Repository.Root, "tests", "Runtime.Tests", "TestData", "talib");
 }

@@ -1,6 +1,8 @@
+using System.Reflection;
+
 namespace StrategyLab.Runtime.Tests.Data;
 
-/// <summary>Paths inside the checkout, found by walking up to the solution file.</summary>
+/// <summary>Paths inside the checkout this test assembly was built from (recorded at build time as assembly metadata).</summary>
 internal static class Repository
 {
     public static string Root { get; } = FindRoot();
@@ -9,9 +11,10 @@ internal static class Repository
 
     private static string FindRoot()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "StrategyLab.sln")))
-            dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException("StrategyLab.sln not found above " + AppContext.BaseDirectory);
+        var root = typeof(Repository).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
+        if (root is null || !File.Exists(Path.Combine(root, "StrategyLab.sln")))
+            throw new DirectoryNotFoundException($"the checkout recorded at build time ({root ?? "none"}) has no StrategyLab.sln");
+        return Path.GetFullPath(root);
     }
 }
