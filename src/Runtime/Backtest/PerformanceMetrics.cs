@@ -37,14 +37,21 @@ public sealed record PerformanceMetrics(
     double WorstBar,
     double PositiveBars)
 {
+    private const int Rescale = 512;
+    private static readonly double Tiny = Math.ScaleB(1.0, -Rescale);
+    private static readonly double Huge = Math.ScaleB(1.0, Rescale);
+
     /// <summary>Computes the statistics of <paramref name="returns"/>; every return must be finite and at least −1 (a total loss).</summary>
     public static PerformanceMetrics FromReturns(ReadOnlySpan<double> returns, double periodsPerYear)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(periodsPerYear);
         var n = returns.Length;
-        double sum = 0, downside = 0, logEquity = 0, logPeak = 0, maxLogDrawdown = 0;
+        double sum = 0, downside = 0;
         double equity = 1, peak = 1, maxDrawdown = 0, best = double.NegativeInfinity, worst = double.PositiveInfinity;
-        int positive = 0, peakBar = -1, longest = 0;
+        // log equity without a logarithm per bar: equity kept as scaled × 2^exponent (rescaled by exact
+        // powers of two, so nothing rounds), its peak on the same scale, and the largest peak / equity ratio
+        double scaled = 1, scaledPeak = 1, worstRatio = 1;
+        int positive = 0, peakBar = -1, longest = 0, exponent = 0;
         for (var t = 0; t < n; t++)
         {
             var r = returns[t];
@@ -56,7 +63,6 @@ public sealed record PerformanceMetrics(
             best = Math.Max(best, r);
             worst = Math.Min(worst, r);
             equity *= 1 + r;
-            logEquity += Math.Log(1 + r);
             if (equity >= peak)
             {
                 peak = equity;
@@ -64,9 +70,19 @@ public sealed record PerformanceMetrics(
             }
             maxDrawdown = Math.Max(maxDrawdown, 1 - equity / peak);
             longest = Math.Max(longest, t - peakBar);
-            logPeak = Math.Max(logPeak, logEquity);
-            maxLogDrawdown = Math.Max(maxLogDrawdown, logPeak - logEquity);
+            scaled *= 1 + r;
+            scaledPeak = Math.Max(scaledPeak, scaled);
+            worstRatio = Math.Max(worstRatio, scaledPeak / scaled);
+            if ((scaled > 0 && scaled < Tiny) || scaled > Huge)
+            {
+                var shift = scaled < Tiny ? Rescale : -Rescale;
+                scaled = Math.ScaleB(scaled, shift);
+                scaledPeak = Math.ScaleB(scaledPeak, shift);
+                exponent -= shift;
+            }
         }
+        var logEquity = Math.Log(scaled) + (exponent * Math.Log(2));
+        var maxLogDrawdown = Math.Log(worstRatio);
 
         var mean = n > 0 ? sum / n : double.NaN;
         var variance = 0.0;

@@ -32,48 +32,85 @@ public static class WeightAccounting
         if (weights.Length != fillPrices.Length || weights.Length % assetCount != 0)
             throw new ArgumentException("weights and fill prices must both be [time × asset] of the same shape");
         var a = assetCount;
-        var bars = weights.Length / a;
+        var accountant = new WeightAccountant(weights.Length / a, a, costRate, firstPositionBar);
+        for (var t = 0; t < weights.Length / a; t++)
+            accountant.Step(weights.Slice(t * a, a), fillPrices.Slice(t * a, a));
+        return accountant.Result();
+    }
+}
+
+/// <summary>
+/// The accounting of <see cref="WeightAccounting"/> one bar at a time, so that a backtest can
+/// stream targets into it without holding the [time × asset] weights.
+/// </summary>
+public sealed class WeightAccountant
+{
+    private readonly int _bars;
+    private readonly int _firstPositionBar;
+    private readonly double _costRate;
+    private readonly double[] _previous;
+    private readonly double[] _lastPrice;
+    private readonly double[] _turnover;
+    private readonly double[] _returns;
+    private readonly double[] _gross;
+    private int _t;
+    private int _missing;
+
+    /// <summary>Prepares the accounting of <paramref name="bars"/> bars over <paramref name="assetCount"/> assets.</summary>
+    public WeightAccountant(int bars, int assetCount, double costRate, int firstPositionBar)
+    {
         ArgumentOutOfRangeException.ThrowIfNegative(firstPositionBar);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(firstPositionBar, bars);
-        var turnover = new double[bars];
-        var previous = new double[a];
-        var lastPrice = new double[a];
-        lastPrice.AsSpan().Fill(double.NaN);
-        var returns = new double[bars - firstPositionBar - 1];
-        var gross = new double[returns.Length];
-        var missing = 0;
-        for (var t = 0; t < bars; t++)
-        {
-            var w = weights.Slice(t * a, a);
-            var price = fillPrices.Slice(t * a, a);
-            if (t > firstPositionBar)
-            {
-                var pnl = 0.0;
-                for (var i = 0; i < a; i++)
-                {
-                    if (previous[i] == 0)
-                        continue;
-                    if (double.IsNaN(price[i]) || double.IsNaN(lastPrice[i]))
-                    {
-                        missing++;
-                        continue;
-                    }
-                    pnl += previous[i] * (price[i] / lastPrice[i] - 1.0);
-                }
-                gross[t - firstPositionBar - 1] = pnl;
-                returns[t - firstPositionBar - 1] = pnl - costRate * turnover[t - 1];
-            }
-            var turn = 0.0;
-            for (var i = 0; i < a; i++)
-            {
-                var target = double.IsNaN(w[i]) ? 0.0 : w[i];
-                turn += Math.Abs(target - previous[i]);
-                previous[i] = target;
-                if (!double.IsNaN(price[i]))
-                    lastPrice[i] = price[i];
-            }
-            turnover[t] = turn;
-        }
-        return new WeightBacktest(firstPositionBar + 1, returns, gross, turnover, missing);
+        _bars = bars;
+        _firstPositionBar = firstPositionBar;
+        _costRate = costRate;
+        _previous = new double[assetCount];
+        _lastPrice = new double[assetCount];
+        _lastPrice.AsSpan().Fill(double.NaN);
+        _turnover = new double[bars];
+        _returns = new double[bars - firstPositionBar - 1];
+        _gross = new double[_returns.Length];
     }
+
+    /// <summary>Accounts the next bar: its target weights (NaN means flat) and fill prices.</summary>
+    public void Step(ReadOnlySpan<double> w, ReadOnlySpan<double> price)
+    {
+        if (_t >= _bars)
+            throw new InvalidOperationException($"all {_bars} bars are accounted already");
+        var previous = _previous.AsSpan(0, w.Length);
+        var lastPrice = _lastPrice.AsSpan(0, w.Length);
+        if (_t > _firstPositionBar)
+        {
+            var pnl = 0.0;
+            for (var i = 0; i < w.Length; i++)
+            {
+                if (previous[i] == 0)
+                    continue;
+                if (double.IsNaN(price[i]) || double.IsNaN(lastPrice[i]))
+                {
+                    _missing++;
+                    continue;
+                }
+                pnl += previous[i] * (price[i] / lastPrice[i] - 1.0);
+            }
+            _gross[_t - _firstPositionBar - 1] = pnl;
+            _returns[_t - _firstPositionBar - 1] = pnl - _costRate * _turnover[_t - 1];
+        }
+        var turn = 0.0;
+        for (var i = 0; i < w.Length; i++)
+        {
+            var target = double.IsNaN(w[i]) ? 0.0 : w[i];
+            turn += Math.Abs(target - previous[i]);
+            previous[i] = target;
+            if (!double.IsNaN(price[i]))
+                lastPrice[i] = price[i];
+        }
+        _turnover[_t++] = turn;
+    }
+
+    /// <summary>The result once every bar is accounted.</summary>
+    public WeightBacktest Result() =>
+        _t == _bars
+            ? new WeightBacktest(_firstPositionBar + 1, _returns, _gross, _turnover, _missing)
+            : throw new InvalidOperationException($"{_t} of {_bars} bars accounted");
 }

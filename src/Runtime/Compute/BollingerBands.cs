@@ -32,7 +32,7 @@ public sealed class BollingerBands : IncrementalIndicator
         CheckRow(upper, nameof(upper));
         CheckRow(middle, nameof(middle));
         CheckRow(lower, nameof(lower));
-        _window.PushRow(Row, value);
+        _window.PushRow(value);
         _window.WriteMean(middle);
         _window.WriteDeviation(_window.Period, upper);
         for (var a = 0; a < value.Length; a++)

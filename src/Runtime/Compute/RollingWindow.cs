@@ -36,7 +36,7 @@ public abstract class RollingStatistic : IncrementalIndicator
     {
         CheckRow(value, nameof(value));
         CheckRow(output, nameof(output));
-        _window.PushRow(Row, value);
+        _window.PushRow(value);
         var n = (double)_window.Period;
         switch (_kind)
         {

@@ -22,6 +22,7 @@ internal sealed class WindowMoments
     private readonly double[] _squares;
     private readonly double[] _squaresCompensation;
     private int _filling;
+    private int _slot;
 
     public WindowMoments(int assetCount, int period, bool squaresWanted)
     {
@@ -43,10 +44,12 @@ internal sealed class WindowMoments
     /// <summary>True when asset <paramref name="a"/> has n consecutive values up to the last row pushed.</summary>
     public bool IsFull(int a) => _run[a] >= _period;
 
-    /// <summary>Adds the row of bar <paramref name="row"/> for every asset.</summary>
-    public void PushRow(int row, ReadOnlySpan<double> x)
+    /// <summary>Adds the next bar's row for every asset.</summary>
+    public void PushRow(ReadOnlySpan<double> x)
     {
-        var slotBase = (row % _period) * _run.Length;
+        // the ring slot of this bar: bar number modulo n, kept as a cursor (a division per bar costs more than the sums)
+        var slotBase = _slot * _run.Length;
+        _slot = _slot + 1 == _period ? 0 : _slot + 1;
         var a = 0;
         if (_filling == 0 && Vector.IsHardwareAccelerated)
         {
@@ -193,6 +196,7 @@ internal sealed class WindowMoments
         Array.Clear(_run);
         Array.Clear(_ring);
         _filling = _run.Length;
+        _slot = 0;
     }
 
     private static void KahanAdd(ref Vector<double> sum, ref Vector<double> compensation, Vector<double> value)

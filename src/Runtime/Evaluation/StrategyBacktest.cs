@@ -30,9 +30,8 @@ public sealed record StrategyBacktestResult(
 
 /// <summary>A plan's run in research accounting on weights (no drift, costs on |Δw|).</summary>
 /// <param name="Result">Returns from the bar after the first bar whose signals are all warm.</param>
-/// <param name="Weights">The target weights of every bar.</param>
 /// <param name="Metrics">Statistics of the net returns.</param>
-public sealed record WeightRunResult(WeightBacktest Result, double[] Weights, PerformanceMetrics Metrics);
+public sealed record WeightRunResult(WeightBacktest Result, PerformanceMetrics Metrics);
 
 /// <summary>
 /// Runs a plan over a panel: resolves parameters (refusing values outside their ranges), selects the
@@ -54,14 +53,9 @@ public static class StrategyBacktest
         var universe = Universe(plan, panel, parameters);
         var rebalance = RebalanceBars(plan, panel, parameters);
 
-        var legs = Legs(plan, parameters, out var inputs);
-        var values = BatchEvaluator.Evaluate(plan, panel, parameters, inputs);
-        var weights = new double[panel.TimeCount * panel.AssetCount];
-        var portfolio = plan.Portfolio;
-        if (portfolio.Net is not null)
-            throw new PlanException("a net exposure target is not supported by the backtester yet; remove 'net' from the portfolio");
-        new LegPortfolio(panel.AssetCount, legs, portfolio.Gross.EvaluateNumber(parameters), portfolio.Leverage.EvaluateNumber(parameters),
-            portfolio.Weighting == Weighting.Proportional).Compute(inputs.Select(i => values[i]!).ToList(), universe, weights);
+        var a = panel.AssetCount;
+        var weights = new double[panel.TimeCount * a];
+        StreamTargets(plan, panel, parameters, universe, (start, rows, w) => w.CopyTo(weights.AsSpan(start * a, rows * a)));
 
         var options = Options(plan, parameters, overrides.Fee);
         if (options.Timing == FillTiming.SignalClose)
@@ -86,31 +80,61 @@ public static class StrategyBacktest
         var parameters = ResolveParameters(plan, overrides.Parameters);
         CheckData(plan, panel);
         var universe = Universe(plan, panel, parameters);
-        var legs = Legs(plan, parameters, out var inputs);
-        var values = BatchEvaluator.Evaluate(plan, panel, parameters, inputs);
-        var weights = new double[panel.TimeCount * panel.AssetCount];
-        var portfolio = plan.Portfolio;
-        new LegPortfolio(panel.AssetCount, legs, portfolio.Gross.EvaluateNumber(parameters), portfolio.Leverage.EvaluateNumber(parameters),
-            portfolio.Weighting == Weighting.Proportional).Compute(inputs.Select(i => values[i]!).ToList(), universe, weights);
         var options = Options(plan, parameters, overrides.Fee);
         var warm = plan.WarmUpBars(parameters);
+        Legs(plan, parameters, out var inputs);
         var firstBar = inputs.Select(i => warm[i]).DefaultIfEmpty(0).Max();
-        var fill = FillPrices(panel, options.Timing);
-        var result = WeightAccounting.Run(weights, fill, panel.AssetCount, options.TakerFee + options.Slippage, Math.Min(firstBar, panel.TimeCount - 2));
-        return new WeightRunResult(result, weights, PerformanceMetrics.FromReturns(result.Returns, panel.Interval.BarsPerYear));
+        var a = panel.AssetCount;
+        var accountant = new WeightAccountant(panel.TimeCount, a, options.TakerFee + options.Slippage, Math.Min(firstBar, panel.TimeCount - 2));
+        var close = options.Timing == FillTiming.SignalClose;
+        var prices = close ? "close" : "open";
+        var missing = new double[a];
+        missing.AsSpan().Fill(double.NaN);
+        StreamTargets(plan, panel, parameters, universe, (start, rows, w) =>
+        {
+            // a decision at bar t's close fills at that close, or at the next bar's open
+            var fill = panel.Column(prices);
+            for (var t = 0; t < rows; t++)
+            {
+                var bar = close ? start + t : start + t + 1;
+                accountant.Step(w.Slice(t * a, a), bar < panel.TimeCount ? fill.Slice(bar * a, a) : missing);
+            }
+        });
+        var result = accountant.Result();
+        return new WeightRunResult(result, PerformanceMetrics.FromReturns(result.Returns, panel.Interval.BarsPerYear));
     }
 
-    // a decision at bar t's close fills at that close, or at the next bar's open
-    private static double[] FillPrices(Panel panel, FillTiming timing)
+    /// <summary>Values per block of the streaming evaluation: about 256 KiB per node, so that a block stays in cache.</summary>
+    private const int BlockValues = 32_768;
+
+    private delegate void TargetSink(int start, int rows, ReadOnlySpan<double> weights);
+
+    // evaluates the portfolio's inputs block by block and runs the legs bar by bar, handing each block of targets on
+    private static void StreamTargets(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, bool[]? universe, TargetSink sink)
     {
-        if (timing == FillTiming.SignalClose)
-            return panel.Column("close").ToArray();
+        var legs = Legs(plan, parameters, out var inputs);
+        var portfolio = Portfolio(plan, parameters, panel.AssetCount, legs);
         var a = panel.AssetCount;
-        var open = panel.Column("open");
-        var fill = new double[open.Length];
-        open[a..].CopyTo(fill);
-        fill.AsSpan(open.Length - a).Fill(double.NaN);
-        return fill;
+        var evaluator = new PlanEvaluator(plan, panel, parameters, inputs, Math.Max(1, BlockValues / a));
+        var gathered = new double[inputs.Count * a];
+        var weights = new double[evaluator.BlockBars * a];
+        for (var rows = evaluator.Advance(); rows > 0; rows = evaluator.Advance())
+        {
+            var start = evaluator.NextBar - rows;
+            var single = evaluator.Values(inputs[0]);
+            for (var t = 0; t < rows; t++)
+            {
+                var row = single.Slice(t * a, a);
+                if (inputs.Count > 1)
+                {
+                    for (var k = 0; k < inputs.Count; k++)
+                        evaluator.Values(inputs[k]).Slice(t * a, a).CopyTo(gathered.AsSpan(k * a, a));
+                    row = gathered;
+                }
+                portfolio.Update(row, universe is null ? default : universe.AsSpan((start + t) * a, a), weights.AsSpan(t * a, a));
+            }
+            sink(start, rows, weights.AsSpan(0, rows * a));
+        }
     }
 
     /// <summary>The plan's defaults with <paramref name="overrides"/> applied, each checked against its range.</summary>
@@ -194,6 +218,24 @@ public static class StrategyBacktest
         return every <= 1 ? null : UniverseRule.EveryNthBar(panel.TimeCount, every);
     }
 
+    // gross, net and leverage from the portfolio; a max_leverage limit caps the gross of every target
+    private static LegPortfolio Portfolio(StrategyPlan plan, IReadOnlyDictionary<string, ScalarValue> parameters, int assets, List<LegRule> legs)
+    {
+        var spec = plan.Portfolio;
+        var gross = spec.Gross.EvaluateNumber(parameters);
+        var net = spec.Net?.EvaluateNumber(parameters);
+        if (net is { } n && Math.Abs(n) > gross)
+            throw new PlanException($"portfolio: a net exposure of {n} cannot be reached with a gross exposure of {gross}");
+        var maxGross = double.PositiveInfinity;
+        foreach (var limit in plan.Risk.Where(r => r.Kind == RiskLimitKind.MaxLeverage))
+        {
+            if (limit.Action != RiskAction.Clip)
+                throw new PlanException($"risk max_leverage: only clipping the targets is supported, not {limit.Action}");
+            maxGross = Math.Min(maxGross, limit.Threshold.EvaluateNumber(parameters));
+        }
+        return new LegPortfolio(assets, legs, gross, spec.Leverage.EvaluateNumber(parameters), spec.Weighting == Weighting.Proportional, net, maxGross);
+    }
+
     private static List<LegRule> Legs(StrategyPlan plan, IReadOnlyDictionary<string, ScalarValue> parameters, out List<int> inputs)
     {
         var nodes = new List<int>();
@@ -245,6 +287,7 @@ public static class StrategyBacktest
                 RiskLimitKind.MaxPosition => risk with { MaxPositionFraction = x },
                 RiskLimitKind.DailyLoss => risk with { DailyLossFraction = x },
                 RiskLimitKind.MaxDrawdown => risk with { MaxDrawdownFraction = x },
+                RiskLimitKind.MaxLeverage => risk, // applied to the targets (see Portfolio)
                 _ => throw new PlanException($"risk limit {limit.Kind} is not enforced by the backtester yet"),
             };
         }

@@ -29,41 +29,59 @@ public sealed record ThresholdRule(bool Long, int Entry, int? Exit) : LegRule(Lo
 }
 
 /// <summary>
-/// Target weights from legs. Each side's chosen assets share that side's exposure — half the gross
-/// when both sides hold something, all of it otherwise — equally or in proportion to |signal|, and
-/// the whole book is scaled by the leverage. Rank legs order values as a stable ascending sort does.
-/// A bar with every input NaN for an asset never gives it a position. The batch form runs the same
-/// per-bar update as the incremental form, so the two agree exactly.
+/// Target weights from legs. Each side's chosen assets share that side's exposure — without a net
+/// target, half the gross when both sides hold something and all of it otherwise; with a net target
+/// N, (gross + N) / 2 long and (gross − N) / 2 short, an empty side staying in cash — equally or in
+/// proportion to |signal|; the whole book is then scaled by the leverage and, when a maximum gross
+/// is set, scaled down to it. Rank legs order values as a stable ascending sort does. A bar with
+/// every input NaN for an asset never gives it a position. The batch form runs the same per-bar
+/// update as the incremental form, so the two agree exactly.
 /// </summary>
 public sealed class LegPortfolio
 {
-    private readonly IReadOnlyList<LegRule> _legs;
+    private readonly LegRule[] _legs;
     private readonly int _assets;
     private readonly double _gross;
+    private readonly double? _net;
     private readonly double _leverage;
+    private readonly double _maxGross;
     private readonly bool _proportional;
     private readonly bool[][] _held;
+    private readonly int[][] _members;
+    private readonly int[] _memberCount;
+    private readonly int[] _partner;
     private readonly (double Value, int Asset)[] _ranked;
-    private readonly int[] _picked;
     private readonly bool[] _next;
     private readonly double[] _side;
+    private readonly int[] _touched;
+    private readonly int[] _touchedAt;
+    private int _bar;
 
     /// <summary>Creates the portfolio over <paramref name="assetCount"/> assets.</summary>
-    public LegPortfolio(int assetCount, IReadOnlyList<LegRule> legs, double grossExposure = 1, double leverage = 1, bool proportional = false)
+    public LegPortfolio(int assetCount, IReadOnlyList<LegRule> legs, double grossExposure = 1, double leverage = 1, bool proportional = false,
+        double? netExposure = null, double maxGross = double.PositiveInfinity)
     {
         ArgumentNullException.ThrowIfNull(legs);
         if (legs.Count == 0)
             throw new ArgumentException("a portfolio needs at least one leg");
-        _legs = legs;
+        if (netExposure is { } n && Math.Abs(n) > grossExposure)
+            throw new ArgumentException($"a net exposure of {n} cannot be reached with a gross exposure of {grossExposure}");
+        _legs = [.. legs];
         _assets = assetCount;
         _gross = grossExposure;
+        _net = netExposure;
         _leverage = leverage;
+        _maxGross = maxGross;
         _proportional = proportional;
-        _held = legs.Select(_ => new bool[assetCount]).ToArray();
+        _held = [.. _legs.Select(_ => new bool[assetCount])];
+        _members = [.. _legs.Select(_ => new int[assetCount])];
+        _memberCount = new int[_legs.Length];
+        _partner = Partners(_legs);
         _ranked = new (double, int)[assetCount];
-        _picked = new int[assetCount];
         _next = new bool[assetCount];
         _side = new double[assetCount];
+        _touched = new int[assetCount];
+        _touchedAt = new int[assetCount];
     }
 
     /// <summary>
@@ -73,32 +91,26 @@ public sealed class LegPortfolio
     public void Update(ReadOnlySpan<double> inputs, ReadOnlySpan<bool> eligible, Span<double> weights)
     {
         var a = _assets;
-        for (var l = 0; l < _legs.Count; l++)
+        for (var l = 0; l < _legs.Length; l++)
         {
             var row = inputs.Slice(_legs[l].Input * a, a);
-            var held = _held[l];
             switch (_legs[l])
             {
+                case RankRule { KeepWithin: 0 } when _partner[l] >= 0:
+                    if (_partner[l] > l)
+                        RankPair(l, _partner[l], row, eligible);
+                    break;
+                case RankRule { KeepWithin: 0 } r:
+                    RankPair(r.Top ? l : -1, r.Top ? -1 : l, row, eligible);
+                    break;
                 case RankRule r:
-                    Rank(r, row, eligible, held);
+                    RankWithHysteresis(l, r, row, eligible);
                     break;
                 case QuantileRule q:
-                    for (var i = 0; i < a; i++)
-                        held[i] = row[i] == q.Bucket && Eligible(eligible, i);
+                    Bucket(l, q.Bucket, row, eligible);
                     break;
                 case ThresholdRule t:
-                    var exit = t.Exit is { } e ? inputs.Slice(e * a, a) : default;
-                    for (var i = 0; i < a; i++)
-                    {
-                        if (!Eligible(eligible, i) || double.IsNaN(row[i]))
-                            held[i] = false;
-                        else if (exit.IsEmpty)
-                            held[i] = row[i] != 0;
-                        else if (held[i])
-                            held[i] = !(exit[i] != 0 && !double.IsNaN(exit[i]));
-                        else
-                            held[i] = row[i] != 0;
-                    }
+                    Threshold(l, t, row, t.Exit is { } e ? inputs.Slice(e * a, a) : default, eligible);
                     break;
             }
         }
@@ -119,21 +131,43 @@ public sealed class LegPortfolio
         }
     }
 
+    // a top and a bottom rank leg without hysteresis over the same signal are selected in one pass
+    private static int[] Partners(LegRule[] legs)
+    {
+        var partner = Enumerable.Repeat(-1, legs.Length).ToArray();
+        for (var l = 0; l < legs.Length; l++)
+        {
+            for (var m = l + 1; m < legs.Length && partner[l] < 0; m++)
+            {
+                if (legs[l] is RankRule { KeepWithin: 0 } x && legs[m] is RankRule { KeepWithin: 0 } y
+                    && x.Signal == y.Signal && x.Top != y.Top && partner[m] < 0)
+                {
+                    partner[l] = m;
+                    partner[m] = l;
+                }
+            }
+        }
+        return partner;
+    }
+
     private static bool Eligible(ReadOnlySpan<bool> eligible, int i) => eligible.IsEmpty || eligible[i];
 
-    // keeps held assets ranked within KeepWithin places, then fills the leg from the best ranked
-    private void Rank(RankRule r, ReadOnlySpan<double> row, ReadOnlySpan<bool> eligible, bool[] held)
+    // legs top and bottom (−1 for none): a one-pass selection of the k best, no sort
+    private void RankPair(int top, int bottom, ReadOnlySpan<double> row, ReadOnlySpan<bool> eligible)
     {
-        if (r.KeepWithin == 0)
-        {
-            // no hysteresis: a one-pass selection of the k best, no sort
-            var picked = _picked.AsSpan(0, Math.Min(r.Count, row.Length));
-            RankSelection.Select(row, eligible, r.Top ? picked : default, r.Top ? default : picked, out var top, out var bottom);
-            Array.Clear(held);
-            foreach (var asset in picked[..(r.Top ? top : bottom)])
-                held[asset] = true;
-            return;
-        }
+        Span<int> topPicked = top < 0 ? default : _members[top].AsSpan(0, Math.Min(((RankRule)_legs[top]).Count, row.Length));
+        Span<int> bottomPicked = bottom < 0 ? default : _members[bottom].AsSpan(0, Math.Min(((RankRule)_legs[bottom]).Count, row.Length));
+        RankSelection.Select(row, eligible, topPicked, bottomPicked, out var topCount, out var bottomCount);
+        if (top >= 0)
+            _memberCount[top] = topCount;
+        if (bottom >= 0)
+            _memberCount[bottom] = bottomCount;
+    }
+
+    // keeps held assets ranked within KeepWithin places, then fills the leg from the best ranked
+    private void RankWithHysteresis(int l, RankRule r, ReadOnlySpan<double> row, ReadOnlySpan<bool> eligible)
+    {
+        var held = _held[l];
         var n = 0;
         for (var i = 0; i < row.Length; i++)
         {
@@ -148,15 +182,12 @@ public sealed class LegPortfolio
         var next = _next.AsSpan();
         next.Clear();
         var chosen = 0;
-        if (r.KeepWithin > 0)
+        for (var p = 0; p < Math.Min(r.KeepWithin, n) && chosen < r.Count; p++)
         {
-            for (var p = 0; p < Math.Min(r.KeepWithin, n) && chosen < r.Count; p++)
+            if (held[ranked[p].Asset])
             {
-                if (held[ranked[p].Asset])
-                {
-                    next[ranked[p].Asset] = true;
-                    chosen++;
-                }
+                next[ranked[p].Asset] = true;
+                chosen++;
             }
         }
         for (var p = 0; p < n && chosen < r.Count; p++)
@@ -168,43 +199,100 @@ public sealed class LegPortfolio
             }
         }
         next.CopyTo(held);
+        Members(l);
     }
 
+    private void Threshold(int l, ThresholdRule t, ReadOnlySpan<double> entry, ReadOnlySpan<double> exit, ReadOnlySpan<bool> eligible)
+    {
+        var held = _held[l];
+        for (var i = 0; i < entry.Length; i++)
+        {
+            if (!Eligible(eligible, i) || double.IsNaN(entry[i]))
+                held[i] = false;
+            else if (exit.IsEmpty)
+                held[i] = entry[i] != 0;
+            else if (held[i])
+                held[i] = !(exit[i] != 0 && !double.IsNaN(exit[i]));
+            else
+                held[i] = entry[i] != 0;
+        }
+        Members(l);
+    }
+
+    private void Bucket(int l, int bucket, ReadOnlySpan<double> row, ReadOnlySpan<bool> eligible)
+    {
+        var members = _members[l];
+        var count = 0;
+        for (var i = 0; i < row.Length; i++)
+        {
+            if (row[i] == bucket && Eligible(eligible, i))
+                members[count++] = i;
+        }
+        _memberCount[l] = count;
+    }
+
+    // the held flags of leg l as its member list
+    private void Members(int l)
+    {
+        var held = _held[l];
+        var members = _members[l];
+        var count = 0;
+        for (var i = 0; i < held.Length; i++)
+        {
+            if (held[i])
+                members[count++] = i;
+        }
+        _memberCount[l] = count;
+    }
+
+    // sums each asset's sizes over the legs, visiting only the legs' members
     private void Weigh(ReadOnlySpan<double> inputs, Span<double> weights)
     {
         var a = _assets;
         weights.Clear();
-        _side.AsSpan().Clear();
-        double longSum = 0, shortSum = 0;
-        for (var l = 0; l < _legs.Count; l++)
+        var touched = 0;
+        var bar = ++_bar;
+        for (var l = 0; l < _legs.Length; l++)
         {
             var leg = _legs[l];
             var signal = inputs.Slice(leg.Input * a, a);
-            for (var i = 0; i < a; i++)
+            var proportional = _proportional && leg is RankRule;
+            foreach (var i in _members[l].AsSpan(0, _memberCount[l]))
             {
-                if (!_held[l][i])
-                    continue;
-                var size = _proportional && leg is RankRule && !double.IsNaN(signal[i]) ? Math.Abs(signal[i]) : 1.0;
+                var size = proportional && !double.IsNaN(signal[i]) ? Math.Abs(signal[i]) : 1.0;
+                if (_touchedAt[i] != bar)
+                {
+                    _touchedAt[i] = bar;
+                    _touched[touched++] = i;
+                }
                 _side[i] += leg.Long ? size : -size;
             }
         }
-        for (var i = 0; i < a; i++)
+        double longSum = 0, shortSum = 0;
+        foreach (var i in _touched.AsSpan(0, touched))
         {
             if (_side[i] > 0)
                 longSum += _side[i];
             else
                 shortSum -= _side[i];
         }
-        if (longSum == 0 && shortSum == 0)
-            return;
-        var sideExposure = longSum > 0 && shortSum > 0 ? _gross / 2 : _gross;
-        for (var i = 0; i < a; i++)
+        if (longSum > 0 || shortSum > 0)
         {
-            var s = _side[i];
-            if (s > 0)
-                weights[i] = _leverage * sideExposure * s / longSum;
-            else if (s < 0)
-                weights[i] = _leverage * sideExposure * s / shortSum;
+            var (longExposure, shortExposure) = _net is { } net ? ((_gross + net) / 2, (_gross - net) / 2)
+                : longSum > 0 && shortSum > 0 ? (_gross / 2, _gross / 2)
+                : (_gross, _gross);
+            var gross = _leverage * ((longSum > 0 ? longExposure : 0) + (shortSum > 0 ? shortExposure : 0));
+            var scale = gross > _maxGross ? _leverage * _maxGross / gross : _leverage;
+            foreach (var i in _touched.AsSpan(0, touched))
+            {
+                var s = _side[i];
+                if (s > 0)
+                    weights[i] = scale * longExposure * s / longSum;
+                else if (s < 0)
+                    weights[i] = scale * shortExposure * s / shortSum;
+            }
         }
+        foreach (var i in _touched.AsSpan(0, touched))
+            _side[i] = 0;
     }
 }

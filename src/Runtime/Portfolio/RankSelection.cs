@@ -18,16 +18,27 @@ public static class RankSelection
         topCount = 0;
         bottomCount = 0;
         var valid = 0;
+        // the value a newcomer must reach to enter each full buffer, so most values are turned away with one comparison
+        double topEntry = double.NegativeInfinity, bottomEntry = double.PositiveInfinity;
+        bool topFull = top.Length == 0, bottomFull = bottom.Length == 0;
         for (var a = 0; a < row.Length; a++)
         {
             var v = row[a];
             if (double.IsNaN(v) || (!eligible.IsEmpty && !eligible[a]))
                 continue;
             valid++;
-            if (top.Length > 0)
+            if (top.Length > 0 && (!topFull || v >= topEntry))
+            {
                 InsertHighest(row, top, ref topCount, a, v);
-            if (bottom.Length > 0)
+                topFull = topCount == top.Length;
+                topEntry = row[top[topCount - 1]];
+            }
+            if (bottom.Length > 0 && (!bottomFull || v < bottomEntry))
+            {
                 InsertLowest(row, bottom, ref bottomCount, a, v);
+                bottomFull = bottomCount == bottom.Length;
+                bottomEntry = row[bottom[bottomCount - 1]];
+            }
         }
         return valid;
     }
@@ -35,8 +46,6 @@ public static class RankSelection
     // top is kept highest first; a later index beats an equal value already held
     private static void InsertHighest(ReadOnlySpan<double> row, Span<int> top, ref int count, int asset, double value)
     {
-        if (count == top.Length && value < row[top[count - 1]])
-            return;
         var i = count < top.Length ? count++ : count - 1;
         while (i > 0 && value >= row[top[i - 1]])
         {
@@ -49,8 +58,6 @@ public static class RankSelection
     // bottom is kept lowest first; an earlier index beats an equal value that comes later
     private static void InsertLowest(ReadOnlySpan<double> row, Span<int> bottom, ref int count, int asset, double value)
     {
-        if (count == bottom.Length && value >= row[bottom[count - 1]])
-            return;
         var i = count < bottom.Length ? count++ : count - 1;
         while (i > 0 && value < row[bottom[i - 1]])
         {

@@ -56,4 +56,37 @@ public sealed class LegPortfolioTests
         var p = new LegPortfolio(4, [new QuantileRule(true, 2, 0), new QuantileRule(false, 1, 0)]);
         Assert.Equal([-0.25, 0.5, -0.25, 0], Run(p, [1, 2, 1, double.NaN]));
     }
+
+    [Fact]
+    public void ANetTargetSplitsTheGrossBetweenTheSides()
+    {
+        // gross 1, net 0.5: long (1 + 0.5) / 2 = 0.75 over two assets, short (1 − 0.5) / 2 = 0.25 over two
+        var p = new LegPortfolio(6, [new RankRule(true, true, 2, 0), new RankRule(false, false, 2, 0)], grossExposure: 1, netExposure: 0.5);
+        Assert.Equal([-0.125, 0, 0.375, 0, -0.125, 0.375], Run(p, [1, 3, 9, 4, 2, 8]));
+    }
+
+    [Fact]
+    public void WithANetTargetAnEmptySideStaysInCash()
+    {
+        // only the long leg holds anything (one asset above the threshold): it gets (2 + 0) / 2 = 1
+        var p = new LegPortfolio(3, [new ThresholdRule(true, 0, null), new ThresholdRule(false, 1, null)], grossExposure: 2, netExposure: 0);
+        Assert.Equal([1.0, 0, 0], Run(p, [1, 0, 0], [0, 0, 0]));
+    }
+
+    [Fact]
+    public void AMaximumGrossScalesTheLeveragedBookDown()
+    {
+        // leverage 3 would hold 3 × NAV; the limit of 2 scales every weight by 2/3
+        var p = new LegPortfolio(4, [new RankRule(true, true, 1, 0), new RankRule(false, false, 1, 0)], leverage: 3, maxGross: 2);
+        var w = Run(p, [1, 5, 3, 2]);
+        Assert.Equal([-1.0, 1.0], [w[0], w[1]]);
+        Assert.Equal(2.0, w.Sum(Math.Abs), 12);
+    }
+
+    [Fact]
+    public void ANetTargetBeyondTheGrossIsRefused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new LegPortfolio(2, [new RankRule(true, true, 1, 0)], grossExposure: 1, netExposure: 1.5));
+        Assert.Contains("net exposure of 1.5", error.Message);
+    }
 }

@@ -1,0 +1,289 @@
+using StrategyLab.Runtime.Compute;
+using StrategyLab.Runtime.Data;
+
+namespace StrategyLab.Runtime.Evaluation;
+
+/// <summary>
+/// One node of a plan under evaluation: it fills <see cref="Block"/> with its values for a block of
+/// consecutive bars, [rows × asset], reading its inputs' blocks of the same bars. Stateful steps
+/// carry their state from one block to the next, so any split of the history into blocks gives the
+/// same numbers.
+/// </summary>
+internal abstract class NodeStep(int capacity)
+{
+    /// <summary>Values of the last block evaluated; the first rows × assets entries are valid.</summary>
+    public double[] Block { get; } = new double[capacity];
+
+    /// <summary>Evaluates bars <paramref name="start"/> .. start + rows − 1 (blocks come in order).</summary>
+    public abstract void Run(int start, int rows);
+}
+
+/// <summary>A data column, copied block by block from the panel.</summary>
+internal sealed class ColumnStep(Panel panel, string column, int capacity) : NodeStep(capacity)
+{
+    public override void Run(int start, int rows)
+    {
+        var a = panel.AssetCount;
+        panel.Column(column).Slice(start * a, rows * a).CopyTo(Block);
+    }
+}
+
+/// <summary>A scalar broadcast to every bar and asset.</summary>
+internal sealed class ConstantStep : NodeStep
+{
+    public ConstantStep(double value, int capacity)
+        : base(capacity) => Block.AsSpan().Fill(value);
+
+    public override void Run(int start, int rows)
+    {
+    }
+}
+
+/// <summary>An element-wise function of one series: NaN in, NaN out.</summary>
+internal sealed class UnaryStep<TOp>(NodeStep x, int assets, int capacity) : NodeStep(capacity)
+    where TOp : struct, IUnaryOp
+{
+    public override void Run(int start, int rows)
+    {
+        var input = x.Block.AsSpan(0, rows * assets);
+        var output = Block.AsSpan(0, input.Length);
+        for (var i = 0; i < input.Length; i++)
+        {
+            var v = input[i];
+            output[i] = double.IsNaN(v) ? double.NaN : TOp.Apply(v);
+        }
+    }
+}
+
+/// <summary>An element-wise function of two series: NaN where either is NaN.</summary>
+internal sealed class BinaryStep<TOp>(NodeStep x, NodeStep y, int assets, int capacity) : NodeStep(capacity)
+    where TOp : struct, IBinaryOp
+{
+    public override void Run(int start, int rows)
+    {
+        var n = rows * assets;
+        var left = x.Block.AsSpan(0, n);
+        var right = y.Block.AsSpan(0, n);
+        var output = Block.AsSpan(0, n);
+        for (var i = 0; i < n; i++)
+        {
+            double u = left[i], v = right[i];
+            output[i] = double.IsNaN(u) || double.IsNaN(v) ? double.NaN : TOp.Apply(u, v);
+        }
+    }
+}
+
+/// <summary><c>if c then x else y</c>: NaN where the condition is NaN.</summary>
+internal sealed class SelectStep(NodeStep condition, NodeStep then, NodeStep otherwise, int assets, int capacity) : NodeStep(capacity)
+{
+    public override void Run(int start, int rows)
+    {
+        var n = rows * assets;
+        var c = condition.Block.AsSpan(0, n);
+        var x = then.Block.AsSpan(0, n);
+        var y = otherwise.Block.AsSpan(0, n);
+        var output = Block.AsSpan(0, n);
+        for (var i = 0; i < n; i++)
+            output[i] = double.IsNaN(c[i]) ? double.NaN : c[i] != 0 ? x[i] : y[i];
+    }
+}
+
+/// <summary><c>clip(x, lo, hi)</c> and <c>fill_nan(x, v)</c>: element-wise with scalar arguments.</summary>
+internal sealed class ScalarArgumentStep(NodeStep x, bool fill, double first, double second, int assets, int capacity) : NodeStep(capacity)
+{
+    public override void Run(int start, int rows)
+    {
+        var input = x.Block.AsSpan(0, rows * assets);
+        var output = Block.AsSpan(0, input.Length);
+        for (var i = 0; i < input.Length; i++)
+        {
+            var v = input[i];
+            output[i] = fill ? (double.IsNaN(v) ? first : v)
+                : double.IsNaN(v) ? double.NaN : Math.Clamp(v, first, second);
+        }
+    }
+}
+
+/// <summary>
+/// A stateful operator run through its incremental form, one row at a time: the batch kernels do
+/// exactly this, so block evaluation equals them bit for bit. <paramref name="output"/> picks one
+/// output of a multi-output operator (MACD's signal line, a Bollinger band).
+/// </summary>
+internal sealed class IndicatorStep : NodeStep
+{
+    private readonly IIncrementalIndicator _indicator;
+    private readonly NodeStep[] _inputs;
+    private readonly int _output;
+    private readonly Panel _panel;
+    private readonly double[] _inRows;
+    private readonly double[] _outRows;
+
+    public IndicatorStep(IIncrementalIndicator indicator, NodeStep[] inputs, int output, Panel panel, int capacity)
+        : base(capacity)
+    {
+        _indicator = indicator;
+        _inputs = inputs;
+        _output = output;
+        _panel = panel;
+        _inRows = new double[inputs.Length * panel.AssetCount];
+        _outRows = new double[indicator.OutputCount * panel.AssetCount];
+    }
+
+    public override void Run(int start, int rows)
+    {
+        var a = _panel.AssetCount;
+        var times = _panel.Times;
+        var direct = _inputs.Length == 1 && _indicator.OutputCount == 1;
+        for (var t = 0; t < rows; t++)
+        {
+            var at = t * a;
+            if (direct)
+            {
+                _indicator.Update(times[start + t], _inputs[0].Block.AsSpan(at, a), Block.AsSpan(at, a));
+                continue;
+            }
+            for (var k = 0; k < _inputs.Length; k++)
+                _inputs[k].Block.AsSpan(at, a).CopyTo(_inRows.AsSpan(k * a, a));
+            _indicator.Update(times[start + t], _inRows, _outRows);
+            _outRows.AsSpan(_output * a, a).CopyTo(Block.AsSpan(at, a));
+        }
+    }
+}
+
+/// <summary>
+/// A forward-looking label kernel: it reads bars after the one it labels, so it has no incremental
+/// form and needs the whole history in one block.
+/// </summary>
+internal sealed class ForwardStep(NodeStep x, ForwardStep.Kernel kernel, int horizon, int assets, int bars, string what) : NodeStep(bars * assets)
+{
+    public delegate void Kernel(ReadOnlySpan<double> input, Span<double> output, int assetCount, int horizon);
+
+    public override void Run(int start, int rows)
+    {
+        if (start != 0 || rows != bars)
+            throw new PlanException($"{what} looks ahead, so it can only be evaluated over the whole history at once (labels are for training and evaluation, never for trading)");
+        kernel(x.Block, Block, assets, horizon);
+    }
+}
+
+/// <summary>An element-wise function of one value.</summary>
+internal interface IUnaryOp
+{
+    static abstract double Apply(double x);
+}
+
+/// <summary>An element-wise function of two values.</summary>
+internal interface IBinaryOp
+{
+    static abstract double Apply(double x, double y);
+}
+
+internal readonly struct AddOp : IBinaryOp
+{
+    public static double Apply(double x, double y) => x + y;
+}
+
+internal readonly struct SubOp : IBinaryOp
+{
+    public static double Apply(double x, double y) => x - y;
+}
+
+internal readonly struct MulOp : IBinaryOp
+{
+    public static double Apply(double x, double y) => x * y;
+}
+
+internal readonly struct DivOp : IBinaryOp
+{
+    public static double Apply(double x, double y) => y == 0 ? double.NaN : x / y;
+}
+
+internal readonly struct PowOp : IBinaryOp
+{
+    public static double Apply(double x, double y) => Math.Pow(x, y);
+}
+
+internal readonly struct LtOp : IBinaryOp
+{
+    public static double Apply(double x, double y) => x < y ? 1 : 0;
+}
+
+internal readonly struct LeOp : IBinaryOp
+{
+    public static double Apply(double x, double y) => x <= y ? 1 : 0;
+}
+
+internal readonly struct GtOp : IBinaryOp
+{
+    public static double Apply(double x, double y) => x > y ? 1 : 0;
+}
+
+internal readonly struct GeOp : IBinaryOp
+{
+    public static double Apply(double x, double y) => x >= y ? 1 : 0;
+}
+
+internal readonly struct EqOp : IBinaryOp
+{
+    public static double Apply(double x, double y) => x == y ? 1 : 0;
+}
+
+internal readonly struct NeOp : IBinaryOp
+{
+    public static double Apply(double x, double y) => x != y ? 1 : 0;
+}
+
+internal readonly struct AndOp : IBinaryOp
+{
+    public static double Apply(double x, double y) => x != 0 && y != 0 ? 1 : 0;
+}
+
+internal readonly struct OrOp : IBinaryOp
+{
+    public static double Apply(double x, double y) => x != 0 || y != 0 ? 1 : 0;
+}
+
+internal readonly struct LeastOp : IBinaryOp
+{
+    public static double Apply(double x, double y) => Math.Min(x, y);
+}
+
+internal readonly struct GreatestOp : IBinaryOp
+{
+    public static double Apply(double x, double y) => Math.Max(x, y);
+}
+
+internal readonly struct NegOp : IUnaryOp
+{
+    public static double Apply(double x) => -x;
+}
+
+internal readonly struct NotOp : IUnaryOp
+{
+    public static double Apply(double x) => x == 0 ? 1 : 0;
+}
+
+internal readonly struct AbsOp : IUnaryOp
+{
+    public static double Apply(double x) => Math.Abs(x);
+}
+
+internal readonly struct LogOp : IUnaryOp
+{
+    public static double Apply(double x) => x > 0 ? Math.Log(x) : double.NaN;
+}
+
+internal readonly struct ExpOp : IUnaryOp
+{
+    public static double Apply(double x) => Math.Exp(x);
+}
+
+internal readonly struct SqrtOp : IUnaryOp
+{
+    public static double Apply(double x) => x >= 0 ? Math.Sqrt(x) : double.NaN;
+}
+
+internal readonly struct SignOp : IUnaryOp
+{
+    public static double Apply(double x) => Math.Sign(x);
+}
