@@ -228,3 +228,37 @@ let ``the single-asset SMA crossover workload gives the numba reference's number
     close 71.59097523714313 run.Metrics.MaxDrawdownLog
     Assert.Equal(4999950, run.Result.Returns.Length)
     Assert.Equal(137712, run.Result.Turnover |> Array.filter (fun t -> t > 0.0) |> Array.length)
+
+[<Fact>]
+let ``a backtest with rank hysteresis reports the turnover it saved against full rebalancing`` () =
+    let plan =
+        compileOk (
+            header
+            + "signal s = close\nportfolio long top 1 by s\nrebalance every bar, keep while rank within 2\ncosts fee 0 bps\n"
+        )
+
+    // closes by bar: A0 leads, then falls to second (kept), then to third (replaced by A2)
+    let close = [| 3.0; 2.0; 1.0; 2.0; 3.0; 1.0; 1.0; 2.0; 3.0; 1.0; 2.0; 3.0 |]
+    let times = Array.init 4 (fun t -> int64 t * 86_400_000L)
+
+    use panel =
+        new Panel(
+            "hand",
+            Interval.Parse "1d",
+            Collections.Immutable.ImmutableArray.Create<string>([| "A0"; "A1"; "A2" |]),
+            Collections.Immutable.ImmutableArray.Create<string>([| "open"; "high"; "low"; "close" |]),
+            new ArrayColumnStore(times, [| close; close; close; close |])
+        )
+
+    let result = StrategyBacktest.Run(plan, panel, RunOverrides.None)
+
+    let savings =
+        match result.Hysteresis with
+        | null -> failwith "no hysteresis report"
+        | h -> h
+
+    // with the buffer: A0, A0, A2, A2 → 1 + 0 + 2 + 0; fully rebalanced: A0, A1, A2, A2 → 1 + 2 + 2 + 0
+    Assert.Equal(3.0, savings.Kept)
+    Assert.Equal(5.0, savings.Full)
+    Assert.Equal(0.4, savings.Saved, 12)
+    Assert.Contains(result.Notes, fun n -> n.Contains "40.0% saved")

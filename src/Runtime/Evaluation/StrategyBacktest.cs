@@ -26,7 +26,21 @@ public sealed record StrategyBacktestResult(
     LedgerOptions Options,
     IReadOnlyDictionary<string, ScalarValue> Parameters,
     bool[]? Universe,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>The turnover rank hysteresis saved in this run, when the plan keeps holdings within a rank buffer.</summary>
+    public HysteresisSavings? Hysteresis { get; init; }
+}
+
+/// <summary>
+/// Target turnover (Σ|Δw| over the rebalances of the traded period, in NAV) with the plan's rank
+/// hysteresis and with full rebalancing of the same signals, computed side by side in one run.
+/// </summary>
+public sealed record HysteresisSavings(double Kept, double Full)
+{
+    /// <summary>The share of the full-rebalancing turnover the buffer saved.</summary>
+    public double Saved => Full > 0 ? 1 - (Kept / Full) : 0;
+}
 
 /// <summary>A plan's run in research accounting on weights (no drift, costs on |Δw|).</summary>
 /// <param name="Result">Returns from the bar after the first bar whose signals are all warm.</param>
@@ -55,16 +69,22 @@ public static class StrategyBacktest
 
         var a = panel.AssetCount;
         var weights = new double[panel.TimeCount * a];
-        StreamTargets(plan, panel, parameters, universe, (start, rows, w) => w.CopyTo(weights.AsSpan(start * a, rows * a)));
+        var (start, end) = Period(panel, overrides);
+        var hysteresis = StreamTargets(plan, panel, parameters, universe, (first, rows, w) => w.CopyTo(weights.AsSpan(first * a, rows * a)),
+            new TurnoverWindow(start, end, rebalance));
+        if (hysteresis is { } h)
+            notes.Add($"Rank hysteresis: targets turned over {h.Kept:0.##} × NAV against {h.Full:0.##} with full rebalancing, {h.Saved * 100:0.0}% saved.");
 
         var options = Options(plan, parameters, overrides.Fee);
         if (options.Timing == FillTiming.SignalClose)
             notes.Add("The strategy asks for fills at the signal bar's close.");
-        var (start, end) = Period(panel, overrides);
         var traded = start == 0 && end == panel.TimeCount ? panel : panel.Slice(start, end);
         var ledger = LedgerBacktest.Run(traded, weights.AsSpan(start * panel.AssetCount, (end - start) * panel.AssetCount), options,
             rebalance?[start..end]);
-        return new StrategyBacktestResult(traded, ledger, options, parameters, universe?[(start * panel.AssetCount)..(end * panel.AssetCount)], notes);
+        return new StrategyBacktestResult(traded, ledger, options, parameters, universe?[(start * panel.AssetCount)..(end * panel.AssetCount)], notes)
+        {
+            Hysteresis = hysteresis,
+        };
     }
 
     /// <summary>
@@ -109,11 +129,18 @@ public static class StrategyBacktest
 
     private delegate void TargetSink(int start, int rows, ReadOnlySpan<double> weights);
 
-    // evaluates the portfolio's inputs block by block and runs the legs bar by bar, handing each block of targets on
-    private static void StreamTargets(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, bool[]? universe, TargetSink sink)
+    // evaluates the portfolio's inputs block by block and runs the legs bar by bar, handing each block of targets on;
+    // with rank hysteresis and a turnover window, also runs the legs without it and returns both turnovers
+    private static HysteresisSavings? StreamTargets(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, bool[]? universe,
+        TargetSink sink, TurnoverWindow? window = null)
     {
         var legs = Legs(plan, parameters, out var inputs);
         var portfolio = Portfolio(plan, parameters, panel.AssetCount, legs);
+        var compare = window is not null && legs.Any(l => l is RankRule { KeepWithin: > 0 });
+        var full = compare ? Portfolio(plan, parameters, panel.AssetCount, [.. legs.Select(l => l is RankRule r ? r with { KeepWithin = 0 } : l)]) : null;
+        var kept = new TargetTurnover(panel.AssetCount);
+        var fullTurnover = new TargetTurnover(panel.AssetCount);
+        var fullWeights = new double[panel.AssetCount];
         var a = panel.AssetCount;
         var evaluator = new PlanEvaluator(plan, panel, parameters, inputs, Math.Max(1, BlockValues / a));
         var gathered = new double[inputs.Count * a];
@@ -131,9 +158,41 @@ public static class StrategyBacktest
                         evaluator.Values(inputs[k]).Slice(t * a, a).CopyTo(gathered.AsSpan(k * a, a));
                     row = gathered;
                 }
-                portfolio.Update(row, universe is null ? default : universe.AsSpan((start + t) * a, a), weights.AsSpan(t * a, a));
+                var eligible = universe is null ? default : universe.AsSpan((start + t) * a, a);
+                portfolio.Update(row, eligible, weights.AsSpan(t * a, a));
+                full?.Update(row, eligible, fullWeights);
+                if (full is not null && window!.Counts(start + t))
+                {
+                    kept.Add(weights.AsSpan(t * a, a));
+                    fullTurnover.Add(fullWeights);
+                }
             }
             sink(start, rows, weights.AsSpan(0, rows * a));
+        }
+        return full is null ? null : new HysteresisSavings(kept.Total, fullTurnover.Total);
+    }
+
+    // the bars whose targets are traded: inside the period, at rebalance marks
+    private sealed record TurnoverWindow(int Start, int End, bool[]? Rebalance)
+    {
+        public bool Counts(int bar) => bar >= Start && bar < End && (Rebalance is null || Rebalance[bar]);
+    }
+
+    // Σ|w − w_previous| over the targets added, starting flat
+    private sealed class TargetTurnover(int assets)
+    {
+        private readonly double[] _previous = new double[assets];
+
+        public double Total { get; private set; }
+
+        public void Add(ReadOnlySpan<double> weights)
+        {
+            for (var i = 0; i < weights.Length; i++)
+            {
+                var w = double.IsNaN(weights[i]) ? 0 : weights[i];
+                Total += Math.Abs(w - _previous[i]);
+                _previous[i] = w;
+            }
         }
     }
 
