@@ -17,6 +17,7 @@ public static class BatchEvaluator
     /// Evaluates <paramref name="roots"/> and everything they read; returns every node's column
     /// (null for nodes not needed).
     /// </summary>
-    public static double[]?[] Evaluate(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, IEnumerable<int> roots) =>
-        PlanEvaluator.EvaluateAll(plan, panel, parameters, roots);
+    public static double[]?[] Evaluate(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, IEnumerable<int> roots,
+        IReadOnlyDictionary<string, double[]>? modelOutputs = null) =>
+        PlanEvaluator.EvaluateAll(plan, panel, parameters, roots, modelOutputs);
 }

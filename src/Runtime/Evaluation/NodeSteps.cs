@@ -28,6 +28,12 @@ internal sealed class ColumnStep(Panel panel, string column, int capacity) : Nod
     }
 }
 
+/// <summary>A series computed before the evaluation (a model's out-of-sample predictions), copied block by block.</summary>
+internal sealed class PrecomputedStep(double[] values, int assets, int capacity) : NodeStep(capacity)
+{
+    public override void Run(int start, int rows) => values.AsSpan(start * assets, rows * assets).CopyTo(Block);
+}
+
 /// <summary>A scalar broadcast to every bar and asset.</summary>
 internal sealed class ConstantStep : NodeStep
 {

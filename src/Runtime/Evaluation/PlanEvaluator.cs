@@ -19,12 +19,17 @@ public sealed class PlanEvaluator
     private readonly IReadOnlyDictionary<string, ScalarValue> _parameters;
     private readonly NodeStep?[] _steps;
     private readonly int _capacity;
+    private readonly IReadOnlyDictionary<string, double[]> _models;
 
     /// <summary>
     /// Prepares the evaluation of <paramref name="roots"/> and everything they read, in blocks of
     /// <paramref name="blockBars"/> bars. Every argument is checked here, before any bar is read.
+    /// <paramref name="modelOutputs"/> holds each trained model's out-of-sample predictions by model
+    /// name, [time × asset] over the panel (NaN where no fold predicts); a plan that reads a model
+    /// without them is refused.
     /// </summary>
-    public PlanEvaluator(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, IEnumerable<int> roots, int blockBars)
+    public PlanEvaluator(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, IEnumerable<int> roots, int blockBars,
+        IReadOnlyDictionary<string, double[]>? modelOutputs = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(panel);
@@ -34,6 +39,7 @@ public sealed class PlanEvaluator
         _plan = plan;
         _panel = panel;
         _parameters = parameters;
+        _models = modelOutputs ?? new Dictionary<string, double[]>();
         BlockBars = Math.Min(blockBars, Math.Max(1, panel.TimeCount));
         _capacity = BlockBars * panel.AssetCount;
         _steps = new NodeStep?[plan.Nodes.Length];
@@ -59,9 +65,10 @@ public sealed class PlanEvaluator
     /// (null for nodes <paramref name="roots"/> do not need). Forward-looking label operators are
     /// only available here.
     /// </summary>
-    public static double[]?[] EvaluateAll(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, IEnumerable<int> roots)
+    public static double[]?[] EvaluateAll(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, IEnumerable<int> roots,
+        IReadOnlyDictionary<string, double[]>? modelOutputs = null)
     {
-        var evaluator = new PlanEvaluator(plan, panel, parameters, roots, Math.Max(1, panel.TimeCount));
+        var evaluator = new PlanEvaluator(plan, panel, parameters, roots, Math.Max(1, panel.TimeCount), modelOutputs);
         evaluator.Advance();
         return [.. evaluator._steps.Select(s => s?.Block)];
     }
@@ -123,6 +130,9 @@ public sealed class PlanEvaluator
         ColumnNode c => new ColumnStep(_panel, c.Column, _capacity),
         ConstantNode k => new ConstantStep(Number(k.Value), _capacity),
         OperatorNode op => Operator(op),
+        ModelOutputNode m when _models.TryGetValue(m.Model, out var predictions) => predictions.Length == _panel.TimeCount * _panel.AssetCount
+            ? new PrecomputedStep(predictions, _panel.AssetCount, _capacity)
+            : throw new ArgumentException($"the predictions of model '{m.Model}' do not cover the panel's {_panel.TimeCount} × {_panel.AssetCount} values"),
         ModelOutputNode m =>
             throw new PlanException($"{Where(node)}model '{m.Model}': training models inside a strategy is not available yet, so this strategy cannot be backtested"),
         _ => throw new PlanException($"{Where(node)}unknown node kind {node.GetType().Name}"),
