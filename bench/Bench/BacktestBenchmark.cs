@@ -25,6 +25,12 @@ internal static class BacktestBenchmark
             ? JsonDocument.Parse(File.ReadAllText(path)).RootElement
             : (JsonElement?)null;
         var root = FindRoot();
+        var only = args.SkipWhile(a => a != "--case").Skip(1).FirstOrDefault();
+        void Case(string name, StrategyPlan plan, Func<double[]> returns, int assets, string interval, int repeats, JsonElement? peer, string peerSpeed)
+        {
+            if (only is null || only == name)
+                RunCase(name, plan, returns, assets, interval, repeats, peer, peerSpeed);
+        }
         Case("xs_momentum_daily", Compile(root, "xs_momentum_daily"), () => ReferenceData.PanelReturns(minute: false), 100, "1d", repeats: 15,
             peer?.GetProperty("xs_daily"), "numpy_bar_asset_updates_per_s");
         Case("xs_momentum_minute", Compile(root, "xs_momentum_minute"), () => ReferenceData.PanelReturns(minute: true), 100, "1m", repeats: 3,
@@ -33,9 +39,14 @@ internal static class BacktestBenchmark
             peer?.GetProperty("sma_cross"), "numba_loop_bars_per_s");
     }
 
-    private static void Case(string name, StrategyPlan plan, Func<double[]> returns, int assets, string interval, int repeats, JsonElement? peer, string peerSpeed)
+    // peak memory is the process's peak working set less its working set once the input returns exist;
+    // run one case per process (--case NAME) for a peak that belongs to that case alone
+    private static void RunCase(string name, StrategyPlan plan, Func<double[]> returns, int assets, string interval, int repeats, JsonElement? peer, string peerSpeed)
     {
         var r = returns();
+        GC.Collect();
+        var baseline = Process.GetCurrentProcess().WorkingSet64;
+        var rawBytes = (plan.Columns.Length * (long)r.Length + r.Length / assets) * 8;
         var best = double.MaxValue;
         WeightRunResult? result = null;
         long peakBytes = 0;
@@ -50,9 +61,10 @@ internal static class BacktestBenchmark
             peakBytes = Math.Max(peakBytes, Process.GetCurrentProcess().PeakWorkingSet64);
         }
         var m = result!.Metrics;
-        var trades = result.Result.Turnover.Count(t => t > 0);
+        var trades = result.Result.PositionChanges;
         var speed = r.Length / best;
-        Console.WriteLine($"{name}: {r.Length / assets:N0} bars × {assets} assets, best of {repeats}: {best * 1e3:F1} ms = {speed / 1e6:F1}M bar-asset updates/s; peak working set {peakBytes / 1e6:F0} MB (raw input {r.Length * 8 / 1e6:F0} MB)");
+        Console.WriteLine($"{name}: {r.Length / assets:N0} bars × {assets} assets, best of {repeats}: {best * 1e3:F1} ms = {speed / 1e6:F1}M bar-asset updates/s");
+        Console.WriteLine($"  peak working set {peakBytes / 1e6:F0} MB, {(peakBytes - baseline) / 1e6:F0} MB above the {baseline / 1e6:F0} MB held once the input existed; raw columns the plan reads ({string.Join(", ", plan.Columns)} and the time axis) {rawBytes / 1e6:F0} MB: {(peakBytes - baseline) / (double)rawBytes:F2}× raw");
         Console.WriteLine($"  total return {m.TotalReturn:R}, log total return {m.LogTotalReturn:R}, Sharpe {m.Sharpe:R}, max drawdown {m.MaxDrawdown:R}, turnover {result.Result.TurnoverTotal:R}, position changes {trades}");
         if (peer is not { } p)
             return;

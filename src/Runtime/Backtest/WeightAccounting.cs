@@ -4,13 +4,13 @@ namespace StrategyLab.Runtime.Backtest;
 /// <param name="FirstBar">The first bar with a return: the bar after the first bar that may hold a position.</param>
 /// <param name="Returns">Net return of bars FirstBar .. T−1.</param>
 /// <param name="GrossReturns">The same before costs.</param>
-/// <param name="Turnover">Σ|w[t] − w[t−1]| of every bar (w[−1] = 0), the rebalance at bar t's fill.</param>
+/// <param name="TurnoverTotal">
+/// Σ|w[t] − w[t−1]| (w[−1] = 0) of the rebalances whose costs fall inside the measured bars: bars
+/// FirstBar − 1 .. T − 2 (no final liquidation).
+/// </param>
+/// <param name="PositionChanges">Bars whose rebalance changed any weight.</param>
 /// <param name="HeldThroughMissingPrices">(bar, asset) cells where a held asset had no price, so its return counted as zero.</param>
-public sealed record WeightBacktest(int FirstBar, double[] Returns, double[] GrossReturns, double[] Turnover, int HeldThroughMissingPrices)
-{
-    /// <summary>Turnover of the rebalances whose costs fall inside the measured bars: bars FirstBar − 1 .. T − 2 (no final liquidation).</summary>
-    public double TurnoverTotal => Turnover.AsSpan(FirstBar - 1, Returns.Length).ToArray().Sum();
-}
+public sealed record WeightBacktest(int FirstBar, double[] Returns, double[] GrossReturns, double TurnoverTotal, int PositionChanges, int HeldThroughMissingPrices);
 
 /// <summary>
 /// Research accounting on weights: the book is rebalanced to the target weights at every fill, and
@@ -50,11 +50,13 @@ public sealed class WeightAccountant
     private readonly double _costRate;
     private readonly double[] _previous;
     private readonly double[] _lastPrice;
-    private readonly double[] _turnover;
     private readonly double[] _returns;
     private readonly double[] _gross;
     private int _t;
     private int _missing;
+    private int _changes;
+    private double _lastTurnover;
+    private double _turnoverTotal;
 
     /// <summary>Prepares the accounting of <paramref name="bars"/> bars over <paramref name="assetCount"/> assets.</summary>
     public WeightAccountant(int bars, int assetCount, double costRate, int firstPositionBar)
@@ -67,7 +69,6 @@ public sealed class WeightAccountant
         _previous = new double[assetCount];
         _lastPrice = new double[assetCount];
         _lastPrice.AsSpan().Fill(double.NaN);
-        _turnover = new double[bars];
         _returns = new double[bars - firstPositionBar - 1];
         _gross = new double[_returns.Length];
     }
@@ -94,7 +95,7 @@ public sealed class WeightAccountant
                 pnl += previous[i] * (price[i] / lastPrice[i] - 1.0);
             }
             _gross[_t - _firstPositionBar - 1] = pnl;
-            _returns[_t - _firstPositionBar - 1] = pnl - _costRate * _turnover[_t - 1];
+            _returns[_t - _firstPositionBar - 1] = pnl - _costRate * _lastTurnover;
         }
         var turn = 0.0;
         for (var i = 0; i < w.Length; i++)
@@ -105,12 +106,17 @@ public sealed class WeightAccountant
             if (!double.IsNaN(price[i]))
                 lastPrice[i] = price[i];
         }
-        _turnover[_t++] = turn;
+        if (_t >= _firstPositionBar && _t <= _bars - 2)
+            _turnoverTotal += turn;
+        if (turn > 0)
+            _changes++;
+        _lastTurnover = turn;
+        _t++;
     }
 
     /// <summary>The result once every bar is accounted.</summary>
     public WeightBacktest Result() =>
         _t == _bars
-            ? new WeightBacktest(_firstPositionBar + 1, _returns, _gross, _turnover, _missing)
+            ? new WeightBacktest(_firstPositionBar + 1, _returns, _gross, _turnoverTotal, _changes, _missing)
             : throw new InvalidOperationException($"{_t} of {_bars} bars accounted");
 }

@@ -16,7 +16,9 @@ public sealed class WeightAccountingTests
         var result = WeightAccounting.Run([1, 0, 0], [100, 110, 99], 1, 0.01, firstPositionBar: 0);
         Assert.Equal([0.09, -0.01], result.Returns, (x, y) => Math.Abs(x - y) < 1e-15);
         Assert.Equal([0.1, 0], result.GrossReturns, (x, y) => Math.Abs(x - y) < 1e-15);
-        Assert.Equal([1.0, 1.0, 0.0], result.Turnover);
+        // turnover 1 at bar 0 (enter) and 1 at bar 1 (exit); bar 2 is the last bar, whose rebalance is not counted
+        Assert.Equal(2.0, result.TurnoverTotal);
+        Assert.Equal(2, result.PositionChanges);
     }
 
     [Fact]
