@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using StrategyLab.Runtime.Backtest.Reports;
 using StrategyLab.Runtime.Compute;
@@ -45,7 +46,7 @@ public sealed record PeriodStatistic(double Mean, double Std, double TStatistic,
 public sealed record InformationCoefficient(PeriodStatistic PerPeriod, double Pooled);
 
 /// <summary>How <see cref="DirectionalAccuracy"/> decides that a signal called the direction right.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<AccuracyKind>))]
+[JsonConverter(typeof(SnakeCaseEnumConverter<AccuracyKind>))]
 public enum AccuracyKind
 {
     /// <summary>
@@ -62,6 +63,10 @@ public enum AccuracyKind
 /// <summary>The share of pairs whose direction the signal called right, out of <see cref="Pairs"/> pairs that count.</summary>
 public sealed record DirectionalAccuracy(AccuracyKind Kind, double Accuracy, long Pairs);
 
+/// <summary>Writes an enum in JSON as its snake_case name (<c>above_median</c>), as the command line spells it.</summary>
+public sealed class SnakeCaseEnumConverter<T>() : JsonStringEnumConverter<T>(JsonNamingPolicy.SnakeCaseLower)
+    where T : struct, Enum;
+
 /// <summary>A signal's quantile analysis, information coefficient and directional accuracy.</summary>
 /// <param name="Bins">The number of quantile bins (1 = lowest signal).</param>
 /// <param name="Scope">What the bins, the spread and the IC are taken across: one timestamp, or one UTC date.</param>
@@ -73,7 +78,7 @@ public sealed record DirectionalAccuracy(AccuracyKind Kind, double Accuracy, lon
 /// <param name="DirectionalAccuracy">How often the signal called the direction right.</param>
 public sealed record SignalAnalysisResult(
     int Bins,
-    [property: JsonConverter(typeof(JsonStringEnumConverter<QuantileScope>))] QuantileScope Scope,
+    [property: JsonConverter(typeof(SnakeCaseEnumConverter<QuantileScope>))] QuantileScope Scope,
     long Pairs,
     int Periods,
     ImmutableArray<QuantileRow> Quantiles,
