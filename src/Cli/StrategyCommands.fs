@@ -115,7 +115,8 @@ let fmt (args: ParseResults<FmtArgs>) =
 let explain (args: ParseResults<ExplainArgs>) =
     compileFile (args.GetResult ExplainArgs.File) |> Compiler.explain |> printLine
 
-let private parseDate (option: string) (text: string) =
+/// A --from or --to date as Unix milliseconds (UTC unless the text says otherwise); a usage error otherwise
+let parseDate (option: string) (text: string) =
     match
         DateTimeOffset.TryParse(
             text,
