@@ -6,6 +6,7 @@ open StrategyLab.Cli.Output
 open StrategyLab.Cli.DataCommands
 open StrategyLab.Cli.DownloadCommand
 open StrategyLab.Cli.StrategyCommands
+open StrategyLab.Cli.EvaluateCommand
 
 type DataArgs =
     | [<CliPrefix(CliPrefix.None)>] List of ParseResults<ListArgs>
@@ -29,6 +30,7 @@ type RootArgs =
     | [<CliPrefix(CliPrefix.None)>] Fmt of ParseResults<FmtArgs>
     | [<CliPrefix(CliPrefix.None)>] Explain of ParseResults<ExplainArgs>
     | [<CliPrefix(CliPrefix.None)>] Backtest of ParseResults<BacktestArgs>
+    | [<CliPrefix(CliPrefix.None)>] Evaluate of ParseResults<EvaluateArgs>
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -40,6 +42,7 @@ type RootArgs =
             | Fmt _ -> "format a .strat file canonically"
             | Explain _ -> "print a strategy's plan as a tree"
             | Backtest _ -> "backtest a strategy on its dataset and write a run folder with an HTML report"
+            | Evaluate _ -> "evaluate a strategy's signal: forward return by quantile, spread, IC, directional accuracy"
 
 let private dataDir (args: ParseResults<RootArgs>) =
     match args.TryGetResult Data_Dir with
@@ -77,6 +80,7 @@ let private run (argv: string array) =
         | Some(Fmt f) -> fmt f
         | Some(Explain e) -> explain e
         | Some(Backtest b) -> backtest (dataDir args) b
+        | Some(Evaluate e) -> evaluate (dataDir args) e
         | _ -> usageError "expected a command; try 'strategylab --help'"
 
 [<EntryPoint>]

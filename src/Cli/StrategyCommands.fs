@@ -9,6 +9,7 @@ open StrategyLab.Runtime.Backtest
 open StrategyLab.Runtime.Backtest.Reports
 open StrategyLab.Runtime.Data
 open StrategyLab.Runtime.Evaluation
+open StrategyLab.Runtime.Research
 open StrategyLab.Strategy.Dsl
 open StrategyLab.Cli.Output
 
@@ -115,7 +116,8 @@ let fmt (args: ParseResults<FmtArgs>) =
 let explain (args: ParseResults<ExplainArgs>) =
     compileFile (args.GetResult ExplainArgs.File) |> Compiler.explain |> printLine
 
-let private parseDate (option: string) (text: string) =
+/// A --from or --to date as Unix milliseconds (UTC unless the text says otherwise); a usage error otherwise
+let parseDate (option: string) (text: string) =
     match
         DateTimeOffset.TryParse(
             text,
@@ -143,6 +145,32 @@ let private benchmark (panel: Panel) (universe: bool array option) =
 
 let private version () =
     Reflection.Assembly.GetExecutingAssembly().GetName().Version |> string
+
+// the portfolio signal's IC and directional accuracy, when the backtest analysed one
+let private signalRows (report: BacktestReport) =
+    match report.SignalAnalysis with
+    | null -> []
+    | s ->
+        let num (x: float) =
+            if Double.IsNaN x then
+                "—"
+            else
+                x.ToString("0.000", Globalization.CultureInfo.InvariantCulture)
+
+        let ic = s.InformationCoefficient.PerPeriod
+
+        [
+            [ "signal IC (mean)"; num ic.Mean; "" ]
+            [ "signal IC t-stat"; num ic.TStatistic; "" ]
+            [
+                "directional accuracy"
+                (if Double.IsNaN s.DirectionalAccuracy.Accuracy then
+                     "—"
+                 else
+                     s.DirectionalAccuracy.Accuracy.ToString("0.00%", Globalization.CultureInfo.InvariantCulture))
+                ""
+            ]
+        ]
 
 let private summary (report: BacktestReport) =
     let m = report.Metrics
@@ -210,6 +238,7 @@ let private summary (report: BacktestReport) =
                 )
                 ""
             ]
+            yield! signalRows report
         ]
 
 let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
@@ -278,6 +307,12 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
 
     let report =
         ReportBuilder.FromLedger(result.Panel, result.Ledger, result.Options, manifest, bench, benchName, result.Notes)
+
+    // the portfolio's signal against the next bar's return, over the traded period
+    let report =
+        match SignalResearch.AnalyzePortfolioSignal(plan, panel, overrides) with
+        | null -> report
+        | analysis -> report.WithSignalAnalysis analysis
 
     let folder =
         args.TryGetResult Out

@@ -234,7 +234,8 @@ public static class StrategyBacktest
         return ScalarValue.Of(value);
     }
 
-    private static void CheckData(StrategyPlan plan, Panel panel)
+    /// <summary>Throws a <see cref="PlanException"/> when <paramref name="panel"/> cannot feed <paramref name="plan"/> (bar, columns, length).</summary>
+    public static void CheckData(StrategyPlan plan, Panel panel)
     {
         if (plan.Bar.Seconds * 1000L != panel.Interval.Milliseconds)
             throw new PlanException($"strategy '{plan.Name}' is written for {plan.Bar.Text} bars, but dataset '{panel.Name}' has {panel.Interval} bars");
@@ -245,7 +246,8 @@ public static class StrategyBacktest
             throw new PlanException($"dataset '{panel.Name}' has {panel.TimeCount} bar(s); a backtest needs at least 2");
     }
 
-    private static bool[]? Universe(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters)
+    /// <summary>The plan's universe as a [time × asset] mask of the assets that may be held, or null for every asset.</summary>
+    public static bool[]? Universe(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters)
     {
         switch (plan.Universe)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using StrategyLab.Runtime.Research;
 
 namespace StrategyLab.Runtime.Backtest.Reports;
 
@@ -71,6 +72,16 @@ public sealed record BacktestReport
     /// <summary>The signal's quantile analysis, when one was made.</summary>
     public ImmutableArray<QuantileRow> Quantiles { get; init; } = [];
 
+    /// <summary>The analysis of the signal the portfolio trades on (quantiles, IC, directional accuracy), or null.</summary>
+    public SignalAnalysisResult? SignalAnalysis { get; init; }
+
     /// <summary>Facts the reader must know (fills at the signal close, repairs made to the data, ...).</summary>
     public ImmutableArray<string> Notes { get; init; } = [];
+
+    /// <summary>This report with <paramref name="analysis"/> as its signal analysis and its bins as <see cref="Quantiles"/>.</summary>
+    public BacktestReport WithSignalAnalysis(SignalAnalysisResult analysis)
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        return this with { SignalAnalysis = analysis, Quantiles = analysis.Quantiles };
+    }
 }

@@ -77,6 +77,12 @@ public static class HtmlReport
             ("Turnover per bar", P(r.Turnover.Length > 0 ? r.Turnover.Average() : double.NaN), ""),
             ("Average gross exposure", P(r.GrossExposure.Length > 0 ? r.GrossExposure.Average() : double.NaN), ""),
         };
+        if (r.SignalAnalysis is { } s)
+        {
+            rows.Add(("Signal IC (mean per period)", F(s.InformationCoefficient.PerPeriod.Mean), ""));
+            rows.Add(("Signal IC t-statistic", F(s.InformationCoefficient.PerPeriod.TStatistic), ""));
+            rows.Add(("Directional accuracy", P(s.DirectionalAccuracy.Accuracy), ""));
+        }
         b.Append("<table class=\"summary\"><tr><th></th><th>strategy</th><th>").Append(E(r.BenchmarkName ?? "")).Append("</th></tr>");
         foreach (var (name, value, bench) in rows)
             b.Append("<tr><td>").Append(name).Append("</td><td>").Append(value).Append("</td><td>").Append(bench).Append("</td></tr>");

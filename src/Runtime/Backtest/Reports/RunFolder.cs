@@ -36,6 +36,7 @@ public static class RunFolder
             report.BenchmarkMetrics,
             Contributions = report.Contributions.Select(c => new { c.Symbol, c.Contribution }),
             Quantiles = report.Quantiles,
+            report.SignalAnalysis,
             report.Notes,
         };
         File.WriteAllBytes(Path.Combine(folder, "metrics.json"), JsonSerializer.SerializeToUtf8Bytes(metrics, Json));

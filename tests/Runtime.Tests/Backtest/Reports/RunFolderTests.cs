@@ -5,14 +5,16 @@ using StrategyLab.Runtime.Backtest;
 using StrategyLab.Runtime.Backtest.Reports;
 using StrategyLab.Runtime.Compute;
 using StrategyLab.Runtime.Data;
+using StrategyLab.Runtime.Plan;
 using StrategyLab.Runtime.Portfolio;
+using StrategyLab.Runtime.Research;
 using StrategyLab.Runtime.Tests.Data;
 
 namespace StrategyLab.Runtime.Tests.Backtest.Reports;
 
 public sealed partial class RunFolderTests
 {
-    // a 20-day momentum long/short on the bundled daily cross-section, through the ledger
+    // a 20-day momentum long/short on the bundled daily cross-section, through the ledger, with the analysis of its signal
     private static BacktestReport MomentumReport()
     {
         var store = new DataStore(Repository.DataFolder);
@@ -28,7 +30,13 @@ public sealed partial class RunFolderTests
         var result = LedgerBacktest.Run(panel, weights, options);
         var manifest = new RunManifest("momentum_test", "strategy-hash", "daily_top100", panel.ContentHash,
             ImmutableSortedDictionary<string, string>.Empty.Add("k", "3"), 7, "0.1.0", "next open", "ledger");
-        return ReportBuilder.FromLedger(panel, result, options, manifest, Benchmarks.BuyAndHold(panel, "BTC"), "buy and hold BTC");
+        var report = ReportBuilder.FromLedger(panel, result, options, manifest, Benchmarks.BuyAndHold(panel, "BTC"), "buy and hold BTC");
+        // the signal as the portfolio saw it: only assets of the universe
+        for (var i = 0; i < momentum.Length; i++)
+            momentum[i] = universe[i] ? momentum[i] : double.NaN;
+        var forward = new double[close.Length];
+        Forward.Return(close, forward, a, 1);
+        return report.WithSignalAnalysis(SignalAnalysis.Analyze(momentum, forward, a, panel.Times, 10, QuantileScope.Timestamp));
     }
 
     [Fact]
@@ -45,6 +53,12 @@ public sealed partial class RunFolderTests
         Assert.Equal(report.Trades.Length + 1, File.ReadAllLines(Path.Combine(folder.Path, "trades.csv")).Length);
         Assert.Contains("\"strategy_hash\": \"strategy-hash\"", File.ReadAllText(Path.Combine(folder.Path, "manifest.json")), StringComparison.Ordinal);
         Assert.True(report.TradeStatistics.Closed > 0);
+        var metrics = File.ReadAllText(Path.Combine(folder.Path, "metrics.json"));
+        Assert.Contains("\"signal_analysis\": {", metrics, StringComparison.Ordinal);
+        Assert.Contains("\"kind\": \"above_median\"", metrics, StringComparison.Ordinal);
+        var html = File.ReadAllText(Path.Combine(folder.Path, "report.html"));
+        Assert.Contains("<td>Directional accuracy</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>Signal IC t-statistic</td>", html, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -88,7 +102,7 @@ public sealed partial class RunFolderTests
         await errors;
         var charts = ChartCount().Match(dom);
         Assert.True(charts.Success, "the page's script did not run: " + dom[..Math.Min(300, dom.Length)]);
-        Assert.Equal("5", charts.Groups[1].Value); // equity, drawdown, monthly returns, exposure, contribution (no quantiles here)
+        Assert.Equal("6", charts.Groups[1].Value); // equity, drawdown, monthly returns, exposure, contribution, quantiles
         Assert.Equal(charts.Groups[1].Value, charts.Groups[2].Value);
     }
 
