@@ -37,8 +37,8 @@ public sealed record ResampleResult(Panel Panel, Interval SourceInterval, int In
     /// <summary>One line for a run's notes: what was aggregated and how many bars are incomplete.</summary>
     public string Note =>
         string.Create(CultureInfo.InvariantCulture,
-            $"candles of {SourceInterval} aggregated to {Panel.Interval}; {IncompleteBars} bar(s) built from incomplete candles ({IncompleteCandles} asset candle(s))")
-        + (DroppedPartialBar ? $"; the last {Panel.Interval} bar was left out because the data ends before it closes" : "");
+            $"candles of {SourceInterval} aggregated to {Panel.Interval}; {IncompleteBars} bar(s) built from incomplete candles ({IncompleteCandles} asset candles)")
+        + (DroppedPartialBar ? "; the unclosed last bar left out" : "");
 }
 
 /// <summary>

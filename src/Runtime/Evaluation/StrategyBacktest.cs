@@ -49,8 +49,9 @@ public static class StrategyBacktest
         ArgumentNullException.ThrowIfNull(panel);
         ArgumentNullException.ThrowIfNull(overrides);
         var parameters = ResolveParameters(plan, overrides.Parameters);
-        CheckData(plan, panel);
         var notes = new List<string>();
+        panel = AtPlanBar(plan, panel, notes);
+        CheckData(plan, panel);
         var universe = Universe(plan, panel, parameters);
         var rebalance = RebalanceBars(plan, panel, parameters);
 
@@ -84,6 +85,7 @@ public static class StrategyBacktest
         ArgumentNullException.ThrowIfNull(panel);
         ArgumentNullException.ThrowIfNull(overrides);
         var parameters = ResolveParameters(plan, overrides.Parameters);
+        panel = AtPlanBar(plan, panel, []);
         CheckData(plan, panel);
         var universe = Universe(plan, panel, parameters);
         var legs = Legs(plan, parameters, out var inputs);
@@ -149,6 +151,26 @@ public static class StrategyBacktest
         if ((spec.Min is { } min && value < min) || (spec.Max is { } max && value > max))
             throw new PlanException($"--param {spec.Name}: {text} is outside its range {spec.Min}..{spec.Max}");
         return ScalarValue.Of(value);
+    }
+
+    // candles finer than the plan's bar are aggregated to it (the bar may be coarser than the data, never finer)
+    private static Panel AtPlanBar(StrategyPlan plan, Panel panel, List<string> notes)
+    {
+        var bar = new Interval(plan.Bar.Seconds * 1000L);
+        if (bar == panel.Interval)
+            return panel;
+        if (Resample.Refusal(panel.Interval, bar) is { } why)
+            throw new PlanException($"strategy '{plan.Name}' on dataset '{panel.Name}': {why}");
+        try
+        {
+            var aggregated = Resample.To(panel, bar);
+            notes.Add(aggregated.Note);
+            return aggregated.Panel;
+        }
+        catch (ArgumentException e)
+        {
+            throw new PlanException(e.Message);
+        }
     }
 
     private static void CheckData(StrategyPlan plan, Panel panel)

@@ -101,7 +101,7 @@ public sealed class ResampleTests
         // bar 0: A has 2 of 3 candles; bar 1: B has 2 of 3 (A has none there, which is absence, not incompleteness)
         Assert.Equal(2, result.IncompleteBars);
         Assert.Equal(2, result.IncompleteCandles);
-        Assert.Equal("candles of 5m aggregated to 15m; 2 bar(s) built from incomplete candles (2 asset candle(s))", result.Note);
+        Assert.Equal("candles of 5m aggregated to 15m; 2 bar(s) built from incomplete candles (2 asset candles)", result.Note);
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class ResampleTests
         Assert.Equal([2.0, 5], Series(result.Panel, "close", "A"));
         Assert.True(result.DroppedPartialBar);
         Assert.Equal(1, result.IncompleteBars);
-        Assert.EndsWith("; the last 15m bar was left out because the data ends before it closes", result.Note, StringComparison.Ordinal);
+        Assert.EndsWith("; the unclosed last bar left out", result.Note, StringComparison.Ordinal);
 
         // one more candle closes the 00:30 bar at 00:45, the end of the data: it is kept
         using var longer = Build("5m", Minutes(5, 8), ["A"], ["close"], [[.. close, 8]]);
