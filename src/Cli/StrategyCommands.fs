@@ -42,6 +42,7 @@ type BacktestArgs =
     | To of date: string
     | Fee of bps: float
     | Out of folder: string
+    | Breakdown of period: string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -52,6 +53,7 @@ type BacktestArgs =
             | To _ -> "end of the period, exclusive"
             | Fee _ -> "replace the strategy's maker and taker fees, in basis points"
             | Out _ -> "the run folder (default runs/<strategy>-<time>)"
+            | Breakdown _ -> Breakdowns.usage
 
 let private readSource (path: string) =
     try
@@ -243,6 +245,10 @@ let private summary (report: BacktestReport) =
 
 let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
     let path = args.GetResult BacktestArgs.File
+
+    let breakdowns =
+        args.GetResults Breakdown |> List.map Breakdowns.parse |> List.distinct
+
     let plan = compileFile path
     let store = DataCommands.openStore dataDir
     let loaded = DataCommands.load store plan.Dataset
@@ -325,6 +331,7 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
     RunFolder.Write(folder, report)
     printLine $"{plan.Name} on {plan.Dataset}: {result.Panel.TimeCount} bars, {result.Panel.AssetCount} assets"
     summary report
+    breakdowns |> List.iter (Breakdowns.print report)
 
     for note in report.Notes do
         printLine ("note: " + note)

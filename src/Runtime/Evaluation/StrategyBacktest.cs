@@ -62,8 +62,9 @@ public static class StrategyBacktest
         ArgumentNullException.ThrowIfNull(panel);
         ArgumentNullException.ThrowIfNull(overrides);
         var parameters = ResolveParameters(plan, overrides.Parameters);
-        CheckData(plan, panel);
         var notes = new List<string>();
+        panel = AtPlanBar(plan, panel, notes);
+        CheckData(plan, panel);
         var universe = Universe(plan, panel, parameters);
         var rebalance = RebalanceBars(plan, panel, parameters);
 
@@ -98,6 +99,7 @@ public static class StrategyBacktest
         ArgumentNullException.ThrowIfNull(panel);
         ArgumentNullException.ThrowIfNull(overrides);
         var parameters = ResolveParameters(plan, overrides.Parameters);
+        panel = AtPlanBar(plan, panel, []);
         CheckData(plan, panel);
         var universe = Universe(plan, panel, parameters);
         var options = Options(plan, parameters, overrides.Fee);
@@ -232,6 +234,29 @@ public static class StrategyBacktest
         if ((spec.Min is { } min && value < min) || (spec.Max is { } max && value > max))
             throw new PlanException($"--param {spec.Name}: {text} is outside its range {spec.Min}..{spec.Max}");
         return ScalarValue.Of(value);
+    }
+
+    /// <summary>
+    /// The panel at the plan's bar: candles finer than the bar are aggregated to it (the bar may be
+    /// coarser than the data, never finer), with a note saying so in <paramref name="notes"/>.
+    /// </summary>
+    public static Panel AtPlanBar(StrategyPlan plan, Panel panel, List<string> notes)
+    {
+        var bar = new Interval(plan.Bar.Seconds * 1000L);
+        if (bar == panel.Interval)
+            return panel;
+        if (Resample.Refusal(panel.Interval, bar) is { } why)
+            throw new PlanException($"strategy '{plan.Name}' on dataset '{panel.Name}': {why}");
+        try
+        {
+            var aggregated = Resample.To(panel, bar);
+            notes.Add(aggregated.Note);
+            return aggregated.Panel;
+        }
+        catch (ArgumentException e)
+        {
+            throw new PlanException(e.Message);
+        }
     }
 
     /// <summary>Throws a <see cref="PlanException"/> when <paramref name="panel"/> cannot feed <paramref name="plan"/> (bar, columns, length).</summary>

@@ -130,6 +130,7 @@ public static class SignalResearch
         var bins = options.Bins ?? DefaultBins(plan, parameters);
         if (bins < 2)
             throw new PlanException($"the quantile leg has {bins} bin(s); evaluating it needs at least 2 (set --bins)");
+        panel = StrategyBacktest.AtPlanBar(plan, panel, []);
         StrategyBacktest.CheckData(plan, panel);
         if (label is null && (options.Horizon < 1 || options.Horizon >= panel.TimeCount))
             throw new PlanException($"--horizon: expected 1 to {panel.TimeCount - 1} bars for dataset '{panel.Name}', found {options.Horizon}");

@@ -7,7 +7,7 @@ namespace StrategyLab.Runtime.Backtest.Reports;
 
 /// <summary>
 /// Renders a run as one self-contained HTML page (no scripts or styles fetched from anywhere):
-/// summary, equity against the benchmark, drawdown, monthly returns, exposure, per-asset
+/// summary, equity against the benchmark, drawdown, monthly returns, returns by year, exposure, per-asset
 /// contribution, the quantile chart and the trades. Charts are inline SVG drawn here.
 /// </summary>
 public static class HtmlReport
@@ -45,6 +45,7 @@ public static class HtmlReport
         Section(b, "Equity", LineChart("equity", report.Times, series, percent: false));
         Section(b, "Drawdown", LineChart("drawdown", report.Times, [("drawdown", Drawdown(equity))], percent: true, area: true));
         Section(b, "Monthly returns", MonthlyTable(report.Times, report.Returns));
+        Section(b, "Returns by year", YearTable(report));
         Section(b, "Exposure", LineChart("exposure", report.Times, [("gross", report.GrossExposure), ("net", report.NetExposure)], percent: true));
         if (report.Contributions.Length > 0)
             Section(b, "Contribution by asset", BarChart("contribution", report.Contributions.Take(15).Concat(report.Contributions.Skip(Math.Max(15, report.Contributions.Length - 15))).ToList()));
@@ -238,6 +239,28 @@ public static class HtmlReport
                 b.Append("<td style=\"background:").Append(Heat(r)).Append("\">").Append(P(r)).Append("</td>");
             }
             b.Append("<td style=\"background:").Append(Heat(compounded - 1)).Append("\"><b>").Append(P(compounded - 1)).Append("</b></td></tr>");
+        }
+        return b.Append("</table>").ToString();
+    }
+
+    // the study periods: one row per calendar year
+    private static string YearTable(BacktestReport r)
+    {
+        var rows = Breakdown.Of(r, BreakdownPeriod.Year);
+        if (rows.Length == 0)
+            return "<p class=\"empty\">no bars</p>";
+        var b = new StringBuilder("<table class=\"breakdown\" id=\"years\"><tr><th>year</th><th>return</th>");
+        if (r.BenchmarkReturns is not null)
+            b.Append("<th>").Append(E(r.BenchmarkName ?? "benchmark")).Append("</th>");
+        b.Append("<th>max drawdown</th><th>trades closed</th><th>wins / losses</th><th>win rate</th></tr>");
+        foreach (var row in rows)
+        {
+            b.Append("<tr><td>").Append(Breakdown.Label(row.Start, BreakdownPeriod.Year)).Append("</td><td class=\"")
+                .Append(row.Return >= 0 ? "pos" : "neg").Append("\">").Append(P(row.Return)).Append("</td>");
+            if (r.BenchmarkReturns is not null)
+                b.Append("<td>").Append(P(row.BenchmarkReturn)).Append("</td>");
+            b.Append("<td>").Append(P(row.MaxDrawdown)).Append("</td><td>").Append(row.Trades.ToString(Inv)).Append("</td><td>")
+                .Append(Inv, $"{row.Wins} / {row.Losses}").Append("</td><td>").Append(P(row.WinRate)).Append("</td></tr>");
         }
         return b.Append("</table>").ToString();
     }

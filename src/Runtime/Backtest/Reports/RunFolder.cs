@@ -7,7 +7,8 @@ namespace StrategyLab.Runtime.Backtest.Reports;
 
 /// <summary>
 /// Writes a run to its own folder: <c>manifest.json</c>, <c>metrics.json</c>, <c>equity.csv</c>,
-/// <c>trades.csv</c> and <c>report.html</c>. Numbers are written in their shortest round-trip form,
+/// <c>trades.csv</c> and <c>report.html</c>; <c>metrics.json</c> breaks the results down by month
+/// and by year (<see cref="Breakdown"/>). Numbers are written in their shortest round-trip form,
 /// so equal runs write equal bytes.
 /// </summary>
 public static class RunFolder
@@ -37,6 +38,11 @@ public static class RunFolder
             Contributions = report.Contributions.Select(c => new { c.Symbol, c.Contribution }),
             Quantiles = report.Quantiles,
             report.SignalAnalysis,
+            Breakdowns = new
+            {
+                Month = BreakdownRows(report, BreakdownPeriod.Month),
+                Year = BreakdownRows(report, BreakdownPeriod.Year),
+            },
             report.Notes,
         };
         File.WriteAllBytes(Path.Combine(folder, "metrics.json"), JsonSerializer.SerializeToUtf8Bytes(metrics, Json));
@@ -44,6 +50,22 @@ public static class RunFolder
         File.WriteAllText(Path.Combine(folder, "trades.csv"), TradesCsv(report));
         File.WriteAllText(Path.Combine(folder, "report.html"), HtmlReport.Render(report));
     }
+
+    // periods named as people read them (2024-03, 2024), with their start as a time
+    private static IEnumerable<object> BreakdownRows(BacktestReport report, BreakdownPeriod period) =>
+        Breakdown.Of(report, period).Select(r => new
+        {
+            Period = Breakdown.Label(r.Start, period),
+            Start = TimeParser.Format(r.Start),
+            r.Bars,
+            r.Return,
+            r.BenchmarkReturn,
+            r.Trades,
+            r.Wins,
+            r.Losses,
+            r.WinRate,
+            r.MaxDrawdown,
+        });
 
     private static string N(double x) => x.ToString("R", CultureInfo.InvariantCulture);
 

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using StrategyLab.Runtime.Backtest;
 using StrategyLab.Runtime.Backtest.Reports;
@@ -59,6 +61,32 @@ public sealed partial class RunFolderTests
         var html = File.ReadAllText(Path.Combine(folder.Path, "report.html"));
         Assert.Contains("<td>Directional accuracy</td>", html, StringComparison.Ordinal);
         Assert.Contains("<td>Signal IC t-statistic</td>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MetricsBreakTheRunDownByMonthAndYearAndTheReportByYear()
+    {
+        using var folder = new TempFolder();
+        var report = MomentumReport();
+        RunFolder.Write(folder.Path, report);
+        using var metrics = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder.Path, "metrics.json")));
+        var breakdowns = metrics.RootElement.GetProperty("breakdowns");
+        var months = breakdowns.GetProperty("month").EnumerateArray().ToList();
+        var years = breakdowns.GetProperty("year").EnumerateArray().ToList();
+
+        var dates = report.Times.Select(t => DateTimeOffset.FromUnixTimeMilliseconds(t).UtcDateTime).ToList();
+        Assert.Equal(dates.Select(d => (d.Year, d.Month)).Distinct().Count(), months.Count);
+        Assert.Equal(dates.Select(d => d.Year).Distinct().Select(y => y.ToString(CultureInfo.InvariantCulture)), years.Select(y => y.GetProperty("period").GetString()));
+        Assert.Equal(report.Times.Length, years.Sum(y => y.GetProperty("bars").GetInt32()));
+        // the years compound to the whole run, and their closed trades add up to all of them
+        Assert.Equal(report.Metrics.TotalReturn, years.Aggregate(1.0, (e, y) => e * (1 + y.GetProperty("return").GetDouble())) - 1, 1e-9);
+        Assert.Equal(report.TradeStatistics.Closed, years.Sum(y => y.GetProperty("trades").GetInt32()));
+        Assert.Equal(report.TradeStatistics.Closed, months.Sum(m => m.GetProperty("trades").GetInt32()));
+        Assert.Equal("2020-01", months[0].GetProperty("period").GetString());
+        Assert.Equal("2020-01-01", months[0].GetProperty("start").GetString());
+
+        var html = File.ReadAllText(Path.Combine(folder.Path, "report.html"));
+        Assert.Contains("<h2>Returns by year</h2><table class=\"breakdown\" id=\"years\">", html, StringComparison.Ordinal);
     }
 
     [Fact]
