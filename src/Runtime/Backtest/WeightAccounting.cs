@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace StrategyLab.Runtime.Backtest;
 
 /// <summary>The per-bar outcome of a weights-accounting run.</summary>
@@ -82,23 +84,78 @@ public sealed class WeightAccountant
         var lastPrice = _lastPrice.AsSpan(0, w.Length);
         if (_t > _firstPositionBar)
         {
-            var pnl = 0.0;
-            for (var i = 0; i < w.Length; i++)
-            {
-                if (previous[i] == 0)
-                    continue;
-                if (double.IsNaN(price[i]) || double.IsNaN(lastPrice[i]))
-                {
-                    _missing++;
-                    continue;
-                }
-                pnl += previous[i] * (price[i] / lastPrice[i] - 1.0);
-            }
+            var pnl = Pnl(previous, price, lastPrice, ref _missing);
             _gross[_t - _firstPositionBar - 1] = pnl;
             _returns[_t - _firstPositionBar - 1] = pnl - _costRate * _lastTurnover;
         }
+        var turn = Rebalance(w, price, previous, lastPrice);
+        if (_t >= _firstPositionBar && _t <= _bars - 2)
+            _turnoverTotal += turn;
+        if (turn > 0)
+            _changes++;
+        _lastTurnover = turn;
+        _t++;
+    }
+
+    // Σ w × (price / last price − 1) over held assets; a held asset without both prices counts as missing.
+    // A vector of assets at a time, lanes summed at the end; the scalar tail does the same per asset.
+    private static double Pnl(ReadOnlySpan<double> previous, ReadOnlySpan<double> price, ReadOnlySpan<double> lastPrice, ref int missing)
+    {
+        var pnl = 0.0;
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && previous.Length >= Vector<double>.Count)
+        {
+            var sum = Vector<double>.Zero;
+            var missed = Vector<long>.Zero;
+            for (; i <= previous.Length - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var w = new Vector<double>(previous[i..]);
+                var held = ~Vector.Equals(w, Vector<double>.Zero);
+                if (Vector.EqualsAll(held, Vector<long>.Zero))
+                    continue;
+                var p = new Vector<double>(price[i..]);
+                var q = new Vector<double>(lastPrice[i..]);
+                var priced = Vector.Equals(p, p) & Vector.Equals(q, q);
+                sum += Vector.ConditionalSelect(held & priced, w * ((p / q) - Vector<double>.One), Vector<double>.Zero);
+                missed -= held & ~priced; // mask lanes are −1 where true
+            }
+            pnl = Vector.Sum(sum);
+            missing += (int)Vector.Sum(missed);
+        }
+        for (; i < previous.Length; i++)
+        {
+            if (previous[i] == 0)
+                continue;
+            if (double.IsNaN(price[i]) || double.IsNaN(lastPrice[i]))
+            {
+                missing++;
+                continue;
+            }
+            pnl += previous[i] * (price[i] / lastPrice[i] - 1.0);
+        }
+        return pnl;
+    }
+
+    // moves to the targets (NaN is flat), remembers the last known prices and returns Σ|Δw|
+    private static double Rebalance(ReadOnlySpan<double> w, ReadOnlySpan<double> price, Span<double> previous, Span<double> lastPrice)
+    {
         var turn = 0.0;
-        for (var i = 0; i < w.Length; i++)
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && w.Length >= Vector<double>.Count)
+        {
+            var sum = Vector<double>.Zero;
+            for (; i <= w.Length - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var target = new Vector<double>(w[i..]);
+                target = Vector.ConditionalSelect(Vector.Equals(target, target), target, Vector<double>.Zero);
+                sum += Vector.Abs(target - new Vector<double>(previous[i..]));
+                target.CopyTo(previous[i..]);
+                var p = new Vector<double>(price[i..]);
+                Vector.ConditionalSelect(Vector.Equals(p, p), p, new Vector<double>(lastPrice[i..])).CopyTo(lastPrice[i..]);
+            }
+            turn = Vector.Sum(sum);
+        }
+        for (; i < w.Length; i++)
         {
             var target = double.IsNaN(w[i]) ? 0.0 : w[i];
             turn += Math.Abs(target - previous[i]);
@@ -106,12 +163,7 @@ public sealed class WeightAccountant
             if (!double.IsNaN(price[i]))
                 lastPrice[i] = price[i];
         }
-        if (_t >= _firstPositionBar && _t <= _bars - 2)
-            _turnoverTotal += turn;
-        if (turn > 0)
-            _changes++;
-        _lastTurnover = turn;
-        _t++;
+        return turn;
     }
 
     /// <summary>The result once every bar is accounted.</summary>

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace StrategyLab.Runtime.Portfolio;
 
 /// <summary>
@@ -21,26 +23,54 @@ public static class RankSelection
         // the value a newcomer must reach to enter each full buffer, so most values are turned away with one comparison
         double topEntry = double.NegativeInfinity, bottomEntry = double.PositiveInfinity;
         bool topFull = top.Length == 0, bottomFull = bottom.Length == 0;
-        for (var a = 0; a < row.Length; a++)
+        var a = 0;
+        if (eligible.IsEmpty && Vector.IsHardwareAccelerated)
         {
-            var v = row[a];
-            if (double.IsNaN(v) || (!eligible.IsEmpty && !eligible[a]))
-                continue;
-            valid++;
-            if (top.Length > 0 && (!topFull || v >= topEntry))
+            // a vector of values is skipped at once when none of them can enter either buffer: the
+            // entry values only get harder to reach, so a value turned away now stays turned away
+            var width = Vector<double>.Count;
+            for (; a <= row.Length - width; a += width)
             {
-                InsertHighest(row, top, ref topCount, a, v);
-                topFull = topCount == top.Length;
-                topEntry = row[top[topCount - 1]];
-            }
-            if (bottom.Length > 0 && (!bottomFull || v < bottomEntry))
-            {
-                InsertLowest(row, bottom, ref bottomCount, a, v);
-                bottomFull = bottomCount == bottom.Length;
-                bottomEntry = row[bottom[bottomCount - 1]];
+                var v = new Vector<double>(row[a..]);
+                var present = Vector.Equals(v, v);
+                valid -= (int)Vector.Sum(present); // comparison lanes are −1 where true
+                var wantTop = top.Length == 0 ? Vector<long>.Zero : topFull ? Vector.GreaterThanOrEqual(v, new Vector<double>(topEntry)) : present;
+                var wantBottom = bottom.Length == 0 ? Vector<long>.Zero : bottomFull ? Vector.LessThan(v, new Vector<double>(bottomEntry)) : present;
+                if (Vector.EqualsAll(wantTop | wantBottom, Vector<long>.Zero))
+                    continue;
+                for (var lane = a; lane < a + width; lane++)
+                {
+                    if (!double.IsNaN(row[lane]))
+                        Consider(row, lane, top, bottom, ref topCount, ref bottomCount, ref topEntry, ref bottomEntry, ref topFull, ref bottomFull);
+                }
             }
         }
+        for (; a < row.Length; a++)
+        {
+            if (double.IsNaN(row[a]) || (!eligible.IsEmpty && !eligible[a]))
+                continue;
+            valid++;
+            Consider(row, a, top, bottom, ref topCount, ref bottomCount, ref topEntry, ref bottomEntry, ref topFull, ref bottomFull);
+        }
         return valid;
+    }
+
+    private static void Consider(ReadOnlySpan<double> row, int a, Span<int> top, Span<int> bottom, ref int topCount, ref int bottomCount,
+        ref double topEntry, ref double bottomEntry, ref bool topFull, ref bool bottomFull)
+    {
+        var v = row[a];
+        if (top.Length > 0 && (!topFull || v >= topEntry))
+        {
+            InsertHighest(row, top, ref topCount, a, v);
+            topFull = topCount == top.Length;
+            topEntry = row[top[topCount - 1]];
+        }
+        if (bottom.Length > 0 && (!bottomFull || v < bottomEntry))
+        {
+            InsertLowest(row, bottom, ref bottomCount, a, v);
+            bottomFull = bottomCount == bottom.Length;
+            bottomEntry = row[bottom[bottomCount - 1]];
+        }
     }
 
     // top is kept highest first; a later index beats an equal value already held
