@@ -90,6 +90,10 @@ public sealed class PlanEvaluator
     public ReadOnlySpan<double> Values(int node) =>
         (_steps[node] ?? throw new ArgumentException($"node {node} is not evaluated", nameof(node))).Block.AsSpan(0, Rows * _panel.AssetCount);
 
+    // the block array behind Values(node), for workers that cannot hold a span
+    internal double[] Block(int node) =>
+        (_steps[node] ?? throw new ArgumentException($"node {node} is not evaluated", nameof(node))).Block;
+
     private static bool[] Needed(StrategyPlan plan, IEnumerable<int> roots)
     {
         var needed = new bool[plan.Nodes.Length];

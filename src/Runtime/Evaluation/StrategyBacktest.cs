@@ -129,7 +129,34 @@ public static class StrategyBacktest
     /// <summary>Values per block of the streaming evaluation: about 256 KiB per node, so that a block stays in cache.</summary>
     private const int BlockValues = 32_768;
 
+    /// <summary>Values per block above which two workers share a block's bars.</summary>
+    private const int ParallelValues = 4_096;
+
     private delegate void TargetSink(int start, int rows, ReadOnlySpan<double> weights);
+
+    // runs a portfolio over bars of a block: the rows its legs read, gathered when there are several inputs
+    private sealed class TargetWorker(LegPortfolio portfolio, List<int> inputs, int assets)
+    {
+        private readonly double[] _gathered = new double[inputs.Count * assets];
+
+        public ReadOnlySpan<double> Row(double[][] columns, int t)
+        {
+            if (columns.Length == 1)
+                return columns[0].AsSpan(t * assets, assets);
+            for (var k = 0; k < columns.Length; k++)
+                columns[k].AsSpan(t * assets, assets).CopyTo(_gathered.AsSpan(k * assets, assets));
+            return _gathered;
+        }
+
+        public void Run(double[][] columns, bool[]? universe, int start, int from, int to, double[] weights)
+        {
+            for (var t = from; t < to; t++)
+            {
+                var eligible = universe is null ? default : universe.AsSpan((start + t) * assets, assets);
+                portfolio.Update(Row(columns, t), eligible, weights.AsSpan(t * assets, assets));
+            }
+        }
+    }
 
     // evaluates the portfolio's inputs block by block and runs the legs bar by bar, handing each block of targets on;
     // with rank hysteresis and a turnover window, also runs the legs without it and returns both turnovers
@@ -145,28 +172,39 @@ public static class StrategyBacktest
         var fullWeights = new double[panel.AssetCount];
         var a = panel.AssetCount;
         var evaluator = new PlanEvaluator(plan, panel, parameters, inputs, Math.Max(1, BlockValues / a));
-        var gathered = new double[inputs.Count * a];
         var weights = new double[evaluator.BlockBars * a];
+        // legs without state between bars decide each bar on its own: two workers take half a block each
+        var second = full is null && legs.All(l => l is RankRule { KeepWithin: 0 } or QuantileRule) && Environment.ProcessorCount > 1
+            ? Portfolio(plan, parameters, a, legs)
+            : null;
+        var workers = new[] { new TargetWorker(portfolio, inputs, a), new TargetWorker(second ?? portfolio, inputs, a) };
         for (var rows = evaluator.Advance(); rows > 0; rows = evaluator.Advance())
         {
             var start = evaluator.NextBar - rows;
-            var single = evaluator.Values(inputs[0]);
-            for (var t = 0; t < rows; t++)
+            var columns = inputs.Select(evaluator.Block).ToArray();
+            if (second is not null && rows * a >= ParallelValues)
             {
-                var row = single.Slice(t * a, a);
-                if (inputs.Count > 1)
+                var half = rows / 2;
+                Parallel.Invoke(
+                    () => workers[0].Run(columns, universe, start, 0, half, weights),
+                    () => workers[1].Run(columns, universe, start, half, rows, weights));
+            }
+            else if (full is null)
+            {
+                workers[0].Run(columns, universe, start, 0, rows, weights);
+            }
+            else
+            {
+                for (var t = 0; t < rows; t++)
                 {
-                    for (var k = 0; k < inputs.Count; k++)
-                        evaluator.Values(inputs[k]).Slice(t * a, a).CopyTo(gathered.AsSpan(k * a, a));
-                    row = gathered;
-                }
-                var eligible = universe is null ? default : universe.AsSpan((start + t) * a, a);
-                portfolio.Update(row, eligible, weights.AsSpan(t * a, a));
-                full?.Update(row, eligible, fullWeights);
-                if (full is not null && window!.Counts(start + t))
-                {
-                    kept.Add(weights.AsSpan(t * a, a));
-                    fullTurnover.Add(fullWeights);
+                    workers[0].Run(columns, universe, start, t, t + 1, weights);
+                    var row = workers[0].Row(columns, t);
+                    full.Update(row, universe is null ? default : universe.AsSpan((start + t) * a, a), fullWeights);
+                    if (window!.Counts(start + t))
+                    {
+                        kept.Add(weights.AsSpan(t * a, a));
+                        fullTurnover.Add(fullWeights);
+                    }
                 }
             }
             sink(start, rows, weights.AsSpan(0, rows * a));
