@@ -274,7 +274,8 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
 
     let result =
         try
-            withStatus $"backtesting {plan.Name}" (fun () -> StrategyBacktest.Run(plan, panel, overrides))
+            withProgress $"backtesting {plan.Name}" (fun report ->
+                StrategyBacktest.Run(plan, panel, overrides, (fun f -> report $"backtesting {plan.Name}" f)))
         with :? PlanException as e ->
             let message =
                 if e.Message.StartsWith path then

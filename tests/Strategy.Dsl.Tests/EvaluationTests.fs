@@ -262,3 +262,20 @@ let ``a backtest with rank hysteresis reports the turnover it saved against full
     Assert.Equal(5.0, savings.Full)
     Assert.Equal(0.4, savings.Saved, 12)
     Assert.Contains(result.Notes, fun n -> n.Contains "40.0% saved")
+
+[<Fact>]
+let ``a backtest reports its progress in order up to the end`` () =
+    let plan =
+        compileOk (
+            "strategy t\ndata random\nbar 1h\nsignal s = return(close, 3)\nportfolio long top 1 by s, short bottom 1 by s\n"
+        )
+
+    use panel = randomPanel 3 20_000 11
+    let heard = ResizeArray<float>()
+
+    StrategyBacktest.Run(plan, panel, RunOverrides.None, (fun f -> heard.Add f))
+    |> ignore
+    // 20,000 bars of 3 assets stream in several blocks, each reported
+    Assert.True(heard.Count > 2, $"heard %A{List.ofSeq heard}")
+    Assert.True(Seq.pairwise heard |> Seq.forall (fun (x, y) -> y >= x), "progress went backwards")
+    Assert.Equal(1.0, Seq.last heard)

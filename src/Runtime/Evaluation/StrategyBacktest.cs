@@ -55,8 +55,11 @@ public sealed record WeightRunResult(WeightBacktest Result, PerformanceMetrics M
 /// </summary>
 public static class StrategyBacktest
 {
-    /// <summary>Runs the backtest; the returned panel is the traded period and must be disposed with the result.</summary>
-    public static StrategyBacktestResult Run(StrategyPlan plan, Panel panel, RunOverrides overrides)
+    /// <summary>
+    /// Runs the backtest; the returned panel is the traded period and must be disposed with the result.
+    /// <paramref name="progress"/> hears the fraction done (0 to 1) as the run streams through the bars.
+    /// </summary>
+    public static StrategyBacktestResult Run(StrategyPlan plan, Panel panel, RunOverrides overrides, Action<double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(panel);
@@ -71,8 +74,11 @@ public static class StrategyBacktest
         var a = panel.AssetCount;
         var weights = new double[panel.TimeCount * a];
         var (start, end) = Period(panel, overrides);
-        var hysteresis = StreamTargets(plan, panel, parameters, universe, (first, rows, w) => w.CopyTo(weights.AsSpan(first * a, rows * a)),
-            new TurnoverWindow(start, end, rebalance));
+        var hysteresis = StreamTargets(plan, panel, parameters, universe, (first, rows, w) =>
+        {
+            w.CopyTo(weights.AsSpan(first * a, rows * a));
+            progress?.Invoke(0.9 * (first + rows) / panel.TimeCount);
+        }, new TurnoverWindow(start, end, rebalance));
         if (hysteresis is { } h)
             notes.Add($"Rank hysteresis: targets turned over {h.Kept:0.##} × NAV against {h.Full:0.##} with full rebalancing, {h.Saved * 100:0.0}% saved.");
 
@@ -82,6 +88,7 @@ public static class StrategyBacktest
         var traded = start == 0 && end == panel.TimeCount ? panel : panel.Slice(start, end);
         var ledger = LedgerBacktest.Run(traded, weights.AsSpan(start * panel.AssetCount, (end - start) * panel.AssetCount), options,
             rebalance?[start..end]);
+        progress?.Invoke(1);
         return new StrategyBacktestResult(traded, ledger, options, parameters, universe?[(start * panel.AssetCount)..(end * panel.AssetCount)], notes)
         {
             Hysteresis = hysteresis,
