@@ -279,3 +279,36 @@ let ``a backtest reports its progress in order up to the end`` () =
     Assert.True(heard.Count > 2, $"heard %A{List.ofSeq heard}")
     Assert.True(Seq.pairwise heard |> Seq.forall (fun (x, y) -> y >= x), "progress went backwards")
     Assert.Equal(1.0, Seq.last heard)
+
+[<Fact>]
+let ``no series changes on any bar when the data is cut right after it`` () =
+    // the empirical lookahead guard: every decision input at bar t is the same whether or not later bars exist
+    let plan = compileOk everyOperator
+
+    let property =
+        Prop.forAll
+            (Arb.fromGen (
+                gen {
+                    let! assets = Gen.choose (1, 4)
+                    let! bars = Gen.choose (40, 80)
+                    let! seed = Gen.choose (0, 1_000_000)
+                    let! cut = Gen.choose (15, 39) // the longest window (14 bars) must fit the cut data
+                    return assets, bars, seed, cut
+                }
+            ))
+            (fun (assets, bars, seed, cut) ->
+                use panel = randomPanel assets bars seed
+                use head = panel.Slice(0, cut)
+                let roots = [ 0 .. plan.Nodes.Length - 1 ]
+                let whole = BatchEvaluator.Evaluate(plan, panel, plan.DefaultParameters(), roots)
+                let early = BatchEvaluator.Evaluate(plan, head, plan.DefaultParameters(), roots)
+
+                roots
+                |> List.forall (fun node ->
+                    match whole[node], early[node] with
+                    | null, null -> true
+                    | null, _
+                    | _, null -> false
+                    | w, e -> sameBits w[.. cut * assets - 1] e))
+
+    Check.One(Config.QuickThrowOnFailure.WithMaxTest 60, property)
