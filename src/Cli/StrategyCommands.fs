@@ -41,6 +41,7 @@ type BacktestArgs =
     | From of date: string
     | To of date: string
     | Fee of bps: float
+    | Min_Notional of quote: float
     | Out of folder: string
     | Breakdown of period: string
 
@@ -52,6 +53,8 @@ type BacktestArgs =
             | From _ -> "first bar to trade, e.g. 2023-01-01 (earlier data still warms the indicators up)"
             | To _ -> "end of the period, exclusive"
             | Fee _ -> "replace the strategy's maker and taker fees, in basis points"
+            | Min_Notional _ ->
+                "the venue's minimum order notional in the quote currency; the strategy's min_notional rule skips or rounds up smaller orders"
             | Out _ -> "the run folder (default runs/<strategy>-<time>)"
             | Breakdown _ -> Breakdowns.usage
 
@@ -269,6 +272,13 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
             args.TryGetResult To |> Option.map (parseDate "--to") |> Option.toNullable,
             args.TryGetResult Fee
             |> Option.map (fun bps -> bps / 10000.0)
+            |> Option.toNullable,
+            args.TryGetResult Min_Notional
+            |> Option.map (fun q ->
+                if q < 0.0 then
+                    usageError $"--min-notional: expected 0 or more, found {q}"
+                else
+                    q)
             |> Option.toNullable
         )
 

@@ -29,6 +29,7 @@ public sealed record RiskEvent(int Bar, string Rule, string Message);
 /// <param name="SkippedOrders">Orders below the minimum notional.</param>
 /// <param name="RiskEvents">Risk limits that acted.</param>
 /// <param name="Delisted">Positions closed at the last price because the asset's prices ended (delisted, or the data stops).</param>
+/// <param name="RoundedUpOrders">Orders below the minimum notional rounded up to it.</param>
 public sealed record LedgerResult(
     double[] Equity,
     double[] Returns,
@@ -42,7 +43,8 @@ public sealed record LedgerResult(
     int UnfilledOrders,
     int SkippedOrders,
     IReadOnlyList<RiskEvent> RiskEvents,
-    int Delisted);
+    int Delisted,
+    int RoundedUpOrders = 0);
 
 /// <summary>
 /// Simulates a book that trades units towards target weights: at each bar's close the targets
@@ -71,11 +73,16 @@ public sealed class LedgerBacktest
     private double _funding;
     private int _unfilled;
     private int _skipped;
+    private int _roundedUp;
     private int _delisted;
+    private readonly int _quotesPerBar;
 
-    private LedgerBacktest(int assets, LedgerOptions options)
+    private LedgerBacktest(int assets, LedgerOptions options, long barMilliseconds)
     {
         _options = options;
+        // the first quote and its re-quotes, as many as fit in a bar at one per timeout
+        var fit = options.LimitTimeoutSeconds > 0 ? (long)Math.Floor(barMilliseconds / (options.LimitTimeoutSeconds * 1000)) : long.MaxValue;
+        _quotesPerBar = (int)Math.Max(1, Math.Min(1L + Math.Max(0, options.LimitRetries), fit));
         _assets = assets;
         _units = new double[assets];
         _lastClose = new double[assets];
@@ -99,7 +106,7 @@ public sealed class LedgerBacktest
             throw new ArgumentException($"weights hold {weights.Length} values, the panel {panel.TimeCount} × {panel.AssetCount}");
         if (rebalanceBars is not null && rebalanceBars.Length != panel.TimeCount)
             throw new ArgumentException($"rebalance marks cover {rebalanceBars.Length} bars, the panel {panel.TimeCount}");
-        return new LedgerBacktest(panel.AssetCount, options).Simulate(panel, weights, rebalanceBars);
+        return new LedgerBacktest(panel.AssetCount, options, panel.Interval.Milliseconds).Simulate(panel, weights, rebalanceBars);
     }
 
     private LedgerResult Simulate(Panel panel, ReadOnlySpan<double> weights, bool[]? rebalanceBars)
@@ -184,7 +191,7 @@ public sealed class LedgerBacktest
             previousEquity = value;
         }
         CloseOpenTrades(bars - 1);
-        return new LedgerResult(equity, returns, turnover, gross, net, _fills, _trades, _funding, _fees, _unfilled, _skipped, _events, _delisted);
+        return new LedgerResult(equity, returns, turnover, gross, net, _fills, _trades, _funding, _fees, _unfilled, _skipped, _events, _delisted, _roundedUp);
     }
 
     private void Liquidate(int t)
@@ -246,8 +253,14 @@ public sealed class LedgerBacktest
             var closing = w == 0;
             if (!closing && Math.Abs(order) * price < _options.MinNotional)
             {
-                _skipped++;
-                continue;
+                var adding = Math.Sign(order) == Math.Sign(w);
+                if (!_options.RoundUpToMinNotional || !adding)
+                {
+                    _skipped++;
+                    continue;
+                }
+                order = Math.Sign(order) * _options.MinNotional / price;
+                _roundedUp++;
             }
             if (_options.Timing == FillTiming.SignalClose && _options.Orders == OrderKind.Market)
             {
@@ -280,9 +293,7 @@ public sealed class LedgerBacktest
                 traded += Execute(t, i, quantity, open[i] * (1 + Math.Sign(order) * _options.Slippage), _options.TakerFee, maker: false);
                 continue;
             }
-            var limit = _pendingReference[i] * (1 - Math.Sign(order) * _options.LimitOffset);
-            var reached = order > 0 ? low[i] < limit : high[i] > limit;
-            if (!reached)
+            if (Quote(order, _pendingReference[i], low[i], high[i]) is not { } limit)
             {
                 _unfilled++;
                 continue;
@@ -290,6 +301,19 @@ public sealed class LedgerBacktest
             traded += Execute(t, i, quantity, limit, _options.MakerFee, maker: true);
         }
         return traded;
+    }
+
+    // the first of the bar's quotes (offset, offset × shrink, ...) the bar trades through, or null
+    private double? Quote(double order, double reference, double low, double high)
+    {
+        var offset = _options.LimitOffset;
+        for (var k = 0; k < _quotesPerBar; k++, offset *= _options.LimitShrink)
+        {
+            var limit = reference * (1 - Math.Sign(order) * offset);
+            if (order > 0 ? low < limit : high > limit)
+                return limit;
+        }
+        return null;
     }
 
     private double Capped(double order, double barVolume)

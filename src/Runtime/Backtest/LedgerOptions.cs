@@ -17,7 +17,12 @@ public enum OrderKind
     /// <summary>
     /// Post-only limit orders at the decision price moved in the order's favour by the offset; they
     /// fill at the limit only when the bar trades through it (a buy needs a low below it), maker fee.
-    /// What does not fill is cancelled; the target is tried again at the next decision.
+    /// An unfilled quote is re-quoted up to <see cref="LedgerOptions.LimitRetries"/> times within the
+    /// fill bar, each time with the offset times <see cref="LedgerOptions.LimitShrink"/>, as many as
+    /// the bar has room for at one quote per <see cref="LedgerOptions.LimitTimeoutSeconds"/>; the
+    /// order fills at the first quote the bar trades through. Bars do not show the order of prices
+    /// within them, so this takes a re-quote to happen before the price moves away. What does not
+    /// fill is cancelled; the target is tried again at the next decision.
     /// </summary>
     LimitMaker,
 }
@@ -59,11 +64,26 @@ public sealed record LedgerOptions
     /// <summary>Limit orders rest this fraction away from the decision price, on the order's side.</summary>
     public double LimitOffset { get; init; } = 0.0005;
 
+    /// <summary>Re-quotes of an unfilled limit order within its fill bar.</summary>
+    public int LimitRetries { get; init; }
+
+    /// <summary>Each re-quote's offset is the previous one times this.</summary>
+    public double LimitShrink { get; init; } = 0.5;
+
+    /// <summary>Seconds a quote rests before it is re-quoted (0 = every re-quote fits in a bar).</summary>
+    public double LimitTimeoutSeconds { get; init; }
+
     /// <summary>At most this fraction of a bar's volume fills; the rest of the order does not (NaN = no cap).</summary>
     public double MaxParticipation { get; init; } = double.NaN;
 
-    /// <summary>Orders below this notional are skipped, as exchanges refuse them.</summary>
+    /// <summary>Orders below this notional are skipped, as exchanges refuse them (0 = no minimum).</summary>
     public double MinNotional { get; init; }
+
+    /// <summary>
+    /// An order below <see cref="MinNotional"/> that adds to a position is rounded up to it instead
+    /// of skipped; one that reduces a position is still skipped (it would overshoot).
+    /// </summary>
+    public bool RoundUpToMinNotional { get; init; }
 
     /// <summary>The risk limits.</summary>
     public RiskLimits Risk { get; init; } = RiskLimits.None;

@@ -13,7 +13,8 @@ namespace StrategyLab.Runtime.Evaluation;
 /// <param name="From">First bar time to trade (Unix ms), or null for the start of the data.</param>
 /// <param name="To">Bar time to stop before (Unix ms), or null for the end.</param>
 /// <param name="Fee">A fee for both maker and taker fills replacing the plan's, or null.</param>
-public sealed record RunOverrides(IReadOnlyDictionary<string, string> Parameters, long? From = null, long? To = null, double? Fee = null)
+/// <param name="MinNotional">The venue's minimum order notional in the quote currency (the plan's <c>min_notional</c> rule says what happens below it), or null for none.</param>
+public sealed record RunOverrides(IReadOnlyDictionary<string, string> Parameters, long? From = null, long? To = null, double? Fee = null, double? MinNotional = null)
 {
     /// <summary>No changes.</summary>
     public static RunOverrides None { get; } = new(new Dictionary<string, string>());
@@ -82,7 +83,7 @@ public static class StrategyBacktest
         if (hysteresis is { } h)
             notes.Add($"Rank hysteresis: targets turned over {h.Kept:0.##} × NAV against {h.Full:0.##} with full rebalancing, {h.Saved * 100:0.0}% saved.");
 
-        var options = Options(plan, parameters, overrides.Fee);
+        var options = Options(plan, parameters, overrides.Fee, overrides.MinNotional);
         if (options.Timing == FillTiming.SignalClose)
             notes.Add("The strategy asks for fills at the signal bar's close.");
         var traded = start == 0 && end == panel.TimeCount ? panel : panel.Slice(start, end);
@@ -406,7 +407,7 @@ public static class StrategyBacktest
         throw new PlanException("a quantile leg needs its buckets in the plan (xs_quantile of the signal)");
     }
 
-    private static LedgerOptions Options(StrategyPlan plan, IReadOnlyDictionary<string, ScalarValue> parameters, double? fee)
+    private static LedgerOptions Options(StrategyPlan plan, IReadOnlyDictionary<string, ScalarValue> parameters, double? fee, double? minNotional = null)
     {
         var c = plan.Costs;
         var risk = RiskLimits.None;
@@ -423,7 +424,7 @@ public static class StrategyBacktest
             };
         }
         var execution = plan.Execution;
-        var offset = execution.Arguments.FirstOrDefault(a => a.Name == "offset")?.Value.EvaluateNumber(parameters) ?? 0.0005;
+        double? Argument(string name) => execution.Arguments.FirstOrDefault(a => a.Name == name)?.Value.EvaluateNumber(parameters);
         return new LedgerOptions
         {
             TakerFee = fee ?? c.TakerFee.EvaluateNumber(parameters),
@@ -431,7 +432,12 @@ public static class StrategyBacktest
             Slippage = c.Slippage.EvaluateNumber(parameters),
             Timing = execution.Fill == Plan.FillTiming.SignalClose ? FillTiming.SignalClose : FillTiming.NextOpen,
             Orders = execution.Policy == "limit_maker" ? OrderKind.LimitMaker : OrderKind.Market,
-            LimitOffset = offset,
+            LimitOffset = Argument("offset") ?? 0.0005,
+            LimitRetries = (int)(Argument("retries") ?? 0),
+            LimitShrink = Argument("shrink") ?? 0.5,
+            LimitTimeoutSeconds = Argument("timeout") ?? 0,
+            MinNotional = minNotional ?? 0,
+            RoundUpToMinNotional = execution.MinNotional == MinNotionalRule.RoundUp,
             MaxParticipation = execution.Participation?.EvaluateNumber(parameters) ?? double.NaN,
             Risk = risk,
         };

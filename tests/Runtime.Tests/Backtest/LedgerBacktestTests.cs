@@ -69,6 +69,35 @@ public sealed class LedgerBacktestTests
     }
 
     [Fact]
+    public void AnUnfilledLimitIsRequotedCloserWithinTheBar()
+    {
+        var panel = Bars([100, 100.2, 100], [101, 101, 101], [99.5, 99.3, 99.5], [100, 100, 100]);
+        var options = new LedgerOptions { Orders = OrderKind.LimitMaker, LimitOffset = 0.01, LimitRetries = 1, LimitShrink = 0.5, MakerFee = 0 };
+        // bar 1: the first quote 100 × 0.99 = 99 is not reached (low 99.3); the re-quote at 100 × 0.995 = 99.5 is
+        // (the sale decided at bar 1 fills at bar 2 as a re-quote too: 100 × 1.005 = 100.5 < the high 101)
+        var fill = LedgerBacktest.Run(panel, [1, 0, 0], options).Fills[0];
+        Assert.Equal(1, fill.Bar);
+        Near(99.5, fill.Price);
+        // a 30-hour timeout leaves no room for a re-quote in a daily bar: nothing fills
+        Assert.Empty(LedgerBacktest.Run(panel, [1, 0, 0], options with { LimitTimeoutSeconds = 30 * 3600 }).Fills);
+    }
+
+    [Fact]
+    public void OrdersBelowTheMinimumNotionalAreSkippedOrRoundedUpWhenTheyAdd()
+    {
+        // bar 0: 0.3 × 10000 / 100 = 30 units, 3000 below the 5000 minimum
+        var skipped = LedgerBacktest.Run(ThreeBars, [0.3, 0.3, 0], new LedgerOptions { MinNotional = 5000, TakerFee = 0 });
+        Assert.Empty(skipped.Fills);
+        Assert.Equal(2, skipped.SkippedOrders);
+        // rounded up: 5000 / 100 = 50 units bought at bar 1's open 102; at bar 1 (equity 10000 + 50 × 3 = 10150)
+        // the target 0.3 × 10150 / 105 = 29 units means selling 21 (2205 of notional): it reduces, so it is skipped
+        var rounded = LedgerBacktest.Run(ThreeBars, [0.3, 0.3, 0], new LedgerOptions { MinNotional = 5000, RoundUpToMinNotional = true, TakerFee = 0 });
+        Near(50, rounded.Fills[0].Quantity);
+        Assert.Equal(1, rounded.RoundedUpOrders);
+        Assert.Equal(1, rounded.SkippedOrders);
+    }
+
+    [Fact]
     public void AParticipationCapFillsPartOfALargeOrder()
     {
         var panel = Bars([100, 102, 104], [101, 106, 105], [99, 101, 102.5], [100, 105, 103], volume: [1000, 50, 1000]);

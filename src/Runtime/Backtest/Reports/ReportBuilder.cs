@@ -33,6 +33,8 @@ public static class ReportBuilder
             allNotes.Add($"{result.Delisted} position(s) were closed at their last price because the asset's prices ended.");
         if (result.SkippedOrders > 0)
             allNotes.Add($"{result.SkippedOrders} order(s) were below the minimum notional and skipped.");
+        if (result.RoundedUpOrders > 0)
+            allNotes.Add($"{result.RoundedUpOrders} order(s) below the minimum notional were rounded up to it.");
         foreach (var e in result.RiskEvents)
             allNotes.Add($"{BarTime(times, e.Bar)}: {e.Message}");
         return new BacktestReport
