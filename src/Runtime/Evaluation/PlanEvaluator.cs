@@ -43,7 +43,7 @@ public sealed class PlanEvaluator
         BlockBars = Math.Min(blockBars, Math.Max(1, panel.TimeCount));
         _capacity = BlockBars * panel.AssetCount;
         _steps = new NodeStep?[plan.Nodes.Length];
-        var needed = Needed(plan, roots);
+        var needed = Needed(plan, roots, _models);
         for (var id = 0; id < needed.Length; id++)
         {
             if (needed[id])
@@ -90,7 +90,8 @@ public sealed class PlanEvaluator
     public ReadOnlySpan<double> Values(int node) =>
         (_steps[node] ?? throw new ArgumentException($"node {node} is not evaluated", nameof(node))).Block.AsSpan(0, Rows * _panel.AssetCount);
 
-    private static bool[] Needed(StrategyPlan plan, IEnumerable<int> roots)
+    // a model given as precomputed predictions reads nothing: its inputs and (forward-looking) label served its training
+    private static bool[] Needed(StrategyPlan plan, IEnumerable<int> roots, IReadOnlyDictionary<string, double[]> models)
     {
         var needed = new bool[plan.Nodes.Length];
         var stack = new Stack<int>(roots);
@@ -100,6 +101,8 @@ public sealed class PlanEvaluator
             if (needed[id])
                 continue;
             needed[id] = true;
+            if (plan.Nodes[id] is ModelOutputNode m && models.ContainsKey(m.Model))
+                continue;
             foreach (var d in plan.Nodes[id].Dependencies)
                 stack.Push(d);
         }
