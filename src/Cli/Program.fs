@@ -6,6 +6,7 @@ open StrategyLab.Cli.Output
 open StrategyLab.Cli.DataCommands
 open StrategyLab.Cli.DownloadCommand
 open StrategyLab.Cli.StrategyCommands
+open StrategyLab.Cli.ModelCommands
 
 type DataArgs =
     | [<CliPrefix(CliPrefix.None)>] List of ParseResults<ListArgs>
@@ -29,6 +30,8 @@ type RootArgs =
     | [<CliPrefix(CliPrefix.None)>] Fmt of ParseResults<FmtArgs>
     | [<CliPrefix(CliPrefix.None)>] Explain of ParseResults<ExplainArgs>
     | [<CliPrefix(CliPrefix.None)>] Backtest of ParseResults<BacktestArgs>
+    | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
+    | [<CliPrefix(CliPrefix.None)>] Advise of ParseResults<AdviseArgs>
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -40,6 +43,8 @@ type RootArgs =
             | Fmt _ -> "format a .strat file canonically"
             | Explain _ -> "print a strategy's plan as a tree"
             | Backtest _ -> "backtest a strategy on its dataset and write a run folder with an HTML report"
+            | Train _ -> "train a strategy's models walk-forward (stored models are reused)"
+            | Advise _ -> "today's recommended longs and shorts, and the changes against the current book"
 
 let private dataDir (args: ParseResults<RootArgs>) =
     match args.TryGetResult Data_Dir with
@@ -77,6 +82,8 @@ let private run (argv: string array) =
         | Some(Fmt f) -> fmt f
         | Some(Explain e) -> explain e
         | Some(Backtest b) -> backtest (dataDir args) b
+        | Some(Train t) -> train (dataDir args) t
+        | Some(Advise a) -> advise (dataDir args) a
         | _ -> usageError "expected a command; try 'strategylab --help'"
 
 [<EntryPoint>]

@@ -41,11 +41,15 @@ type BacktestArgs =
     | To of date: string
     | Fee of bps: float
     | Out of folder: string
+    | Retrain
+    | Models of folder: string
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | File _ -> "the .strat file to backtest"
+            | Retrain -> "train the strategy's models again, ignoring stored ones"
+            | Models _ -> "the model store folder (default: models beside the data cache)"
             | Param _ -> "set a parameter, e.g. --param k=7 (repeatable; checked against its range)"
             | From _ -> "first bar to trade, e.g. 2023-01-01 (earlier data still warms the indicators up)"
             | To _ -> "end of the period, exclusive"
@@ -115,7 +119,7 @@ let fmt (args: ParseResults<FmtArgs>) =
 let explain (args: ParseResults<ExplainArgs>) =
     compileFile (args.GetResult ExplainArgs.File) |> Compiler.explain |> printLine
 
-let private parseDate (option: string) (text: string) =
+let parseDate (option: string) (text: string) =
     match
         DateTimeOffset.TryParse(
             text,
@@ -237,9 +241,22 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
             |> Option.toNullable
         )
 
-    let result =
+    let result, trainingNotes =
         try
-            withStatus $"backtesting {plan.Name}" (fun () -> StrategyBacktest.Run(plan, panel, overrides))
+            let models =
+                ModelTraining.trainModels
+                    path
+                    plan
+                    panel
+                    (StrategyBacktest.ResolveParameters(plan, overrides.Parameters))
+                    (ModelTraining.modelStore store (args.TryGetResult Models))
+                    (args.Contains Retrain)
+
+            let run =
+                withStatus $"backtesting {plan.Name}" (fun () ->
+                    StrategyBacktest.Run(plan, panel, overrides, models.Predictions))
+
+            run, models.Notes
         with :? PlanException as e ->
             let message =
                 if e.Message.StartsWith path then
@@ -277,7 +294,15 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
         )
 
     let report =
-        ReportBuilder.FromLedger(result.Panel, result.Ledger, result.Options, manifest, bench, benchName, result.Notes)
+        ReportBuilder.FromLedger(
+            result.Panel,
+            result.Ledger,
+            result.Options,
+            manifest,
+            bench,
+            benchName,
+            Collections.Generic.List(Seq.append trainingNotes result.Notes)
+        )
 
     let folder =
         args.TryGetResult Out
