@@ -125,6 +125,12 @@ let train (dataDir: string) (args: ParseResults<TrainArgs>) =
                     ]
             ]
 
+        for score in result.Scores do
+            let value = score.Value.ToString("0.####", CultureInfo.InvariantCulture)
+
+            printLine
+                $"{score.Model}: out-of-sample {score.Measure} {value} over {score.Rows} predictions with a known label"
+
         for note in result.Notes do
             printLine ("note: " + note)
 

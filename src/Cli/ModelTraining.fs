@@ -95,14 +95,18 @@ let trainModels
                 task.Value <- 1.0
                 result)
     else
+        // every finished fold, and an epoch at most every 10 seconds
         let watch = Stopwatch.StartNew()
         let gate = obj ()
+        let mutable last = TimeSpan.Zero
 
         let progress =
             { new IProgress<TrainingProgress> with
                 member _.Report p =
-                    if isNull p.Epoch then
-                        lock gate (fun () ->
+                    lock gate (fun () ->
+                        if isNull p.Epoch || watch.Elapsed - last >= TimeSpan.FromSeconds 10.0 then
+                            last <- watch.Elapsed
+
                             Console.Error.WriteLine(
                                 $"training {describe p}: {p.Fraction * 100.0:F0}%% done, ETA {eta watch p.Fraction}"
                             ))

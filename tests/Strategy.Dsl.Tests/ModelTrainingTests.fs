@@ -179,6 +179,10 @@ signal s = lin
             Assert.Equal(0.01 * v[i] - 0.005, p[i], 10)
 
     Assert.Equal(4, result.Folds.Count)
+    // predicted bars 102 … 299; the label of the last bar is unknown: 197 bars of 4 assets
+    let score = Assert.Single result.Scores
+    Assert.Equal(("lin", "mse", 788), (score.Model, score.Measure, score.Rows))
+    Assert.True(score.Value < 1e-20, $"out-of-sample mse {score.Value}")
 
 [<Fact>]
 let ``a second run reads every fold from the store and predicts the same`` () =

@@ -14,7 +14,17 @@ public sealed record FoldReport(string Model, int Fold, int Folds, int TrainStar
 public sealed record TrainingProgress(string Model, int Fold, int Folds, EpochReport? Epoch, double Fraction);
 
 /// <summary>Every model's out-of-sample predictions by name ([time × asset], NaN where no fold predicts), per-fold reports and notes.</summary>
-public sealed record ModelTrainingResult(IReadOnlyDictionary<string, double[]> Predictions, IReadOnlyList<FoldReport> Folds, IReadOnlyList<string> Notes);
+public sealed record ModelTrainingResult(IReadOnlyDictionary<string, double[]> Predictions, IReadOnlyList<FoldReport> Folds, IReadOnlyList<string> Notes)
+{
+    /// <summary>
+    /// Per trained model, how its out-of-sample predictions met its label where both are known:
+    /// the accuracy of P(1) &gt; 0.5 for a binary model, the mean squared error otherwise.
+    /// </summary>
+    public IReadOnlyList<OutOfSampleScore> Scores { get; init; } = [];
+}
+
+/// <summary>A model's out-of-sample score: <see cref="Measure"/> ("accuracy" or "mse") over <see cref="Rows"/> predictions with a known label.</summary>
+public sealed record OutOfSampleScore(string Model, string Measure, double Value, int Rows);
 
 /// <summary>
 /// Trains a plan's models walk-forward (see <see cref="Folds"/>), in <see cref="StrategyPlan.Models"/>
@@ -43,7 +53,7 @@ public static class StrategyModels
         var run = new Run(plan, panel, parameters, store, retrain, progress);
         foreach (var spec in plan.Models)
             run.Train(spec);
-        return new ModelTrainingResult(run.Outputs, run.Reports, run.Notes);
+        return new ModelTrainingResult(run.Outputs, run.Reports, run.Notes) { Scores = run.Scores };
     }
 
     // one training run: the models' data, the predictions so far, reports and notes
@@ -100,6 +110,8 @@ public static class StrategyModels
 
         public List<string> Notes { get; } = [];
 
+        public List<OutOfSampleScore> Scores { get; } = [];
+
         private int Assets => _panel.AssetCount;
 
         private ModelSpec Spec(string name) =>
@@ -129,7 +141,30 @@ public static class StrategyModels
                 _progress?.Report(new TrainingProgress(spec.Name, fold.Index, folds.Count, null, Fraction(0)));
             }
             Outputs[spec.Name] = predictions;
+            Scores.Add(Score(spec, predictions));
         }
+
+        private OutOfSampleScore Score(ModelSpec spec, double[] predictions)
+        {
+            var label = Data(spec).Label;
+            var binary = spec.Kind == "ensemble"
+                ? spec.Members.All(m => Objective(Spec(m.Model)) == "binary")
+                : Objective(spec) == "binary";
+            double sum = 0;
+            var rows = 0;
+            for (var i = 0; i < predictions.Length; i++)
+            {
+                if (!double.IsFinite(predictions[i]) || !double.IsFinite(label[i]))
+                    continue;
+                rows++;
+                var d = predictions[i] - label[i];
+                sum += binary ? ((predictions[i] > 0.5) == (label[i] == 1) ? 1 : 0) : d * d;
+            }
+            return new OutOfSampleScore(spec.Name, binary ? "accuracy" : "mse", rows == 0 ? double.NaN : sum / rows, rows);
+        }
+
+        private string? Objective(ModelSpec spec) =>
+            spec.Hyperparameters.FirstOrDefault(h => h.Name == "objective")?.Value.Evaluate(_parameters).Text ?? "regression";
 
         private double Fraction(double withinFold) => _totalFolds == 0 ? 1 : (_doneFolds + withinFold) / _totalFolds;
 
