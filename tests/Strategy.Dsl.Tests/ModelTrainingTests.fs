@@ -386,3 +386,26 @@ costs fee 0 bps
         Assert.Throws<PlanException>(fun () -> StrategyBacktest.RunWeights(plan, panel, RunOverrides.None) |> ignore)
 
     Assert.Contains("not available yet", e.Message)
+
+[<Fact>]
+let ``models are not trained on bars of another length than the strategy's`` () =
+    use panel = rulePanel 200 3
+
+    let plan =
+        compileOk
+            """
+strategy t "test"
+data synthetic
+bar 1d
+label next = forward_return(close, 1)
+model lin = linear(inputs: [volume])
+    learn next
+    train walk_forward(train: 50, test: 50)
+signal s = lin
+portfolio long top 1 by s
+"""
+
+    let e =
+        Assert.Throws<PlanException>(fun () -> train plan panel None false |> ignore)
+
+    Assert.Equal("strategy 't' is written for 1d bars, but dataset 'synthetic' has 1h bars", e.Message)

@@ -4,7 +4,8 @@ namespace StrategyLab.Runtime.Models.Training;
 
 /// <summary>
 /// <c>lstm</c>: an ensemble of <c>ensemble</c> independently seeded LSTMs over windows of
-/// <c>window</c> bars, inputs standardised with the mean and deviation of the fold's fitting rows.
+/// <c>window</c> bars, inputs (and a regression's label) standardised with the mean and deviation
+/// of the fold's fitting rows.
 /// <c>dropout</c> applies between stacked layers and to the last step's output, <c>head</c> is a
 /// dense ReLU layer with <c>head_dropout</c>; <c>early_stopping: N</c> stops after N epochs without
 /// improvement on the fold's validation slice (ignored, with a note, when the scheme has none).
@@ -82,18 +83,28 @@ internal sealed class LstmKind : ModelKind
                 var n = Interlocked.Increment(ref done);
                 progress.Report(new EpochReport(e.Epoch + 1, epochs, e.TrainLoss, (n - 1) / Math.Max(1, epochs), _members));
             });
+        // a regression learns the label standardised with the fitting rows' mean and deviation, and predicts it back on its scale
+        (double Mean, double Deviation) target = Objective == ModelObjective.Regression ? TargetScaling(fit.Labels) : (0.0, 1.0);
         LstmEnsemble ensemble;
         try
         {
-            ensemble = LstmEnsemble.Train(options, _members, scaling.Apply(rows.Features), rows.Labels, progress: report);
+            var labels = rows.Labels.Select(y => (y - target.Mean) / target.Deviation).ToArray();
+            ensemble = LstmEnsemble.Train(options, _members, scaling.Apply(rows.Features), labels, progress: report);
         }
         catch (ArgumentException e)
         {
             throw new InvalidOperationException($"the labels do not suit a {Objective} LSTM: {e.Message}", e);
         }
-        var model = new Network(ensemble, scaling, _options.Outputs);
+        var model = new Network(ensemble, scaling, target, _options.Outputs);
         metric = Summary(model, fit, validation);
         return model;
+    }
+
+    private static (double Mean, double Deviation) TargetScaling(double[] labels)
+    {
+        var mean = labels.Average();
+        var sd = Math.Sqrt(labels.Sum(y => (y - mean) * (y - mean)) / labels.Length);
+        return (mean, sd > 0 && double.IsFinite(sd) ? sd : 1);
     }
 
     public override FoldModel Read(BinaryReader reader)
@@ -108,8 +119,9 @@ internal sealed class LstmKind : ModelKind
             mean[f] = reader.ReadDouble();
             sd[f] = reader.ReadDouble();
         }
+        var target = (reader.ReadDouble(), reader.ReadDouble());
         using var blob = ReadBlob(reader);
-        return new Network(LstmEnsemble.Load(blob), new FeatureScaling(mean, sd), _options.Outputs);
+        return new Network(LstmEnsemble.Load(blob), new FeatureScaling(mean, sd), target, _options.Outputs);
     }
 
     // reports synchronously from the training threads
@@ -124,7 +136,7 @@ internal sealed class LstmKind : ModelKind
         }
     }
 
-    private sealed class Network(LstmEnsemble ensemble, FeatureScaling scaling, int outputs) : FoldModel
+    private sealed class Network(LstmEnsemble ensemble, FeatureScaling scaling, (double Mean, double Deviation) target, int outputs) : FoldModel
     {
         public override void Predict(TrainingSet rows, Span<double> output)
         {
@@ -134,6 +146,11 @@ internal sealed class LstmKind : ModelKind
             if (outputs == 1)
             {
                 ensemble.Predict(x, output);
+                if (target != (0, 1))
+                {
+                    for (var i = 0; i < output.Length; i++)
+                        output[i] = output[i] * target.Deviation + target.Mean;
+                }
                 return;
             }
             var p = new double[rows.Rows * outputs];
@@ -149,6 +166,8 @@ internal sealed class LstmKind : ModelKind
                 writer.Write(scaling.Mean[f]);
                 writer.Write(scaling.Deviation[f]);
             }
+            writer.Write(target.Mean);
+            writer.Write(target.Deviation);
             WriteBlob(writer, Bytes(ensemble.Save));
         }
     }

@@ -50,6 +50,8 @@ public static class StrategyModels
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(panel);
         ArgumentNullException.ThrowIfNull(parameters);
+        if (plan.Models.Length > 0 && plan.Bar.Seconds * 1000L != panel.Interval.Milliseconds)
+            throw new PlanException($"strategy '{plan.Name}' is written for {plan.Bar.Text} bars, but dataset '{panel.Name}' has {panel.Interval} bars");
         var run = new Run(plan, panel, parameters, store, retrain, progress);
         foreach (var spec in plan.Models)
             run.Train(spec);
