@@ -202,6 +202,10 @@ let ``a second run reads every fold from the store and predicts the same`` () =
     let again = train twoModels panel (Some store) true
     Assert.All(again.Folds, fun f -> Assert.False f.Reused)
 
+    // trained again from the same seeds: the same predictions, bit for bit
+    for model in [ "lin"; "trees" ] do
+        Assert.Equal<float>(first.Predictions[model], again.Predictions[model])
+
 [<Fact>]
 let ``a corrupt, truncated or foreign fold file is refused with its reason and retrained`` () =
     use panel = randomPanel 300 5 8
@@ -409,3 +413,28 @@ portfolio long top 1 by s
         Assert.Throws<PlanException>(fun () -> train plan panel None false |> ignore)
 
     Assert.Equal("strategy 't' is written for 1d bars, but dataset 'synthetic' has 1h bars", e.Message)
+
+[<Fact>]
+let ``an input switched off by its flag is left out`` () =
+    use panel = rulePanel 200 3
+
+    let plan =
+        strategy
+            """
+param use_volume = true
+label next = forward_return(close, 1)
+model lin = linear(inputs: [volume when use_volume], l2: 0)
+    learn next
+    train walk_forward(train: 50, test: 50)
+signal s = lin
+"""
+
+    let on = train plan panel None false
+    Assert.Contains(on.Predictions["lin"], fun p -> Double.IsFinite p)
+    let off = Collections.Generic.Dictionary(plan.DefaultParameters())
+    off["use_volume"] <- ScalarValue.Of 0.0
+
+    let e =
+        Assert.Throws<PlanException>(fun () -> StrategyModels.Train(plan, panel, off) |> ignore)
+
+    Assert.Equal("model 'lin': every input is disabled by its flag under these parameter values", e.Message)
