@@ -233,20 +233,29 @@ let advise (dataDir: string) (args: ParseResults<AdviseArgs>) =
     let last = panel.TimeCount - 1
     let a = panel.AssetCount
 
-    let score (side: Side) (asset: int) =
+    let scoreValue (side: Side) (asset: int) =
         match signalOf side with
         | Some s ->
             match evaluated[s] with
-            | null -> ""
-            | column -> formatNumber column.[last * a + asset]
-        | None -> ""
+            | null -> nan
+            | column -> column.[last * a + asset]
+        | None -> nan
+
+    let score side asset =
+        let x = scoreValue side asset
+        if Double.IsNaN x then "" else formatNumber x
 
     printLine $"{plan.Name}: advice for the bar of {time panel.Times[last]} UTC"
 
     let held =
         [ 0 .. a - 1 ]
         |> List.filter (fun i -> targets[i] <> 0.0 && not (Double.IsNaN targets[i]))
-        |> List.sortBy (fun i -> -targets[i])
+        // longs first, each side from its strongest score
+        |> List.sortBy (fun i ->
+            if targets[i] > 0.0 then
+                (0, -(scoreValue Side.Long i))
+            else
+                (1, scoreValue Side.Short i))
 
     if held.IsEmpty then
         let scored =

@@ -1,5 +1,6 @@
 module StrategyLab.Cli.Tests.ModelCommandTests
 
+open System
 open System.IO
 open Xunit
 open StrategyLab.Cli.Tests.Cli
@@ -91,6 +92,17 @@ let ``advise lists the targets and the changes against the book`` () =
             .Length
     )
 
+    // longs from the highest score down, shorts from the lowest up
+    let scores prefix =
+        lines o.Out prefix
+        |> Array.map (fun l ->
+            Double.Parse(
+                l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3],
+                Globalization.CultureInfo.InvariantCulture
+            ))
+
+    Assert.Equal<float>(scores "long " |> Array.sortDescending, scores "long ")
+    Assert.Equal<float>(scores "short " |> Array.sort, scores "short ")
     Assert.Contains("changes against the current book:", o.Out)
     let btc = lines o.Out "BTC " |> Array.last
     Assert.Contains("0.3", btc)
