@@ -256,7 +256,13 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
                 withStatus $"backtesting {plan.Name}" (fun () ->
                     StrategyBacktest.Run(plan, panel, overrides, models.Predictions))
 
-            run, models.Notes
+            let scores =
+                models.Scores
+                |> Seq.map (fun s ->
+                    let value = s.Value.ToString("0.####", Globalization.CultureInfo.InvariantCulture)
+                    $"model '{s.Model}': out-of-sample {s.Measure} {value} over {s.Rows} predictions with a known label")
+
+            run, List.ofSeq (Seq.append scores models.Notes)
         with :? PlanException as e ->
             let message =
                 if e.Message.StartsWith path then

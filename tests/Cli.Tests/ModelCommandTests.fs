@@ -156,6 +156,7 @@ let ``backtest trains a strategy's models and runs on their predictions`` () =
 
     Assert.Equal(0, o.ExitCode)
     Assert.Contains("total return", o.Out)
+    Assert.Contains("note: model 'lin': out-of-sample mse ", o.Out)
     Assert.True(File.Exists(Path.Combine(out, "report.html")))
 
 [<Fact>]
