@@ -45,7 +45,8 @@ public sealed class LstmEnsemble
                 new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount, CancellationToken = cancel },
                 i =>
                 {
-                    var member = options with { Seed = MemberSeed(options.Seed, i), Threads = 1 };
+                    // a lone member may use every thread: the weights do not depend on the thread count
+                    var member = options with { Seed = MemberSeed(options.Seed, i), Threads = members == 1 ? threads : 1 };
                     result[i] = LstmModel.Train(member, new ReadOnlySpan<double>((void*)px, xs), new ReadOnlySpan<double>((void*)py, ys), progress, cancel);
                 });
         }
