@@ -74,7 +74,8 @@ internal sealed class GbdtKind : ModelKind
             {
                 throw new InvalidOperationException($"the labels do not suit a {Objective} gradient-boosted model: {e.Message}", e);
             }
-            progress?.Report(new EpochReport(models[i].Rounds, options.Rounds, models[i].ValidationLoss.Count > 0 ? models[i].ValidationLoss[^1] : double.NaN, i, _members));
+            progress?.Report(new EpochReport(models[i].Rounds, options.Rounds, models[i].ValidationLoss.Count > 0 ? models[i].ValidationLoss[^1] : double.NaN, i,
+                _members, (i + 1.0) / _members));
         }
         var model = new Trees(models, Classes);
         metric = Summary(model, fit, validation) + (check is null ? "" : $", rounds kept {string.Join("/", models.Select(m => m.Rounds))}");

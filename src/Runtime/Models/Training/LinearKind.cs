@@ -18,7 +18,7 @@ internal sealed class LinearKind : ModelKind
         FoldModel model = Objective == ModelObjective.Binary
             ? new Logistic(LogisticRegression.Fit(fit.Features, fit.Labels, _l2))
             : new Ridge(RidgeRegression.Fit(fit.Features, fit.Labels, _l2));
-        progress?.Report(new EpochReport(1, 1, double.NaN, 0, 1));
+        progress?.Report(new EpochReport(1, 1, double.NaN, 0, 1, 1));
         metric = Summary(model, fit, validation);
         return model;
     }

@@ -81,7 +81,8 @@ internal sealed class LstmKind : ModelKind
             : new Relay(e =>
             {
                 var n = Interlocked.Increment(ref done);
-                progress.Report(new EpochReport(e.Epoch + 1, epochs, e.TrainLoss, (n - 1) / Math.Max(1, epochs), _members));
+                progress.Report(new EpochReport(e.Epoch, epochs, e.TrainLoss, (n - 1) / Math.Max(1, epochs), _members,
+                    epochs > 0 ? Math.Min(1, (double)n / (epochs * _members)) : 0));
             });
         // a regression learns the label standardised with the fitting rows' mean and deviation, and predicts it back on its scale
         (double Mean, double Deviation) target = Objective == ModelObjective.Regression ? TargetScaling(fit.Labels) : (0.0, 1.0);

@@ -17,8 +17,12 @@ public enum ModelObjective
     Multiclass,
 }
 
-/// <summary>One epoch of a model being fitted, for progress displays.</summary>
-public sealed record EpochReport(int Epoch, int Epochs, double Loss, int Member, int Members);
+/// <summary>
+/// One epoch of a model being fitted, for progress displays: the epoch (1-based) of the member that
+/// finished it, the epochs per member (0 when training runs by steps), its loss, how many members'
+/// worth of epochs are done (members of an ensemble train in parallel) and the share of the fit done.
+/// </summary>
+public sealed record EpochReport(int Epoch, int Epochs, double Loss, int Member, int Members, double Fraction);
 
 /// <summary>A model fitted on one fold: predictions for rows of its kind, and its bytes for the model store.</summary>
 public abstract class FoldModel

@@ -175,8 +175,7 @@ public static class StrategyModels
                 ? null
                 : new Relay(e =>
                 {
-                    var within = e.Epochs > 0 ? ((double)e.Member * e.Epochs + e.Epoch) / ((double)e.Members * e.Epochs) : 0;
-                    _progress.Report(new TrainingProgress(model, fold.Index, folds, e, Fraction((part + Math.Min(1, within)) / parts)));
+                    _progress.Report(new TrainingProgress(model, fold.Index, folds, e, Fraction((part + e.Fraction) / parts)));
                 });
 
         private (int Rows, string Metric, bool Reused) SingleFold(ModelSpec spec, TrainingFold fold, int folds, double[] predictions)
