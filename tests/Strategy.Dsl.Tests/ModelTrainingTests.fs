@@ -438,3 +438,40 @@ signal s = lin
         Assert.Throws<PlanException>(fun () -> StrategyModels.Train(plan, panel, off) |> ignore)
 
     Assert.Equal("model 'lin': every input is disabled by its flag under these parameter values", e.Message)
+
+[<Fact>]
+let ``progress reports every epoch of every member and a share of the work that only grows`` () =
+    use panel = rulePanel 160 3
+
+    let plan =
+        strategy
+            """
+label next = forward_return(close, 1)
+model net = lstm(inputs: [volume], window: 3, hidden: 3, epochs: 2, batch: 32, ensemble: 3)
+    learn next
+    train walk_forward(train: 80, test: 40)
+signal s = net
+"""
+
+    let reports = Collections.Generic.List<TrainingProgress>()
+
+    let progress =
+        { new IProgress<TrainingProgress> with
+            member _.Report p = lock reports (fun () -> reports.Add p)
+        }
+
+    StrategyModels.Train(plan, panel, plan.DefaultParameters(), progress = progress)
+    |> ignore
+
+    // 2 folds (tests from bar 81 and 121), each 3 members × 2 epochs, and one report per finished fold
+    let epochs = reports |> Seq.choose (fun r -> Option.ofObj r.Epoch) |> List.ofSeq
+    Assert.Equal(2 * 3 * 2 + 2, reports.Count)
+    Assert.All(epochs, fun e -> Assert.InRange(e.Epoch, 1, 2))
+
+    Assert.Equal<float list>(
+        reports |> Seq.map (fun r -> r.Fraction) |> Seq.sort |> List.ofSeq,
+        reports |> Seq.map (fun r -> r.Fraction) |> List.ofSeq
+    )
+
+    Assert.Equal(1.0, reports[reports.Count - 1].Fraction)
+    Assert.Equal(0.5, reports |> Seq.find (fun r -> isNull r.Epoch) |> fun r -> r.Fraction)
