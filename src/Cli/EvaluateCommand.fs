@@ -156,9 +156,20 @@ let evaluate (dataDir: string) (args: ParseResults<EvaluateArgs>) =
     let loaded = DataCommands.load store plan.Dataset
     use panel = loaded.Panel
 
+    // a signal that reads models is evaluated on their out-of-sample predictions, trained (or read back) first
+    let models =
+        ModelTraining.trainModels
+            path
+            plan
+            panel
+            (refusedAs path (fun () -> StrategyBacktest.ResolveParameters(plan, overrides.Parameters)))
+            (ModelTraining.modelStore store None)
+            false
+
     let evaluation =
         refusedAs path (fun () ->
-            withStatus $"evaluating {plan.Name}" (fun () -> SignalResearch.Evaluate(plan, panel, overrides, options)))
+            withStatus $"evaluating {plan.Name}" (fun () ->
+                SignalResearch.Evaluate(plan, panel, overrides, options, models.Predictions)))
 
     print evaluation
 

@@ -7,6 +7,7 @@ open StrategyLab.Cli.DataCommands
 open StrategyLab.Cli.DownloadCommand
 open StrategyLab.Cli.StrategyCommands
 open StrategyLab.Cli.EvaluateCommand
+open StrategyLab.Cli.ModelCommands
 
 type DataArgs =
     | [<CliPrefix(CliPrefix.None)>] List of ParseResults<ListArgs>
@@ -31,6 +32,8 @@ type RootArgs =
     | [<CliPrefix(CliPrefix.None)>] Explain of ParseResults<ExplainArgs>
     | [<CliPrefix(CliPrefix.None)>] Backtest of ParseResults<BacktestArgs>
     | [<CliPrefix(CliPrefix.None)>] Evaluate of ParseResults<EvaluateArgs>
+    | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
+    | [<CliPrefix(CliPrefix.None)>] Advise of ParseResults<AdviseArgs>
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -43,6 +46,8 @@ type RootArgs =
             | Explain _ -> "print a strategy's plan as a tree"
             | Backtest _ -> "backtest a strategy on its dataset and write a run folder with an HTML report"
             | Evaluate _ -> "evaluate a strategy's signal: forward return by quantile, spread, IC, directional accuracy"
+            | Train _ -> "train a strategy's models walk-forward (stored models are reused)"
+            | Advise _ -> "today's recommended longs and shorts, and the changes against the current book"
 
 let private dataDir (args: ParseResults<RootArgs>) =
     match args.TryGetResult Data_Dir with
@@ -81,6 +86,8 @@ let private run (argv: string array) =
         | Some(Explain e) -> explain e
         | Some(Backtest b) -> backtest (dataDir args) b
         | Some(Evaluate e) -> evaluate (dataDir args) e
+        | Some(Train t) -> train (dataDir args) t
+        | Some(Advise a) -> advise (dataDir args) a
         | _ -> usageError "expected a command; try 'strategylab --help'"
 
 [<EntryPoint>]

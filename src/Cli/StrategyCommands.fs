@@ -44,11 +44,15 @@ type BacktestArgs =
     | Min_Notional of quote: float
     | Out of folder: string
     | Breakdown of period: string
+    | Retrain
+    | Models of folder: string
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | File _ -> "the .strat file to backtest"
+            | Retrain -> "train the strategy's models again, ignoring stored ones"
+            | Models _ -> "the model store folder (default: models beside the data cache)"
             | Param _ -> "set a parameter, e.g. --param k=7 (repeatable; checked against its range)"
             | From _ -> "first bar to trade, e.g. 2023-01-01 (earlier data still warms the indicators up)"
             | To _ -> "end of the period, exclusive"
@@ -282,10 +286,34 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
             |> Option.toNullable
         )
 
-    let result =
+    let result, trainingNotes, predictions =
         try
-            withProgress $"backtesting {plan.Name}" (fun report ->
-                StrategyBacktest.Run(plan, panel, overrides, (fun f -> report $"backtesting {plan.Name}" f)))
+            let models =
+                ModelTraining.trainModels
+                    path
+                    plan
+                    panel
+                    (StrategyBacktest.ResolveParameters(plan, overrides.Parameters))
+                    (ModelTraining.modelStore store (args.TryGetResult Models))
+                    (args.Contains Retrain)
+
+            let run =
+                withProgress $"backtesting {plan.Name}" (fun report ->
+                    StrategyBacktest.Run(
+                        plan,
+                        panel,
+                        overrides,
+                        models.Predictions,
+                        (fun f -> report $"backtesting {plan.Name}" f)
+                    ))
+
+            let scores =
+                models.Scores
+                |> Seq.map (fun s ->
+                    let value = s.Value.ToString("0.####", Globalization.CultureInfo.InvariantCulture)
+                    $"model '{s.Model}': out-of-sample {s.Measure} {value} over {s.Rows} predictions with a known label")
+
+            run, List.ofSeq (Seq.append scores models.Notes), models.Predictions
         with :? PlanException as e ->
             let message =
                 if e.Message.StartsWith path then
@@ -323,11 +351,19 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
         )
 
     let report =
-        ReportBuilder.FromLedger(result.Panel, result.Ledger, result.Options, manifest, bench, benchName, result.Notes)
+        ReportBuilder.FromLedger(
+            result.Panel,
+            result.Ledger,
+            result.Options,
+            manifest,
+            bench,
+            benchName,
+            Collections.Generic.List(Seq.append trainingNotes result.Notes)
+        )
 
     // the portfolio's signal against the next bar's return, over the traded period
     let report =
-        match SignalResearch.AnalyzePortfolioSignal(plan, panel, overrides) with
+        match SignalResearch.AnalyzePortfolioSignal(plan, panel, overrides, predictions) with
         | null -> report
         | analysis -> report.WithSignalAnalysis analysis
 

@@ -105,10 +105,28 @@ let ``a portfolio without a signal names the series --signal can pick`` () =
     Assert.EndsWith("pick one with --signal: fast_ma, slow_ma", oneLine o.Error)
 
 [<Fact>]
-let ``a strategy whose signal is a model says plainly that it cannot run yet`` () =
-    let o = run [ "evaluate"; "strategies/jaquart_lstm_daily.strat" ]
-    Assert.Equal(2, o.ExitCode)
-    Assert.Contains("training models inside a strategy is not available yet", oneLine o.Error)
+let ``a signal that reads a model is evaluated on the model's walk-forward predictions`` () =
+    use folder = new TempFolder()
+
+    let file =
+        folder.Write
+            "ridge.strat"
+            """strategy ridge "A ridge model ranks coins by the next day's return"
+data daily_top100
+bar 1d
+universe top 50 by market_cap
+label next = forward_return(close, 1)
+model lin = linear(inputs: [return(close, 1), return(close, 5)], l2: 10)
+    learn next
+    train walk_forward(train: 500, test: 250, purge: 1)
+signal score = lin
+portfolio long top 5 by score, short bottom 5 by score
+"""
+
+    let o = run [ "evaluate"; file; "--bins"; "5" ]
+    Assert.Equal(0, o.ExitCode)
+    Assert.Contains("IC: mean ", o.Out)
+    Assert.Contains("directional accuracy: ", o.Out)
 
 [<Fact>]
 let ``evaluate --out writes evaluation.json with the bins`` () =

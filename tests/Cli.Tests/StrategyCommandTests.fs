@@ -80,12 +80,6 @@ let ``a parameter outside its range is refused before any work`` () =
     )
 
 [<Fact>]
-let ``a strategy with a model says plainly that it cannot run yet`` () =
-    let o = run [ "backtest"; "strategies/jaquart_lstm_daily.strat" ]
-    Assert.Equal(2, o.ExitCode)
-    Assert.Contains("training models inside a strategy is not available yet", o.Error)
-
-[<Fact>]
 let ``check reports every strategy file as ok and a broken one with its position`` () =
     let ok =
         run

@@ -273,7 +273,7 @@ let ``a backtest reports its progress in order up to the end`` () =
     use panel = randomPanel 3 20_000 11
     let heard = ResizeArray<float>()
 
-    StrategyBacktest.Run(plan, panel, RunOverrides.None, (fun f -> heard.Add f))
+    StrategyBacktest.Run(plan, panel, RunOverrides.None, progress = Action<float>(fun f -> heard.Add f))
     |> ignore
     // 20,000 bars of 3 assets stream in several blocks, each reported
     Assert.True(heard.Count > 2, $"heard %A{List.ofSeq heard}")

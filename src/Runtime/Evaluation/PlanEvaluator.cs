@@ -43,7 +43,7 @@ public sealed class PlanEvaluator
         BlockBars = Math.Min(blockBars, Math.Max(1, panel.TimeCount));
         _capacity = BlockBars * panel.AssetCount;
         _steps = new NodeStep?[plan.Nodes.Length];
-        var needed = Needed(plan, roots);
+        var needed = Needed(plan, roots, _models);
         for (var id = 0; id < needed.Length; id++)
         {
             if (needed[id])
@@ -94,7 +94,8 @@ public sealed class PlanEvaluator
     internal double[] Block(int node) =>
         (_steps[node] ?? throw new ArgumentException($"node {node} is not evaluated", nameof(node))).Block;
 
-    private static bool[] Needed(StrategyPlan plan, IEnumerable<int> roots)
+    // a model given as precomputed predictions reads nothing: its inputs and (forward-looking) label served its training
+    private static bool[] Needed(StrategyPlan plan, IEnumerable<int> roots, IReadOnlyDictionary<string, double[]> models)
     {
         var needed = new bool[plan.Nodes.Length];
         var stack = new Stack<int>(roots);
@@ -104,6 +105,8 @@ public sealed class PlanEvaluator
             if (needed[id])
                 continue;
             needed[id] = true;
+            if (plan.Nodes[id] is ModelOutputNode m && models.ContainsKey(m.Model))
+                continue;
             foreach (var d in plan.Nodes[id].Dependencies)
                 stack.Push(d);
         }
@@ -138,7 +141,7 @@ public sealed class PlanEvaluator
             ? new PrecomputedStep(predictions, _panel.AssetCount, _capacity)
             : throw new ArgumentException($"the predictions of model '{m.Model}' do not cover the panel's {_panel.TimeCount} × {_panel.AssetCount} values"),
         ModelOutputNode m =>
-            throw new PlanException($"{Where(node)}model '{m.Model}': training models inside a strategy is not available yet, so this strategy cannot be backtested"),
+            throw new PlanException($"{Where(node)}model '{m.Model}' has no predictions: its walk-forward training must run first (StrategyModels.Train, or strategylab train)"),
         _ => throw new PlanException($"{Where(node)}unknown node kind {node.GetType().Name}"),
     };
 

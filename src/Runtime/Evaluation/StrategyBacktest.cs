@@ -58,9 +58,12 @@ public static class StrategyBacktest
 {
     /// <summary>
     /// Runs the backtest; the returned panel is the traded period and must be disposed with the result.
-    /// <paramref name="progress"/> hears the fraction done (0 to 1) as the run streams through the bars.
+    /// A plan with models needs their out-of-sample predictions in <paramref name="modelOutputs"/>
+    /// (from <c>StrategyModels.Train</c>). <paramref name="progress"/> hears the fraction done (0 to 1)
+    /// as the run streams through the bars.
     /// </summary>
-    public static StrategyBacktestResult Run(StrategyPlan plan, Panel panel, RunOverrides overrides, Action<double>? progress = null)
+    public static StrategyBacktestResult Run(StrategyPlan plan, Panel panel, RunOverrides overrides, IReadOnlyDictionary<string, double[]>? modelOutputs = null,
+        Action<double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(panel);
@@ -79,7 +82,7 @@ public static class StrategyBacktest
         {
             w.CopyTo(weights.AsSpan(first * a, rows * a));
             progress?.Invoke(0.9 * (first + rows) / panel.TimeCount);
-        }, new TurnoverWindow(start, end, rebalance));
+        }, new TurnoverWindow(start, end, rebalance), modelOutputs);
         if (hysteresis is { } h)
             notes.Add($"Rank hysteresis: targets turned over {h.Kept:0.##} × NAV against {h.Full:0.##} with full rebalancing, {h.Saved * 100:0.0}% saved.");
 
@@ -99,9 +102,9 @@ public static class StrategyBacktest
     /// <summary>
     /// Runs the plan with research accounting on weights: rebalanced to target at every fill, no
     /// drift, costs of the taker fee plus slippage on Σ|Δw| (the vectorised backtest of numpy or
-    /// vectorbt-style code). Returns start at the bar after the signals' warm-up.
+    /// vectorbt-style code). Returns start at the bar after the signals' warm-up. Models as in <see cref="Run"/>.
     /// </summary>
-    public static WeightRunResult RunWeights(StrategyPlan plan, Panel panel, RunOverrides overrides)
+    public static WeightRunResult RunWeights(StrategyPlan plan, Panel panel, RunOverrides overrides, IReadOnlyDictionary<string, double[]>? modelOutputs = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(panel);
@@ -129,9 +132,28 @@ public static class StrategyBacktest
                 var bar = close ? start + t : start + t + 1;
                 accountant.Step(w.Slice(t * a, a), bar < panel.TimeCount ? fill.Slice(bar * a, a) : missing);
             }
-        });
+        }, modelOutputs: modelOutputs);
         var result = accountant.Result();
         return new WeightRunResult(result, PerformanceMetrics.FromReturns(result.Returns, panel.Interval.BarsPerYear));
+    }
+
+    /// <summary>
+    /// The target weights the plan sets at the last bar of <paramref name="panel"/> (today's book for
+    /// advice), by asset; models as in <see cref="Run"/>.
+    /// </summary>
+    public static double[] LastTargets(StrategyPlan plan, Panel panel, RunOverrides overrides, IReadOnlyDictionary<string, double[]>? modelOutputs = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(panel);
+        ArgumentNullException.ThrowIfNull(overrides);
+        var parameters = ResolveParameters(plan, overrides.Parameters);
+        panel = AtPlanBar(plan, panel, []);
+        CheckData(plan, panel);
+        var a = panel.AssetCount;
+        var last = new double[a];
+        StreamTargets(plan, panel, parameters, Universe(plan, panel, parameters), (start, rows, w) => w.Slice((rows - 1) * a, a).CopyTo(last),
+            modelOutputs: modelOutputs);
+        return last;
     }
 
     /// <summary>Values per block of the streaming evaluation: about 256 KiB per node, so that a block stays in cache.</summary>
@@ -169,7 +191,7 @@ public static class StrategyBacktest
     // evaluates the portfolio's inputs block by block and runs the legs bar by bar, handing each block of targets on;
     // with rank hysteresis and a turnover window, also runs the legs without it and returns both turnovers
     private static HysteresisSavings? StreamTargets(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, bool[]? universe,
-        TargetSink sink, TurnoverWindow? window = null)
+        TargetSink sink, TurnoverWindow? window = null, IReadOnlyDictionary<string, double[]>? modelOutputs = null)
     {
         var legs = Legs(plan, parameters, out var inputs);
         var portfolio = Portfolio(plan, parameters, panel.AssetCount, legs);
@@ -179,7 +201,7 @@ public static class StrategyBacktest
         var fullTurnover = new TargetTurnover(panel.AssetCount);
         var fullWeights = new double[panel.AssetCount];
         var a = panel.AssetCount;
-        var evaluator = new PlanEvaluator(plan, panel, parameters, inputs, Math.Max(1, BlockValues / a));
+        var evaluator = new PlanEvaluator(plan, panel, parameters, inputs, Math.Max(1, BlockValues / a), modelOutputs);
         var weights = new double[evaluator.BlockBars * a];
         // legs without state between bars decide each bar on its own: two workers take half a block each
         var second = full is null && legs.All(l => l is RankRule { KeepWithin: 0 } or QuantileRule) && Environment.ProcessorCount > 1

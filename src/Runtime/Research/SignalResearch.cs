@@ -117,7 +117,9 @@ public static class SignalResearch
 
     /// <summary>Evaluates the signal <paramref name="options"/> name (or the portfolio's) over the period of <paramref name="overrides"/>.</summary>
     /// <exception cref="PlanException">The plan, its options or the data do not allow the evaluation; the message says why.</exception>
-    public static SignalEvaluation Evaluate(StrategyPlan plan, Panel panel, RunOverrides overrides, SignalEvaluationOptions options)
+    /// <remarks>A plan whose signal reads models needs their out-of-sample predictions in <paramref name="modelOutputs"/>.</remarks>
+    public static SignalEvaluation Evaluate(StrategyPlan plan, Panel panel, RunOverrides overrides, SignalEvaluationOptions options,
+        IReadOnlyDictionary<string, double[]>? modelOutputs = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(panel);
@@ -138,7 +140,7 @@ public static class SignalResearch
 
         var a = panel.AssetCount;
         var universe = StrategyBacktest.Universe(plan, panel, parameters);
-        var values = BatchEvaluator.Evaluate(plan, panel, parameters, label is { } root ? [node, root] : [node]);
+        var values = BatchEvaluator.Evaluate(plan, panel, parameters, label is { } root ? [node, root] : [node], modelOutputs);
         var signal = values[node]!.ToArray();
         if (universe is not null)
         {
@@ -193,14 +195,15 @@ public static class SignalResearch
     /// The analysis a backtest reports: the portfolio's signal against the next bar's return, in the
     /// quantile leg's bins (at least 2) or 10; null when the portfolio trades on no single signal.
     /// </summary>
-    public static SignalAnalysisResult? AnalyzePortfolioSignal(StrategyPlan plan, Panel panel, RunOverrides overrides)
+    public static SignalAnalysisResult? AnalyzePortfolioSignal(StrategyPlan plan, Panel panel, RunOverrides overrides,
+        IReadOnlyDictionary<string, double[]>? modelOutputs = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(overrides);
         if (PortfolioSignal(plan) is null)
             return null;
         var bins = Math.Max(2, DefaultBins(plan, StrategyBacktest.ResolveParameters(plan, overrides.Parameters)));
-        return Evaluate(plan, panel, overrides, new SignalEvaluationOptions { Bins = bins }).Analysis;
+        return Evaluate(plan, panel, overrides, new SignalEvaluationOptions { Bins = bins }, modelOutputs).Analysis;
     }
 
     /// <summary>The evaluation as indented JSON with snake_case names; NaN is written as <c>"NaN"</c>.</summary>

@@ -1,4 +1,4 @@
-using StrategyLab.Runtime.Models.Gbdt;
+using StrategyLab.Runtime.Models;
 
 namespace StrategyLab.Runtime.Models.Linear;
 

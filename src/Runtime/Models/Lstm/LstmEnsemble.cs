@@ -26,11 +26,12 @@ public sealed class LstmEnsemble
     /// <summary>
     /// Trains <paramref name="members"/> models on the same data with seeds
     /// <see cref="MemberSeed"/>(options.Seed, i), at most <paramref name="threads"/> at a time
-    /// (0: the processor count).
+    /// (0: the processor count). <paramref name="progress"/> hears every member's epochs, from
+    /// the training threads.
     /// </summary>
     public static unsafe LstmEnsemble Train(
         LstmOptions options, int members, ReadOnlySpan<double> sequences, ReadOnlySpan<double> targets,
-        int threads = 0, CancellationToken cancel = default)
+        int threads = 0, CancellationToken cancel = default, IProgress<LstmEpoch>? progress = null)
     {
         if (members < 1)
             throw new ArgumentException($"an ensemble needs at least one member, found {members}");
@@ -44,8 +45,9 @@ public sealed class LstmEnsemble
                 new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount, CancellationToken = cancel },
                 i =>
                 {
-                    var member = options with { Seed = MemberSeed(options.Seed, i), Threads = 1 };
-                    result[i] = LstmModel.Train(member, new ReadOnlySpan<double>((void*)px, xs), new ReadOnlySpan<double>((void*)py, ys), null, cancel);
+                    // a lone member may use every thread: the weights do not depend on the thread count
+                    var member = options with { Seed = MemberSeed(options.Seed, i), Threads = members == 1 ? threads : 1 };
+                    result[i] = LstmModel.Train(member, new ReadOnlySpan<double>((void*)px, xs), new ReadOnlySpan<double>((void*)py, ys), progress, cancel);
                 });
         }
         return new LstmEnsemble(result);

@@ -67,6 +67,12 @@ public sealed class LstmTrainingTests
         var alone = LstmModel.Train(options with { Seed = LstmEnsemble.MemberSeed(9, 1), Threads = 1 }, x, y);
         Assert.Equal(alone.CopyParameters(), one.Members[1].CopyParameters());
 
+        // a lone member trains on every thread given, to the same weights as on one
+        var single = LstmEnsemble.Train(options, 1, x, y, threads: 1);
+        var singleOnTwo = LstmEnsemble.Train(options, 1, x, y, threads: 2);
+        Assert.Equal(single.Members[0].CopyParameters(), singleOnTwo.Members[0].CopyParameters());
+        Assert.Equal(one.Members[0].CopyParameters(), single.Members[0].CopyParameters());
+
         var average = new double[300];
         three.Predict(x, average, threads: 2);
         var members = one.Members.Select(m => m.Predict(x)).ToArray();

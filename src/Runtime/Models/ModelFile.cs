@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using StrategyLab.Runtime.Data.Cache;
 
-namespace StrategyLab.Runtime.Models.Gbdt;
+namespace StrategyLab.Runtime.Models;
 
 /// <summary>
 /// The envelope of a saved model: the 8 bytes "SLMODEL\n", a 4-byte kind ("GBDT", "RIDG", "LOGR"),
@@ -59,7 +59,7 @@ internal static class ModelFile
         return (new BinaryReader(new MemoryStream(payload, 0, (int)length, writable: false), Encoding.UTF8), version);
     }
 
-    private static int ReadFully(Stream stream, byte[] buffer)
+    internal static int ReadFully(Stream stream, byte[] buffer)
     {
         var total = 0;
         while (total < buffer.Length)

@@ -1,0 +1,115 @@
+/// Training a strategy's models from the command line: where fold models are kept, and a progress
+/// display with the fold, epoch, loss and the time left
+module StrategyLab.Cli.ModelTraining
+
+open System
+open System.Collections.Generic
+open System.Diagnostics
+open Spectre.Console
+open StrategyLab.Runtime.Data
+open StrategyLab.Runtime.Evaluation
+open StrategyLab.Runtime.Models.Training
+open StrategyLab.Runtime.Plan
+open StrategyLab.Cli.Output
+
+/// The model store: the given folder, else `models` beside the data cache
+let modelStore (data: DataStore) (folder: string option) =
+    match folder with
+    | Some f -> ModelStore(f)
+    | None -> ModelStore.Beside data.CacheFolder
+
+let private describe (p: TrainingProgress) =
+    let epoch =
+        match p.Epoch with
+        | null -> ""
+        | e ->
+            let members =
+                if e.Members > 1 then
+                    $" member {e.Member + 1}/{e.Members}"
+                else
+                    ""
+
+            let loss = if Double.IsNaN e.Loss then "" else $" loss {e.Loss:G4}"
+
+            if e.Epochs > 0 then
+                $",{members} epoch {e.Epoch}/{e.Epochs}{loss}"
+            else
+                $",{members}{loss}"
+
+    $"{p.Model} fold {p.Fold + 1}/{p.Folds}{epoch}"
+
+let private eta (watch: Stopwatch) (fraction: float) =
+    if fraction <= 0.0 then
+        "?"
+    else
+        let left = watch.Elapsed.TotalSeconds * (1.0 - fraction) / fraction
+        TimeSpan.FromSeconds(Math.Round left).ToString()
+
+/// Trains (or reads back) the plan's models under a progress bar with epoch, loss and ETA (on a
+/// terminal), or one line per fold on standard error (otherwise); a plan error exits with code 2
+let trainModels
+    (path: string)
+    (plan: StrategyPlan)
+    (panel: Panel)
+    (parameters: IReadOnlyDictionary<string, ScalarValue>)
+    (store: ModelStore)
+    (retrain: bool)
+    =
+    let train (progress: IProgress<TrainingProgress>) =
+        try
+            StrategyModels.Train(plan, panel, parameters, store, retrain, progress)
+        with :? PlanException as e ->
+            let message =
+                if e.Message.StartsWith path then
+                    e.Message
+                else
+                    $"{path}: {e.Message}"
+
+            raise (UserError(message, ExitCode.Usage))
+
+    if plan.Models.IsEmpty then
+        ModelTrainingResult(Dictionary<string, float array>(), [||], [||])
+    elif AnsiConsole.Profile.Capabilities.Interactive then
+        AnsiConsole
+            .Progress()
+            .Columns(
+                TaskDescriptionColumn(),
+                ProgressBarColumn(),
+                PercentageColumn(),
+                ElapsedTimeColumn(),
+                RemainingTimeColumn()
+            )
+            .Start(fun ctx ->
+                let task = ctx.AddTask(Markup.Escape $"training {plan.Name}", maxValue = 1.0)
+                let gate = obj ()
+
+                let progress =
+                    { new IProgress<TrainingProgress> with
+                        member _.Report p =
+                            lock gate (fun () ->
+                                task.Description <- Markup.Escape(describe p)
+                                task.Value <- p.Fraction)
+                    }
+
+                let result = train progress
+                task.Value <- 1.0
+                result)
+    else
+        // every finished fold, and an epoch at most every 10 seconds
+        let watch = Stopwatch.StartNew()
+        let gate = obj ()
+        let mutable last = TimeSpan.Zero
+
+        let progress =
+            { new IProgress<TrainingProgress> with
+                member _.Report p =
+                    lock gate (fun () ->
+                        if isNull p.Epoch || watch.Elapsed - last >= TimeSpan.FromSeconds 10.0 then
+                            last <- watch.Elapsed
+
+                            Console.Error.WriteLine(
+                                $"training {describe p}: {p.Fraction * 100.0:F0}%% done, ETA {eta watch p.Fraction}"
+                            ))
+            }
+
+        train progress

@@ -1,0 +1,170 @@
+module StrategyLab.Cli.Tests.ModelCommandTests
+
+open System
+open System.IO
+open Xunit
+open StrategyLab.Cli.Tests.Cli
+
+// a ridge model over three returns on the bundled daily data: 7 folds of 250 days, fast to train
+let private linear =
+    """strategy lin_daily "A ridge model ranks coins by the next day's return"
+data daily_top100
+bar 1d
+universe top 50 by market_cap
+
+param k = 5 in 3..10
+
+label next = forward_return(close, 1)
+
+model lin = linear(inputs: [return(close, 1), return(close, 5), return(close, 20)], l2: 10)
+    learn next
+    train walk_forward(train: 500, test: 250, purge: 1)
+
+signal score = lin
+
+portfolio long top k by score, short bottom k by score, equal weight
+costs fee 10 bps
+"""
+
+let private lines (text: string) (prefix: string) =
+    text.Split('\n') |> Array.filter (fun l -> l.TrimStart().StartsWith prefix)
+
+[<Fact>]
+let ``train prints every fold and a second run reads them from the store`` () =
+    use folder = new TempFolder()
+    let file = folder.Write "lin.strat" linear
+    let models = Path.Combine(folder.Path, "models")
+    let first = run [ "train"; file; "--models"; models ]
+    Assert.Equal(0, first.ExitCode)
+    Assert.Equal(7, (lines first.Out "lin ").Length)
+    Assert.Contains("1/7", first.Out)
+    Assert.Contains("train mse", first.Out)
+    Assert.Contains("lin_daily: 7 fold(s) trained, 0 read from", first.Out)
+    // progress, one line per fold when the output is not a terminal
+    Assert.Contains("training lin fold 7/7: 100% done", first.Error)
+    let second = run [ "train"; file; "--models"; models ]
+    Assert.Equal(0, second.ExitCode)
+    Assert.Contains("lin_daily: 0 fold(s) trained, 7 read from", second.Out)
+
+    Assert.Equal(
+        7,
+        (lines second.Out "lin ")
+        |> Array.filter (fun l -> l.Contains "stored")
+        |> Array.length
+    )
+
+    let again = run [ "train"; file; "--models"; models; "--retrain" ]
+    Assert.Contains("lin_daily: 7 fold(s) trained, 0 read from", again.Out)
+
+[<Fact>]
+let ``advise lists the targets and the changes against the book`` () =
+    use folder = new TempFolder()
+    let file = folder.Write "lin.strat" linear
+    let book = folder.Write "book.csv" "symbol,weight\nBTC,0.3\n"
+    let models = Path.Combine(folder.Path, "models")
+
+    let o =
+        run
+            [
+                "advise"
+                file
+                "--models"
+                models
+                "--at"
+                "2025-10-24"
+                "--book"
+                book
+                "--param"
+                "k=4"
+            ]
+
+    Assert.Equal(0, o.ExitCode)
+    Assert.Contains("lin_daily: advice for the bar of 2025-10-24 00:00 UTC", o.Out)
+    // k = 4 on each side, equal weight, gross 1: 0.125 each
+    Assert.Equal(4, (lines o.Out "long ").Length)
+    Assert.Equal(4, (lines o.Out "short ").Length)
+
+    Assert.Equal(
+        8,
+        (lines o.Out "long "
+         |> Array.append (lines o.Out "short ")
+         |> Array.filter (fun l -> l.Contains "0.125"))
+            .Length
+    )
+
+    // longs from the highest score down, shorts from the lowest up
+    let scores prefix =
+        lines o.Out prefix
+        |> Array.map (fun l ->
+            Double.Parse(
+                l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3],
+                Globalization.CultureInfo.InvariantCulture
+            ))
+
+    Assert.Equal<float>(scores "long " |> Array.sortDescending, scores "long ")
+    Assert.Equal<float>(scores "short " |> Array.sort, scores "short ")
+    Assert.Contains("changes against the current book:", o.Out)
+    let btc = lines o.Out "BTC " |> Array.last
+    Assert.Contains("0.3", btc)
+
+    let empty = run [ "advise"; file; "--models"; models; "--at"; "2025-10-24" ]
+    Assert.Equal(0, empty.ExitCode)
+
+    Assert.Equal(
+        10,
+        (lines empty.Out ""
+         |> Array.filter (fun l -> l.Contains "open long" || l.Contains "open short"))
+            .Length
+    )
+
+[<Fact>]
+let ``a bad book is a usage error`` () =
+    use folder = new TempFolder()
+    let file = folder.Write "lin.strat" linear
+    let book = folder.Write "book.csv" "NOPE,0.1\n"
+
+    let o =
+        run
+            [
+                "advise"
+                file
+                "--models"
+                Path.Combine(folder.Path, "models")
+                "--book"
+                book
+            ]
+
+    Assert.Equal(2, o.ExitCode)
+    Assert.Contains("'NOPE' is not an asset", o.Error)
+
+[<Fact>]
+let ``backtest trains a strategy's models and runs on their predictions`` () =
+    use folder = new TempFolder()
+    let file = folder.Write "lin.strat" linear
+    let out = Path.Combine(folder.Path, "run")
+
+    let o =
+        run
+            [
+                "backtest"
+                file
+                "--models"
+                Path.Combine(folder.Path, "models")
+                "--out"
+                out
+            ]
+
+    Assert.Equal(0, o.ExitCode)
+    Assert.Contains("total return", o.Out)
+    Assert.Contains("note: model 'lin': out-of-sample mse ", o.Out)
+    Assert.True(File.Exists(Path.Combine(out, "report.html")))
+
+[<Fact>]
+let ``a training scheme longer than the data is refused naming the model`` () =
+    use folder = new TempFolder()
+
+    let file = folder.Write "long.strat" (linear.Replace("train: 500", "train: 5000"))
+
+    let o = run [ "train"; file; "--models"; Path.Combine(folder.Path, "models") ]
+    Assert.Equal(2, o.ExitCode)
+    Assert.Contains("model 'lin': train 5000 + purge 1 + label horizon 1 bars leave no bar to predict", o.Error)
