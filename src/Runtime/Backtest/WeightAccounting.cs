@@ -5,7 +5,7 @@ namespace StrategyLab.Runtime.Backtest;
 /// <summary>The per-bar outcome of a weights-accounting run.</summary>
 /// <param name="FirstBar">The first bar with a return: the bar after the first bar that may hold a position.</param>
 /// <param name="Returns">Net return of bars FirstBar .. T−1.</param>
-/// <param name="GrossReturns">The same before costs.</param>
+/// <param name="GrossReturns">The same before costs (empty when the run did not keep them).</param>
 /// <param name="TurnoverTotal">
 /// Σ|w[t] − w[t−1]| (w[−1] = 0) of the rebalances whose costs fall inside the measured bars: bars
 /// FirstBar − 1 .. T − 2 (no final liquidation).
@@ -60,8 +60,12 @@ public sealed class WeightAccountant
     private double _lastTurnover;
     private double _turnoverTotal;
 
-    /// <summary>Prepares the accounting of <paramref name="bars"/> bars over <paramref name="assetCount"/> assets.</summary>
-    public WeightAccountant(int bars, int assetCount, double costRate, int firstPositionBar)
+    /// <summary>
+    /// Prepares the accounting of <paramref name="bars"/> bars over <paramref name="assetCount"/>
+    /// assets; without <paramref name="keepGrossReturns"/> the result's gross returns are empty,
+    /// which saves a series as long as the history.
+    /// </summary>
+    public WeightAccountant(int bars, int assetCount, double costRate, int firstPositionBar, bool keepGrossReturns = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(firstPositionBar);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(firstPositionBar, bars);
@@ -72,7 +76,7 @@ public sealed class WeightAccountant
         _lastPrice = new double[assetCount];
         _lastPrice.AsSpan().Fill(double.NaN);
         _returns = new double[bars - firstPositionBar - 1];
-        _gross = new double[_returns.Length];
+        _gross = keepGrossReturns ? new double[_returns.Length] : [];
     }
 
     /// <summary>Accounts the next bar: its target weights (NaN means flat) and fill prices.</summary>
@@ -85,7 +89,8 @@ public sealed class WeightAccountant
         if (_t > _firstPositionBar)
         {
             var pnl = Pnl(previous, price, lastPrice, ref _missing);
-            _gross[_t - _firstPositionBar - 1] = pnl;
+            if (_gross.Length > 0)
+                _gross[_t - _firstPositionBar - 1] = pnl;
             _returns[_t - _firstPositionBar - 1] = pnl - _costRate * _lastTurnover;
         }
         var turn = Rebalance(w, price, previous, lastPrice);

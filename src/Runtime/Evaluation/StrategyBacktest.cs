@@ -44,7 +44,7 @@ public sealed record HysteresisSavings(double Kept, double Full)
 }
 
 /// <summary>A plan's run in research accounting on weights (no drift, costs on |Δw|).</summary>
-/// <param name="Result">Returns from the bar after the first bar whose signals are all warm.</param>
+/// <param name="Result">Net returns from the bar after the first bar whose signals are all warm (gross returns are not kept).</param>
 /// <param name="Metrics">Statistics of the net returns.</param>
 public sealed record WeightRunResult(WeightBacktest Result, PerformanceMetrics Metrics);
 
@@ -118,7 +118,8 @@ public static class StrategyBacktest
         Legs(plan, parameters, out var inputs);
         var firstBar = inputs.Select(i => warm[i]).DefaultIfEmpty(0).Max();
         var a = panel.AssetCount;
-        var accountant = new WeightAccountant(panel.TimeCount, a, options.TakerFee + options.Slippage, Math.Min(firstBar, panel.TimeCount - 2));
+        var accountant = new WeightAccountant(panel.TimeCount, a, options.TakerFee + options.Slippage, Math.Min(firstBar, panel.TimeCount - 2),
+            keepGrossReturns: false);
         var close = options.Timing == FillTiming.SignalClose;
         var prices = close ? "close" : "open";
         var missing = new double[a];
