@@ -312,3 +312,30 @@ let ``no series changes on any bar when the data is cut right after it`` () =
                     | w, e -> sameBits w[.. cut * assets - 1] e))
 
     Check.One(Config.QuickThrowOnFailure.WithMaxTest 60, property)
+
+[<Fact>]
+let ``quantile legs trade the buckets of their signal`` () =
+    let plan =
+        compileOk (
+            header
+            + "signal s = close\nportfolio long quantile 2 of 2 by s, short quantile 1 of 2 by s\n"
+        )
+
+    // last closes 1, 4, 2, 3: the top half (assets 1 and 3) is bucket 2, long; the bottom half short;
+    // each side holds half the gross, split equally
+    let close = [| 2.0; 2.0; 2.0; 2.0; 1.0; 4.0; 2.0; 3.0 |]
+    let times = [| 0L; 86_400_000L |]
+
+    use panel =
+        new Panel(
+            "hand",
+            Interval.Parse "1d",
+            Collections.Immutable.ImmutableArray.Create<string>([| "A0"; "A1"; "A2"; "A3" |]),
+            Collections.Immutable.ImmutableArray.Create<string>([| "open"; "high"; "low"; "close" |]),
+            new ArrayColumnStore(times, [| close; close; close; close |])
+        )
+
+    let targets = StrategyBacktest.LastTargets(plan, panel, RunOverrides.None)
+    Assert.Equal<float>([| -0.25; 0.25; -0.25; 0.25 |], targets)
+    // the backtest runs on the same buckets
+    StrategyBacktest.Run(plan, panel, RunOverrides.None) |> ignore

@@ -69,6 +69,7 @@ public static class StrategyBacktest
         ArgumentNullException.ThrowIfNull(panel);
         ArgumentNullException.ThrowIfNull(overrides);
         var parameters = ResolveParameters(plan, overrides.Parameters);
+        plan = WithQuantileBuckets(plan);
         var notes = new List<string>();
         panel = AtPlanBar(plan, panel, notes);
         CheckData(plan, panel);
@@ -110,6 +111,7 @@ public static class StrategyBacktest
         ArgumentNullException.ThrowIfNull(panel);
         ArgumentNullException.ThrowIfNull(overrides);
         var parameters = ResolveParameters(plan, overrides.Parameters);
+        plan = WithQuantileBuckets(plan);
         panel = AtPlanBar(plan, panel, []);
         CheckData(plan, panel);
         var universe = Universe(plan, panel, parameters);
@@ -148,6 +150,7 @@ public static class StrategyBacktest
         ArgumentNullException.ThrowIfNull(panel);
         ArgumentNullException.ThrowIfNull(overrides);
         var parameters = ResolveParameters(plan, overrides.Parameters);
+        plan = WithQuantileBuckets(plan);
         panel = AtPlanBar(plan, panel, []);
         CheckData(plan, panel);
         var a = panel.AssetCount;
@@ -419,15 +422,30 @@ public static class StrategyBacktest
         return legs;
     }
 
-    // a quantile leg reads bucket numbers: the plan's xs_quantile node over the signal when it has one
-    private static int QuantileInput(StrategyPlan plan, QuantileLeg q)
+    // a quantile leg reads bucket numbers: the xs_quantile node of its signal, bins and scope
+    private static int QuantileInput(StrategyPlan plan, QuantileLeg q) =>
+        plan.Nodes.OfType<OperatorNode>().FirstOrDefault(n => IsBuckets(plan, q, n))?.Id
+            ?? throw new InvalidOperationException("the quantile leg's buckets are not in the plan");
+
+    private static ScalarText Scope(StrategyPlan plan) => new(plan.Portfolio.Scope == QuantileScope.Date ? "date" : "timestamp");
+
+    private static bool IsBuckets(StrategyPlan plan, QuantileLeg q, OperatorNode n) =>
+        n.Operator == "xs_quantile" && n.Inputs[0] == q.Signal && n.Args[0] == q.Bins && n.Args[1] == Scope(plan);
+
+    /// <summary>
+    /// The plan with a bucket series (xs_quantile of the signal in the leg's bins and the portfolio's
+    /// scope) for every quantile leg that has none yet, so that the buckets are evaluated block by
+    /// block with the rest of the plan.
+    /// </summary>
+    private static StrategyPlan WithQuantileBuckets(StrategyPlan plan)
     {
-        foreach (var node in plan.Nodes)
+        var nodes = plan.Nodes;
+        foreach (var q in plan.Portfolio.Legs.OfType<QuantileLeg>())
         {
-            if (node is OperatorNode { Operator: "xs_quantile" } op && op.Inputs[0] == q.Signal)
-                return op.Id;
+            if (!nodes.OfType<OperatorNode>().Any(n => IsBuckets(plan, q, n)))
+                nodes = nodes.Add(new OperatorNode(nodes.Length, "xs_quantile", [q.Signal], [q.Bins, Scope(plan)]));
         }
-        throw new PlanException("a quantile leg needs its buckets in the plan (xs_quantile of the signal)");
+        return nodes == plan.Nodes ? plan : plan with { Nodes = nodes };
     }
 
     private static LedgerOptions Options(StrategyPlan plan, IReadOnlyDictionary<string, ScalarValue> parameters, double? fee, double? minNotional = null)
