@@ -199,6 +199,13 @@ let advise (dataDir: string) (args: ParseResults<AdviseArgs>) =
 
     use _ = panel
 
+    // the strategy's own bars: candles finer than its bar are aggregated, as training and backtests do
+    let panel =
+        try
+            StrategyBacktest.AtPlanBar(plan, panel, Collections.Generic.List())
+        with :? PlanException as e ->
+            usageError $"{path}: {e.Message}"
+
     let book =
         match args.TryGetResult AdviseArgs.Book with
         | Some b -> readBook b

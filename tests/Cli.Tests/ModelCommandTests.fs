@@ -168,3 +168,28 @@ let ``a training scheme longer than the data is refused naming the model`` () =
     let o = run [ "train"; file; "--models"; Path.Combine(folder.Path, "models") ]
     Assert.Equal(2, o.ExitCode)
     Assert.Contains("model 'lin': train 5000 + purge 1 + label horizon 1 bars leave no bar to predict", o.Error)
+
+[<Fact>]
+let ``advise on candles finer than the strategy's bar advises on the last closed bar of its own`` () =
+    use folder = new TempFolder()
+
+    let file =
+        folder.Write
+            "hourly.strat"
+            """strategy hourly_ridge "A ridge model ranks BTC-quoted pairs hourly"
+data btcquoted_5m
+bar 1h
+label next = forward_return(close, 1)
+model lin = linear(inputs: [return(close, 1), return(close, 6)], l2: 10)
+    learn next
+    train walk_forward(train: 200, test: 100)
+signal score = lin
+portfolio long top 2 by score, short bottom 2 by score
+"""
+
+    let o = run [ "advise"; file; "--models"; Path.Combine(folder.Path, "models") ]
+
+    Assert.Equal(0, o.ExitCode)
+    // btcquoted_5m's last candles open at 2018-01-30 04:50: the hour from 04:00 has not closed, so the one from 03:00 is the last
+    Assert.Contains("hourly_ridge: advice for the bar of 2018-01-30 03:00 UTC", o.Out)
+    Assert.Contains("open long", o.Out)
