@@ -133,19 +133,6 @@ let private print (e: SignalEvaluation) =
 
     printLine $"directional accuracy: {percent d.Accuracy} of {d.Pairs} pairs ({how})"
 
-// a plan the runtime refuses is the user's to fix: one line naming the file, exit code 2
-let private refusedAs (path: string) (work: unit -> 'T) =
-    try
-        work ()
-    with :? PlanException as e ->
-        let message =
-            if e.Message.StartsWith path then
-                e.Message
-            else
-                $"{path}: {e.Message}"
-
-        raise (UserError(message, ExitCode.Usage))
-
 let evaluate (dataDir: string) (args: ParseResults<EvaluateArgs>) =
     let path = args.GetResult EvaluateArgs.File
     let plan = compileFile path

@@ -54,10 +54,7 @@ let private parameters (path: string) (plan: StrategyPlan) (given: string list) 
         | [| k; v |] when k <> "" -> pairs[k] <- v
         | _ -> usageError $"--param: expected name=value, found '{p}'"
 
-    try
-        RunOverrides(pairs), StrategyBacktest.ResolveParameters(plan, pairs)
-    with :? PlanException as e ->
-        usageError $"{path}: {e.Message}"
+    refusedAs path (fun () -> RunOverrides(pairs), StrategyBacktest.ResolveParameters(plan, pairs))
 
 let private time (ms: int64) =
     DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)
@@ -201,10 +198,7 @@ let advise (dataDir: string) (args: ParseResults<AdviseArgs>) =
 
     // the strategy's own bars: candles finer than its bar are aggregated, as training and backtests do
     let panel =
-        try
-            StrategyBacktest.AtPlanBar(plan, panel, Collections.Generic.List())
-        with :? PlanException as e ->
-            usageError $"{path}: {e.Message}"
+        refusedAs path (fun () -> StrategyBacktest.AtPlanBar(plan, panel, Collections.Generic.List()))
 
     let book =
         match args.TryGetResult AdviseArgs.Book with
@@ -216,10 +210,7 @@ let advise (dataDir: string) (args: ParseResults<AdviseArgs>) =
             usageError $"--book: '{symbol}' is not an asset of dataset '{plan.Dataset}'"
 
     let targets =
-        try
-            StrategyBacktest.LastTargets(plan, panel, overrides, result.Predictions)
-        with :? PlanException as e ->
-            usageError $"{path}: {e.Message}"
+        refusedAs path (fun () -> StrategyBacktest.LastTargets(plan, panel, overrides, result.Predictions))
 
     // each side's score: the signal of its first leg
     let signalOf (side: Side) =

@@ -56,16 +56,7 @@ let trainModels
     (retrain: bool)
     =
     let train (progress: IProgress<TrainingProgress>) =
-        try
-            StrategyModels.Train(plan, panel, parameters, store, retrain, progress)
-        with :? PlanException as e ->
-            let message =
-                if e.Message.StartsWith path then
-                    e.Message
-                else
-                    $"{path}: {e.Message}"
-
-            raise (UserError(message, ExitCode.Usage))
+        refusedAs path (fun () -> StrategyModels.Train(plan, panel, parameters, store, retrain, progress))
 
     if plan.Models.IsEmpty then
         ModelTrainingResult(Dictionary<string, float array>(), [||], [||])

@@ -18,6 +18,19 @@ exception UserError of message: string * code: ExitCode
 let usageError message =
     raise (UserError(message, ExitCode.Usage))
 
+/// Runs work whose plan the runtime may refuse: a refusal is the user's to fix, so it becomes one
+/// usage-error line (exit code 2) naming the strategy file
+let refusedAs (path: string) (work: unit -> 'T) : 'T =
+    try
+        work ()
+    with :? StrategyLab.Runtime.Evaluation.PlanException as e ->
+        usageError (
+            if e.Message.StartsWith path then
+                e.Message
+            else
+                $"{path}: {e.Message}"
+        )
+
 /// Raises a runtime failure (exit code 1)
 let failure message =
     raise (UserError(message, ExitCode.Failure))

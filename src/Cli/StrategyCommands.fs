@@ -287,7 +287,7 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
         )
 
     let result, trainingNotes, predictions =
-        try
+        refusedAs path (fun () ->
             let models =
                 ModelTraining.trainModels
                     path
@@ -313,15 +313,7 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
                     let value = s.Value.ToString("0.####", Globalization.CultureInfo.InvariantCulture)
                     $"model '{s.Model}': out-of-sample {s.Measure} {value} over {s.Rows} predictions with a known label")
 
-            run, List.ofSeq (Seq.append scores models.Notes), models.Predictions
-        with :? PlanException as e ->
-            let message =
-                if e.Message.StartsWith path then
-                    e.Message
-                else
-                    $"{path}: {e.Message}"
-
-            raise (UserError(message, ExitCode.Usage))
+            run, List.ofSeq (Seq.append scores models.Notes), models.Predictions)
 
     use traded =
         if obj.ReferenceEquals(result.Panel, panel) then

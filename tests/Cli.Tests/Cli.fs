@@ -5,22 +5,8 @@ open System
 open System.Diagnostics
 open System.IO
 
-type private Marker = class end
-
-/// The checkout this assembly was built from, recorded as assembly metadata at build time
-let repositoryRoot =
-    let root =
-        typeof<Marker>.Assembly.GetCustomAttributes(typeof<Reflection.AssemblyMetadataAttribute>, false)
-        |> Seq.cast<Reflection.AssemblyMetadataAttribute>
-        |> Seq.tryPick (fun a ->
-            if a.Key = "RepositoryRoot" then
-                Option.ofObj a.Value
-            else
-                None)
-
-    match root with
-    | Some r when File.Exists(Path.Combine(r, "StrategyLab.sln")) -> Path.GetFullPath r
-    | other -> failwith $"the checkout recorded at build time (%A{other}) has no StrategyLab.sln"
+/// The checkout this assembly was built from
+let repositoryRoot = StrategyLab.Tests.Checkout.root
 
 type Outcome =
     {

@@ -168,34 +168,6 @@ let ``evaluate --out writes evaluation.json with the bins`` () =
     Assert.Equal("above_median", analysis.GetProperty("directional_accuracy").GetProperty("kind").GetString())
 
 [<Fact>]
-let ``a backtest reports its signal's IC and directional accuracy`` () =
-    use folder = new TempFolder()
-    let out = Path.Combine(folder.Path, "run")
-
-    let o =
-        run
-            [
-                "backtest"
-                "strategies/momentum_long_short.strat"
-                "--from"
-                "2024-01-01"
-                "--out"
-                out
-            ]
-
-    Assert.Equal(0, o.ExitCode)
-    Assert.Contains("signal IC (mean)", o.Out)
-    Assert.Contains("signal IC t-stat", o.Out)
-    Assert.Contains("directional accuracy", o.Out)
-    use json = JsonDocument.Parse(File.ReadAllText(Path.Combine(out, "metrics.json")))
-    Assert.Equal(10, json.RootElement.GetProperty("quantiles").GetArrayLength())
-
-    let ic =
-        json.RootElement.GetProperty("signal_analysis").GetProperty("information_coefficient")
-
-    Assert.True(ic.GetProperty("per_period").GetProperty("periods").GetInt32() > 300)
-
-[<Fact>]
 let ``a label measures the signal as the forward return it spells out does`` () =
     let source =
         (File.ReadAllText momentumFile)

@@ -67,6 +67,21 @@ let ``backtest writes a run folder and prints the summary`` () =
     let equity = File.ReadAllLines(Path.Combine(out, "equity.csv"))
     Assert.StartsWith("2023-01-01,", equity[1])
 
+    // the report analyses the signal the portfolio trades on
+    Assert.Contains("signal IC (mean)", o.Out)
+    Assert.Contains("signal IC t-stat", o.Out)
+    Assert.Contains("directional accuracy", o.Out)
+
+    use json =
+        Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(out, "metrics.json")))
+
+    Assert.Equal(10, json.RootElement.GetProperty("quantiles").GetArrayLength())
+
+    let ic =
+        json.RootElement.GetProperty("signal_analysis").GetProperty("information_coefficient")
+
+    Assert.True(ic.GetProperty("per_period").GetProperty("periods").GetInt32() > 300)
+
 [<Fact>]
 let ``a parameter outside its range is refused before any work`` () =
     let o =
@@ -110,3 +125,11 @@ let ``explain prints the plan`` () =
     let o = run [ "explain"; "strategies/momentum_long_short.strat" ]
     Assert.Equal(0, o.ExitCode)
     Assert.Contains("momentum", o.Out)
+
+[<Fact>]
+let ``a negative minimum notional is a usage error`` () =
+    let o =
+        run [ "backtest"; "strategies/momentum_long_short.strat"; "--min-notional"; "-5" ]
+
+    Assert.Equal(2, o.ExitCode)
+    Assert.Equal("error: --min-notional: expected 0 or more, found -5", o.Error.Trim())

@@ -5,23 +5,8 @@ open System.IO
 open StrategyLab.Strategy.Dsl
 open StrategyLab.Strategy.Dsl.Diagnostics
 
-type private Marker = class end
-
-/// The checkout this assembly was built from, recorded as assembly metadata at build time
-/// (test output may be built anywhere, and CI maps source paths away)
-let repoRoot =
-    let root =
-        typeof<Marker>.Assembly.GetCustomAttributes(typeof<System.Reflection.AssemblyMetadataAttribute>, false)
-        |> Seq.cast<System.Reflection.AssemblyMetadataAttribute>
-        |> Seq.tryPick (fun a ->
-            if a.Key = "RepositoryRoot" then
-                Option.ofObj a.Value
-            else
-                None)
-
-    match root with
-    | Some r when File.Exists(Path.Combine(r, "StrategyLab.sln")) -> Path.GetFullPath r
-    | other -> failwith $"the checkout recorded at build time (%A{other}) has no StrategyLab.sln"
+/// The checkout this assembly was built from
+let repoRoot = StrategyLab.Tests.Checkout.root
 
 /// Reads a file for the compiler's includes
 let readFile (path: string) =

@@ -65,14 +65,8 @@ public static class StrategyBacktest
     public static StrategyBacktestResult Run(StrategyPlan plan, Panel panel, RunOverrides overrides, IReadOnlyDictionary<string, double[]>? modelOutputs = null,
         Action<double>? progress = null)
     {
-        ArgumentNullException.ThrowIfNull(plan);
-        ArgumentNullException.ThrowIfNull(panel);
-        ArgumentNullException.ThrowIfNull(overrides);
-        var parameters = ResolveParameters(plan, overrides.Parameters);
-        plan = WithQuantileBuckets(plan);
         var notes = new List<string>();
-        panel = AtPlanBar(plan, panel, notes);
-        CheckData(plan, panel);
+        (plan, panel, var parameters) = Prepare(plan, panel, overrides, notes);
         var universe = Universe(plan, panel, parameters);
         var rebalance = RebalanceBars(plan, panel, parameters);
 
@@ -107,13 +101,7 @@ public static class StrategyBacktest
     /// </summary>
     public static WeightRunResult RunWeights(StrategyPlan plan, Panel panel, RunOverrides overrides, IReadOnlyDictionary<string, double[]>? modelOutputs = null)
     {
-        ArgumentNullException.ThrowIfNull(plan);
-        ArgumentNullException.ThrowIfNull(panel);
-        ArgumentNullException.ThrowIfNull(overrides);
-        var parameters = ResolveParameters(plan, overrides.Parameters);
-        plan = WithQuantileBuckets(plan);
-        panel = AtPlanBar(plan, panel, []);
-        CheckData(plan, panel);
+        (plan, panel, var parameters) = Prepare(plan, panel, overrides, []);
         var universe = Universe(plan, panel, parameters);
         var options = Options(plan, parameters, overrides.Fee);
         var warm = plan.WarmUpBars(parameters);
@@ -146,18 +134,27 @@ public static class StrategyBacktest
     /// </summary>
     public static double[] LastTargets(StrategyPlan plan, Panel panel, RunOverrides overrides, IReadOnlyDictionary<string, double[]>? modelOutputs = null)
     {
-        ArgumentNullException.ThrowIfNull(plan);
-        ArgumentNullException.ThrowIfNull(panel);
-        ArgumentNullException.ThrowIfNull(overrides);
-        var parameters = ResolveParameters(plan, overrides.Parameters);
-        plan = WithQuantileBuckets(plan);
-        panel = AtPlanBar(plan, panel, []);
-        CheckData(plan, panel);
+        (plan, panel, var parameters) = Prepare(plan, panel, overrides, []);
         var a = panel.AssetCount;
         var last = new double[a];
         StreamTargets(plan, panel, parameters, Universe(plan, panel, parameters), (start, rows, w) => w.Slice((rows - 1) * a, a).CopyTo(last),
             modelOutputs: modelOutputs);
         return last;
+    }
+
+    // every run's first steps: parameters resolved within their ranges, the quantile legs' buckets added
+    // to the plan, candles aggregated to its bar, and the data checked, all before any work starts
+    private static (StrategyPlan Plan, Panel Panel, IReadOnlyDictionary<string, ScalarValue> Parameters) Prepare(
+        StrategyPlan plan, Panel panel, RunOverrides overrides, List<string> notes)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(panel);
+        ArgumentNullException.ThrowIfNull(overrides);
+        var parameters = ResolveParameters(plan, overrides.Parameters);
+        plan = WithQuantileBuckets(plan);
+        panel = AtPlanBar(plan, panel, notes);
+        CheckData(plan, panel);
+        return (plan, panel, parameters);
     }
 
     /// <summary>Values per block of the streaming evaluation: about 256 KiB per node, so that a block stays in cache.</summary>

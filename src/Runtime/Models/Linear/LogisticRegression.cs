@@ -107,13 +107,7 @@ public sealed class LogisticRegression
     }
 
     /// <summary>Writes the model in the versioned, checksummed model format.</summary>
-    public void Save(Stream stream) =>
-        ModelFile.Write(stream, Kind, FormatVersion, w =>
-        {
-            w.Write(Lambda);
-            w.Write(Intercept);
-            ModelFile.WriteArray(w, _coefficients);
-        });
+    public void Save(Stream stream) => LinearModelFile.Write(stream, Kind, FormatVersion, Lambda, Intercept, _coefficients);
 
     /// <summary>Writes the model to a file.</summary>
     public void Save(string path)
@@ -125,18 +119,8 @@ public sealed class LogisticRegression
     /// <summary>Reads a model written by <see cref="Save(Stream)"/>; a foreign, newer or corrupt input throws <see cref="InvalidDataException"/>.</summary>
     public static LogisticRegression Load(Stream stream, string source = "the model stream")
     {
-        var (r, _) = ModelFile.Read(stream, Kind, "logistic regression model", FormatVersion, source);
-        using (r)
-        {
-            try
-            {
-                return new LogisticRegression(r.ReadDouble(), r.ReadDouble(), ModelFile.ReadDoubles(r, int.MaxValue / 8), 0);
-            }
-            catch (EndOfStreamException e)
-            {
-                throw new InvalidDataException($"{source} is not a valid logistic regression model: {e.Message}", e);
-            }
-        }
+        var (lambda, intercept, coefficients) = LinearModelFile.Read(stream, Kind, "logistic regression model", FormatVersion, source);
+        return new LogisticRegression(lambda, intercept, coefficients, 0);
     }
 
     /// <summary>Reads a model file written by <see cref="Save(string)"/>.</summary>

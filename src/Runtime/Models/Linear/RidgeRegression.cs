@@ -87,13 +87,7 @@ public sealed class RidgeRegression
         LinearScore.Compute(features, Intercept, _coefficients, output);
 
     /// <summary>Writes the model in the versioned, checksummed model format.</summary>
-    public void Save(Stream stream) =>
-        ModelFile.Write(stream, Kind, FormatVersion, w =>
-        {
-            w.Write(Lambda);
-            w.Write(Intercept);
-            ModelFile.WriteArray(w, _coefficients);
-        });
+    public void Save(Stream stream) => LinearModelFile.Write(stream, Kind, FormatVersion, Lambda, Intercept, _coefficients);
 
     /// <summary>Writes the model to a file.</summary>
     public void Save(string path)
@@ -105,18 +99,8 @@ public sealed class RidgeRegression
     /// <summary>Reads a model written by <see cref="Save(Stream)"/>; a foreign, newer or corrupt input throws <see cref="InvalidDataException"/>.</summary>
     public static RidgeRegression Load(Stream stream, string source = "the model stream")
     {
-        var (r, _) = ModelFile.Read(stream, Kind, "ridge regression model", FormatVersion, source);
-        using (r)
-        {
-            try
-            {
-                return new RidgeRegression(r.ReadDouble(), r.ReadDouble(), ModelFile.ReadDoubles(r, int.MaxValue / 8));
-            }
-            catch (EndOfStreamException e)
-            {
-                throw new InvalidDataException($"{source} is not a valid ridge regression model: {e.Message}", e);
-            }
-        }
+        var (lambda, intercept, coefficients) = LinearModelFile.Read(stream, Kind, "ridge regression model", FormatVersion, source);
+        return new RidgeRegression(lambda, intercept, coefficients);
     }
 
     /// <summary>Reads a model file written by <see cref="Save(string)"/>.</summary>
@@ -175,6 +159,35 @@ internal static class Cholesky
 }
 
 /// <summary>Intercept + Σ w[j] x[j] over the rows of a row-major matrix.</summary>
+/// <summary>The file layout ridge and logistic regression share: λ, the intercept and the coefficients.</summary>
+internal static class LinearModelFile
+{
+    public static void Write(Stream stream, string kind, int version, double lambda, double intercept, double[] coefficients) =>
+        ModelFile.Write(stream, kind, version, w =>
+        {
+            w.Write(lambda);
+            w.Write(intercept);
+            ModelFile.WriteArray(w, coefficients);
+        });
+
+    /// <summary>Reads the layout; a foreign, newer or corrupt input throws <see cref="InvalidDataException"/>.</summary>
+    public static (double Lambda, double Intercept, double[] Coefficients) Read(Stream stream, string kind, string what, int version, string source)
+    {
+        var (r, _) = ModelFile.Read(stream, kind, what, version, source);
+        using (r)
+        {
+            try
+            {
+                return (r.ReadDouble(), r.ReadDouble(), ModelFile.ReadDoubles(r, int.MaxValue / 8));
+            }
+            catch (EndOfStreamException e)
+            {
+                throw new InvalidDataException($"{source} is not a valid {what}: {e.Message}", e);
+            }
+        }
+    }
+}
+
 internal static class LinearScore
 {
     internal static void Compute(ReadOnlySpan<double> features, double intercept, double[] weights, Span<double> output)
