@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace StrategyLab.Runtime.Backtest;
 
 /// <summary>
@@ -38,6 +40,7 @@ public sealed record PerformanceMetrics(
     double PositiveBars)
 {
     private const int Rescale = 512;
+
     private static readonly double Tiny = Math.ScaleB(1.0, -Rescale);
     private static readonly double Huge = Math.ScaleB(1.0, Rescale);
 
@@ -46,48 +49,10 @@ public sealed record PerformanceMetrics(
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(periodsPerYear);
         var n = returns.Length;
-        double sum = 0, downside = 0;
-        double equity = 1, peak = 1, maxDrawdown = 0, best = double.NegativeInfinity, worst = double.PositiveInfinity;
-        // log equity without a logarithm per bar: equity kept as scaled × 2^exponent (rescaled by exact
-        // powers of two, so nothing rounds), its peak on the same scale, and the largest peak / equity ratio
-        double scaled = 1, scaledPeak = 1, worstRatio = 1;
-        int positive = 0, peakBar = -1, longest = 0, exponent = 0;
-        for (var t = 0; t < n; t++)
-        {
-            var r = returns[t];
-            if (!double.IsFinite(r) || r < -1)
-                throw new ArgumentException($"return {r} at bar {t} is not a finite number of at least -1", nameof(returns));
-            sum += r;
-            downside += r < 0 ? r * r : 0;
-            positive += r > 0 ? 1 : 0;
-            best = Math.Max(best, r);
-            worst = Math.Min(worst, r);
-            equity *= 1 + r;
-            if (equity >= peak)
-            {
-                peak = equity;
-                peakBar = t;
-            }
-            maxDrawdown = Math.Max(maxDrawdown, 1 - equity / peak);
-            longest = Math.Max(longest, t - peakBar);
-            scaled *= 1 + r;
-            scaledPeak = Math.Max(scaledPeak, scaled);
-            worstRatio = Math.Max(worstRatio, scaledPeak / scaled);
-            if ((scaled > 0 && scaled < Tiny) || scaled > Huge)
-            {
-                var shift = scaled < Tiny ? Rescale : -Rescale;
-                scaled = Math.ScaleB(scaled, shift);
-                scaledPeak = Math.ScaleB(scaledPeak, shift);
-                exponent -= shift;
-            }
-        }
-        var logEquity = Math.Log(scaled) + (exponent * Math.Log(2));
-        var maxLogDrawdown = Math.Log(worstRatio);
-
+        var (sum, downside, positive, best, worst) = Moments(returns);
+        var (equity, maxDrawdown, longest, logEquity, maxLogDrawdown) = EquityPath(returns);
         var mean = n > 0 ? sum / n : double.NaN;
-        var variance = 0.0;
-        for (var t = 0; t < n; t++)
-            variance += (returns[t] - mean) * (returns[t] - mean);
+        var variance = SquaredDeviations(returns, mean);
         var sd = n > 1 ? Math.Sqrt(variance / (n - 1)) : double.NaN;
         var downsideDeviation = n > 0 ? Math.Sqrt(downside / n) : double.NaN;
         var scale = Math.Sqrt(periodsPerYear);
@@ -109,5 +74,108 @@ public sealed record PerformanceMetrics(
             n > 0 ? best : double.NaN,
             n > 0 ? worst : double.NaN,
             n > 0 ? (double)positive / n : double.NaN);
+    }
+
+    // Σ R, Σ min(R, 0)², the count of R > 0, the largest and the smallest R, a vector of bars at a time;
+    // refuses a return that is not finite or below −1
+    private static (double Sum, double Downside, int Positive, double Best, double Worst) Moments(ReadOnlySpan<double> returns)
+    {
+        var width = Vector<double>.Count;
+        Vector<double> sum = Vector<double>.Zero, downside = Vector<double>.Zero;
+        Vector<double> best = new(double.NegativeInfinity), worst = new(double.PositiveInfinity);
+        var positive = Vector<long>.Zero;
+        var valid = Vector<long>.AllBitsSet;
+        var t = 0;
+        for (; t <= returns.Length - width; t += width)
+        {
+            var r = new Vector<double>(returns[t..]);
+            valid &= Vector.GreaterThanOrEqual(r, new Vector<double>(-1.0)) & Vector.LessThan(r, new Vector<double>(double.PositiveInfinity));
+            sum += r;
+            var loss = Vector.Min(r, Vector<double>.Zero);
+            downside += loss * loss;
+            positive -= Vector.GreaterThan(r, Vector<double>.Zero);
+            best = Vector.Max(best, r);
+            worst = Vector.Min(worst, r);
+        }
+        if (!Vector.EqualsAll(valid, Vector<long>.AllBitsSet))
+            t = 0; // find the offending bar below, in order
+        double s = t == 0 ? 0 : Vector.Sum(sum), d = t == 0 ? 0 : Vector.Sum(downside);
+        var p = t == 0 ? 0 : (int)Vector.Sum(positive);
+        double hi = double.NegativeInfinity, lo = double.PositiveInfinity;
+        for (var lane = 0; lane < width && t > 0; lane++)
+        {
+            hi = Math.Max(hi, best[lane]);
+            lo = Math.Min(lo, worst[lane]);
+        }
+        for (; t < returns.Length; t++)
+        {
+            var r = returns[t];
+            if (!double.IsFinite(r) || r < -1)
+                throw new ArgumentException($"return {r} at bar {t} is not a finite number of at least -1", nameof(returns));
+            s += r;
+            d += r < 0 ? r * r : 0;
+            p += r > 0 ? 1 : 0;
+            hi = Math.Max(hi, r);
+            lo = Math.Min(lo, r);
+        }
+        return (s, d, p, hi, lo);
+    }
+
+    // Σ (R − mean)², a vector of bars at a time
+    private static double SquaredDeviations(ReadOnlySpan<double> returns, double mean)
+    {
+        var width = Vector<double>.Count;
+        var m = new Vector<double>(mean);
+        var acc = Vector<double>.Zero;
+        var t = 0;
+        for (; t <= returns.Length - width; t += width)
+        {
+            var d = new Vector<double>(returns[t..]) - m;
+            acc += d * d;
+        }
+        var variance = Vector.Sum(acc);
+        for (; t < returns.Length; t++)
+            variance += (returns[t] - mean) * (returns[t] - mean);
+        return variance;
+    }
+
+    // Final equity (starting at 1), the largest fall from the running peak, the longest stretch below a
+    // peak, and the same in logs without a logarithm per bar: equity also kept as scaled × 2^exponent
+    // (rescaled by exact powers of two, so nothing rounds), its peak on the same scale, and the largest
+    // peak / equity ratio. A drawdown is divided out only where it may be a new maximum.
+    private static (double Equity, double MaxDrawdown, int LongestBars, double LogEquity, double MaxLogDrawdown) EquityPath(ReadOnlySpan<double> returns)
+    {
+        double equity = 1, peak = 1, maxDrawdown = 0, deeper = 1 + 1e-12;
+        double scaled = 1, scaledPeak = 1, worstRatio = 1;
+        int peakBar = -1, longest = 0, exponent = 0;
+        for (var t = 0; t < returns.Length; t++)
+        {
+            var growth = 1 + returns[t];
+            equity *= growth;
+            scaled *= growth;
+            if (equity >= peak)
+            {
+                peak = equity;
+                peakBar = t;
+            }
+            else if (equity < peak * deeper)
+            {
+                // the margin is wider than any rounding of the division
+                maxDrawdown = Math.Max(maxDrawdown, 1 - equity / peak);
+                deeper = ((1 - maxDrawdown) * (1 + 1e-12)) + 1e-15;
+            }
+            longest = t - peakBar > longest ? t - peakBar : longest;
+            scaledPeak = scaled > scaledPeak ? scaled : scaledPeak;
+            if (scaledPeak > worstRatio * scaled * (1 - 1e-12))
+                worstRatio = Math.Max(worstRatio, scaledPeak / scaled);
+            if ((scaled > 0 && scaled < Tiny) || scaled > Huge)
+            {
+                var shift = scaled < Tiny ? Rescale : -Rescale;
+                scaled = Math.ScaleB(scaled, shift);
+                scaledPeak = Math.ScaleB(scaledPeak, shift);
+                exponent -= shift;
+            }
+        }
+        return (equity, maxDrawdown, longest, Math.Log(scaled) + (exponent * Math.Log(2)), Math.Log(worstRatio));
     }
 }

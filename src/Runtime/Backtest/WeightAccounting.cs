@@ -102,6 +102,67 @@ public sealed class WeightAccountant
         _t++;
     }
 
+    /// <summary>
+    /// Accounts consecutive bars: <paramref name="w"/> and <paramref name="price"/> hold one row per
+    /// bar. The numbers are those of one <see cref="Step"/> per bar; a single asset runs them with
+    /// the book in registers.
+    /// </summary>
+    public void StepRows(ReadOnlySpan<double> w, ReadOnlySpan<double> price)
+    {
+        var a = _previous.Length;
+        if (w.Length != price.Length || w.Length % a != 0)
+            throw new ArgumentException($"weights and prices must both be rows of {a} values");
+        if (a != 1)
+        {
+            for (var t = 0; t < w.Length / a; t++)
+                Step(w.Slice(t * a, a), price.Slice(t * a, a));
+            return;
+        }
+        if (_t + w.Length > _bars)
+            throw new InvalidOperationException($"{_t + w.Length} bars would exceed the {_bars} of the run");
+        SingleAsset(w, price);
+    }
+
+    // Step's arithmetic for one asset: Pnl and Rebalance's scalar path, bar after bar
+    private void SingleAsset(ReadOnlySpan<double> w, ReadOnlySpan<double> price)
+    {
+        double previous = _previous[0], lastPrice = _lastPrice[0], lastTurnover = _lastTurnover, total = _turnoverTotal;
+        int t = _t, missing = _missing, changes = _changes, first = _firstPositionBar, last = _bars - 2;
+        var (returns, gross, costRate) = (_returns, _gross, _costRate);
+        var keepGross = gross.Length > 0;
+        for (var i = 0; i < w.Length; i++, t++)
+        {
+            var p = price[i];
+            if (t > first)
+            {
+                var pnl = 0.0;
+                if (previous != 0)
+                {
+                    if (double.IsNaN(p) || double.IsNaN(lastPrice))
+                        missing++;
+                    else
+                        pnl += previous * (p / lastPrice - 1.0);
+                }
+                if (keepGross)
+                    gross[t - first - 1] = pnl;
+                returns[t - first - 1] = pnl - costRate * lastTurnover;
+            }
+            var target = double.IsNaN(w[i]) ? 0.0 : w[i];
+            var turn = 0.0;
+            turn += Math.Abs(target - previous);
+            previous = target;
+            if (!double.IsNaN(p))
+                lastPrice = p;
+            if (t >= first && t <= last)
+                total += turn;
+            if (turn > 0)
+                changes++;
+            lastTurnover = turn;
+        }
+        (_previous[0], _lastPrice[0], _lastTurnover, _turnoverTotal) = (previous, lastPrice, lastTurnover, total);
+        (_t, _missing, _changes) = (t, missing, changes);
+    }
+
     // Σ w × (price / last price − 1) over held assets; a held asset without both prices counts as missing.
     // A vector of assets at a time, lanes summed at the end; the scalar tail does the same per asset.
     private static double Pnl(ReadOnlySpan<double> previous, ReadOnlySpan<double> price, ReadOnlySpan<double> lastPrice, ref int missing)

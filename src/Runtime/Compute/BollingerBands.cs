@@ -17,7 +17,7 @@ public sealed class BollingerBands : IncrementalIndicator
     public BollingerBands(int assetCount, int period = 20, double deviationsUp = 2.0, double deviationsDown = 2.0)
         : base($"BBANDS({period},{deviationsUp},{deviationsDown})", assetCount, period, 1, 3)
     {
-        _window = new WindowMoments(assetCount, period, true);
+        _window = new WindowMoments(assetCount, period);
         _up = deviationsUp;
         _down = deviationsDown;
     }

@@ -108,6 +108,21 @@ public abstract class IncrementalIndicator : IIncrementalIndicator
         UpdateRows(timestampMs, inputRows, outputRows);
     }
 
+    /// <summary>
+    /// Consumes consecutive bars of a one-input, one-output operator: <paramref name="input"/> and
+    /// <paramref name="output"/> hold one row of <see cref="AssetCount"/> values per timestamp. The
+    /// numbers are those of one <see cref="Update"/> per bar; operators with a faster block kernel
+    /// (a single asset's column) override it.
+    /// </summary>
+    internal virtual void UpdateBlock(ReadOnlySpan<long> timestampsMs, ReadOnlySpan<double> input, Span<double> output)
+    {
+        var a = AssetCount;
+        for (var t = 0; t < timestampsMs.Length; t++)
+        {
+            UpdateRows(timestampsMs[t], input.Slice(t * a, a), output.Slice(t * a, a));
+        }
+    }
+
     /// <summary>Runs the typed update on packed rows; implementations slice and call their own Update.</summary>
     private protected abstract void UpdateRows(long timestampMs, ReadOnlySpan<double> inputRows, Span<double> outputRows);
 
@@ -116,6 +131,9 @@ public abstract class IncrementalIndicator : IIncrementalIndicator
 
     /// <summary>Counts one consumed bar; called at the end of every typed update.</summary>
     private protected void Advance() => Samples++;
+
+    /// <summary>Counts <paramref name="bars"/> bars consumed by a block kernel.</summary>
+    private protected void Advance(int bars) => Samples += bars;
 
     /// <summary>Index of the bar being consumed (0 for the first), used for ring-buffer slots.</summary>
     private protected int Row => Samples;

@@ -8,14 +8,23 @@ namespace StrategyLab.Runtime.Compute;
 public abstract class RollingStatistic : IncrementalIndicator
 {
     private readonly StatisticKind _kind;
-    private readonly WindowMoments _window;
+    private readonly WindowSums? _sums;
+    private readonly WindowMoments? _moments;
 
     private protected RollingStatistic(StatisticKind kind, string name, int assetCount, int period)
         : base($"{name}({period})", assetCount, period, 1, 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(period, kind is StatisticKind.SampleStd or StatisticKind.ZScore ? 2 : 1);
         _kind = kind;
-        _window = new WindowMoments(assetCount, period, kind is not (StatisticKind.Sum or StatisticKind.Mean));
+        Period = period;
+        if (kind is StatisticKind.Sum or StatisticKind.Mean)
+        {
+            _sums = new WindowSums(assetCount, period);
+        }
+        else
+        {
+            _moments = new WindowMoments(assetCount, period);
+        }
     }
 
     private protected enum StatisticKind
@@ -29,44 +38,71 @@ public abstract class RollingStatistic : IncrementalIndicator
     }
 
     /// <summary>Window length n in bars.</summary>
-    public int Period => _window.Period;
+    public int Period { get; }
 
     /// <summary>Consumes one row of values and writes one row of outputs.</summary>
     public void Update(ReadOnlySpan<double> value, Span<double> output)
     {
         CheckRow(value, nameof(value));
         CheckRow(output, nameof(output));
-        _window.PushRow(value);
-        var n = (double)_window.Period;
+        if (_sums is { } sums)
+        {
+            sums.PushRow(value);
+            if (_kind == StatisticKind.Sum)
+            {
+                sums.WriteSum(output);
+            }
+            else
+            {
+                sums.WriteMean(output);
+            }
+
+            Advance();
+            return;
+        }
+
+        var window = _moments!;
+        window.PushRow(value);
+        var n = (double)Period;
         switch (_kind)
         {
-            case StatisticKind.Sum:
-                _window.WriteSum(output);
-                break;
-            case StatisticKind.Mean:
-                _window.WriteMean(output);
-                break;
             case StatisticKind.PopulationStd:
-                _window.WriteDeviation(n, output);
+                window.WriteDeviation(n, output);
                 break;
             case StatisticKind.SampleStd:
-                _window.WriteDeviation(n - 1.0, output);
+                window.WriteDeviation(n - 1.0, output);
                 break;
             case StatisticKind.ZScore:
-                _window.WriteDeviation(n - 1.0, output, value);
+                window.WriteDeviation(n - 1.0, output, value);
                 break;
             default:
-                _window.WriteDeviation(n, output, value);
+                window.WriteDeviation(n, output, value);
                 break;
         }
 
         Advance();
     }
 
+    internal override void UpdateBlock(ReadOnlySpan<long> timestampsMs, ReadOnlySpan<double> input, Span<double> output)
+    {
+        if (_sums is { } sums && AssetCount == 1)
+        {
+            sums.PushColumn(input[..timestampsMs.Length], output[..timestampsMs.Length], mean: _kind == StatisticKind.Mean);
+            Advance(timestampsMs.Length);
+            return;
+        }
+
+        base.UpdateBlock(timestampsMs, input, output);
+    }
+
     private protected override void UpdateRows(long timestampMs, ReadOnlySpan<double> inputRows, Span<double> outputRows) =>
         Update(inputRows, outputRows);
 
-    private protected override void ResetState() => _window.Reset();
+    private protected override void ResetState()
+    {
+        _sums?.Reset();
+        _moments?.Reset();
+    }
 
     private protected static void Run(RollingStatistic op, ReadOnlySpan<double> input, Span<double> output)
     {

@@ -3,17 +3,16 @@ using System.Numerics;
 namespace StrategyLab.Runtime.Compute;
 
 /// <summary>
-/// Per-asset sums over the last n bars, shared by the rolling sum, mean, standard deviation,
+/// Per-asset sums and sums of squares over the last n bars, shared by the rolling standard deviation,
 /// z-score and Bollinger bands. A NaN clears the asset's window, so the window is full only
 /// after n consecutive values. Values are shifted by the run's first value before they are summed
-/// (Kahan-compensated); for the variance the shift moves to the window's mean every n bars, which
+/// (Kahan-compensated); the shift moves to the window's mean every n bars, which
 /// keeps the deviation of price-sized numbers accurate over long histories. While every asset's
 /// window is full, rows are processed a vector of assets at a time with the scalar arithmetic.
 /// </summary>
 internal sealed class WindowMoments
 {
     private readonly int _period;
-    private readonly bool _squaresWanted;
     private readonly double[] _ring;
     private readonly int[] _run;
     private readonly double[] _shift;
@@ -24,11 +23,10 @@ internal sealed class WindowMoments
     private int _filling;
     private int _slot;
 
-    public WindowMoments(int assetCount, int period, bool squaresWanted)
+    public WindowMoments(int assetCount, int period)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(period, 1);
         _period = period;
-        _squaresWanted = squaresWanted;
         _ring = new double[checked(assetCount * period)];
         _run = new int[assetCount];
         _shift = new double[assetCount];
@@ -77,18 +75,15 @@ internal sealed class WindowMoments
                 KahanAdd(ref sum, ref sumCompensation, d);
                 sum.CopyTo(_sum.AsSpan(a));
                 sumCompensation.CopyTo(_sumCompensation.AsSpan(a));
-                if (_squaresWanted)
-                {
-                    var squares = new Vector<double>(_squares.AsSpan(a));
-                    var squaresCompensation = new Vector<double>(_squaresCompensation.AsSpan(a));
-                    KahanAdd(ref squares, ref squaresCompensation, -(old * old));
-                    KahanAdd(ref squares, ref squaresCompensation, d * d);
-                    squares.CopyTo(_squares.AsSpan(a));
-                    squaresCompensation.CopyTo(_squaresCompensation.AsSpan(a));
-                }
+                var squares = new Vector<double>(_squares.AsSpan(a));
+                var squaresCompensation = new Vector<double>(_squaresCompensation.AsSpan(a));
+                KahanAdd(ref squares, ref squaresCompensation, -(old * old));
+                KahanAdd(ref squares, ref squaresCompensation, d * d);
+                squares.CopyTo(_squares.AsSpan(a));
+                squaresCompensation.CopyTo(_squaresCompensation.AsSpan(a));
 
                 d.CopyTo(ring[a..]);
-                if (slotBase == 0 && _squaresWanted)
+                if (slotBase == 0)
                 {
                     for (var lane = a; lane < a + width; lane++)
                     {
@@ -101,26 +96,6 @@ internal sealed class WindowMoments
         for (; a < x.Length; a++)
         {
             Push(slotBase, a, x[a]);
-        }
-    }
-
-    /// <summary>Writes the window sums of full assets, NaN for the others.</summary>
-    public void WriteSum(Span<double> output)
-    {
-        var n = (double)_period;
-        var a = 0;
-        if (_filling == 0 && Vector.IsHardwareAccelerated)
-        {
-            var nv = new Vector<double>(n);
-            for (; a <= output.Length - Vector<double>.Count; a += Vector<double>.Count)
-            {
-                ((new Vector<double>(_shift.AsSpan(a)) * nv) + new Vector<double>(_sum.AsSpan(a))).CopyTo(output[a..]);
-            }
-        }
-
-        for (; a < output.Length; a++)
-        {
-            output[a] = IsFull(a) ? (_shift[a] * n) + _sum[a] : double.NaN;
         }
     }
 
@@ -243,10 +218,7 @@ internal sealed class WindowMoments
         {
             var old = _ring[slot];
             ColumnShape.KahanAdd(ref _sum[a], ref _sumCompensation[a], -old);
-            if (_squaresWanted)
-            {
-                ColumnShape.KahanAdd(ref _squares[a], ref _squaresCompensation[a], -(old * old));
-            }
+            ColumnShape.KahanAdd(ref _squares[a], ref _squaresCompensation[a], -(old * old));
         }
         else
         {
@@ -258,13 +230,10 @@ internal sealed class WindowMoments
         }
 
         ColumnShape.KahanAdd(ref _sum[a], ref _sumCompensation[a], d);
-        if (_squaresWanted)
-        {
-            ColumnShape.KahanAdd(ref _squares[a], ref _squaresCompensation[a], d * d);
-        }
+        ColumnShape.KahanAdd(ref _squares[a], ref _squaresCompensation[a], d * d);
 
         _ring[slot] = d;
-        if (run + 1 >= _period && slotBase == 0 && _squaresWanted)
+        if (run + 1 >= _period && slotBase == 0)
         {
             Rebase(a);
         }

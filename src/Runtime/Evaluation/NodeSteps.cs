@@ -139,15 +139,15 @@ internal sealed class IndicatorStep : NodeStep
     {
         var a = _panel.AssetCount;
         var times = _panel.Times;
-        var direct = _inputs.Length == 1 && _indicator.OutputCount == 1;
+        if (_inputs.Length == 1 && _indicator.OutputCount == 1 && _indicator is IncrementalIndicator blockwise)
+        {
+            // one input, one output: the block goes to the operator whole, so it can run its own block kernel
+            blockwise.UpdateBlock(times.Slice(start, rows), _inputs[0].Block.AsSpan(0, rows * a), Block.AsSpan(0, rows * a));
+            return;
+        }
         for (var t = 0; t < rows; t++)
         {
             var at = t * a;
-            if (direct)
-            {
-                _indicator.Update(times[start + t], _inputs[0].Block.AsSpan(at, a), Block.AsSpan(at, a));
-                continue;
-            }
             for (var k = 0; k < _inputs.Length; k++)
                 _inputs[k].Block.AsSpan(at, a).CopyTo(_inRows.AsSpan(k * a, a));
             _indicator.Update(times[start + t], _inRows, _outRows);

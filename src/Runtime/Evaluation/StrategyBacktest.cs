@@ -116,13 +116,12 @@ public static class StrategyBacktest
         missing.AsSpan().Fill(double.NaN);
         StreamTargets(plan, panel, parameters, universe, (start, rows, w) =>
         {
-            // a decision at bar t's close fills at that close, or at the next bar's open
-            var fill = panel.Column(prices);
-            for (var t = 0; t < rows; t++)
-            {
-                var bar = close ? start + t : start + t + 1;
-                accountant.Step(w.Slice(t * a, a), bar < panel.TimeCount ? fill.Slice(bar * a, a) : missing);
-            }
+            // a decision at bar t's close fills at that close, or at the next bar's open (none after the last bar)
+            var first = close ? start : start + 1;
+            var priced = Math.Min(rows, panel.TimeCount - first);
+            accountant.StepRows(w[..(priced * a)], panel.Column(prices).Slice(first * a, priced * a));
+            for (var t = priced; t < rows; t++)
+                accountant.Step(w.Slice(t * a, a), missing);
         }, modelOutputs: modelOutputs);
         var result = accountant.Result();
         return new WeightRunResult(result, PerformanceMetrics.FromReturns(result.Returns, panel.Interval.BarsPerYear));
@@ -165,30 +164,6 @@ public static class StrategyBacktest
 
     private delegate void TargetSink(int start, int rows, ReadOnlySpan<double> weights);
 
-    // runs a portfolio over bars of a block: the rows its legs read, gathered when there are several inputs
-    private sealed class TargetWorker(LegPortfolio portfolio, List<int> inputs, int assets)
-    {
-        private readonly double[] _gathered = new double[inputs.Count * assets];
-
-        public ReadOnlySpan<double> Row(double[][] columns, int t)
-        {
-            if (columns.Length == 1)
-                return columns[0].AsSpan(t * assets, assets);
-            for (var k = 0; k < columns.Length; k++)
-                columns[k].AsSpan(t * assets, assets).CopyTo(_gathered.AsSpan(k * assets, assets));
-            return _gathered;
-        }
-
-        public void Run(double[][] columns, bool[]? universe, int start, int from, int to, double[] weights)
-        {
-            for (var t = from; t < to; t++)
-            {
-                var eligible = universe is null ? default : universe.AsSpan((start + t) * assets, assets);
-                portfolio.Update(Row(columns, t), eligible, weights.AsSpan(t * assets, assets));
-            }
-        }
-    }
-
     // evaluates the portfolio's inputs block by block and runs the legs bar by bar, handing each block of targets on;
     // with rank hysteresis and a turnover window, also runs the legs without it and returns both turnovers
     private static HysteresisSavings? StreamTargets(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, bool[]? universe,
@@ -208,29 +183,29 @@ public static class StrategyBacktest
         var second = full is null && legs.All(l => l is RankRule { KeepWithin: 0 } or QuantileRule) && Environment.ProcessorCount > 1
             ? Portfolio(plan, parameters, a, legs)
             : null;
-        var workers = new[] { new TargetWorker(portfolio, inputs, a), new TargetWorker(second ?? portfolio, inputs, a) };
         for (var rows = evaluator.Advance(); rows > 0; rows = evaluator.Advance())
         {
             var start = evaluator.NextBar - rows;
             var columns = inputs.Select(evaluator.Block).ToArray();
+            var block = universe is null ? default : universe.AsSpan(start * a, rows * a);
             if (second is not null && rows * a >= ParallelValues)
             {
                 var half = rows / 2;
                 Parallel.Invoke(
-                    () => workers[0].Run(columns, universe, start, 0, half, weights),
-                    () => workers[1].Run(columns, universe, start, half, rows, weights));
+                    () => portfolio.UpdateBlock(columns, universe is null ? default : universe.AsSpan(start * a, rows * a), 0, half, weights),
+                    () => second.UpdateBlock(columns, universe is null ? default : universe.AsSpan(start * a, rows * a), half, rows, weights));
             }
             else if (full is null)
             {
-                workers[0].Run(columns, universe, start, 0, rows, weights);
+                portfolio.UpdateBlock(columns, block, 0, rows, weights);
             }
             else
             {
                 for (var t = 0; t < rows; t++)
                 {
-                    workers[0].Run(columns, universe, start, t, t + 1, weights);
-                    var row = workers[0].Row(columns, t);
-                    full.Update(row, universe is null ? default : universe.AsSpan((start + t) * a, a), fullWeights);
+                    portfolio.UpdateBlock(columns, block, t, t + 1, weights);
+                    var eligible = block.IsEmpty ? default : block.Slice(t * a, a);
+                    full.Update(portfolio.Row(columns, t), eligible, fullWeights);
                     if (window!.Counts(start + t))
                     {
                         kept.Add(weights.AsSpan(t * a, a));

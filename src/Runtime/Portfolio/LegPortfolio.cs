@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace StrategyLab.Runtime.Portfolio;
 
 /// <summary>How a leg chooses its assets at a bar.</summary>
@@ -55,6 +57,8 @@ public sealed class LegPortfolio
     private readonly double[] _side;
     private readonly int[] _touched;
     private readonly int[] _touchedAt;
+    private double[] _gathered = [];
+    private readonly ThresholdRule[]? _thresholds;
     private int _bar;
 
     /// <summary>Creates the portfolio over <paramref name="assetCount"/> assets.</summary>
@@ -82,6 +86,7 @@ public sealed class LegPortfolio
         _side = new double[assetCount];
         _touched = new int[assetCount];
         _touchedAt = new int[assetCount];
+        _thresholds = _legs.All(l => l is ThresholdRule) ? [.. _legs.Cast<ThresholdRule>()] : null;
     }
 
     /// <summary>
@@ -118,17 +123,93 @@ public sealed class LegPortfolio
     }
 
     /// <summary>Every bar of [time × asset] inputs (<paramref name="inputs"/>[k] is input k's column).</summary>
-    public void Compute(IReadOnlyList<double[]> inputs, ReadOnlySpan<bool> eligible, Span<double> weights)
+    public void Compute(IReadOnlyList<double[]> inputs, ReadOnlySpan<bool> eligible, Span<double> weights) =>
+        UpdateBlock(inputs, eligible, 0, weights.Length / _assets, weights);
+
+    /// <summary>
+    /// Bars <paramref name="from"/> .. <paramref name="to"/> − 1 of a block: <paramref name="inputs"/>[k]
+    /// holds input k's [bar × asset] values, <paramref name="eligible"/> (may be empty) the block's
+    /// universe mask and <paramref name="weights"/> receives the targets, all indexed from the block's
+    /// first bar. The numbers are those of one <see cref="Update"/> per bar.
+    /// </summary>
+    public void UpdateBlock(IReadOnlyList<double[]> inputs, ReadOnlySpan<bool> eligible, int from, int to, Span<double> weights)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (_thresholds is not null && _assets == 1 && eligible.IsEmpty)
+        {
+            SingleAssetThresholds(inputs, from, to, weights);
+            return;
+        }
+        var a = _assets;
+        for (var t = from; t < to; t++)
+            Update(Row(inputs, t), eligible.IsEmpty ? default : eligible.Slice(t * a, a), weights.Slice(t * a, a));
+    }
+
+    /// <summary>Bar <paramref name="t"/>'s input rows, one after another, as <see cref="Update"/> reads them.</summary>
+    public ReadOnlySpan<double> Row(IReadOnlyList<double[]> inputs, int t)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var a = _assets;
-        var rows = new double[inputs.Count * a];
-        for (var t = 0; t < weights.Length / a; t++)
+        if (inputs.Count == 1)
+            return inputs[0].AsSpan(t * a, a);
+        if (_gathered.Length < inputs.Count * a)
+            _gathered = new double[inputs.Count * a];
+        for (var k = 0; k < inputs.Count; k++)
+            inputs[k].AsSpan(t * a, a).CopyTo(_gathered.AsSpan(k * a, a));
+        return _gathered.AsSpan(0, inputs.Count * a);
+    }
+
+    // threshold legs on one asset (a single-instrument strategy): the holding rules and the sizing of
+    // Update and Weigh, bar by bar with nothing but the legs' held flags between bars
+    private void SingleAssetThresholds(IReadOnlyList<double[]> inputs, int from, int to, Span<double> weights)
+    {
+        var legs = _thresholds!;
+        if (legs.Length == 1 && legs[0].Exit is null)
         {
-            for (var k = 0; k < inputs.Count; k++)
-                inputs[k].AsSpan(t * a, a).CopyTo(rows.AsSpan(k * a, a));
-            Update(rows, eligible.IsEmpty ? default : eligible.Slice(t * a, a), weights.Slice(t * a, a));
+            SingleAssetThreshold(inputs[legs[0].Entry], legs[0].Long, from, to, weights);
+            return;
         }
+        var entries = legs.Select(l => inputs[l.Entry]).ToArray();
+        var exits = legs.Select(l => l.Exit is { } x ? inputs[x] : null).ToArray();
+        for (var t = from; t < to; t++)
+        {
+            var side = 0.0;
+            for (var l = 0; l < legs.Length; l++)
+            {
+                var exit = exits[l];
+                var held = Holds(_held[l][0], entries[l][t], exit is null ? double.NaN : exit[t], exit is not null);
+                _held[l][0] = held;
+                if (held)
+                    side += legs[l].Long ? 1.0 : -1.0;
+            }
+            weights[t] = SingleAssetWeight(side);
+        }
+    }
+
+    // one leg without an exit (long or short while the entry holds): the same numbers, the sizing worked out once
+    private void SingleAssetThreshold(double[] entry, bool isLong, int from, int to, Span<double> weights)
+    {
+        var size = SingleAssetWeight(isLong ? 1.0 : -1.0);
+        var held = false;
+        for (var t = from; t < to; t++)
+        {
+            var e = entry[t];
+            held = !double.IsNaN(e) && e != 0;
+            weights[t] = held ? size : 0;
+        }
+        if (to > from)
+            _held[0][0] = held;
+    }
+
+    // Weigh for one asset whose legs net to side
+    private double SingleAssetWeight(double side)
+    {
+        var longSum = side > 0 ? side : 0;
+        var shortSum = side < 0 ? -side : 0;
+        var (scale, longExposure, shortExposure) = Sizing(longSum, shortSum);
+        return side > 0 ? scale * longExposure * side / longSum
+            : side < 0 ? scale * shortExposure * side / shortSum
+            : 0;
     }
 
     // a top and a bottom rank leg without hysteresis over the same signal are selected in one pass
@@ -206,18 +287,16 @@ public sealed class LegPortfolio
     {
         var held = _held[l];
         for (var i = 0; i < entry.Length; i++)
-        {
-            if (!Eligible(eligible, i) || double.IsNaN(entry[i]))
-                held[i] = false;
-            else if (exit.IsEmpty)
-                held[i] = entry[i] != 0;
-            else if (held[i])
-                held[i] = !(exit[i] != 0 && !double.IsNaN(exit[i]));
-            else
-                held[i] = entry[i] != 0;
-        }
+            held[i] = Eligible(eligible, i) && Holds(held[i], entry[i], exit.IsEmpty ? double.NaN : exit[i], !exit.IsEmpty);
         Members(l);
     }
+
+    // enter on a non-zero entry; with an exit, hold until it is non-zero, else while the entry holds; a NaN entry is flat
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Holds(bool held, double entry, double exit, bool hasExit) =>
+        !double.IsNaN(entry) && (!hasExit ? entry != 0
+            : held ? !(exit != 0 && !double.IsNaN(exit))
+            : entry != 0);
 
     private void Bucket(int l, int bucket, ReadOnlySpan<double> row, ReadOnlySpan<bool> eligible)
     {
@@ -278,11 +357,7 @@ public sealed class LegPortfolio
         }
         if (longSum > 0 || shortSum > 0)
         {
-            var (longExposure, shortExposure) = _net is { } net ? ((_gross + net) / 2, (_gross - net) / 2)
-                : longSum > 0 && shortSum > 0 ? (_gross / 2, _gross / 2)
-                : (_gross, _gross);
-            var gross = _leverage * ((longSum > 0 ? longExposure : 0) + (shortSum > 0 ? shortExposure : 0));
-            var scale = gross > _maxGross ? _leverage * _maxGross / gross : _leverage;
+            var (scale, longExposure, shortExposure) = Sizing(longSum, shortSum);
             foreach (var i in _touched.AsSpan(0, touched))
             {
                 var s = _side[i];
@@ -294,5 +369,16 @@ public sealed class LegPortfolio
         }
         foreach (var i in _touched.AsSpan(0, touched))
             _side[i] = 0;
+    }
+
+    // each side's exposure (the net target's split, or half the gross each when both sides hold
+    // something and all of it otherwise) and the leverage, scaled down to the maximum gross
+    private (double Scale, double LongExposure, double ShortExposure) Sizing(double longSum, double shortSum)
+    {
+        var (longExposure, shortExposure) = _net is { } net ? ((_gross + net) / 2, (_gross - net) / 2)
+            : longSum > 0 && shortSum > 0 ? (_gross / 2, _gross / 2)
+            : (_gross, _gross);
+        var gross = _leverage * ((longSum > 0 ? longExposure : 0) + (shortSum > 0 ? shortExposure : 0));
+        return (gross > _maxGross ? _leverage * _maxGross / gross : _leverage, longExposure, shortExposure);
     }
 }

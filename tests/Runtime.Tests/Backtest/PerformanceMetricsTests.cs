@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using StrategyLab.Runtime.Backtest;
 
 namespace StrategyLab.Runtime.Tests.Backtest;
@@ -44,5 +46,27 @@ public sealed class PerformanceMetricsTests
     {
         var e = Assert.Throws<ArgumentException>(() => PerformanceMetrics.FromReturns([0.01, double.NaN], 365));
         Assert.StartsWith("return NaN at bar 1 is not a finite number of at least -1", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DrawdownsEqualTheDivisionAtEveryBar()
+    {
+        // the metrics divide out a drawdown only where it may be a new maximum; the definition divides at every bar
+        var returns = (from n in Gen.Choose(0, 200)
+                       from r in Gen.ArrayOf(Gen.Elements(-1.0, -0.5, -0.01, -1e-9, 0.0, 1e-12, 0.003, 0.02, 0.9), n)
+                       select r).ToArbitrary();
+        Prop.ForAll(returns, r =>
+        {
+            double equity = 1, peak = 1, maxDrawdown = 0, worstRatio = 1;
+            foreach (var x in r)
+            {
+                equity *= 1 + x;
+                peak = Math.Max(peak, equity);
+                maxDrawdown = Math.Max(maxDrawdown, 1 - equity / peak);
+                worstRatio = Math.Max(worstRatio, peak / equity);
+            }
+            var m = PerformanceMetrics.FromReturns(r, 365);
+            return m.MaxDrawdown.Equals(maxDrawdown) && (equity == 0 ? double.IsPositiveInfinity(m.MaxDrawdownLog) : m.MaxDrawdownLog.Equals(Math.Log(worstRatio)));
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(1000));
     }
 }
