@@ -238,7 +238,11 @@ public sealed class LegPortfolio
     {
         Span<int> topPicked = top < 0 ? default : _members[top].AsSpan(0, Math.Min(((RankRule)_legs[top]).Count, row.Length));
         Span<int> bottomPicked = bottom < 0 ? default : _members[bottom].AsSpan(0, Math.Min(((RankRule)_legs[bottom]).Count, row.Length));
-        RankSelection.Select(row, eligible, topPicked, bottomPicked, out var topCount, out var bottomCount);
+        // the picks of the bar before are still in the buffers: they bound this bar's search
+        int topCount = 0, bottomCount = 0;
+        if (!eligible.IsEmpty || !RankSelection.SelectNear(row, topPicked, top < 0 ? 0 : _memberCount[top], bottomPicked,
+            bottom < 0 ? 0 : _memberCount[bottom], out topCount, out bottomCount))
+            RankSelection.Select(row, eligible, topPicked, bottomPicked, out topCount, out bottomCount);
         if (top >= 0)
             _memberCount[top] = topCount;
         if (bottom >= 0)

@@ -37,4 +37,34 @@ public sealed class RankSelectionTests
                 && bottom[..bottomCount].SequenceEqual(expectedBottom);
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(500));
     }
+
+    [Fact]
+    public void NearSelectionFromAnyEarlierPicksPicksWhatAStableSortPicks()
+    {
+        Prop.ForAll(Cases(), Gen.Choose(0, 1_000_000).ToArbitrary(), (c, seed) =>
+        {
+            var (row, _, k, j) = c;
+            if (k > row.Length || j > row.Length)
+                return true;
+            // the earlier picks: any k and any j assets, as a bar long ago may have left them
+            var random = new Random(seed);
+            var top = Enumerable.Range(0, row.Length).OrderBy(_ => random.Next()).Take(k).ToArray();
+            var bottom = Enumerable.Range(0, row.Length).OrderBy(_ => random.Next()).Take(j).ToArray();
+            var unpriced = top.Concat(bottom).Any(i => double.IsNaN(row[i]));
+            if (!RankSelection.SelectNear(row, top, k, bottom, j, out var topCount, out var bottomCount))
+                return unpriced;
+            var sorted = Enumerable.Range(0, row.Length).Where(i => !double.IsNaN(row[i])).OrderBy(i => row[i]).ThenBy(i => i).ToArray();
+            return !unpriced
+                && top[..topCount].SequenceEqual(sorted.Reverse().Take(k))
+                && bottom[..bottomCount].SequenceEqual(sorted.Take(j));
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(1000));
+    }
+
+    [Fact]
+    public void NearSelectionNeedsFullBuffers()
+    {
+        var top = new[] { 0, 1 };
+        Assert.False(RankSelection.SelectNear([1.0, 2.0, 3.0], top, 1, [], 0, out _, out _));
+        Assert.Equal([0, 1], top);
+    }
 }
