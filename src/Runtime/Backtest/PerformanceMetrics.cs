@@ -142,11 +142,13 @@ public sealed record PerformanceMetrics(
     // Final equity (starting at 1), the largest fall from the running peak, the longest stretch below a
     // peak, and the same in logs without a logarithm per bar: equity also kept as scaled × 2^exponent
     // (rescaled by exact powers of two, so nothing rounds), its peak on the same scale, and the largest
-    // peak / equity ratio. A drawdown is divided out only where it may be a new maximum.
+    // peak / equity ratio. While the peak stands, the deepest point so far is the only candidate for
+    // its drawdown (a quotient falls as the divisor grows, rounding included), so each stretch below a
+    // peak is divided out once, when it ends.
     private static (double Equity, double MaxDrawdown, int LongestBars, double LogEquity, double MaxLogDrawdown) EquityPath(ReadOnlySpan<double> returns)
     {
-        double equity = 1, peak = 1, maxDrawdown = 0, deeper = 1 + 1e-12;
-        double scaled = 1, scaledPeak = 1, worstRatio = 1;
+        double equity = 1, peak = 1, trough = 1, maxDrawdown = 0;
+        double scaled = 1, scaledPeak = 1, scaledTrough = 1, worstRatio = 1;
         int peakBar = -1, longest = 0, exponent = 0;
         for (var t = 0; t < returns.Length; t++)
         {
@@ -155,27 +157,35 @@ public sealed record PerformanceMetrics(
             scaled *= growth;
             if (equity >= peak)
             {
-                peak = equity;
-                peakBar = t;
+                maxDrawdown = Math.Max(maxDrawdown, 1 - (trough / peak));
+                longest = Math.Max(longest, t - 1 - peakBar);
+                (peak, trough, peakBar) = (equity, equity, t);
             }
-            else if (equity < peak * deeper)
+            else
             {
-                // the margin is wider than any rounding of the division
-                maxDrawdown = Math.Max(maxDrawdown, 1 - equity / peak);
-                deeper = ((1 - maxDrawdown) * (1 + 1e-12)) + 1e-15;
+                trough = equity < trough ? equity : trough;
             }
-            longest = t - peakBar > longest ? t - peakBar : longest;
-            scaledPeak = scaled > scaledPeak ? scaled : scaledPeak;
-            if (scaledPeak > worstRatio * scaled * (1 - 1e-12))
-                worstRatio = Math.Max(worstRatio, scaledPeak / scaled);
+            if (scaled > scaledPeak)
+            {
+                worstRatio = Math.Max(worstRatio, scaledPeak / scaledTrough);
+                (scaledPeak, scaledTrough) = (scaled, scaled);
+            }
+            else
+            {
+                scaledTrough = scaled < scaledTrough ? scaled : scaledTrough;
+            }
             if ((scaled > 0 && scaled < Tiny) || scaled > Huge)
             {
                 var shift = scaled < Tiny ? Rescale : -Rescale;
                 scaled = Math.ScaleB(scaled, shift);
                 scaledPeak = Math.ScaleB(scaledPeak, shift);
+                scaledTrough = Math.ScaleB(scaledTrough, shift);
                 exponent -= shift;
             }
         }
+        maxDrawdown = Math.Max(maxDrawdown, 1 - (trough / peak));
+        longest = Math.Max(longest, returns.Length - 1 - peakBar);
+        worstRatio = Math.Max(worstRatio, scaledPeak / scaledTrough);
         return (equity, maxDrawdown, longest, Math.Log(scaled) + (exponent * Math.Log(2)), Math.Log(worstRatio));
     }
 }

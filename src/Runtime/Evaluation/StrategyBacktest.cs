@@ -183,10 +183,8 @@ public static class StrategyBacktest
         var second = full is null && legs.All(l => l is RankRule { KeepWithin: 0 } or QuantileRule) && Environment.ProcessorCount > 1
             ? Portfolio(plan, parameters, a, legs)
             : null;
-        for (var rows = evaluator.Advance(); rows > 0; rows = evaluator.Advance())
+        void Decide(int start, int rows, double[][] columns)
         {
-            var start = evaluator.NextBar - rows;
-            var columns = inputs.Select(evaluator.Block).ToArray();
             var block = universe is null ? default : universe.AsSpan(start * a, rows * a);
             if (second is not null && rows * a >= ParallelValues)
             {
@@ -214,6 +212,23 @@ public static class StrategyBacktest
                 }
             }
             sink(start, rows, weights.AsSpan(0, rows * a));
+        }
+
+        // legs on one thread leave the second core to evaluate the next block meanwhile
+        if (second is null && Environment.ProcessorCount > 1 && panel.TimeCount > 2 * evaluator.BlockBars)
+        {
+            BlockPipeline.Run(inputs.Count, evaluator.BlockBars * a, buffers =>
+            {
+                var rows = evaluator.Advance();
+                for (var k = 0; k < inputs.Count; k++)
+                    evaluator.Values(inputs[k]).CopyTo(buffers[k]);
+                return (evaluator.NextBar - rows, rows);
+            }, Decide);
+        }
+        else
+        {
+            for (var rows = evaluator.Advance(); rows > 0; rows = evaluator.Advance())
+                Decide(evaluator.NextBar - rows, rows, [.. inputs.Select(evaluator.Block)]);
         }
         return full is null ? null : new HysteresisSavings(kept.Total, fullTurnover.Total);
     }

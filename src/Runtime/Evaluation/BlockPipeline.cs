@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+
+namespace StrategyLab.Runtime.Evaluation;
+
+/// <summary>
+/// Produces the next block on a second thread while the caller consumes the one before: blocks are
+/// written into one of two buffer sets and handed over in order, so the consumer sees what a
+/// one-thread loop would give it. An error on either side stops both and reaches the caller as it
+/// was thrown.
+/// </summary>
+internal static class BlockPipeline
+{
+    /// <summary>Fills the buffers with the next block; returns its first bar and its bars (0 at the end).</summary>
+    public delegate (int Start, int Rows) Producer(double[][] buffers);
+
+    /// <summary>Takes a block handed over: its first bar, its bars, and the buffers the producer filled.</summary>
+    public delegate void Consumer(int start, int rows, double[][] buffers);
+
+    public static void Run(int buffers, int capacity, Producer produce, Consumer consume)
+    {
+        using var stop = new CancellationTokenSource();
+        using var free = new BlockingCollection<double[][]>(2);
+        using var ready = new BlockingCollection<(int Start, int Rows, double[][] Buffers)>(2);
+        for (var i = 0; i < 2; i++)
+            free.Add([.. Enumerable.Range(0, buffers).Select(_ => new double[capacity])]);
+        var producer = Task.Run(() =>
+        {
+            try
+            {
+                while (true)
+                {
+                    var set = free.Take(stop.Token);
+                    var (start, rows) = produce(set);
+                    if (rows == 0)
+                        break;
+                    ready.Add((start, rows, set), stop.Token);
+                }
+            }
+            finally
+            {
+                ready.CompleteAdding();
+            }
+        });
+        try
+        {
+            foreach (var (start, rows, set) in ready.GetConsumingEnumerable())
+            {
+                consume(start, rows, set);
+                free.Add(set);
+            }
+        }
+        catch
+        {
+            stop.Cancel();
+            WaitQuietly(producer);
+            throw;
+        }
+        producer.GetAwaiter().GetResult();
+    }
+
+    // once the consumer has failed, the producer's cancellation is not the error to report
+    private static void WaitQuietly(Task producer)
+    {
+        try
+        {
+            producer.Wait();
+        }
+        catch (AggregateException)
+        {
+        }
+    }
+}
