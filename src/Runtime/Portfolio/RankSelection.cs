@@ -78,25 +78,51 @@ public static class RankSelection
             bottomEntry = Math.Max(bottomEntry, row[i]);
         if (double.IsNaN(topEntry) || double.IsNaN(bottomEntry))
             return false;
-        // an empty side takes no value: its bound admits none
-        var reachTop = Vector256.Create(top.Length == 0 ? double.PositiveInfinity : topEntry);
-        var reachBottom = Vector256.Create(bottom.Length == 0 ? double.NegativeInfinity : bottomEntry);
-        bool topFull = top.Length == 0, bottomFull = bottom.Length == 0;
-        double topBar = double.NegativeInfinity, bottomBar = double.PositiveInfinity;
+        // an empty side takes no value: its bound (NaN) admits none. Once a side's buffer is full, the value a
+        // newcomer must reach only rises (falls), and the bound follows it.
+        var reachTop = top.Length == 0 ? double.NaN : topEntry;
+        var reachBottom = bottom.Length == 0 ? double.NaN : bottomEntry;
         var a = 0;
         for (; a <= row.Length - Vector256<double>.Count; a += Vector256<double>.Count)
         {
             var v = Vector256.Create(row.Slice(a, Vector256<double>.Count));
-            var wanted = Vector256.GreaterThanOrEqual(v, reachTop) | Vector256.LessThanOrEqual(v, reachBottom);
-            for (var bits = wanted.ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
-                Consider(row, a + BitOperations.TrailingZeroCount(bits), top, bottom, ref topCount, ref bottomCount, ref topBar, ref bottomBar, ref topFull, ref bottomFull);
+            var highs = Vector256.GreaterThanOrEqual(v, Vector256.Create(reachTop)).ExtractMostSignificantBits();
+            var lows = Vector256.LessThanOrEqual(v, Vector256.Create(reachBottom)).ExtractMostSignificantBits();
+            for (; highs != 0; highs &= highs - 1)
+                OfferHighest(row, a + BitOperations.TrailingZeroCount(highs), top, ref topCount, ref reachTop);
+            for (; lows != 0; lows &= lows - 1)
+                OfferLowest(row, a + BitOperations.TrailingZeroCount(lows), bottom, ref bottomCount, ref reachBottom);
         }
         for (; a < row.Length; a++)
         {
-            if (row[a] >= reachTop[0] || row[a] <= reachBottom[0])
-                Consider(row, a, top, bottom, ref topCount, ref bottomCount, ref topBar, ref bottomBar, ref topFull, ref bottomFull);
+            if (row[a] >= reachTop)
+                OfferHighest(row, a, top, ref topCount, ref reachTop);
+            if (row[a] <= reachBottom)
+                OfferLowest(row, a, bottom, ref bottomCount, ref reachBottom);
         }
         return true;
+    }
+
+    // Consider's top side for a value at least the bound; a full buffer raises the bound to its entry value
+    private static void OfferHighest(ReadOnlySpan<double> row, int a, Span<int> top, ref int count, ref double reach)
+    {
+        var v = row[a];
+        if (count == top.Length && v < row[top[count - 1]])
+            return;
+        InsertHighest(row, top, ref count, a, v);
+        if (count == top.Length)
+            reach = Math.Max(reach, row[top[count - 1]]);
+    }
+
+    // Consider's bottom side for a value at most the bound; a full buffer lowers the bound to its entry value
+    private static void OfferLowest(ReadOnlySpan<double> row, int a, Span<int> bottom, ref int count, ref double reach)
+    {
+        var v = row[a];
+        if (count == bottom.Length && v >= row[bottom[count - 1]])
+            return;
+        InsertLowest(row, bottom, ref count, a, v);
+        if (count == bottom.Length)
+            reach = Math.Min(reach, row[bottom[count - 1]]);
     }
 
     private static void Consider(ReadOnlySpan<double> row, int a, Span<int> top, Span<int> bottom, ref int topCount, ref int bottomCount,

@@ -9,7 +9,7 @@ public sealed class RankSelectionTests
     // rows with ties, NaN and a few values only, so that buffers fill, overflow and stay short
     private static Arbitrary<(double[] Row, bool[]? Eligible, int Top, int Bottom)> Cases() =>
         (from n in Gen.Choose(0, 40)
-         from values in Gen.ArrayOf(Gen.Elements(double.NaN, -2.0, -1.0, 0.0, 0.5, 1.0, 3.0, 7.0), n)
+         from values in Gen.ArrayOf(Gen.Elements(double.NaN, double.NegativeInfinity, -2.0, -1.0, 0.0, 0.5, 1.0, 3.0, 7.0, double.PositiveInfinity), n)
          from masked in Gen.Elements(false, true)
          from mask in Gen.ArrayOf(Gen.Elements(true, true, false), n)
          from top in Gen.Choose(0, 8)
