@@ -339,3 +339,29 @@ let ``quantile legs trade the buckets of their signal`` () =
     Assert.Equal<float>([| -0.25; 0.25; -0.25; 0.25 |], targets)
     // the backtest runs on the same buckets
     StrategyBacktest.Run(plan, panel, RunOverrides.None) |> ignore
+
+[<Fact>]
+let ``a plan's execution settings reach the backtest's ledger`` () =
+    let plan =
+        compileOk (
+            "strategy t \"test\"\ndata daily_top100\nbar 1h\nsignal s = return(close, 1)\nportfolio long top 1 by s\n"
+            + "costs maker 2 bps, taker 6 bps, slippage 3 bps\n"
+            + "execution limit_maker(offset: 0.02%, timeout: 600s, retries: 3, shrink: 0.25), min_notional round_up, participation 5%\n"
+        )
+
+    use panel = randomPanel 3 60 11
+
+    let run =
+        StrategyBacktest.Run(plan, panel, RunOverrides(RunOverrides.None.Parameters, MinNotional = Nullable 25.0))
+
+    let o = run.Options
+    Assert.Equal(StrategyLab.Runtime.Backtest.OrderKind.LimitMaker, o.Orders)
+    Assert.Equal(0.0002, o.LimitOffset, 15)
+    Assert.Equal(600.0, o.LimitTimeoutSeconds)
+    Assert.Equal(3, o.LimitRetries)
+    Assert.Equal(0.25, o.LimitShrink)
+    Assert.True(o.RoundUpToMinNotional)
+    Assert.Equal(25.0, o.MinNotional)
+    Assert.Equal(0.05, o.MaxParticipation, 15)
+    Assert.Equal((0.0002, 0.0006, 0.0003), (o.MakerFee, o.TakerFee, o.Slippage))
+    Assert.Equal(StrategyLab.Runtime.Backtest.FillTiming.NextOpen, o.Timing)
