@@ -50,9 +50,14 @@ public sealed record PerformanceMetrics(
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(periodsPerYear);
         var n = returns.Length;
         var (sum, downside, positive, best, worst) = Moments(returns);
-        var (equity, maxDrawdown, longest, logEquity, maxLogDrawdown) = EquityPath(returns);
         var mean = n > 0 ? sum / n : double.NaN;
         var variance = SquaredDeviations(returns, mean);
+        var path = Drawdowns(returns);
+        var (equity, maxDrawdown, longest) = (path.Equity, path.MaxDrawdown, path.LongestBars);
+        // the logarithms come from the equity itself unless it left the range where products keep every digit
+        var (logEquity, maxLogDrawdown) = path.Lowest >= Tiny && path.Highest <= Huge
+            ? (Math.Log(equity), Math.Log(path.WorstRatio))
+            : LogDrawdowns(returns);
         var sd = n > 1 ? Math.Sqrt(variance / (n - 1)) : double.NaN;
         var downsideDeviation = n > 0 ? Math.Sqrt(downside / n) : double.NaN;
         var scale = Math.Sqrt(periodsPerYear);
@@ -139,53 +144,67 @@ public sealed record PerformanceMetrics(
         return variance;
     }
 
-    // Final equity (starting at 1), the largest fall from the running peak, the longest stretch below a
-    // peak, and the same in logs without a logarithm per bar: equity also kept as scaled × 2^exponent
-    // (rescaled by exact powers of two, so nothing rounds), its peak on the same scale, and the largest
-    // peak / equity ratio. While the peak stands, the deepest point so far is the only candidate for
-    // its drawdown (a quotient falls as the divisor grows, rounding included), so each stretch below a
-    // peak is divided out once, when it ends.
-    private static (double Equity, double MaxDrawdown, int LongestBars, double LogEquity, double MaxLogDrawdown) EquityPath(ReadOnlySpan<double> returns)
+    // Final equity (starting at 1), the largest fall from the running peak (also as the largest peak /
+    // trough ratio), the longest stretch below a peak, and the equity's range. While the peak stands,
+    // the deepest point so far is the only candidate for its drawdown (a quotient falls as the divisor
+    // grows, rounding included), so each stretch is divided out once, when it ends.
+    private static (double Equity, double MaxDrawdown, double WorstRatio, int LongestBars, double Lowest, double Highest) Drawdowns(ReadOnlySpan<double> returns)
     {
-        double equity = 1, peak = 1, trough = 1, maxDrawdown = 0;
-        double scaled = 1, scaledPeak = 1, scaledTrough = 1, worstRatio = 1;
-        int peakBar = -1, longest = 0, exponent = 0;
+        double equity = 1, peak = 1, trough = 1, maxDrawdown = 0, worstRatio = 1, lowest = 1;
+        int peakBar = -1, longest = 0;
         for (var t = 0; t < returns.Length; t++)
         {
-            var growth = 1 + returns[t];
-            equity *= growth;
-            scaled *= growth;
+            equity *= 1 + returns[t];
             if (equity >= peak)
             {
                 maxDrawdown = Math.Max(maxDrawdown, 1 - (trough / peak));
+                worstRatio = Math.Max(worstRatio, peak / trough);
                 longest = Math.Max(longest, t - 1 - peakBar);
+                lowest = Math.Min(lowest, trough);
                 (peak, trough, peakBar) = (equity, equity, t);
             }
             else
             {
                 trough = equity < trough ? equity : trough;
             }
-            if (scaled > scaledPeak)
+        }
+        maxDrawdown = Math.Max(maxDrawdown, 1 - (trough / peak));
+        worstRatio = Math.Max(worstRatio, peak / trough);
+        longest = Math.Max(longest, returns.Length - 1 - peakBar);
+        return (equity, maxDrawdown, worstRatio, longest, Math.Min(lowest, trough), peak);
+    }
+
+    // Log equity and the largest fall of log equity from its running peak, for equity beyond the range of
+    // a double: equity kept as scaled × 2^exponent (rescaled by exact powers of two, so nothing rounds), its
+    // peak as its own such pair (seen on the current scale, infinite when beyond it), the deepest point
+    // since the peak on the current scale, and each stretch's fall taken in logs when it ends.
+    private static (double LogEquity, double MaxLogDrawdown) LogDrawdowns(ReadOnlySpan<double> returns)
+    {
+        var ln2 = Math.Log(2);
+        double scaled = 1, peak = 1, peakHere = 1, trough = 1, worst = 0;
+        int exponent = 0, peakExponent = 0;
+        double Fall() => Math.Log(peak) + (peakExponent * ln2) - (Math.Log(trough) + (exponent * ln2));
+        for (var t = 0; t < returns.Length; t++)
+        {
+            scaled *= 1 + returns[t];
+            if (scaled > peakHere)
             {
-                worstRatio = Math.Max(worstRatio, scaledPeak / scaledTrough);
-                (scaledPeak, scaledTrough) = (scaled, scaled);
+                worst = Math.Max(worst, Fall());
+                (peak, peakExponent, peakHere, trough) = (scaled, exponent, scaled, scaled);
             }
             else
             {
-                scaledTrough = scaled < scaledTrough ? scaled : scaledTrough;
+                trough = scaled < trough ? scaled : trough;
             }
             if ((scaled > 0 && scaled < Tiny) || scaled > Huge)
             {
                 var shift = scaled < Tiny ? Rescale : -Rescale;
                 scaled = Math.ScaleB(scaled, shift);
-                scaledPeak = Math.ScaleB(scaledPeak, shift);
-                scaledTrough = Math.ScaleB(scaledTrough, shift);
+                trough = Math.ScaleB(trough, shift);
                 exponent -= shift;
+                peakHere = Math.ScaleB(peak, peakExponent - exponent);
             }
         }
-        maxDrawdown = Math.Max(maxDrawdown, 1 - (trough / peak));
-        longest = Math.Max(longest, returns.Length - 1 - peakBar);
-        worstRatio = Math.Max(worstRatio, scaledPeak / scaledTrough);
-        return (equity, maxDrawdown, longest, Math.Log(scaled) + (exponent * Math.Log(2)), Math.Log(worstRatio));
+        return (Math.Log(scaled) + (exponent * ln2), Math.Max(worst, Fall()));
     }
 }

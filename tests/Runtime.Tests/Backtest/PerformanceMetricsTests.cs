@@ -69,4 +69,16 @@ public sealed class PerformanceMetricsTests
             return m.MaxDrawdown.Equals(maxDrawdown) && (equity == 0 ? double.IsPositiveInfinity(m.MaxDrawdownLog) : m.MaxDrawdownLog.Equals(Math.Log(worstRatio)));
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(1000));
     }
+
+    [Fact]
+    public void LogsStayExactWhereEquityUnderflows()
+    {
+        // 400 bars losing 99.9 % each then 10 bars doubling: equity 1e-1200 × 1024 underflows a double
+        var returns = Enumerable.Repeat(-0.999, 400).Concat(Enumerable.Repeat(1.0, 10)).ToArray();
+        var m = PerformanceMetrics.FromReturns(returns, 365);
+        var expected = (400 * Math.Log(0.001)) + (10 * Math.Log(2));
+        Assert.Equal(expected, m.LogTotalReturn, Math.Abs(expected) * 1e-12);
+        Assert.Equal(-400 * Math.Log(0.001), m.MaxDrawdownLog, 400 * 6.9 * 1e-12);
+        Assert.Equal(1.0, m.MaxDrawdown);
+    }
 }
