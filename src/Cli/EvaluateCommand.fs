@@ -70,6 +70,9 @@ let private options (args: ParseResults<EvaluateArgs>) =
     if horizon < 1 then
         usageError $"--horizon: expected at least 1 bar, found {horizon}"
 
+    if args.Contains Horizon && args.Contains Label then
+        usageError "--horizon and --label: a label looks as far ahead as it is written to; give one or the other"
+
     SignalEvaluationOptions(
         Signal = Option.toObj (args.TryGetResult Signal),
         Bins = Option.toNullable bins,

@@ -93,6 +93,24 @@ let ``usage errors exit 2 with one line`` () =
 
     Assert.Equal(2, signal.ExitCode)
 
+    let both =
+        run
+            [
+                "evaluate"
+                "strategies/momentum_long_short.strat"
+                "--horizon"
+                "3"
+                "--label"
+                "next"
+            ]
+
+    Assert.Equal(2, both.ExitCode)
+
+    Assert.Equal(
+        "error: --horizon and --label: a label looks as far ahead as it is written to; give one or the other",
+        oneLine both.Error
+    )
+
     Assert.Equal(
         "error: strategies/momentum_long_short.strat: --signal momentun: strategy 'momentum_long_short' has no let or signal 'momentun'; choose one of momentum",
         oneLine signal.Error
