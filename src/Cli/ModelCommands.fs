@@ -59,6 +59,21 @@ let private parameters (path: string) (plan: StrategyPlan) (given: string list) 
 let private time (ms: int64) =
     DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)
 
+// The last bar at which a top-N universe's ranking column has a value for some asset: a final bar
+// without any (a gap at the end of the data) would leave nothing to hold there.
+let private lastRankedBar (plan: StrategyPlan) (panel: Panel) =
+    match plan.Universe with
+    | :? TopUniverse as top when panel.HasColumn top.Column ->
+        let values = panel.Column(top.Column).ToArray()
+        let a = panel.AssetCount
+
+        let ranked t =
+            Seq.exists (fun i -> not (Double.IsNaN values[t * a + i])) (seq { 0 .. a - 1 })
+
+        Seq.tryFind ranked (seq { panel.TimeCount - 1 .. -1 .. 0 })
+        |> Option.map (fun t -> t, top.Column)
+    | _ -> None
+
 let private prepare
     (dataDir: string)
     (path: string)
@@ -66,6 +81,7 @@ let private prepare
     (retrain: bool)
     (models: string option)
     (at: int64 option)
+    (ranked: bool)
     =
     let plan = compileFile path
     let data = DataCommands.openStore dataDir
@@ -73,6 +89,20 @@ let private prepare
 
     let panel =
         match at with
+        | None when ranked ->
+            match lastRankedBar plan whole with
+            | Some(t, column) when t >= 1 && t < whole.TimeCount - 1 ->
+                let last = whole.TimeCount - 1
+
+                printLine (
+                    $"note: the last bar ({time whole.Times[last]} UTC) has no {column} for any asset, so the universe would be empty there; "
+                    + $"advising at {time whole.Times[t]} UTC, the last bar that has it (--at picks another)"
+                )
+
+                let cut = whole.Slice(0, t + 1)
+                whole.Dispose()
+                cut
+            | _ -> whole
         | None -> whole
         | Some ms ->
             let next = whole.TimeIndexAtOrAfter(ms + 1L)
@@ -100,6 +130,7 @@ let train (dataDir: string) (args: ParseResults<TrainArgs>) =
             (args.Contains TrainArgs.Retrain)
             (args.TryGetResult TrainArgs.Models)
             None
+            false
 
     use _ = panel
 
@@ -193,6 +224,7 @@ let advise (dataDir: string) (args: ParseResults<AdviseArgs>) =
             (args.Contains AdviseArgs.Retrain)
             (args.TryGetResult AdviseArgs.Models)
             (args.TryGetResult AdviseArgs.At |> Option.map (parseDate "--at"))
+            true
 
     use _ = panel
 

@@ -107,6 +107,13 @@ let ``advise lists the targets and the changes against the book`` () =
     let btc = lines o.Out "BTC " |> Array.last
     Assert.Contains("0.3", btc)
 
+    // the data's last day has no market cap: without --at, advice falls back to the day before and says so
+    let fallback = run [ "advise"; file; "--models"; models; "--param"; "k=4" ]
+    Assert.Equal(0, fallback.ExitCode)
+    Assert.Contains("note: the last bar (2025-10-25 00:00 UTC) has no market_cap for any asset", fallback.Out)
+    Assert.Contains("lin_daily: advice for the bar of 2025-10-24 00:00 UTC", fallback.Out)
+    Assert.Equal(4, (lines fallback.Out "long ").Length)
+
     let empty = run [ "advise"; file; "--models"; models; "--at"; "2025-10-24" ]
     Assert.Equal(0, empty.ExitCode)
 
