@@ -414,19 +414,23 @@ internal sealed unsafe class TreeLearner
             }
             var rb = binned + (long)row * stride;
             var v = Vector128.Load(gh + 2L * row);
-            if (allUsed)
+            if (allUsed && BitConverter.IsLittleEndian)
             {
+                // four bins read at once (the lowest byte first); the histograms of features f … f + 3 start 512 doubles apart
                 var f = first;
+                var hf = hist + 512 * f;
                 for (; f + 4 <= end; f += 4)
                 {
-                    var p0 = hist + 2 * ((f << 8) + rb[f]);
-                    var p1 = hist + 2 * (((f + 1) << 8) + rb[f + 1]);
-                    var p2 = hist + 2 * (((f + 2) << 8) + rb[f + 2]);
-                    var p3 = hist + 2 * (((f + 3) << 8) + rb[f + 3]);
+                    var bins = Unsafe.ReadUnaligned<uint>(rb + f);
+                    var p0 = hf + 2 * (bins & 0xFF);
+                    var p1 = hf + 512 + 2 * ((bins >> 8) & 0xFF);
+                    var p2 = hf + 1024 + 2 * ((bins >> 16) & 0xFF);
+                    var p3 = hf + 1536 + 2 * (bins >> 24);
                     Vector128.Store(Vector128.Load(p0) + v, p0);
                     Vector128.Store(Vector128.Load(p1) + v, p1);
                     Vector128.Store(Vector128.Load(p2) + v, p2);
                     Vector128.Store(Vector128.Load(p3) + v, p3);
+                    hf += 2048;
                 }
                 for (; f < end; f++)
                 {
