@@ -526,16 +526,29 @@ internal sealed unsafe class TreeLearner
         Span<double> hl = stackalloc double[capacity];
         Span<double> cl = stackalloc double[capacity];
         double sg = 0, sh = 0, sc = 0;
-        for (var t = 0; t < numeric; t++)
-        {
-            sg += hist[w * t];
-            sh += hist[w * t + 1];
-            if (w == 4)
+        if (w == 4)
+            for (var t = 0; t < numeric; t++)
+            {
+                sg += hist[w * t];
+                sh += hist[w * t + 1];
                 sc += hist[w * t + 2];
-            else if (counted)
-                sc = Math.Round(sh * perHessian);
-            (gl[t], hl[t], cl[t]) = (sg, sh, sc);
-        }
+                (gl[t], hl[t], cl[t]) = (sg, sh, sc);
+            }
+        else if (perHessian == 1.0)
+            for (var t = 0; t < numeric; t++)
+            {
+                // a sum of hessians 1 is the row count itself
+                sg += hist[2 * t];
+                sh += hist[2 * t + 1];
+                (gl[t], hl[t], cl[t]) = (sg, sh, sh);
+            }
+        else
+            for (var t = 0; t < numeric; t++)
+            {
+                sg += hist[2 * t];
+                sh += hist[2 * t + 1];
+                (gl[t], hl[t], cl[t]) = (sg, sh, counted ? Math.Round(sh * perHessian) : 0.0);
+            }
         // thresholds t < numeric − 1 leave numeric rows on both sides; the last one only sends missing values right
         var thresholds = cm > 0 ? numeric : numeric - 1;
         if (thresholds <= 0)
@@ -550,22 +563,31 @@ internal sealed unsafe class TreeLearner
         if (leftThresholds > 0)
             split.Gains(gl, hl, cl, gm, hm, cm, leftThresholds, gainLeft);
 
-        var best = SplitCandidate.None;
-        var bestGain = Math.Max(o.MinGainToSplit, 0.0);
+        // the first threshold, in order and missing-right before missing-left, whose gain is the largest
+        var most = Math.Max(Largest(gainRight, thresholds), Largest(gainLeft, leftThresholds));
+        if (!(most > Math.Max(o.MinGainToSplit, 0.0)))
+            return SplitCandidate.None;
         for (var t = 0; t < thresholds; t++)
         {
-            if (gainRight[t] > bestGain)
-            {
-                bestGain = gainRight[t];
-                best = new SplitCandidate { Feature = f, Bin = t, DefaultLeft = false, NoMissing = cm == 0, Gain = bestGain, LeftGradient = gl[t], LeftHessian = hl[t] };
-            }
-            if (t < leftThresholds && gainLeft[t] > bestGain)
-            {
-                bestGain = gainLeft[t];
-                best = new SplitCandidate { Feature = f, Bin = t, DefaultLeft = true, Gain = bestGain, LeftGradient = gl[t] + gm, LeftHessian = hl[t] + hm };
-            }
+            if (gainRight[t] == most)
+                return new SplitCandidate { Feature = f, Bin = t, DefaultLeft = false, NoMissing = cm == 0, Gain = most, LeftGradient = gl[t], LeftHessian = hl[t] };
+            if (t < leftThresholds && gainLeft[t] == most)
+                return new SplitCandidate { Feature = f, Bin = t, DefaultLeft = true, Gain = most, LeftGradient = gl[t] + gm, LeftHessian = hl[t] + hm };
         }
-        return best;
+        return SplitCandidate.None;
+    }
+
+    // the largest of values[0 .. count), −∞ when count is 0 (no value is NaN)
+    private static double Largest(ReadOnlySpan<double> values, int count)
+    {
+        var most = Vector256.Create(double.NegativeInfinity);
+        var t = 0;
+        for (; t + 4 <= count; t += 4)
+            most = Vector256.Max(most, Vector256.Create(values.Slice(t, 4)));
+        var result = Math.Max(Math.Max(most[0], most[1]), Math.Max(most[2], most[3]));
+        for (; t < count; t++)
+            result = Math.Max(result, values[t]);
+        return result;
     }
 
     /// <summary>The split rules and gain of one leaf with sums (G, H) over C rows.</summary>
@@ -574,7 +596,7 @@ internal sealed unsafe class TreeLearner
         /// <summary>
         /// Writes into <paramref name="gain"/>[t], for t &lt; <paramref name="count"/>, the gain
         /// ½[G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ)] of sending left the sums at t plus (addG, addH, addC),
-        /// or −∞ where a side breaks the minimum rows or hessian. Four thresholds at a time, each
+        /// or −∞ where a side breaks the minimum rows or hessian or the gain is NaN. Four thresholds at a time, each
         /// lane computed with the same operations in the same order as one at a time.
         /// </summary>
         internal void Gains(ReadOnlySpan<double> gl, ReadOnlySpan<double> hl, ReadOnlySpan<double> cl, double addG, double addH, double addC, int count, Span<double> gain)
@@ -602,6 +624,8 @@ internal sealed unsafe class TreeLearner
                     ok &= Vector256.GreaterThanOrEqual(lc, minData) & Vector256.GreaterThanOrEqual(c - lc, minData);
                 }
                 var value = half * (lg * lg / (lh + lambda) + rg * rg / (rh + lambda) - parent);
+                // NaN (0 / 0 with λ = 0 and an empty side allowed) is never a split
+                ok &= Vector256.Equals(value, value);
                 Vector256.ConditionalSelect(ok, value, none).CopyTo(gain.Slice(t, 4));
             }
         }
