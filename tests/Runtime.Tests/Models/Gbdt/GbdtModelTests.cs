@@ -186,6 +186,10 @@ public sealed class GbdtModelTests
         var dual = GbdtModel.Train(full, Classes(fullY), settings with { Threads = 2 });
         Assert.Equal(PredictAll(single, full), PredictAll(dual, full));
         Assert.Equal(single.FeatureImportance(), dual.FeatureImportance());
+        // enough rows that the root's partition runs in two blocks
+        var (tall, tallY) = Regression(80_000, 3, 4);
+        var few = new GbdtOptions { Rounds = 2, NumLeaves = 6, MinDataInLeaf = 1 };
+        Assert.Equal(PredictAll(GbdtModel.Train(tall, tallY, few with { Threads = 1 }), tall), PredictAll(GbdtModel.Train(tall, tallY, few with { Threads = 2 }), tall));
     }
 
     [Fact]
