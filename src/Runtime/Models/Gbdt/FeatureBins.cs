@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
 namespace StrategyLab.Runtime.Models.Gbdt;
 
 /// <summary>
@@ -111,39 +114,54 @@ internal sealed class FeatureBins
             for (var b = 0; b < 256; b++)
                 padded[f * 256 + b] = b < upper.Length ? upper[b] : double.PositiveInfinity;
         }
+        var missing = new byte[featureCount];
+        for (var f = 0; f < featureCount; f++)
+            missing[f] = (byte)_upper[f].Length;
         const int block = 8192;
         var blocks = (rows + block - 1) / block;
         Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, b =>
         {
-            var x = features.Span;
             var end = Math.Min(rows, (b + 1) * block);
-            for (var row = b * block; row < end; row++)
-            {
-                var values = x.Slice(row * featureCount, featureCount);
-                var output = binned.AsSpan(row * featureCount, featureCount);
-                for (var f = 0; f < featureCount; f++)
-                {
-                    var v = values[f];
-                    if (double.IsNaN(v))
-                    {
-                        output[f] = (byte)_upper[f].Length;
-                        continue;
-                    }
-                    var bounds = padded.AsSpan(f * 256, 256);
-                    var i = 0;
-                    // counts the bounds below v: the first bin whose bound is at least v
-                    i += bounds[i + 127] < v ? 128 : 0;
-                    i += bounds[i + 63] < v ? 64 : 0;
-                    i += bounds[i + 31] < v ? 32 : 0;
-                    i += bounds[i + 15] < v ? 16 : 0;
-                    i += bounds[i + 7] < v ? 8 : 0;
-                    i += bounds[i + 3] < v ? 4 : 0;
-                    i += bounds[i + 1] < v ? 2 : 0;
-                    i += bounds[i] < v ? 1 : 0;
-                    output[f] = (byte)i;
-                }
-            }
+            ApplyRows(features.Span, binned, padded, missing, b * block, end);
         });
         return binned;
+    }
+
+    // step when bound < v, else 0, without a branch: a binary search's branches are a coin toss each
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Below(double bound, double v, int step) =>
+        (int)Vector128.LessThan(Vector128.CreateScalarUnsafe(bound), Vector128.CreateScalarUnsafe(v)).AsInt64().ToScalar() & step;
+
+    // runs once per block for many rows, so it is compiled optimised at once rather than tiered up mid-loop
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ApplyRows(ReadOnlySpan<double> x, byte[] binned, double[] padded, byte[] missing, int first, int end)
+    {
+        var featureCount = missing.Length;
+        for (var row = first; row < end; row++)
+        {
+            var values = x.Slice(row * featureCount, featureCount);
+            var output = binned.AsSpan(row * featureCount, featureCount);
+            for (var f = 0; f < featureCount; f++)
+            {
+                var v = values[f];
+                if (double.IsNaN(v))
+                {
+                    output[f] = missing[f];
+                    continue;
+                }
+                var bounds = padded.AsSpan(f * 256, 256);
+                var i = 0;
+                // counts the bounds below v: the first bin whose bound is at least v
+                i += Below(bounds[i + 127], v, 128);
+                i += Below(bounds[i + 63], v, 64);
+                i += Below(bounds[i + 31], v, 32);
+                i += Below(bounds[i + 15], v, 16);
+                i += Below(bounds[i + 7], v, 8);
+                i += Below(bounds[i + 3], v, 4);
+                i += Below(bounds[i + 1], v, 2);
+                i += Below(bounds[i], v, 1);
+                output[f] = (byte)i;
+            }
+        }
     }
 }

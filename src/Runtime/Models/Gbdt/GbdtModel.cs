@@ -268,16 +268,11 @@ public sealed class GbdtModel
             PredictRaw(validation.Features.Span, validationScores);
         }
 
-        var gradient = new double[k][];
-        var hessian = new double[k][];
+        // per output, each row's gradient and hessian side by side: gh[2 row] = g, gh[2 row + 1] = h
+        var gh = new double[k][];
         for (var c = 0; c < k; c++)
-        {
-            gradient[c] = new double[rows];
-            hessian[c] = new double[rows];
-        }
+            gh[c] = new double[2 * rows];
         var constantHessian = o.Objective == GbdtObjective.SquaredError ? 1.0 : double.NaN;
-        if (o.Objective == GbdtObjective.SquaredError)
-            Array.Fill(hessian[0], 1.0);
         var learner = new TreeLearner(columns, _bins, o, rows, constantHessian);
         var bagging = o.BaggingFraction < 1.0;
         var bag = bagging ? new int[rows] : null;
@@ -292,7 +287,7 @@ public sealed class GbdtModel
         var firstRound = Rounds;
         for (var round = firstRound; round < firstRound + rounds; round++)
         {
-            Gradients(o.Objective, k, scores, labels, gradient, hessian, parallel);
+            Gradients(o.Objective, k, scores, labels, gh, parallel);
             var bagCount = rows;
             if (bag is not null)
             {
@@ -309,7 +304,7 @@ public sealed class GbdtModel
             for (var c = 0; c < k; c++)
             {
                 SampleFeatures(learner.FeatureUsed, o, round, c);
-                var tree = learner.Grow(gradient[c], hessian[c], bag, bagCount);
+                var tree = learner.Grow(gh[c], bag, bagCount);
                 for (var leaf = 0; leaf < tree.LeafValue.Length; leaf++)
                 {
                     var value = tree.LeafValue[leaf];
@@ -378,7 +373,7 @@ public sealed class GbdtModel
         }
     }
 
-    private static void Gradients(GbdtObjective objective, int k, double[] scores, double[] labels, double[][] gradient, double[][] hessian, ParallelOptions parallel)
+    private static void Gradients(GbdtObjective objective, int k, double[] scores, double[] labels, double[][] gh, ParallelOptions parallel)
     {
         const int block = 16_384;
         var rows = labels.Length;
@@ -390,20 +385,22 @@ public sealed class GbdtModel
             {
                 case GbdtObjective.SquaredError:
                     {
-                        var g = gradient[0];
+                        var d = gh[0];
                         for (var i = b * block; i < end; i++)
-                            g[i] = scores[i] - labels[i];
+                        {
+                            d[2 * i] = scores[i] - labels[i];
+                            d[2 * i + 1] = 1.0;
+                        }
                         break;
                     }
                 case GbdtObjective.Binary:
                     {
-                        var g = gradient[0];
-                        var h = hessian[0];
+                        var d = gh[0];
                         for (var i = b * block; i < end; i++)
                         {
                             var p = Sigmoid(scores[i]);
-                            g[i] = p - labels[i];
-                            h[i] = Math.Max(p * (1 - p), 1e-16);
+                            d[2 * i] = p - labels[i];
+                            d[2 * i + 1] = Math.Max(p * (1 - p), 1e-16);
                         }
                         break;
                     }
@@ -417,8 +414,8 @@ public sealed class GbdtModel
                             var y = (int)labels[i];
                             for (var c = 0; c < k; c++)
                             {
-                                gradient[c][i] = p[c] - (c == y ? 1.0 : 0.0);
-                                hessian[c][i] = Math.Max(p[c] * (1 - p[c]), 1e-16);
+                                gh[c][2 * i] = p[c] - (c == y ? 1.0 : 0.0);
+                                gh[c][2 * i + 1] = Math.Max(p[c] * (1 - p[c]), 1e-16);
                             }
                         }
                         break;

@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace StrategyLab.Runtime.Models.Gbdt;
 
 /// <summary>The best split found for a leaf: rows with bin ≤ Bin (and NaN when DefaultLeft) go left.</summary>
@@ -9,26 +13,35 @@ internal struct SplitCandidate
     internal double Gain;
     internal double LeftGradient;
     internal double LeftHessian;
-    internal double LeftCount;
+
+    // the leaf had no missing values of the feature: DefaultLeft is then settled by the row counts once partitioned
+    internal bool NoMissing;
 
     internal static SplitCandidate None => new() { Feature = -1, Gain = double.NegativeInfinity };
 }
 
 /// <summary>
-/// Grows one tree leaf-wise on binned columns from per-row gradients and hessians. Histograms
-/// hold (Σg, Σh, count) per bin; each feature's histogram is summed by one thread in row order,
-/// and only the smaller child of a split is summed, the larger being its parent minus it, so the
-/// tree is the same whatever the number of threads. All buffers live as long as the learner.
+/// Grows one tree leaf-wise on binned rows from per-row (gradient, hessian) pairs, stored
+/// interleaved so that one vector addition updates a histogram bin. Histograms hold (Σg, Σh) per
+/// bin, and the row count too where the split rules need it and the hessian does not give it
+/// (Σh counts the rows when the hessian is the same for every row). Each feature's histogram is
+/// summed by one thread in row order, and only the smaller child of a split is summed, the larger
+/// being its parent minus it, so the tree is the same whatever the number of threads. Per split,
+/// each thread sums, subtracts and searches its own share of the features in one parallel step.
+/// All buffers live as long as the learner.
 /// </summary>
-internal sealed class TreeLearner
+internal sealed unsafe class TreeLearner
 {
+    // histogram entries per feature: up to 255 numeric bins and the missing bin, so that a byte bin indexes it directly
+    private const int BinsPerFeature = 256;
+
     private readonly byte[] _binned;
+    private readonly byte[] _columns;
     private readonly FeatureBins _bins;
     private readonly GbdtOptions _options;
     private readonly int _featureCount;
-    private readonly int[] _histOffset;
-    private readonly int _histLength;
-    // a histogram entry is (Σg, Σh, count), or (Σg, count) when every hessian equals _constantHessian
+    private readonly int _totalRows;
+    // doubles per histogram entry: 2 for (Σg, Σh), 4 for (Σg, Σh, count, unused)
     private readonly int _width;
     private readonly double _constantHessian;
     private readonly double[]?[] _histPool;
@@ -43,41 +56,53 @@ internal sealed class TreeLearner
     private readonly double[] _leafGradient;
     private readonly double[] _leafHessian;
     private readonly SplitCandidate[] _leafBest;
-    private readonly SplitCandidate[] _featureBest;
+    // best split per feature of the two leaves searched in one step
+    private readonly SplitCandidate[] _featureBestA;
+    private readonly SplitCandidate[] _featureBestB;
     private readonly bool[] _featureUsed;
     private readonly int[] _usedFeatures;
     private int _usedCount;
     private readonly int[] _rows;
-    private readonly int[] _scratch;
-    private readonly double[] _orderedGradient;
-    private readonly double[] _orderedHessian;
+    private readonly int[] _scratchLeft;
+    private readonly int[] _scratchRight;
     private readonly ParallelOptions _parallel;
-    private readonly Action<int> _buildGroupAt;
-    private readonly Action<int> _findFeatureAt;
+    private readonly Action<int> _stepGroup;
+    private readonly Action<int> _partitionBlock;
     private int _rowCount;
-    // arguments of the per-feature work run by Parallel.For, kept in fields so no closure is made per node
-    private double[] _buildHist = [], _buildGradient = [], _buildHessian = [], _findHist = [];
-    private int _buildBegin, _buildCount, _buildGroups;
-    private bool _buildIdentity;
-    private double _findGradient, _findHessian, _findCount;
     private bool _identityRows;
+    private double[] _gh = [];
+    // arguments of the parallel step, kept in fields so that no closure is made per split
+    private int _stepGroups, _stepSmall, _stepLarge, _stepSmallSlot, _stepLargeSlot;
+    private bool _stepFindSmall, _stepFindLarge;
+    // arguments of the parallel partition
+    private int _partBlocks, _partBegin, _partCount, _partFeature, _partBin, _partMissing;
+    private bool _partMissingLeft;
+    private readonly int[] _partLeftCounts;
+    private readonly int[] _partRightCounts;
 
-    internal TreeLearner(byte[] binned, FeatureBins bins, GbdtOptions options, int rows, double constantHessian)
+    /// <summary>
+    /// A learner for <paramref name="rows"/> binned rows; <paramref name="constantHessian"/> is every
+    /// row's hessian when the objective's is constant, else NaN. <paramref name="countRows"/> forces
+    /// (true) histograms that count rows; by default they do only where the split rules need it.
+    /// </summary>
+    internal TreeLearner(byte[] binned, FeatureBins bins, GbdtOptions options, int rows, double constantHessian, bool countRows = false)
     {
         _constantHessian = constantHessian;
-        _width = double.IsNaN(constantHessian) ? 3 : 2;
+        // row counts are needed unless the hessian gives them, or the only count rule (a child has a row)
+        // follows from a positive minimum hessian sum, which an empty child cannot reach
+        var countsFromHessian = !double.IsNaN(constantHessian);
+        var countsImplied = options.MinDataInLeaf <= 1 && options.MinSumHessianInLeaf >= 1e-3 && !HasMissing(binned, bins);
+        _width = !countRows && (countsFromHessian || countsImplied) ? 2 : 4;
         _binned = binned;
         _bins = bins;
         _options = options;
         _featureCount = bins.FeatureCount;
-        _histOffset = new int[_featureCount];
-        var offset = 0;
-        for (var f = 0; f < _featureCount; f++)
-        {
-            _histOffset[f] = offset;
-            offset += _width * (bins.Count(f) + 1);
-        }
-        _histLength = offset;
+        _totalRows = rows;
+        // a feature-major copy, so that partitioning reads one dense column rather than scattered rows
+        _columns = new byte[(long)rows * _featureCount];
+        var columns = _columns;
+        var featureCount = _featureCount;
+        Parallel.For(0, featureCount, new ParallelOptions { MaxDegreeOfParallelism = options.Threads }, f => CopyColumn(binned, columns, f, featureCount, rows));
         var leaves = options.NumLeaves;
         _histPool = new double[leaves][];
         _leafSlot = new int[leaves];
@@ -90,20 +115,46 @@ internal sealed class TreeLearner
         _leafGradient = new double[leaves];
         _leafHessian = new double[leaves];
         _leafBest = new SplitCandidate[leaves];
-        _featureBest = new SplitCandidate[_featureCount];
+        _featureBestA = new SplitCandidate[_featureCount];
+        _featureBestB = new SplitCandidate[_featureCount];
         _featureUsed = new bool[_featureCount];
         _usedFeatures = new int[_featureCount];
         _rows = new int[rows];
-        _scratch = new int[rows];
-        _orderedGradient = new double[rows];
-        _orderedHessian = new double[rows];
+        _scratchLeft = new int[rows];
+        _scratchRight = new int[rows];
+        _partLeftCounts = new int[Math.Max(1, options.Threads)];
+        _partRightCounts = new int[Math.Max(1, options.Threads)];
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Threads };
-        _buildGroupAt = group =>
+        _stepGroup = group =>
         {
-            var (first, end) = (_usedCount * group / _buildGroups, _usedCount * (group + 1) / _buildGroups);
-            BuildFeatures(first, end, _buildHist, _buildBegin, _buildCount, _buildIdentity, _buildGradient, _buildHessian);
+            var (first, end) = (_usedCount * group / _stepGroups, _usedCount * (group + 1) / _stepGroups);
+            StepFeatures(first, end);
         };
-        _findFeatureAt = f => _featureBest[f] = FindBestSplit(f, _findHist, _findGradient, _findHessian, _findCount);
+        _partitionBlock = PartitionBlock;
+    }
+
+    // one-shot loops over every row are compiled optimised at once rather than tiered up mid-loop
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CopyColumn(byte[] binned, byte[] columns, int f, int featureCount, int rows)
+    {
+        var column = columns.AsSpan(f * rows, rows);
+        for (var r = 0; r < rows; r++)
+            column[r] = binned[(long)r * featureCount + f];
+    }
+
+    // whether any training value is missing; without counts, a missing bin's hessian sum could not tell an empty bin from rounding
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool HasMissing(byte[] binned, FeatureBins bins)
+    {
+        var featureCount = bins.FeatureCount;
+        var missing = new byte[featureCount];
+        for (var f = 0; f < featureCount; f++)
+            missing[f] = (byte)bins.Count(f);
+        for (long i = 0; i < binned.Length; i += featureCount)
+            for (var f = 0; f < featureCount; f++)
+                if (binned[i + f] == missing[f])
+                    return true;
+        return false;
     }
 
     /// <summary>Features the next tree may split on.</summary>
@@ -113,17 +164,19 @@ internal sealed class TreeLearner
     internal ReadOnlySpan<int> LeafRows(int leaf) => _rows.AsSpan(_leafBegin[leaf], _leafCount[leaf]);
 
     /// <summary>
-    /// Grows a tree on the rows listed in <paramref name="bag"/> (all rows when null).
+    /// Grows a tree from the gradient and hessian of every training row, interleaved as
+    /// <c>gh[2 row] = g, gh[2 row + 1] = h</c>, on the rows listed in <paramref name="bag"/> (all rows when null).
     /// </summary>
-    internal GbdtTree Grow(double[] gradient, double[] hessian, int[]? bag, int bagCount)
+    internal GbdtTree Grow(double[] gh, int[]? bag, int bagCount)
     {
         var o = _options;
+        _gh = gh;
         _usedCount = 0;
         for (var f = 0; f < _featureCount; f++)
             if (_featureUsed[f])
                 _usedFeatures[_usedCount++] = f;
         _identityRows = bag is null;
-        _rowCount = bag is null ? gradient.Length : bagCount;
+        _rowCount = bag is null ? _totalRows : bagCount;
         if (bag is null)
             for (var i = 0; i < _rowCount; i++)
                 _rows[i] = i;
@@ -134,8 +187,8 @@ internal sealed class TreeLearner
         for (var i = 0; i < _rowCount; i++)
         {
             var r = _rows[i];
-            g0 += gradient[r];
-            h0 += hessian[r];
+            g0 += gh[2 * r];
+            h0 += gh[2 * r + 1];
         }
         var maxNodes = o.NumLeaves - 1;
         var feature = new int[maxNodes];
@@ -160,8 +213,7 @@ internal sealed class TreeLearner
         if (CanSplit(0))
         {
             _leafSlot[0] = _freeSlots[--_freeCount];
-            BuildHistogram(0, _leafSlot[0], gradient, hessian);
-            FindBestSplitOrRelease(0);
+            Step(0, _leafSlot[0], -1, -1);
         }
 
         while (leaves < o.NumLeaves)
@@ -191,6 +243,8 @@ internal sealed class TreeLearner
             right[node] = ~newLeaf;
 
             var leftCount = Partition(best, split);
+            if (split.NoMissing)
+                defaultLeft[node] = leftCount >= _leafCount[best] - leftCount;
             _leafBegin[newLeaf] = _leafBegin[best] + leftCount;
             _leafCount[newLeaf] = _leafCount[best] - leftCount;
             _leafCount[best] = leftCount;
@@ -220,10 +274,7 @@ internal sealed class TreeLearner
             var (small, large) = _leafCount[best] <= _leafCount[newLeaf] ? (best, newLeaf) : (newLeaf, best);
             _leafSlot[small] = freeSlot;
             _leafSlot[large] = parentSlot;
-            BuildHistogram(small, freeSlot, gradient, hessian);
-            Subtract(_histPool[parentSlot]!, _histPool[freeSlot]!);
-            FindBestSplitOrRelease(best);
-            FindBestSplitOrRelease(newLeaf);
+            Step(small, freeSlot, large, parentSlot);
         }
 
         var leafValue = new double[leaves];
@@ -235,248 +286,418 @@ internal sealed class TreeLearner
         return new GbdtTree(feature[..nodes], thresholdBin[..nodes], threshold, defaultLeft[..nodes], left[..nodes], right[..nodes], gain[..nodes], leafValue);
     }
 
-    // a leaf keeps its histogram slot only while it has a split to make
-    private void FindBestSplitOrRelease(int leaf)
+    private bool CanSplit(int leaf) =>
+        _leafCount[leaf] >= 2 * _options.MinDataInLeaf && (_options.MaxDepth <= 0 || _leafDepth[leaf] < _options.MaxDepth);
+
+    /// <summary>
+    /// Sums the histogram of leaf <paramref name="small"/> into its slot; when <paramref name="large"/>
+    /// is a leaf, turns the parent's histogram in its slot into the large child's by subtraction; then
+    /// finds the best split of each leaf that may split, and releases the slots of those that have none.
+    /// </summary>
+    private void Step(int small, int smallSlot, int large, int largeSlot)
     {
-        var slot = _leafSlot[leaf];
-        if (slot < 0)
-            return;
-        _leafBest[leaf] = CanSplit(leaf) ? FindBestSplit(leaf) : SplitCandidate.None;
-        if (_leafBest[leaf].Feature < 0)
+        _histPool[smallSlot] ??= new double[_featureCount * BinsPerFeature * _width];
+        (_stepSmall, _stepSmallSlot, _stepLarge, _stepLargeSlot) = (small, smallSlot, large, largeSlot);
+        _stepFindSmall = CanSplit(small);
+        _stepFindLarge = large >= 0 && CanSplit(large);
+        var groups = Math.Min(_options.Threads, _usedCount);
+        if ((long)_leafCount[small] * _usedCount < 100_000 && !(_stepFindLarge && _leafCount[large] > 20_000))
+            groups = 1;
+        _stepGroups = Math.Max(1, groups);
+        if (_stepGroups == 1)
+            StepFeatures(0, _usedCount);
+        else
+            Parallel.For(0, _stepGroups, _parallel, _stepGroup);
+        _leafBest[small] = _stepFindSmall ? BestOf(_featureBestA) : SplitCandidate.None;
+        if (large >= 0)
+            _leafBest[large] = _stepFindLarge ? BestOf(_featureBestB) : SplitCandidate.None;
+        Release(small);
+        if (large >= 0)
+            Release(large);
+    }
+
+    private SplitCandidate BestOf(SplitCandidate[] perFeature)
+    {
+        var best = SplitCandidate.None;
+        for (var j = 0; j < _usedCount; j++)
         {
-            _freeSlots[_freeCount++] = slot;
+            var f = _usedFeatures[j];
+            if (perFeature[f].Feature >= 0 && perFeature[f].Gain > best.Gain)
+                best = perFeature[f];
+        }
+        return best;
+    }
+
+    // a leaf keeps its histogram slot only while it has a split to make
+    private void Release(int leaf)
+    {
+        if (_leafBest[leaf].Feature < 0 && _leafSlot[leaf] >= 0)
+        {
+            _freeSlots[_freeCount++] = _leafSlot[leaf];
             _leafSlot[leaf] = -1;
         }
     }
 
-    private bool CanSplit(int leaf) =>
-        _leafCount[leaf] >= 2 * _options.MinDataInLeaf && (_options.MaxDepth <= 0 || _leafDepth[leaf] < _options.MaxDepth);
-
-    private int Partition(int leaf, in SplitCandidate split)
+    /// <summary>The work of one thread in <see cref="Step"/>: used features number <paramref name="first"/> to <paramref name="end"/> (exclusive).</summary>
+    private void StepFeatures(int first, int end)
     {
-        var begin = _leafBegin[leaf];
-        var count = _leafCount[leaf];
-        var binned = _binned;
-        var stride = _featureCount;
-        var feature = split.Feature;
-        var missing = _bins.Count(split.Feature);
-        var bin = split.Bin;
-        var missingLeft = split.DefaultLeft;
-        var rows = _rows.AsSpan(begin, count);
-        var scratch = _scratch.AsSpan(0, count);
-        int l = 0, r = 0;
-        for (var i = 0; i < rows.Length; i++)
+        if (first >= end)
+            return;
+        var small = _stepSmall;
+        var smallHist = _histPool[_stepSmallSlot]!;
+        var entry = BinsPerFeature * _width;
+        for (var j = first; j < end; j++)
+            smallHist.AsSpan(_usedFeatures[j] * entry, entry).Clear();
+        var allUsed = _usedCount == _featureCount;
+        var identity = _identityRows && _leafCount[small] == _rowCount;
+        fixed (double* hist = smallHist)
+        fixed (byte* binned = _binned)
+        fixed (int* rows = _rows)
+        fixed (double* gh = _gh)
+        fixed (int* used = _usedFeatures)
         {
-            var row = rows[i];
-            int b = binned[row * stride + feature];
-            if (b == missing ? missingLeft : b <= bin)
-                rows[l++] = row;
+            var leafRows = rows + _leafBegin[small];
+            var count = _leafCount[small];
+            if (_width == 2)
+                Accumulate2(hist, binned, _featureCount, leafRows, count, identity, gh, used, first, end, allUsed);
             else
-                scratch[r++] = row;
+                Accumulate4(hist, binned, _featureCount, leafRows, count, identity, gh, used, first, end, allUsed);
         }
-        scratch[..r].CopyTo(rows[l..]);
-        return l;
+        var large = _stepLarge;
+        if (large >= 0)
+        {
+            var largeHist = _histPool[_stepLargeSlot]!;
+            for (var j = first; j < end; j++)
+            {
+                var offset = _usedFeatures[j] * entry;
+                var p = largeHist.AsSpan(offset, entry);
+                var c = smallHist.AsSpan(offset, entry);
+                for (var i = 0; i < p.Length; i++)
+                    p[i] -= c[i];
+            }
+            if (_stepFindLarge)
+                for (var j = first; j < end; j++)
+                {
+                    var f = _usedFeatures[j];
+                    _featureBestB[f] = FindBestSplit(f, largeHist, _leafGradient[large], _leafHessian[large], _leafCount[large]);
+                }
+        }
+        if (_stepFindSmall)
+            for (var j = first; j < end; j++)
+            {
+                var f = _usedFeatures[j];
+                _featureBestA[f] = FindBestSplit(f, smallHist, _leafGradient[small], _leafHessian[small], _leafCount[small]);
+            }
     }
 
-    private void BuildHistogram(int leaf, int slot, double[] gradient, double[] hessian)
+    /// <summary>
+    /// Adds each row's (g, h) to the (Σg, Σh) entry of its bin, for features <paramref name="first"/>
+    /// to <paramref name="end"/>, rows in order. Entry (f, b) is at <c>2 (256 f + b)</c>.
+    /// </summary>
+    private static void Accumulate2(double* hist, byte* binned, int stride, int* rows, int count, bool identity, double* gh, int* used, int first, int end, bool allUsed)
     {
-        var hist = _histPool[slot] ??= new double[_histLength];
-        var begin = _leafBegin[leaf];
-        var count = _leafCount[leaf];
-        var identity = _identityRows && count == _rowCount;
-        if (!identity)
+        const int ahead = 16;
+        for (var i = 0; i < count; i++)
         {
-            var rows = _rows;
-            var og = _orderedGradient;
-            var oh = _orderedHessian;
-            for (var i = 0; i < count; i++)
+            int row;
+            if (identity)
+                row = i;
+            else
             {
-                var row = rows[begin + i];
-                og[i] = gradient[row];
-                oh[i] = hessian[row];
+                row = rows[i];
+                if (Sse.IsSupported && i + ahead < count)
+                {
+                    var next = rows[i + ahead];
+                    Sse.Prefetch0(binned + (long)next * stride + (allUsed ? first : 0));
+                    Sse.Prefetch0(gh + 2L * next);
+                }
+            }
+            var rb = binned + (long)row * stride;
+            var v = Vector128.Load(gh + 2L * row);
+            if (allUsed && BitConverter.IsLittleEndian)
+            {
+                // four bins read at once (the lowest byte first); the histograms of features f … f + 3 start 512 doubles apart
+                var f = first;
+                var hf = hist + 512 * f;
+                for (; f + 4 <= end; f += 4)
+                {
+                    var bins = Unsafe.ReadUnaligned<uint>(rb + f);
+                    var p0 = hf + 2 * (bins & 0xFF);
+                    var p1 = hf + 512 + 2 * ((bins >> 8) & 0xFF);
+                    var p2 = hf + 1024 + 2 * ((bins >> 16) & 0xFF);
+                    var p3 = hf + 1536 + 2 * (bins >> 24);
+                    Vector128.Store(Vector128.Load(p0) + v, p0);
+                    Vector128.Store(Vector128.Load(p1) + v, p1);
+                    Vector128.Store(Vector128.Load(p2) + v, p2);
+                    Vector128.Store(Vector128.Load(p3) + v, p3);
+                    hf += 2048;
+                }
+                for (; f < end; f++)
+                {
+                    var p = hist + 2 * ((f << 8) + rb[f]);
+                    Vector128.Store(Vector128.Load(p) + v, p);
+                }
+            }
+            else
+            {
+                for (var j = first; j < end; j++)
+                {
+                    var f = used[j];
+                    var p = hist + 2 * ((f << 8) + rb[f]);
+                    Vector128.Store(Vector128.Load(p) + v, p);
+                }
             }
         }
-        var g = identity ? gradient : _orderedGradient;
-        var h = identity ? hessian : _orderedHessian;
-        var groups = Math.Min(_options.Threads, _usedCount);
-        if ((long)count * _usedCount < 200_000 || groups <= 1)
+    }
+
+    /// <summary>As <see cref="Accumulate2"/> with entries (Σg, Σh, count, 0) at <c>4 (256 f + b)</c>.</summary>
+    private static void Accumulate4(double* hist, byte* binned, int stride, int* rows, int count, bool identity, double* gh, int* used, int first, int end, bool allUsed)
+    {
+        const int ahead = 16;
+        for (var i = 0; i < count; i++)
         {
-            BuildFeatures(0, _usedCount, hist, begin, count, identity, g, h);
-        }
-        else
-        {
-            (_buildHist, _buildBegin, _buildCount, _buildIdentity, _buildGradient, _buildHessian, _buildGroups) = (hist, begin, count, identity, g, h, groups);
-            Parallel.For(0, groups, _parallel, _buildGroupAt);
+            int row;
+            if (identity)
+                row = i;
+            else
+            {
+                row = rows[i];
+                if (Sse.IsSupported && i + ahead < count)
+                {
+                    var next = rows[i + ahead];
+                    Sse.Prefetch0(binned + (long)next * stride + (allUsed ? first : 0));
+                    Sse.Prefetch0(gh + 2L * next);
+                }
+            }
+            var rb = binned + (long)row * stride;
+            var v = Vector256.Create(gh[2L * row], gh[2L * row + 1], 1.0, 0.0);
+            if (allUsed)
+            {
+                var f = first;
+                for (; f + 2 <= end; f += 2)
+                {
+                    var p0 = hist + 4 * ((f << 8) + rb[f]);
+                    var p1 = hist + 4 * (((f + 1) << 8) + rb[f + 1]);
+                    Vector256.Store(Vector256.Load(p0) + v, p0);
+                    Vector256.Store(Vector256.Load(p1) + v, p1);
+                }
+                for (; f < end; f++)
+                {
+                    var p = hist + 4 * ((f << 8) + rb[f]);
+                    Vector256.Store(Vector256.Load(p) + v, p);
+                }
+            }
+            else
+            {
+                for (var j = first; j < end; j++)
+                {
+                    var f = used[j];
+                    var p = hist + 4 * ((f << 8) + rb[f]);
+                    Vector256.Store(Vector256.Load(p) + v, p);
+                }
+            }
         }
     }
 
     /// <summary>
-    /// Sums the histograms of used features number <paramref name="first"/> to <paramref name="end"/>
-    /// (exclusive) row by row. Each feature's bins are summed in row order whichever thread does it.
+    /// The best split of feature <paramref name="f"/> for a leaf with sums (g, h) over
+    /// <paramref name="c"/> rows, from its histogram; <see cref="SplitCandidate.None"/> if none gains.
     /// </summary>
-    private unsafe void BuildFeatures(int first, int end, double[] hist, int begin, int count, bool identity, double[] g, double[] h)
-    {
-        if (first >= end)
-            return;
-        var stride = _featureCount;
-        var width = _width;
-        for (var j = first; j < end; j++)
-        {
-            var f = _usedFeatures[j];
-            hist.AsSpan(_histOffset[f], width * (_bins.Count(f) + 1)).Clear();
-        }
-        var allUsed = _usedCount == _featureCount;
-        fixed (double* hp = hist)
-        fixed (byte* binned = _binned)
-        fixed (int* rows = _rows)
-        fixed (double* gp = g)
-        fixed (double* hsp = h)
-        fixed (int* used = _usedFeatures)
-        fixed (int* offsets = _histOffset)
-        {
-            var leafRows = rows + begin;
-            if (width == 2 && allUsed)
-            {
-                // the common case, kept free of indirections: every feature, constant hessian
-                for (var i = 0; i < count; i++)
-                {
-                    var rb = binned + (long)(identity ? i : leafRows[i]) * stride;
-                    var gi = gp[i];
-                    for (var f = first; f < end; f++)
-                    {
-                        var p = hp + offsets[f] + 2 * rb[f];
-                        p[0] += gi;
-                        p[1] += 1.0;
-                    }
-                }
-            }
-            else if (width == 3 && allUsed)
-            {
-                for (var i = 0; i < count; i++)
-                {
-                    var rb = binned + (long)(identity ? i : leafRows[i]) * stride;
-                    var gi = gp[i];
-                    var hi = hsp[i];
-                    for (var f = first; f < end; f++)
-                    {
-                        var p = hp + offsets[f] + 3 * rb[f];
-                        p[0] += gi;
-                        p[1] += hi;
-                        p[2] += 1.0;
-                    }
-                }
-            }
-            else
-            {
-                for (var i = 0; i < count; i++)
-                {
-                    var rb = binned + (long)(identity ? i : leafRows[i]) * stride;
-                    var gi = gp[i];
-                    var hi = hsp[i];
-                    for (var j = first; j < end; j++)
-                    {
-                        var f = used[j];
-                        var p = hp + offsets[f] + width * rb[f];
-                        p[0] += gi;
-                        if (width == 3)
-                            p[1] += hi;
-                        p[width - 1] += 1.0;
-                    }
-                }
-            }
-        }
-    }
-
-    private void Subtract(double[] parent, double[] child)
-    {
-        for (var f = 0; f < _featureCount; f++)
-        {
-            if (!_featureUsed[f])
-                continue;
-            var p = parent.AsSpan(_histOffset[f], _width * (_bins.Count(f) + 1));
-            var c = child.AsSpan(_histOffset[f], p.Length);
-            for (var i = 0; i < p.Length; i++)
-                p[i] -= c[i];
-        }
-    }
-
-    private SplitCandidate FindBestSplit(int leaf)
-    {
-        var hist = _histPool[_leafSlot[leaf]]!;
-        var g = _leafGradient[leaf];
-        var h = _leafHessian[leaf];
-        double c = _leafCount[leaf];
-        if (_featureCount >= 8 && _options.Threads > 1)
-        {
-            (_findHist, _findGradient, _findHessian, _findCount) = (hist, g, h, c);
-            Parallel.For(0, _featureCount, _parallel, _findFeatureAt);
-        }
-        else
-            for (var f = 0; f < _featureCount; f++)
-                _featureBest[f] = FindBestSplit(f, hist, g, h, c);
-        var best = SplitCandidate.None;
-        for (var f = 0; f < _featureCount; f++)
-            if (_featureBest[f].Feature >= 0 && _featureBest[f].Gain > best.Gain)
-                best = _featureBest[f];
-        return best;
-    }
-
+    [SkipLocalsInit] // the stack buffers are written before they are read
     private SplitCandidate FindBestSplit(int f, double[] histogram, double g, double h, double c)
     {
-        var best = SplitCandidate.None;
-        if (!_featureUsed[f])
-            return best;
         var o = _options;
         var lambda = o.Lambda;
-        var minData = (double)o.MinDataInLeaf;
-        var minHessian = o.MinSumHessianInLeaf;
         var numeric = _bins.Count(f);
         var w = _width;
-        var hc = _constantHessian;
-        var hist = histogram.AsSpan(_histOffset[f], w * (numeric + 1));
-        double gm = hist[w * numeric], cm = hist[w * numeric + w - 1];
-        var hm = w == 3 ? hist[w * numeric + 1] : cm * hc;
-        var parentScore = g * g / (h + lambda);
-        var bestGain = Math.Max(o.MinGainToSplit, 0.0);
-        double gl = 0, hl = 0, cl = 0;
-        for (var t = 0; t < numeric; t++)
-        {
-            gl += hist[w * t];
-            cl += hist[w * t + w - 1];
-            hl = w == 3 ? hl + hist[w * t + 1] : cl * hc;
-            if (t == numeric - 1 && cm == 0)
-                break;
-            // missing values to the right (or, when the training rows had none, to the larger side)
-            Consider(gl, hl, cl, cm == 0 && cl >= c - cl, t);
-            if (cm > 0 && t < numeric - 1)
-                Consider(gl + gm, hl + hm, cl + cm, true, t);
-        }
-        return best;
+        // rows per unit of hessian when every row has the same hessian; NaN when the entries count the rows
+        // themselves, or when no count rule applies beyond the minimum hessian (see the constructor)
+        var perHessian = w == 4 ? double.NaN : double.IsNaN(_constantHessian) ? double.NaN : 1.0 / _constantHessian;
+        var counted = w == 4 || !double.IsNaN(perHessian);
+        var hist = histogram.AsSpan(f * BinsPerFeature * w, w * (numeric + 1));
+        var gm = hist[w * numeric];
+        var hm = hist[w * numeric + 1];
+        // without counts the training rows have no missing values (see the constructor)
+        var cm = w == 4 ? hist[w * numeric + 2] : counted ? Math.Round(hm * perHessian) : 0.0;
 
-        void Consider(double lg, double lh, double lc, bool defaultLeft, int bin)
-        {
-            var rc = c - lc;
-            if (lc < minData || rc < minData)
-                return;
-            var rh = h - lh;
-            if (lh < minHessian || rh < minHessian)
-                return;
-            var rg = g - lg;
-            var gain = 0.5 * (lg * lg / (lh + lambda) + rg * rg / (rh + lambda) - parentScore);
-            if (gain > bestGain)
+        // the sums left of each threshold "bin ≤ t", padded to whole vectors
+        const int capacity = BinsPerFeature + 4;
+        Span<double> gl = stackalloc double[capacity];
+        Span<double> hl = stackalloc double[capacity];
+        Span<double> cl = stackalloc double[capacity];
+        double sg = 0, sh = 0, sc = 0;
+        if (w == 4)
+            for (var t = 0; t < numeric; t++)
             {
-                bestGain = gain;
-                best = new SplitCandidate
+                sg += hist[w * t];
+                sh += hist[w * t + 1];
+                sc += hist[w * t + 2];
+                (gl[t], hl[t], cl[t]) = (sg, sh, sc);
+            }
+        else if (perHessian == 1.0)
+            for (var t = 0; t < numeric; t++)
+            {
+                // a sum of hessians 1 is the row count itself
+                sg += hist[2 * t];
+                sh += hist[2 * t + 1];
+                (gl[t], hl[t], cl[t]) = (sg, sh, sh);
+            }
+        else
+            for (var t = 0; t < numeric; t++)
+            {
+                sg += hist[2 * t];
+                sh += hist[2 * t + 1];
+                (gl[t], hl[t], cl[t]) = (sg, sh, counted ? Math.Round(sh * perHessian) : 0.0);
+            }
+        // thresholds t < numeric − 1 leave numeric rows on both sides; the last one only sends missing values right
+        var thresholds = cm > 0 ? numeric : numeric - 1;
+        if (thresholds <= 0)
+            return SplitCandidate.None;
+        var parentScore = g * g / (h + lambda);
+        var split = new SplitRule(g, h, c, lambda, parentScore, o.MinDataInLeaf, o.MinSumHessianInLeaf, counted);
+        // missing values to the right (or, when the leaf had none, to the larger side, set after partitioning)
+        Span<double> gainRight = stackalloc double[capacity];
+        split.Gains(gl, hl, cl, 0, 0, 0, thresholds, gainRight);
+        Span<double> gainLeft = stackalloc double[capacity];
+        var leftThresholds = cm > 0 ? numeric - 1 : 0;
+        if (leftThresholds > 0)
+            split.Gains(gl, hl, cl, gm, hm, cm, leftThresholds, gainLeft);
+
+        // the first threshold, in order and missing-right before missing-left, whose gain is the largest
+        var most = Math.Max(Largest(gainRight, thresholds), Largest(gainLeft, leftThresholds));
+        if (!(most > Math.Max(o.MinGainToSplit, 0.0)))
+            return SplitCandidate.None;
+        for (var t = 0; t < thresholds; t++)
+        {
+            if (gainRight[t] == most)
+                return new SplitCandidate { Feature = f, Bin = t, DefaultLeft = false, NoMissing = cm == 0, Gain = most, LeftGradient = gl[t], LeftHessian = hl[t] };
+            if (t < leftThresholds && gainLeft[t] == most)
+                return new SplitCandidate { Feature = f, Bin = t, DefaultLeft = true, Gain = most, LeftGradient = gl[t] + gm, LeftHessian = hl[t] + hm };
+        }
+        return SplitCandidate.None;
+    }
+
+    // the largest of values[0 .. count), −∞ when count is 0 (no value is NaN)
+    private static double Largest(ReadOnlySpan<double> values, int count)
+    {
+        var most = Vector256.Create(double.NegativeInfinity);
+        var t = 0;
+        for (; t + 4 <= count; t += 4)
+            most = Vector256.Max(most, Vector256.Create(values.Slice(t, 4)));
+        var result = Math.Max(Math.Max(most[0], most[1]), Math.Max(most[2], most[3]));
+        for (; t < count; t++)
+            result = Math.Max(result, values[t]);
+        return result;
+    }
+
+    /// <summary>The split rules and gain of one leaf with sums (G, H) over C rows.</summary>
+    private readonly record struct SplitRule(double G, double H, double C, double Lambda, double ParentScore, double MinData, double MinHessian, bool Counted)
+    {
+        /// <summary>
+        /// Writes into <paramref name="gain"/>[t], for t &lt; <paramref name="count"/>, the gain
+        /// ½[G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ)] of sending left the sums at t plus (addG, addH, addC),
+        /// or −∞ where a side breaks the minimum rows or hessian or the gain is NaN. Four thresholds at a time, each
+        /// lane computed with the same operations in the same order as one at a time.
+        /// </summary>
+        internal void Gains(ReadOnlySpan<double> gl, ReadOnlySpan<double> hl, ReadOnlySpan<double> cl, double addG, double addH, double addC, int count, Span<double> gain)
+        {
+            var g = Vector256.Create(G);
+            var h = Vector256.Create(H);
+            var c = Vector256.Create(C);
+            var lambda = Vector256.Create(Lambda);
+            var parent = Vector256.Create(ParentScore);
+            var minData = Vector256.Create(MinData);
+            var minHessian = Vector256.Create(MinHessian);
+            var half = Vector256.Create(0.5);
+            var none = Vector256.Create(double.NegativeInfinity);
+            var (ag, ah, ac) = (Vector256.Create(addG), Vector256.Create(addH), Vector256.Create(addC));
+            for (var t = 0; t < count; t += 4)
+            {
+                var lg = Vector256.Create(gl.Slice(t, 4)) + ag;
+                var lh = Vector256.Create(hl.Slice(t, 4)) + ah;
+                var rg = g - lg;
+                var rh = h - lh;
+                var ok = Vector256.GreaterThanOrEqual(lh, minHessian) & Vector256.GreaterThanOrEqual(rh, minHessian);
+                if (Counted)
                 {
-                    Feature = f,
-                    Bin = bin,
-                    DefaultLeft = defaultLeft,
-                    Gain = gain,
-                    LeftGradient = lg,
-                    LeftHessian = lh,
-                    LeftCount = lc,
-                };
+                    var lc = Vector256.Create(cl.Slice(t, 4)) + ac;
+                    ok &= Vector256.GreaterThanOrEqual(lc, minData) & Vector256.GreaterThanOrEqual(c - lc, minData);
+                }
+                var value = half * (lg * lg / (lh + lambda) + rg * rg / (rh + lambda) - parent);
+                // NaN (0 / 0 with λ = 0 and an empty side allowed) is never a split
+                ok &= Vector256.Equals(value, value);
+                Vector256.ConditionalSelect(ok, value, none).CopyTo(gain.Slice(t, 4));
             }
         }
+    }
+
+    /// <summary>Stable partition of the leaf's rows by the split: left rows first, each side in row order.</summary>
+    private int Partition(int leaf, in SplitCandidate split)
+    {
+        (_partBegin, _partCount, _partFeature, _partBin) = (_leafBegin[leaf], _leafCount[leaf], split.Feature, split.Bin);
+        _partMissing = _bins.Count(split.Feature);
+        _partMissingLeft = split.DefaultLeft;
+        var blocks = _partCount >= 65_536 ? Math.Min(_options.Threads, _partLeftCounts.Length) : 1;
+        _partBlocks = blocks;
+        if (blocks == 1)
+            PartitionBlock(0);
+        else
+            Parallel.For(0, blocks, _parallel, _partitionBlock);
+        var rows = _rows.AsSpan(_partBegin, _partCount);
+        var l = 0;
+        for (var b = 0; b < blocks; b++)
+        {
+            var start = _partBegin + (int)((long)_partCount * b / blocks);
+            _scratchLeft.AsSpan(start, _partLeftCounts[b]).CopyTo(rows[l..]);
+            l += _partLeftCounts[b];
+        }
+        var r = l;
+        for (var b = 0; b < blocks; b++)
+        {
+            var start = _partBegin + (int)((long)_partCount * b / blocks);
+            _scratchRight.AsSpan(start, _partRightCounts[b]).CopyTo(rows[r..]);
+            r += _partRightCounts[b];
+        }
+        return l;
+    }
+
+    // one contiguous block of the leaf's rows, split into the scratch arrays at the block's own position
+    private void PartitionBlock(int block)
+    {
+        var start = _partBegin + (int)((long)_partCount * block / _partBlocks);
+        var end = _partBegin + (int)((long)_partCount * (block + 1) / _partBlocks);
+        var column = _columns.AsSpan(_partFeature * _totalRows, _totalRows);
+        var missing = _partMissing;
+        var bin = _partBin;
+        var missingLeft = _partMissingLeft;
+        var rows = _rows;
+        var lefts = _scratchLeft.AsSpan(start, end - start);
+        var rights = _scratchRight.AsSpan(start, end - start);
+        int l = 0, r = 0;
+        // written to both sides and kept on one, with no branch: which side a row takes is a coin toss
+        if (missingLeft)
+            for (var i = start; i < end; i++)
+            {
+                var row = rows[i];
+                int b = column[row];
+                var goLeft = (b <= bin ? 1 : 0) | (b == missing ? 1 : 0);
+                lefts[l] = row;
+                rights[r] = row;
+                l += goLeft;
+                r += 1 - goLeft;
+            }
+        else
+            for (var i = start; i < end; i++)
+            {
+                var row = rows[i];
+                int b = column[row];
+                var goLeft = b <= bin ? 1 : 0;
+                lefts[l] = row;
+                rights[r] = row;
+                l += goLeft;
+                r += 1 - goLeft;
+            }
+        _partLeftCounts[block] = l;
+        _partRightCounts[block] = r;
     }
 }

@@ -179,6 +179,17 @@ public sealed class GbdtModelTests
             Assert.Equal(PredictAll(one, x), PredictAll(two, x));
             Assert.Equal(one.FeatureImportance(), two.FeatureImportance());
         }
+        // the benchmark's settings: no missing values, one row per leaf, so log-loss histograms carry no row counts
+        var (full, fullY) = Regression(12_000, 24, 3, withMissing: false);
+        var settings = new GbdtOptions { Objective = GbdtObjective.Binary, Rounds = 8, NumLeaves = 31, MinDataInLeaf = 1, MinSumHessianInLeaf = 1 };
+        var single = GbdtModel.Train(full, Classes(fullY), settings with { Threads = 1 });
+        var dual = GbdtModel.Train(full, Classes(fullY), settings with { Threads = 2 });
+        Assert.Equal(PredictAll(single, full), PredictAll(dual, full));
+        Assert.Equal(single.FeatureImportance(), dual.FeatureImportance());
+        // enough rows that the root's partition runs in two blocks
+        var (tall, tallY) = Regression(80_000, 3, 4);
+        var few = new GbdtOptions { Rounds = 2, NumLeaves = 6, MinDataInLeaf = 1 };
+        Assert.Equal(PredictAll(GbdtModel.Train(tall, tallY, few with { Threads = 1 }), tall), PredictAll(GbdtModel.Train(tall, tallY, few with { Threads = 2 }), tall));
     }
 
     [Fact]

@@ -1,0 +1,40 @@
+using StrategyLab.Runtime.Data.Synthetic;
+using StrategyLab.Runtime.Models.Gbdt;
+
+namespace StrategyLab.Runtime.Tests.Models.Gbdt;
+
+public sealed class FeatureBinsTests
+{
+    [Fact]
+    public void ApplyPutsEveryValueInTheBinThatBinarySearchFinds()
+    {
+        // feature 0 has 300 distinct values (quantile bins), feature 1 has 7 (one bin each), feature 2 is constant;
+        // the values binned include every bound itself, its neighbours, ±∞ and NaN
+        const int rows = 3000, features = 3;
+        var rng = new SplitMix64(11);
+        var x = new double[rows * features];
+        for (var i = 0; i < rows; i++)
+        {
+            x[i * features] = Math.Round(rng.Normal() * 50);
+            x[i * features + 1] = i % 7;
+            x[i * features + 2] = 4.5;
+        }
+        var bins = FeatureBins.Fit(x, rows, features, 255, 1);
+        Assert.InRange(bins.Count(0), 200, 255);
+        Assert.Equal(7, bins.Count(1));
+        Assert.Equal(1, bins.Count(2));
+        var probes = new List<double> { double.NegativeInfinity, double.PositiveInfinity, double.NaN, -1e300, 1e300, 0 };
+        for (var f = 0; f < features; f++)
+            foreach (var u in bins.Upper(f))
+                probes.AddRange([u, Math.BitDecrement(u), Math.BitIncrement(u)]);
+        var table = new double[probes.Count * features];
+        for (var p = 0; p < probes.Count; p++)
+            for (var f = 0; f < features; f++)
+                table[p * features + f] = probes[p];
+        var binned = bins.Apply(table, probes.Count, 2);
+        for (var p = 0; p < probes.Count; p++)
+            for (var f = 0; f < features; f++)
+                Assert.Equal(bins.BinOf(f, probes[p]), binned[p * features + f]);
+        Assert.Equal(bins.Count(0), binned[2 * features]); // NaN: the missing bin after the numeric ones
+    }
+}
