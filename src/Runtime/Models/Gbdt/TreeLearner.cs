@@ -396,22 +396,9 @@ internal sealed unsafe class TreeLearner
     /// </summary>
     private static void Accumulate2(double* hist, byte* binned, int stride, int* rows, int count, bool identity, double* gh, int* used, int first, int end, bool allUsed)
     {
-        const int ahead = 16;
         for (var i = 0; i < count; i++)
         {
-            int row;
-            if (identity)
-                row = i;
-            else
-            {
-                row = rows[i];
-                if (Sse.IsSupported && i + ahead < count)
-                {
-                    var next = rows[i + ahead];
-                    Sse.Prefetch0(binned + (long)next * stride + (allUsed ? first : 0));
-                    Sse.Prefetch0(gh + 2L * next);
-                }
-            }
+            var row = RowAt(i, rows, count, identity, binned, stride, gh, allUsed ? first : 0);
             var rb = binned + (long)row * stride;
             var v = Vector128.Load(gh + 2L * row);
             if (allUsed && BitConverter.IsLittleEndian)
@@ -450,25 +437,27 @@ internal sealed unsafe class TreeLearner
         }
     }
 
+    // the i-th row of a leaf (rows in order at the root), prefetching the bins and gradients of the row 16 places on
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int RowAt(int i, int* rows, int count, bool identity, byte* binned, int stride, double* gh, int firstFeature)
+    {
+        if (identity)
+            return i;
+        if (Sse.IsSupported && i + 16 < count)
+        {
+            var next = rows[i + 16];
+            Sse.Prefetch0(binned + (long)next * stride + firstFeature);
+            Sse.Prefetch0(gh + 2L * next);
+        }
+        return rows[i];
+    }
+
     /// <summary>As <see cref="Accumulate2"/> with entries (Σg, Σh, count, 0) at <c>4 (256 f + b)</c>.</summary>
     private static void Accumulate4(double* hist, byte* binned, int stride, int* rows, int count, bool identity, double* gh, int* used, int first, int end, bool allUsed)
     {
-        const int ahead = 16;
         for (var i = 0; i < count; i++)
         {
-            int row;
-            if (identity)
-                row = i;
-            else
-            {
-                row = rows[i];
-                if (Sse.IsSupported && i + ahead < count)
-                {
-                    var next = rows[i + ahead];
-                    Sse.Prefetch0(binned + (long)next * stride + (allUsed ? first : 0));
-                    Sse.Prefetch0(gh + 2L * next);
-                }
-            }
+            var row = RowAt(i, rows, count, identity, binned, stride, gh, allUsed ? first : 0);
             var rb = binned + (long)row * stride;
             var v = Vector256.Create(gh[2L * row], gh[2L * row + 1], 1.0, 0.0);
             if (allUsed)
