@@ -64,14 +64,29 @@ internal sealed class WindowSums
     /// <summary>Writes the window sums of full assets, NaN for the others.</summary>
     public void WriteSum(Span<double> output)
     {
-        for (var a = 0; a < output.Length; a++)
+        var a = 0;
+        if (_filling == 0 && Vector.IsHardwareAccelerated)
+        {
+            // every window full: a vector of assets at a time, the scalar arithmetic
+            var n = new Vector<double>(_period);
+            for (; a <= output.Length - Vector<double>.Count; a += Vector<double>.Count)
+                ((new Vector<double>(_shift.AsSpan(a)) * n) + new Vector<double>(_sum.AsSpan(a))).CopyTo(output[a..]);
+        }
+        for (; a < output.Length; a++)
             output[a] = _run[a] >= _period ? Sum(_shift[a], _sum[a], _period) : double.NaN;
     }
 
     /// <summary>Writes the window means of full assets, NaN for the others.</summary>
     public void WriteMean(Span<double> output)
     {
-        for (var a = 0; a < output.Length; a++)
+        var a = 0;
+        if (_filling == 0 && Vector.IsHardwareAccelerated)
+        {
+            var n = new Vector<double>(_period);
+            for (; a <= output.Length - Vector<double>.Count; a += Vector<double>.Count)
+                (new Vector<double>(_shift.AsSpan(a)) + (new Vector<double>(_sum.AsSpan(a)) / n)).CopyTo(output[a..]);
+        }
+        for (; a < output.Length; a++)
             output[a] = _run[a] >= _period ? Mean(_shift[a], _sum[a], _period) : double.NaN;
     }
 
