@@ -75,8 +75,9 @@ public sealed class WeightAccountant
         _previous = new double[assetCount];
         _lastPrice = new double[assetCount];
         _lastPrice.AsSpan().Fill(double.NaN);
-        _returns = new double[bars - firstPositionBar - 1];
-        _gross = keepGrossReturns ? new double[_returns.Length] : [];
+        // every bar after the first position bar is written before Result hands the series out, so no zeroing
+        _returns = GC.AllocateUninitializedArray<double>(bars - firstPositionBar - 1);
+        _gross = keepGrossReturns ? GC.AllocateUninitializedArray<double>(_returns.Length) : [];
     }
 
     /// <summary>Accounts the next bar: its target weights (NaN means flat) and fill prices.</summary>
