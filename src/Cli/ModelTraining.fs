@@ -61,30 +61,11 @@ let trainModels
     if plan.Models.IsEmpty then
         ModelTrainingResult(Dictionary<string, float array>(), [||], [||])
     elif AnsiConsole.Profile.Capabilities.Interactive then
-        AnsiConsole
-            .Progress()
-            .Columns(
-                TaskDescriptionColumn(),
-                ProgressBarColumn(),
-                PercentageColumn(),
-                ElapsedTimeColumn(),
-                RemainingTimeColumn()
-            )
-            .Start(fun ctx ->
-                let task = ctx.AddTask(Markup.Escape $"training {plan.Name}", maxValue = 1.0)
-                let gate = obj ()
-
-                let progress =
-                    { new IProgress<TrainingProgress> with
-                        member _.Report p =
-                            lock gate (fun () ->
-                                task.Description <- Markup.Escape(describe p)
-                                task.Value <- p.Fraction)
-                    }
-
-                let result = train progress
-                task.Value <- 1.0
-                result)
+        withProgress $"training {plan.Name}" (fun report ->
+            train
+                { new IProgress<TrainingProgress> with
+                    member _.Report p = report (describe p) p.Fraction
+                })
     else
         // every finished fold, and an epoch at most every 10 seconds
         let watch = Stopwatch.StartNew()

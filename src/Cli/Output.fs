@@ -49,18 +49,28 @@ let withStatus (label: string) (work: unit -> 'T) : 'T =
     else
         work ()
 
-/// Runs work that reports (label, fraction done) under a progress bar when the terminal is interactive
+/// Runs work that reports (label, fraction done) under a progress bar with elapsed time and ETA when the
+/// terminal is interactive; reports may come from several threads
 let withProgress (label: string) (work: (string -> float -> unit) -> 'T) : 'T =
     if AnsiConsole.Profile.Capabilities.Interactive then
         AnsiConsole
             .Progress()
+            .Columns(
+                TaskDescriptionColumn(),
+                ProgressBarColumn(),
+                PercentageColumn(),
+                ElapsedTimeColumn(),
+                RemainingTimeColumn()
+            )
             .Start(fun ctx ->
                 let task = ctx.AddTask(Markup.Escape label, maxValue = 1.0)
+                let gate = obj ()
 
                 let result =
                     work (fun item fraction ->
-                        task.Description <- Markup.Escape item
-                        task.Value <- fraction)
+                        lock gate (fun () ->
+                            task.Description <- Markup.Escape item
+                            task.Value <- fraction))
 
                 task.Value <- 1.0
                 result)

@@ -10,48 +10,20 @@ namespace StrategyLab.Runtime.Compute;
 /// keeps the deviation of price-sized numbers accurate over long histories. While every asset's
 /// window is full, rows are processed a vector of assets at a time with the scalar arithmetic.
 /// </summary>
-internal sealed class WindowMoments
+internal sealed class WindowMoments(int assetCount, int period) : WindowRing(assetCount, period)
 {
-    private readonly int _period;
-    private readonly double[] _ring;
-    private readonly int[] _run;
-    private readonly double[] _shift;
-    private readonly double[] _sum;
-    private readonly double[] _sumCompensation;
-    private readonly double[] _squares;
-    private readonly double[] _squaresCompensation;
-    private int _filling;
-    private int _slot;
-
-    public WindowMoments(int assetCount, int period)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(period, 1);
-        _period = period;
-        _ring = new double[checked(assetCount * period)];
-        _run = new int[assetCount];
-        _shift = new double[assetCount];
-        _sum = new double[assetCount];
-        _sumCompensation = new double[assetCount];
-        _squares = new double[assetCount];
-        _squaresCompensation = new double[assetCount];
-        _filling = assetCount;
-    }
-
-    public int Period => _period;
-
-    /// <summary>True when asset <paramref name="a"/> has n consecutive values up to the last row pushed.</summary>
-    public bool IsFull(int a) => _run[a] >= _period;
+    private readonly double[] _sumCompensation = new double[assetCount];
+    private readonly double[] _squares = new double[assetCount];
+    private readonly double[] _squaresCompensation = new double[assetCount];
 
     /// <summary>Adds the next bar's row for every asset.</summary>
     public void PushRow(ReadOnlySpan<double> x)
     {
-        // the ring slot of this bar: bar number modulo n, kept as a cursor (a division per bar costs more than the sums)
-        var slotBase = _slot * _run.Length;
-        _slot = _slot + 1 == _period ? 0 : _slot + 1;
+        var slotBase = NextSlotBase();
         var a = 0;
-        if (_filling == 0 && Vector.IsHardwareAccelerated)
+        if (Filling == 0 && Vector.IsHardwareAccelerated)
         {
-            var ring = _ring.AsSpan(slotBase, x.Length);
+            var ring = Ring.AsSpan(slotBase, x.Length);
             var width = Vector<double>.Count;
             for (; a <= x.Length - width; a += width)
             {
@@ -67,13 +39,13 @@ internal sealed class WindowMoments
                     continue;
                 }
 
-                var d = v - new Vector<double>(_shift.AsSpan(a));
+                var d = v - new Vector<double>(Shift.AsSpan(a));
                 var old = new Vector<double>(ring[a..]);
-                var sum = new Vector<double>(_sum.AsSpan(a));
+                var sum = new Vector<double>(Sum.AsSpan(a));
                 var sumCompensation = new Vector<double>(_sumCompensation.AsSpan(a));
                 KahanAdd(ref sum, ref sumCompensation, -old);
                 KahanAdd(ref sum, ref sumCompensation, d);
-                sum.CopyTo(_sum.AsSpan(a));
+                sum.CopyTo(Sum.AsSpan(a));
                 sumCompensation.CopyTo(_sumCompensation.AsSpan(a));
                 var squares = new Vector<double>(_squares.AsSpan(a));
                 var squaresCompensation = new Vector<double>(_squaresCompensation.AsSpan(a));
@@ -102,20 +74,20 @@ internal sealed class WindowMoments
     /// <summary>Writes the window means of full assets, NaN for the others.</summary>
     public void WriteMean(Span<double> output)
     {
-        var n = (double)_period;
+        var n = (double)Period;
         var a = 0;
-        if (_filling == 0 && Vector.IsHardwareAccelerated)
+        if (Filling == 0 && Vector.IsHardwareAccelerated)
         {
             var nv = new Vector<double>(n);
             for (; a <= output.Length - Vector<double>.Count; a += Vector<double>.Count)
             {
-                (new Vector<double>(_shift.AsSpan(a)) + (new Vector<double>(_sum.AsSpan(a)) / nv)).CopyTo(output[a..]);
+                (new Vector<double>(Shift.AsSpan(a)) + (new Vector<double>(Sum.AsSpan(a)) / nv)).CopyTo(output[a..]);
             }
         }
 
         for (; a < output.Length; a++)
         {
-            output[a] = IsFull(a) ? _shift[a] + (_sum[a] / n) : double.NaN;
+            output[a] = IsFull(a) ? Shift[a] + (Sum[a] / n) : double.NaN;
         }
     }
 
@@ -127,22 +99,22 @@ internal sealed class WindowMoments
     public void WriteDeviation(double divisor, Span<double> output, ReadOnlySpan<double> value = default)
     {
         var zscore = !value.IsEmpty;
-        var n = (double)_period;
+        var n = (double)Period;
         var a = 0;
-        if (_filling == 0 && Vector.IsHardwareAccelerated)
+        if (Filling == 0 && Vector.IsHardwareAccelerated)
         {
             var nv = new Vector<double>(n);
             var dv = new Vector<double>(divisor);
             var missing = new Vector<double>(double.NaN);
             for (; a <= output.Length - Vector<double>.Count; a += Vector<double>.Count)
             {
-                var s = new Vector<double>(_sum.AsSpan(a));
+                var s = new Vector<double>(Sum.AsSpan(a));
                 var m2 = new Vector<double>(_squares.AsSpan(a)) - (s * s / nv);
                 m2 = Vector.ConditionalSelect(Vector.GreaterThan(m2, Vector<double>.Zero), m2, Vector<double>.Zero);
                 var std = Vector.SquareRoot(m2 / dv);
                 if (zscore)
                 {
-                    var mean = new Vector<double>(_shift.AsSpan(a)) + (s / nv);
+                    var mean = new Vector<double>(Shift.AsSpan(a)) + (s / nv);
                     var z = (new Vector<double>(value[a..]) - mean) / std;
                     std = Vector.ConditionalSelect(Vector.GreaterThan(std, Vector<double>.Zero), z, missing);
                 }
@@ -161,17 +133,9 @@ internal sealed class WindowMoments
 
             var std = Math.Sqrt(SquaredDeviations(a) / divisor);
             output[a] = !zscore ? std
-                : std > 0.0 ? (value[a] - (_shift[a] + (_sum[a] / n))) / std
+                : std > 0.0 ? (value[a] - (Shift[a] + (Sum[a] / n))) / std
                 : double.NaN;
         }
-    }
-
-    public void Reset()
-    {
-        Array.Clear(_run);
-        Array.Clear(_ring);
-        _filling = _run.Length;
-        _slot = 0;
     }
 
     private static void KahanAdd(ref Vector<double> sum, ref Vector<double> compensation, Vector<double> value)
@@ -184,56 +148,47 @@ internal sealed class WindowMoments
 
     private double SquaredDeviations(int a)
     {
-        var s = _sum[a];
-        var m2 = _squares[a] - (s * s / _period);
+        var s = Sum[a];
+        var m2 = _squares[a] - (s * s / Period);
         return m2 > 0.0 ? m2 : 0.0;
     }
 
     private void Push(int slotBase, int a, double x)
     {
-        var run = _run[a];
         if (double.IsNaN(x))
         {
-            if (run >= _period)
-            {
-                _filling++;
-            }
-
-            _run[a] = 0;
+            EndRun(a);
             return;
         }
 
+        var run = Run[a];
         if (run == 0)
         {
-            _shift[a] = x;
-            _sum[a] = 0.0;
+            Shift[a] = x;
+            Sum[a] = 0.0;
             _sumCompensation[a] = 0.0;
             _squares[a] = 0.0;
             _squaresCompensation[a] = 0.0;
         }
 
         var slot = slotBase + a;
-        var d = x - _shift[a];
-        if (run >= _period)
+        var d = x - Shift[a];
+        if (run >= Period)
         {
-            var old = _ring[slot];
-            ColumnShape.KahanAdd(ref _sum[a], ref _sumCompensation[a], -old);
+            var old = Ring[slot];
+            ColumnShape.KahanAdd(ref Sum[a], ref _sumCompensation[a], -old);
             ColumnShape.KahanAdd(ref _squares[a], ref _squaresCompensation[a], -(old * old));
         }
         else
         {
-            _run[a] = run + 1;
-            if (run + 1 == _period)
-            {
-                _filling--;
-            }
+            Lengthen(a);
         }
 
-        ColumnShape.KahanAdd(ref _sum[a], ref _sumCompensation[a], d);
+        ColumnShape.KahanAdd(ref Sum[a], ref _sumCompensation[a], d);
         ColumnShape.KahanAdd(ref _squares[a], ref _squaresCompensation[a], d * d);
 
-        _ring[slot] = d;
-        if (run + 1 >= _period && slotBase == 0)
+        Ring[slot] = d;
+        if (run + 1 >= Period && slotBase == 0)
         {
             Rebase(a);
         }
@@ -245,20 +200,20 @@ internal sealed class WindowMoments
     /// </summary>
     private void Rebase(int a)
     {
-        var assets = _run.Length;
-        var offset = _sum[a] / _period;
-        _shift[a] += offset;
+        var assets = Run.Length;
+        var offset = Sum[a] / Period;
+        Shift[a] += offset;
         double sum = 0.0, sumCompensation = 0.0, squares = 0.0, squaresCompensation = 0.0;
-        for (var k = 0; k < _period; k++)
+        for (var k = 0; k < Period; k++)
         {
             var slot = (k * assets) + a;
-            var d = _ring[slot] - offset;
-            _ring[slot] = d;
+            var d = Ring[slot] - offset;
+            Ring[slot] = d;
             ColumnShape.KahanAdd(ref sum, ref sumCompensation, d);
             ColumnShape.KahanAdd(ref squares, ref squaresCompensation, d * d);
         }
 
-        _sum[a] = sum;
+        Sum[a] = sum;
         _sumCompensation[a] = sumCompensation;
         _squares[a] = squares;
         _squaresCompensation[a] = squaresCompensation;

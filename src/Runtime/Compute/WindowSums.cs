@@ -9,40 +9,17 @@ namespace StrategyLab.Runtime.Compute;
 /// afresh from the window, so rounding never accumulates beyond one window's worth. The single-asset
 /// column kernel runs the same arithmetic bar by bar with the state in registers.
 /// </summary>
-internal sealed class WindowSums
+internal sealed class WindowSums(int assetCount, int period) : WindowRing(assetCount, period)
 {
-    private readonly int _period;
-    private readonly double[] _ring;
-    private readonly int[] _run;
-    private readonly double[] _shift;
-    private readonly double[] _sum;
-    private int _filling;
-    private int _slot;
-
-    public WindowSums(int assetCount, int period)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(period, 1);
-        _period = period;
-        _ring = new double[checked(assetCount * period)];
-        _run = new int[assetCount];
-        _shift = new double[assetCount];
-        _sum = new double[assetCount];
-        _filling = assetCount;
-    }
-
-    public int Period => _period;
-
     /// <summary>Adds the next bar's row for every asset.</summary>
     public void PushRow(ReadOnlySpan<double> x)
     {
-        // the ring slot of this bar: bar number modulo n, kept as a cursor
-        var slotBase = _slot * _run.Length;
-        _slot = _slot + 1 == _period ? 0 : _slot + 1;
+        var slotBase = NextSlotBase();
         var a = 0;
-        if (_filling == 0 && slotBase != 0 && Vector.IsHardwareAccelerated)
+        if (Filling == 0 && slotBase != 0 && Vector.IsHardwareAccelerated)
         {
             // every window full and no re-summation due: a vector of assets at a time, the scalar arithmetic
-            var ring = _ring.AsSpan(slotBase, x.Length);
+            var ring = Ring.AsSpan(slotBase, x.Length);
             for (; a <= x.Length - Vector<double>.Count; a += Vector<double>.Count)
             {
                 var v = new Vector<double>(x[a..]);
@@ -52,8 +29,8 @@ internal sealed class WindowSums
                         Push(slotBase, lane, x[lane]);
                     continue;
                 }
-                var d = v - new Vector<double>(_shift.AsSpan(a));
-                (new Vector<double>(_sum.AsSpan(a)) + (d - new Vector<double>(ring[a..]))).CopyTo(_sum.AsSpan(a));
+                var d = v - new Vector<double>(Shift.AsSpan(a));
+                (new Vector<double>(Sum.AsSpan(a)) + (d - new Vector<double>(ring[a..]))).CopyTo(Sum.AsSpan(a));
                 d.CopyTo(ring[a..]);
             }
         }
@@ -65,29 +42,29 @@ internal sealed class WindowSums
     public void WriteSum(Span<double> output)
     {
         var a = 0;
-        if (_filling == 0 && Vector.IsHardwareAccelerated)
+        if (Filling == 0 && Vector.IsHardwareAccelerated)
         {
             // every window full: a vector of assets at a time, the scalar arithmetic
-            var n = new Vector<double>(_period);
+            var n = new Vector<double>(Period);
             for (; a <= output.Length - Vector<double>.Count; a += Vector<double>.Count)
-                ((new Vector<double>(_shift.AsSpan(a)) * n) + new Vector<double>(_sum.AsSpan(a))).CopyTo(output[a..]);
+                ((new Vector<double>(Shift.AsSpan(a)) * n) + new Vector<double>(Sum.AsSpan(a))).CopyTo(output[a..]);
         }
         for (; a < output.Length; a++)
-            output[a] = _run[a] >= _period ? Sum(_shift[a], _sum[a], _period) : double.NaN;
+            output[a] = Run[a] >= Period ? SumOf(Shift[a], Sum[a], Period) : double.NaN;
     }
 
     /// <summary>Writes the window means of full assets, NaN for the others.</summary>
     public void WriteMean(Span<double> output)
     {
         var a = 0;
-        if (_filling == 0 && Vector.IsHardwareAccelerated)
+        if (Filling == 0 && Vector.IsHardwareAccelerated)
         {
-            var n = new Vector<double>(_period);
+            var n = new Vector<double>(Period);
             for (; a <= output.Length - Vector<double>.Count; a += Vector<double>.Count)
-                (new Vector<double>(_shift.AsSpan(a)) + (new Vector<double>(_sum.AsSpan(a)) / n)).CopyTo(output[a..]);
+                (new Vector<double>(Shift.AsSpan(a)) + (new Vector<double>(Sum.AsSpan(a)) / n)).CopyTo(output[a..]);
         }
         for (; a < output.Length; a++)
-            output[a] = _run[a] >= _period ? Mean(_shift[a], _sum[a], _period) : double.NaN;
+            output[a] = Run[a] >= Period ? MeanOf(Shift[a], Sum[a], Period) : double.NaN;
     }
 
     /// <summary>
@@ -96,12 +73,12 @@ internal sealed class WindowSums
     /// </summary>
     public void PushColumn(ReadOnlySpan<double> x, Span<double> output, bool mean)
     {
-        if (_run.Length != 1)
+        if (Run.Length != 1)
             throw new InvalidOperationException("the column kernel is for a single asset");
-        var n = _period;
-        var ring = _ring.AsSpan(0, n);
-        int run = _run[0], slot = _slot, filling = _filling;
-        double shift = _shift[0], sum = _sum[0];
+        var n = Period;
+        var ring = Ring.AsSpan(0, n);
+        int run = Run[0], slot = Slot, filling = Filling;
+        double shift = Shift[0], sum = Sum[0];
         var t = 0;
         while (t < x.Length)
         {
@@ -140,17 +117,9 @@ internal sealed class WindowSums
             ring[s] = d;
             if (run >= n && s == 0)
                 sum = Total(ring, 0, 1);
-            output[t++] = run < n ? double.NaN : mean ? Mean(shift, sum, n) : Sum(shift, sum, n);
+            output[t++] = run < n ? double.NaN : mean ? MeanOf(shift, sum, n) : SumOf(shift, sum, n);
         }
-        (_run[0], _slot, _filling, _shift[0], _sum[0]) = (run, slot, filling, shift, sum);
-    }
-
-    public void Reset()
-    {
-        Array.Clear(_run);
-        Array.Clear(_ring);
-        _filling = _run.Length;
-        _slot = 0;
+        (Run[0], Slot, Filling, Shift[0], Sum[0]) = (run, slot, filling, shift, sum);
     }
 
     // bars of a full window up to the ring's end (where the sum is taken afresh) or the first NaN: one addition each
@@ -168,16 +137,16 @@ internal sealed class WindowSums
             var d = v - shift;
             total += d - ring[s];
             ring[s] = d;
-            output[t] = mean ? Mean(shift, total, n) : Sum(shift, total, n);
+            output[t] = mean ? MeanOf(shift, total, n) : SumOf(shift, total, n);
         }
         slot = s == n ? 0 : s;
         sum = total;
         return t;
     }
 
-    private static double Sum(double shift, double sum, int n) => (shift * n) + sum;
+    private static double SumOf(double shift, double sum, int n) => (shift * n) + sum;
 
-    private static double Mean(double shift, double sum, int n) => shift + (sum / n);
+    private static double MeanOf(double shift, double sum, int n) => shift + (sum / n);
 
     // the window's sum afresh, in four interleaved partial sums so the additions do not wait on each other
     private static double Total(ReadOnlySpan<double> ring, int first, int stride)
@@ -199,34 +168,30 @@ internal sealed class WindowSums
 
     private void Push(int slotBase, int a, double x)
     {
-        var run = _run[a];
         if (double.IsNaN(x))
         {
-            if (run >= _period)
-                _filling++;
-            _run[a] = 0;
+            EndRun(a);
             return;
         }
+        var run = Run[a];
         if (run == 0)
         {
-            _shift[a] = x;
-            _sum[a] = 0.0;
+            Shift[a] = x;
+            Sum[a] = 0.0;
         }
         var slot = slotBase + a;
-        var d = x - _shift[a];
-        if (run >= _period)
+        var d = x - Shift[a];
+        if (run >= Period)
         {
-            _sum[a] += d - _ring[slot];
+            Sum[a] += d - Ring[slot];
         }
         else
         {
-            _sum[a] += d;
-            _run[a] = ++run;
-            if (run == _period)
-                _filling--;
+            Sum[a] += d;
+            run = Lengthen(a);
         }
-        _ring[slot] = d;
-        if (run >= _period && slotBase == 0)
-            _sum[a] = Total(_ring, a, _run.Length);
+        Ring[slot] = d;
+        if (run >= Period && slotBase == 0)
+            Sum[a] = Total(Ring, a, Run.Length);
     }
 }
