@@ -62,7 +62,10 @@ internal sealed class UnaryStep<TOp>(NodeStep x, int assets, int capacity) : Nod
     }
 }
 
-/// <summary>An element-wise function of two series: NaN where either is NaN.</summary>
+/// <summary>
+/// An element-wise function of two series, NaN where either is NaN; a vector of values at a time
+/// where the operation has a vector form (arithmetic and comparisons, which round as the scalar form does).
+/// </summary>
 internal sealed class BinaryStep<TOp>(NodeStep x, NodeStep y, int assets, int capacity) : NodeStep(capacity)
     where TOp : struct, IBinaryOp
 {
@@ -72,29 +75,8 @@ internal sealed class BinaryStep<TOp>(NodeStep x, NodeStep y, int assets, int ca
         var left = x.Block.AsSpan(0, n);
         var right = y.Block.AsSpan(0, n);
         var output = Block.AsSpan(0, n);
-        for (var i = 0; i < n; i++)
-        {
-            double u = left[i], v = right[i];
-            output[i] = double.IsNaN(u) || double.IsNaN(v) ? double.NaN : TOp.Apply(u, v);
-        }
-    }
-}
-
-/// <summary>
-/// An element-wise function of two series with a vector form that rounds as the scalar one does
-/// (arithmetic and comparisons): a vector of values at a time, NaN where either is NaN.
-/// </summary>
-internal sealed class VectorBinaryStep<TOp>(NodeStep x, NodeStep y, int assets, int capacity) : NodeStep(capacity)
-    where TOp : struct, IVectorBinaryOp
-{
-    public override void Run(int start, int rows)
-    {
-        var n = rows * assets;
-        var left = x.Block.AsSpan(0, n);
-        var right = y.Block.AsSpan(0, n);
-        var output = Block.AsSpan(0, n);
         var i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (TOp.Vectorised && Vector.IsHardwareAccelerated)
         {
             var missing = new Vector<double>(double.NaN);
             for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
@@ -216,30 +198,35 @@ internal interface IUnaryOp
 internal interface IBinaryOp
 {
     static abstract double Apply(double x, double y);
+
+    /// <summary>True when <see cref="Apply(Vector{double}, Vector{double})"/> gives the scalar form's bits in every lane.</summary>
+    static virtual bool Vectorised => false;
+
+    static virtual Vector<double> Apply(Vector<double> x, Vector<double> y) => throw new NotSupportedException("no vector form");
 }
 
-/// <summary>An element-wise function of two values whose vector form gives the scalar form's bits in every lane.</summary>
-internal interface IVectorBinaryOp : IBinaryOp
+internal readonly struct AddOp : IBinaryOp
 {
-    static abstract Vector<double> Apply(Vector<double> x, Vector<double> y);
-}
+    public static bool Vectorised => true;
 
-internal readonly struct AddOp : IVectorBinaryOp
-{
     public static double Apply(double x, double y) => x + y;
 
     public static Vector<double> Apply(Vector<double> x, Vector<double> y) => x + y;
 }
 
-internal readonly struct SubOp : IVectorBinaryOp
+internal readonly struct SubOp : IBinaryOp
 {
+    public static bool Vectorised => true;
+
     public static double Apply(double x, double y) => x - y;
 
     public static Vector<double> Apply(Vector<double> x, Vector<double> y) => x - y;
 }
 
-internal readonly struct MulOp : IVectorBinaryOp
+internal readonly struct MulOp : IBinaryOp
 {
+    public static bool Vectorised => true;
+
     public static double Apply(double x, double y) => x * y;
 
     public static Vector<double> Apply(Vector<double> x, Vector<double> y) => x * y;
@@ -255,43 +242,55 @@ internal readonly struct PowOp : IBinaryOp
     public static double Apply(double x, double y) => Math.Pow(x, y);
 }
 
-internal readonly struct LtOp : IVectorBinaryOp
+internal readonly struct LtOp : IBinaryOp
 {
+    public static bool Vectorised => true;
+
     public static double Apply(double x, double y) => x < y ? 1 : 0;
 
     public static Vector<double> Apply(Vector<double> x, Vector<double> y) => Vector.ConditionalSelect(Vector.LessThan(x, y), Vector<double>.One, Vector<double>.Zero);
 }
 
-internal readonly struct LeOp : IVectorBinaryOp
+internal readonly struct LeOp : IBinaryOp
 {
+    public static bool Vectorised => true;
+
     public static double Apply(double x, double y) => x <= y ? 1 : 0;
 
     public static Vector<double> Apply(Vector<double> x, Vector<double> y) => Vector.ConditionalSelect(Vector.LessThanOrEqual(x, y), Vector<double>.One, Vector<double>.Zero);
 }
 
-internal readonly struct GtOp : IVectorBinaryOp
+internal readonly struct GtOp : IBinaryOp
 {
+    public static bool Vectorised => true;
+
     public static double Apply(double x, double y) => x > y ? 1 : 0;
 
     public static Vector<double> Apply(Vector<double> x, Vector<double> y) => Vector.ConditionalSelect(Vector.GreaterThan(x, y), Vector<double>.One, Vector<double>.Zero);
 }
 
-internal readonly struct GeOp : IVectorBinaryOp
+internal readonly struct GeOp : IBinaryOp
 {
+    public static bool Vectorised => true;
+
     public static double Apply(double x, double y) => x >= y ? 1 : 0;
 
     public static Vector<double> Apply(Vector<double> x, Vector<double> y) => Vector.ConditionalSelect(Vector.GreaterThanOrEqual(x, y), Vector<double>.One, Vector<double>.Zero);
 }
 
-internal readonly struct EqOp : IVectorBinaryOp
+internal readonly struct EqOp : IBinaryOp
 {
+    public static bool Vectorised => true;
+
     public static double Apply(double x, double y) => x == y ? 1 : 0;
 
     public static Vector<double> Apply(Vector<double> x, Vector<double> y) => Vector.ConditionalSelect(Vector.Equals(x, y), Vector<double>.One, Vector<double>.Zero);
 }
 
-internal readonly struct NeOp : IVectorBinaryOp
+internal readonly struct NeOp : IBinaryOp
 {
+    public static bool Vectorised => true;
+
     public static double Apply(double x, double y) => x != y ? 1 : 0;
 
     public static Vector<double> Apply(Vector<double> x, Vector<double> y) => Vector.ConditionalSelect(Vector.Equals(x, y), Vector<double>.Zero, Vector<double>.One);
