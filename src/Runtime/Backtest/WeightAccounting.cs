@@ -124,45 +124,110 @@ public sealed class WeightAccountant
         SingleAsset(w, price);
     }
 
-    // Step's arithmetic for one asset: Pnl and Rebalance's scalar path, bar after bar
+    // Step's arithmetic for one asset: Pnl and Rebalance's scalar path, bar after bar, except where
+    // Bars can take a vector of bars at once
     private void SingleAsset(ReadOnlySpan<double> w, ReadOnlySpan<double> price)
     {
-        double previous = _previous[0], lastPrice = _lastPrice[0], lastTurnover = _lastTurnover, total = _turnoverTotal;
-        int t = _t, missing = _missing, changes = _changes, first = _firstPositionBar, last = _bars - 2;
-        var (returns, gross, costRate) = (_returns, _gross, _costRate);
-        var keepGross = gross.Length > 0;
-        for (var i = 0; i < w.Length; i++, t++)
+        var book = new Book(_previous[0], _lastPrice[0], _lastTurnover, _turnoverTotal, _t, _missing, _changes);
+        int first = _firstPositionBar, last = _bars - 2;
+        var i = 0;
+        while (i < w.Length)
         {
-            var p = price[i];
-            if (t > first)
+            var t = book.T;
+            if (i >= 2 && t > first && !double.IsNaN(price[i - 1]))
             {
-                var pnl = 0.0;
-                if (previous != 0)
-                {
-                    if (double.IsNaN(p) || double.IsNaN(lastPrice))
-                        missing++;
-                    else
-                        pnl += previous * (p / lastPrice - 1.0);
-                }
-                if (keepGross)
-                    gross[t - first - 1] = pnl;
-                returns[t - first - 1] = pnl - costRate * lastTurnover;
+                var end = Math.Min(w.Length, last - t + i + 1);
+                i = Bars(w, price, i, end, ref book);
+                if (i >= w.Length)
+                    break;
             }
-            var target = double.IsNaN(w[i]) ? 0.0 : w[i];
-            var turn = 0.0;
-            turn += Math.Abs(target - previous);
-            previous = target;
-            if (!double.IsNaN(p))
-                lastPrice = p;
-            if (t >= first && t <= last)
-                total += turn;
-            if (turn > 0)
-                changes++;
-            lastTurnover = turn;
+            Bar(w[i], price[i], ref book);
+            i++;
         }
-        (_previous[0], _lastPrice[0], _lastTurnover, _turnoverTotal) = (previous, lastPrice, lastTurnover, total);
-        (_t, _missing, _changes) = (t, missing, changes);
+        (_previous[0], _lastPrice[0], _lastTurnover, _turnoverTotal) = (book.Previous, book.LastPrice, book.LastTurnover, book.Total);
+        (_t, _missing, _changes) = (book.T, book.Missing, book.Changes);
     }
+
+    // one asset's book between bars
+    private record struct Book(double Previous, double LastPrice, double LastTurnover, double Total, int T, int Missing, int Changes);
+
+    private void Bar(double w, double p, ref Book book)
+    {
+        var t = book.T;
+        if (t > _firstPositionBar)
+        {
+            var pnl = 0.0;
+            if (book.Previous != 0)
+            {
+                if (double.IsNaN(p) || double.IsNaN(book.LastPrice))
+                    book.Missing++;
+                else
+                    pnl += book.Previous * (p / book.LastPrice - 1.0);
+            }
+            if (_gross.Length > 0)
+                _gross[t - _firstPositionBar - 1] = pnl;
+            _returns[t - _firstPositionBar - 1] = pnl - _costRate * book.LastTurnover;
+        }
+        var target = double.IsNaN(w) ? 0.0 : w;
+        var turn = 0.0;
+        turn += Math.Abs(target - book.Previous);
+        book.Previous = target;
+        if (!double.IsNaN(p))
+            book.LastPrice = p;
+        if (t >= _firstPositionBar && t <= _bars - 2)
+            book.Total += turn;
+        if (turn > 0)
+            book.Changes++;
+        book.LastTurnover = turn;
+        book.T = t + 1;
+    }
+
+    // Bar's numbers a vector of bars at a time, from bar i (two bars into the block, after the first
+    // position bar, the bar before it priced) up to end (no later than the last bar whose turnover
+    // counts), while the prices are numbers: then the book before each bar is the bars before it in
+    // the block. Returns the next bar to account.
+    private int Bars(ReadOnlySpan<double> w, ReadOnlySpan<double> price, int i, int end, ref Book book)
+    {
+        var width = Vector<double>.Count;
+        var (zero, one, cost) = (Vector<double>.Zero, Vector<double>.One, new Vector<double>(_costRate));
+        var at = book.T - _firstPositionBar - 1 - i; // the return of block bar i is at index at + i
+        var keepGross = _gross.Length > 0;
+        var (total, changes, start) = (book.Total, book.Changes, i);
+        for (; i <= end - width; i += width)
+        {
+            var p = new Vector<double>(price[i..]);
+            if (!Vector.EqualsAll(p, p))
+                break;
+            var target = Flat(new Vector<double>(w[i..]));
+            var previous = Flat(new Vector<double>(w[(i - 1)..]));
+            var turn = zero + Vector.Abs(target - previous);
+            var lastTurn = zero + Vector.Abs(previous - Flat(new Vector<double>(w[(i - 2)..])));
+            var pnl = Vector.ConditionalSelect(Vector.Equals(previous, zero), zero, zero + (previous * ((p / new Vector<double>(price[(i - 1)..])) - one)));
+            if (keepGross)
+                pnl.CopyTo(_gross.AsSpan(at + i));
+            (pnl - (cost * lastTurn)).CopyTo(_returns.AsSpan(at + i));
+            if (!Vector.EqualsAll(turn, zero))
+            {
+                // turnover adds up in bar order, as Bar adds it
+                for (var lane = 0; lane < width; lane++)
+                {
+                    total = turn[lane] != 0 ? total + turn[lane] : total;
+                    changes += turn[lane] > 0 ? 1 : 0;
+                }
+            }
+        }
+        if (i > start)
+        {
+            // the book after bar i − 1, as Bar leaves it
+            var previous = double.IsNaN(w[i - 1]) ? 0.0 : w[i - 1];
+            var turn = 0.0 + Math.Abs(previous - (double.IsNaN(w[i - 2]) ? 0.0 : w[i - 2]));
+            book = book with { Previous = previous, LastPrice = price[i - 1], LastTurnover = turn, T = book.T + (i - start) };
+        }
+        (book.Total, book.Changes) = (total, changes);
+        return i;
+    }
+
+    private static Vector<double> Flat(Vector<double> w) => Vector.ConditionalSelect(Vector.Equals(w, w), w, Vector<double>.Zero);
 
     // Σ w × (price / last price − 1) over held assets; a held asset without both prices counts as missing.
     // A vector of assets at a time, lanes summed at the end; the scalar tail does the same per asset.
@@ -232,6 +297,9 @@ public sealed class WeightAccountant
         }
         return turn;
     }
+
+    /// <summary>The net returns of the bars accounted so far (the beginning of the result's series).</summary>
+    public ReadOnlySpan<double> ReturnsSoFar => _returns.AsSpan(0, Math.Max(0, _t - _firstPositionBar - 1));
 
     /// <summary>The result once every bar is accounted.</summary>
     public WeightBacktest Result() =>

@@ -114,6 +114,7 @@ public static class StrategyBacktest
         var prices = close ? "close" : "open";
         var missing = new double[a];
         missing.AsSpan().Fill(double.NaN);
+        var statistics = new ReturnStatistics();
         StreamTargets(plan, panel, parameters, universe, (start, rows, w) =>
         {
             // a decision at bar t's close fills at that close, or at the next bar's open (none after the last bar)
@@ -122,9 +123,11 @@ public static class StrategyBacktest
             accountant.StepRows(w[..(priced * a)], panel.Column(prices).Slice(first * a, priced * a));
             for (var t = priced; t < rows; t++)
                 accountant.Step(w.Slice(t * a, a), missing);
+            // the block's returns are read again while they are still in cache
+            statistics.Take(accountant.ReturnsSoFar);
         }, modelOutputs: modelOutputs);
         var result = accountant.Result();
-        return new WeightRunResult(result, PerformanceMetrics.FromReturns(result.Returns, panel.Interval.BarsPerYear));
+        return new WeightRunResult(result, statistics.Finish(result.Returns, panel.Interval.BarsPerYear));
     }
 
     /// <summary>

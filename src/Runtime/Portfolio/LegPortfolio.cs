@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace StrategyLab.Runtime.Portfolio;
@@ -190,15 +191,25 @@ public sealed class LegPortfolio
     private void SingleAssetThreshold(double[] entry, bool isLong, int from, int to, Span<double> weights)
     {
         var size = SingleAssetWeight(isLong ? 1.0 : -1.0);
-        var held = false;
-        for (var t = from; t < to; t++)
+        var t = from;
+        if (Vector.IsHardwareAccelerated)
+        {
+            // a vector of bars at a time: held where the entry is a number other than zero
+            var sized = new Vector<double>(size);
+            for (; t <= to - Vector<double>.Count; t += Vector<double>.Count)
+            {
+                var e = new Vector<double>(entry, t);
+                var held = Vector.Equals(e, e) & ~Vector.Equals(e, Vector<double>.Zero);
+                Vector.ConditionalSelect(held, sized, Vector<double>.Zero).CopyTo(weights[t..]);
+            }
+        }
+        for (; t < to; t++)
         {
             var e = entry[t];
-            held = !double.IsNaN(e) && e != 0;
-            weights[t] = held ? size : 0;
+            weights[t] = !double.IsNaN(e) && e != 0 ? size : 0;
         }
         if (to > from)
-            _held[0][0] = held;
+            _held[0][0] = !double.IsNaN(entry[to - 1]) && entry[to - 1] != 0;
     }
 
     // Weigh for one asset whose legs net to side

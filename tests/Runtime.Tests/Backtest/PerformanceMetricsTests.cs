@@ -81,4 +81,52 @@ public sealed class PerformanceMetricsTests
         Assert.Equal(-400 * Math.Log(0.001), m.MaxDrawdownLog, 400 * 6.9 * 1e-12);
         Assert.Equal(1.0, m.MaxDrawdown);
     }
+
+    [Fact]
+    public void StreamedStatisticsDoNotDependOnHowTheReturnsArrive()
+    {
+        // chunks sit at fixed positions of the series, so any handover gives the bits of one call
+        var series = (from n in Gen.Choose(0, 3 * ReturnStatistics.ChunkBars)
+                      from seed in Gen.Choose(0, int.MaxValue)
+                      from cuts in Gen.ArrayOf(Gen.Choose(0, n), 4)
+                      select (RandomReturns(n, seed), cuts)).ToArbitrary();
+        Prop.ForAll(series, x =>
+        {
+            var (r, cuts) = x;
+            var streamed = new ReturnStatistics();
+            foreach (var cut in cuts.Order())
+                streamed.Take(r.AsSpan(0, cut));
+            return streamed.Finish(r, 365).Equals(PerformanceMetrics.FromReturns(r, 365));
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(60));
+    }
+
+    [Fact]
+    public void VarianceOverManyChunksMatchesTwoPassesInExtendedPrecision()
+    {
+        // a mean far from zero against a small spread, over several chunks: Σ(R − mean)² in decimal arithmetic,
+        // each return taken exactly (below 1, R × 2^54 is a whole number)
+        var r = RandomReturns(5 * ReturnStatistics.ChunkBars + 3, 7).Select(x => 0.5 + (x * 1e-4)).ToArray();
+        static decimal Exact(double x) => (long)Math.ScaleB(x, 54) / (decimal)Math.ScaleB(1.0, 54);
+        var mean = r.Select(Exact).Sum() / r.Length;
+        var squares = r.Select(x => (Exact(x) - mean) * (Exact(x) - mean)).Sum();
+        var expected = Math.Sqrt((double)(squares / (r.Length - 1))) * Math.Sqrt(365);
+        var m = PerformanceMetrics.FromReturns(r, 365);
+        Assert.Equal(expected, m.AnnualizedVolatility, expected * 1e-12);
+    }
+
+    [Fact]
+    public void NamesTheBarOfABadReturnInALaterChunk()
+    {
+        var r = new double[ReturnStatistics.ChunkBars + 10];
+        r[ReturnStatistics.ChunkBars + 5] = -1.5;
+        var e = Assert.Throws<ArgumentException>(() => PerformanceMetrics.FromReturns(r, 365));
+        Assert.StartsWith($"return -1.5 at bar {ReturnStatistics.ChunkBars + 5} is not", e.Message, StringComparison.Ordinal);
+    }
+
+    // returns of −5 % .. +5 %, with a few exact zeros
+    private static double[] RandomReturns(int n, int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, n).Select(_ => random.Next(10) == 0 ? 0.0 : (random.NextDouble() - 0.5) * 0.1)];
+    }
 }
