@@ -13,7 +13,7 @@ public sealed class ReturnStatistics
     /// <summary>Returns per chunk: a multiple of every vector width, small enough for the first-level cache.</summary>
     public const int ChunkBars = 4096;
 
-    private static readonly int Width = Vector<double>.Count;
+    private static int Width => Vector<double>.Count;
 
     // Σ R, Σ min(R, 0)², the count of R > 0, the largest and the smallest R: one lane per bar modulo the width
     private Vector<double> _sum = Vector<double>.Zero;
@@ -92,34 +92,71 @@ public sealed class ReturnStatistics
     // a chunk of whole vectors and possibly a scalar tail (the series' last chunk only)
     private void TakeChunk(ReadOnlySpan<double> chunk)
     {
-        Moments(chunk);
-        MergeVariance(chunk);
-        Drawdowns(chunk);
+        var chunkSum = MomentsAndPath(chunk);
+        MergeVariance(chunk, chunkSum);
         _taken += chunk.Length;
     }
 
-    // Σ R, Σ min(R, 0)², the count of R > 0, the largest and the smallest R over whole vectors (the tail
-    // is added by Totals); refuses a return that is not finite or below −1, naming its bar
-    private void Moments(ReadOnlySpan<double> chunk)
+    // One pass: Σ R, Σ min(R, 0)², the count of R > 0, the largest and the smallest R over whole vectors
+    // (Totals adds the tail), and the equity path bar by bar, whose multiplications wait on each other
+    // while the vector work fills the gaps. Refuses a return that is not finite or below −1, naming its
+    // bar. Returns the chunk's own sum.
+    //
+    // The path: final equity (starting at 1), the largest fall from the running peak (also as the largest
+    // peak / trough ratio), the longest stretch below a peak, and the equity's range. While the peak
+    // stands, the deepest point so far is the only candidate for its drawdown (a quotient falls as the
+    // divisor grows, rounding included), so each stretch is divided out once, when it ends.
+    private double MomentsAndPath(ReadOnlySpan<double> chunk)
     {
-        var valid = Vector<long>.AllBitsSet;
-        var t = 0;
-        for (; t <= chunk.Length - Width; t += Width)
+        var (sum, downside, positive, best, worst) = (_sum, _downside, _positive, _best, _worst);
+        var (valid, chunkSum) = (Vector<long>.AllBitsSet, Vector<double>.Zero);
+        double equity = _equity, peak = _peak, trough = _trough, maxDrawdown = _maxDrawdown, worstRatio = _worstRatio, lowest = _lowest;
+        int peakBar = _peakBar, longest = _longest;
+        var whole = chunk.Length / Width * Width;
+        for (var t = 0; t < chunk.Length; t += Width)
         {
-            var r = new Vector<double>(chunk[t..]);
-            valid &= Vector.GreaterThanOrEqual(r, new Vector<double>(-1.0)) & Vector.LessThan(r, new Vector<double>(double.PositiveInfinity));
-            _sum += r;
-            var loss = Vector.Min(r, Vector<double>.Zero);
-            _downside += loss * loss;
-            _positive -= Vector.GreaterThan(r, Vector<double>.Zero);
-            _best = Vector.Max(_best, r);
-            _worst = Vector.Min(_worst, r);
+            if (t < whole)
+            {
+                var r = new Vector<double>(chunk[t..]);
+                valid &= Vector.GreaterThanOrEqual(r, new Vector<double>(-1.0)) & Vector.LessThan(r, new Vector<double>(double.PositiveInfinity));
+                sum += r;
+                chunkSum += r;
+                var loss = Vector.Min(r, Vector<double>.Zero);
+                downside += loss * loss;
+                positive -= Vector.GreaterThan(r, Vector<double>.Zero);
+                best = Vector.Max(best, r);
+                worst = Vector.Min(worst, r);
+            }
+            for (int i = t, stop = Math.Min(t + Width, chunk.Length); i < stop; i++)
+            {
+                equity *= 1 + chunk[i];
+                if (equity >= peak)
+                {
+                    var bar = _taken + i;
+                    maxDrawdown = Math.Max(maxDrawdown, 1 - (trough / peak));
+                    worstRatio = Math.Max(worstRatio, peak / trough);
+                    longest = Math.Max(longest, bar - 1 - peakBar);
+                    lowest = Math.Min(lowest, trough);
+                    (peak, trough, peakBar) = (equity, equity, bar);
+                }
+                else
+                {
+                    trough = equity < trough ? equity : trough;
+                }
+            }
         }
-        for (var i = Vector.EqualsAll(valid, Vector<long>.AllBitsSet) ? t : 0; i < chunk.Length; i++)
+        for (var i = Vector.EqualsAll(valid, Vector<long>.AllBitsSet) ? whole : 0; i < chunk.Length; i++)
         {
             if (!double.IsFinite(chunk[i]) || chunk[i] < -1)
                 throw new ArgumentException($"return {chunk[i]} at bar {_taken + i} is not a finite number of at least -1", "returns");
         }
+        (_sum, _downside, _positive, _best, _worst) = (sum, downside, positive, best, worst);
+        (_equity, _peak, _trough, _maxDrawdown, _worstRatio, _lowest) = (equity, peak, trough, maxDrawdown, worstRatio, lowest);
+        (_peakBar, _longest) = (peakBar, longest);
+        var total = Vector.Sum(chunkSum);
+        for (var i = whole; i < chunk.Length; i++)
+            total += chunk[i];
+        return total;
     }
 
     // the lanes summed, then the series' last bars that fill no vector added in order
@@ -144,19 +181,13 @@ public sealed class ReturnStatistics
     }
 
     // the chunk's own mean and Σ (R − mean)², merged into the running ones
-    private void MergeVariance(ReadOnlySpan<double> chunk)
+    private void MergeVariance(ReadOnlySpan<double> chunk, double chunkSum)
     {
-        var total = Vector<double>.Zero;
-        var t = 0;
-        for (; t <= chunk.Length - Width; t += Width)
-            total += new Vector<double>(chunk[t..]);
-        var chunkSum = Vector.Sum(total);
-        for (var i = t; i < chunk.Length; i++)
-            chunkSum += chunk[i];
         var chunkMean = chunkSum / chunk.Length;
         var m = new Vector<double>(chunkMean);
         var acc = Vector<double>.Zero;
-        for (t = 0; t <= chunk.Length - Width; t += Width)
+        var t = 0;
+        for (; t <= chunk.Length - Width; t += Width)
         {
             var d = new Vector<double>(chunk[t..]) - m;
             acc += d * d;
@@ -168,35 +199,6 @@ public sealed class ReturnStatistics
         var delta = chunkMean - _mean;
         _mean += delta * (chunk.Length / count);
         _squaredDeviations += deviations + (delta * delta * (before * chunk.Length / count));
-    }
-
-    // Final equity (starting at 1), the largest fall from the running peak (also as the largest peak /
-    // trough ratio), the longest stretch below a peak, and the equity's range. While the peak stands,
-    // the deepest point so far is the only candidate for its drawdown (a quotient falls as the divisor
-    // grows, rounding included), so each stretch is divided out once, when it ends.
-    private void Drawdowns(ReadOnlySpan<double> chunk)
-    {
-        double equity = _equity, peak = _peak, trough = _trough, maxDrawdown = _maxDrawdown, worstRatio = _worstRatio, lowest = _lowest;
-        int peakBar = _peakBar, longest = _longest;
-        for (var i = 0; i < chunk.Length; i++)
-        {
-            equity *= 1 + chunk[i];
-            if (equity >= peak)
-            {
-                var t = _taken + i;
-                maxDrawdown = Math.Max(maxDrawdown, 1 - (trough / peak));
-                worstRatio = Math.Max(worstRatio, peak / trough);
-                longest = Math.Max(longest, t - 1 - peakBar);
-                lowest = Math.Min(lowest, trough);
-                (peak, trough, peakBar) = (equity, equity, t);
-            }
-            else
-            {
-                trough = equity < trough ? equity : trough;
-            }
-        }
-        (_equity, _peak, _trough, _maxDrawdown, _worstRatio, _lowest) = (equity, peak, trough, maxDrawdown, worstRatio, lowest);
-        (_peakBar, _longest) = (peakBar, longest);
     }
 
     // the last stretch below the peak closes at the end of the series

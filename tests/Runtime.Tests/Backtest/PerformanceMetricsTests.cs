@@ -57,16 +57,21 @@ public sealed class PerformanceMetricsTests
                        select r).ToArbitrary();
         Prop.ForAll(returns, r =>
         {
+            // and the longest run of bars below the running peak
             double equity = 1, peak = 1, maxDrawdown = 0, worstRatio = 1;
+            int below = 0, longest = 0;
             foreach (var x in r)
             {
                 equity *= 1 + x;
+                below = equity < peak ? below + 1 : 0;
+                longest = Math.Max(longest, below);
                 peak = Math.Max(peak, equity);
                 maxDrawdown = Math.Max(maxDrawdown, 1 - equity / peak);
                 worstRatio = Math.Max(worstRatio, peak / equity);
             }
             var m = PerformanceMetrics.FromReturns(r, 365);
-            return m.MaxDrawdown.Equals(maxDrawdown) && (equity == 0 ? double.IsPositiveInfinity(m.MaxDrawdownLog) : m.MaxDrawdownLog.Equals(Math.Log(worstRatio)));
+            return m.MaxDrawdown.Equals(maxDrawdown) && m.MaxDrawdownBars == longest
+                && (equity == 0 ? double.IsPositiveInfinity(m.MaxDrawdownLog) : m.MaxDrawdownLog.Equals(Math.Log(worstRatio)));
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(1000));
     }
 

@@ -10,12 +10,14 @@ namespace StrategyLab.Runtime.Tests.Backtest;
 // bar-by-bar forms paper and live trading run, bit for bit, whatever the split into blocks.
 public sealed class SingleAssetBlockTests
 {
-    // a price walk with NaN gaps of random length, and the block lengths to cut it into
+    // a price walk with NaN gaps (none, rare or frequent), and the block lengths to cut it into
     private static Arbitrary<(double[] Prices, int[] Blocks)> Walks() =>
-        (from n in Gen.Choose(1, 400)
+        (from n in Gen.Choose(1, 600)
          from steps in Gen.ArrayOf(Gen.Choose(-300, 300), n)
-         from gaps in Gen.ArrayOf(Gen.Elements(false, false, false, false, false, false, false, false, false, true), n)
-         from blocks in Gen.ArrayOf(Gen.Choose(1, 60), 40)
+         from gapsIn1000 in Gen.Elements(0, 3, 100)
+         from gaps in Gen.ArrayOf(Gen.Choose(0, 999).Select(k => k < gapsIn1000), n)
+         from longBlocks in Gen.Elements(false, true)
+         from blocks in Gen.ArrayOf(Gen.Choose(1, longBlocks ? 600 : 60), 40)
          select (Walk(steps, gaps), blocks)).ToArbitrary();
 
     private static double[] Walk(int[] steps, bool[] gaps)
