@@ -162,9 +162,6 @@ public static class StrategyBacktest
     /// <summary>Values per block of the streaming evaluation: about 256 KiB per node, so that a block stays in cache.</summary>
     private const int BlockValues = 32_768;
 
-    /// <summary>Values per block above which two workers share a block's bars.</summary>
-    private const int ParallelValues = 4_096;
-
     private delegate void TargetSink(int start, int rows, ReadOnlySpan<double> weights);
 
     // evaluates the portfolio's inputs block by block and runs the legs bar by bar, handing each block of targets on;
@@ -181,57 +178,58 @@ public static class StrategyBacktest
         var fullWeights = new double[panel.AssetCount];
         var a = panel.AssetCount;
         var evaluator = new PlanEvaluator(plan, panel, parameters, inputs, Math.Max(1, BlockValues / a), modelOutputs);
-        var weights = new double[evaluator.BlockBars * a];
-        // legs without state between bars decide each bar on its own: two workers take half a block each
-        var second = full is null && legs.All(l => l is RankRule { KeepWithin: 0 } or QuantileRule) && Environment.ProcessorCount > 1
-            ? Portfolio(plan, parameters, a, legs)
-            : null;
-        void Decide(int start, int rows, double[][] columns)
+        // Legs without state between bars decide each bar on its own: the later half of a block's bars is
+        // left to the second thread, which copies of its inputs reach, so that both cores share the legs.
+        var second = full is null && legs.All(l => l is RankRule { KeepWithin: 0 } or QuantileRule) ? Portfolio(plan, parameters, a, legs) : null;
+        var inputBuffers = second is null ? 0 : inputs.Count;
+        int Shared(int rows) => second is null ? rows : rows / 2;
+
+        // evaluates the next block and decides its first `decided` bars, in bar order; returns the block
+        (int Start, int Rows) Decide(double[] weights, double[][] copies, Func<int, int> decided)
         {
+            var rows = evaluator.Advance();
+            var start = evaluator.NextBar - rows;
+            if (rows == 0)
+                return (start, 0);
+            var columns = inputs.Select(evaluator.Block).ToArray();
             var block = universe is null ? default : universe.AsSpan(start * a, rows * a);
-            if (second is not null && rows * a >= ParallelValues)
+            var own = decided(rows);
+            for (var k = 0; k < copies.Length; k++)
+                columns[k].AsSpan(own * a, (rows - own) * a).CopyTo(copies[k].AsSpan(own * a));
+            if (full is null)
             {
-                var half = rows / 2;
-                Parallel.Invoke(
-                    () => portfolio.UpdateBlock(columns, universe is null ? default : universe.AsSpan(start * a, rows * a), 0, half, weights),
-                    () => second.UpdateBlock(columns, universe is null ? default : universe.AsSpan(start * a, rows * a), half, rows, weights));
+                portfolio.UpdateBlock(columns, block, 0, own, weights);
+                return (start, rows);
             }
-            else if (full is null)
+            for (var t = 0; t < rows; t++)
             {
-                portfolio.UpdateBlock(columns, block, 0, rows, weights);
-            }
-            else
-            {
-                for (var t = 0; t < rows; t++)
+                portfolio.UpdateBlock(columns, block, t, t + 1, weights);
+                var eligible = block.IsEmpty ? default : block.Slice(t * a, a);
+                full.Update(portfolio.Row(columns, t), eligible, fullWeights);
+                if (window!.Counts(start + t))
                 {
-                    portfolio.UpdateBlock(columns, block, t, t + 1, weights);
-                    var eligible = block.IsEmpty ? default : block.Slice(t * a, a);
-                    full.Update(portfolio.Row(columns, t), eligible, fullWeights);
-                    if (window!.Counts(start + t))
-                    {
-                        kept.Add(weights.AsSpan(t * a, a));
-                        fullTurnover.Add(fullWeights);
-                    }
+                    kept.Add(weights.AsSpan(t * a, a));
+                    fullTurnover.Add(fullWeights);
                 }
             }
-            sink(start, rows, weights.AsSpan(0, rows * a));
+            return (start, rows);
         }
 
-        // legs on one thread leave the second core to evaluate the next block meanwhile
-        if (second is null && Environment.ProcessorCount > 1 && panel.TimeCount > 2 * evaluator.BlockBars)
+        // the next block's targets are worked out while the sink takes the block before
+        if (Environment.ProcessorCount > 1 && panel.TimeCount > 2 * evaluator.BlockBars)
         {
-            BlockPipeline.Run(inputs.Count, evaluator.BlockBars * a, buffers =>
-            {
-                var rows = evaluator.Advance();
-                for (var k = 0; k < inputs.Count; k++)
-                    evaluator.Values(inputs[k]).CopyTo(buffers[k]);
-                return (evaluator.NextBar - rows, rows);
-            }, Decide);
+            BlockPipeline.Run(1 + inputBuffers, evaluator.BlockBars * a, buffers => Decide(buffers[0], buffers[1..], Shared),
+                (start, rows, buffers) =>
+                {
+                    second?.UpdateBlock(buffers[1..], universe is null ? default : universe.AsSpan(start * a, rows * a), Shared(rows), rows, buffers[0]);
+                    sink(start, rows, buffers[0].AsSpan(0, rows * a));
+                });
         }
         else
         {
-            for (var rows = evaluator.Advance(); rows > 0; rows = evaluator.Advance())
-                Decide(evaluator.NextBar - rows, rows, [.. inputs.Select(evaluator.Block)]);
+            var weights = new double[evaluator.BlockBars * a];
+            for (var (start, rows) = Decide(weights, [], r => r); rows > 0; (start, rows) = Decide(weights, [], r => r))
+                sink(start, rows, weights.AsSpan(0, rows * a));
         }
         return full is null ? null : new HysteresisSavings(kept.Total, fullTurnover.Total);
     }
