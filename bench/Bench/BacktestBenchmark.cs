@@ -47,9 +47,10 @@ internal static class BacktestBenchmark
     private static void RunCase(string name, StrategyPlan plan, Func<double[]> returns, int assets, string interval, int repeats, JsonElement? peer)
     {
         var r = returns();
-        // a warm-up on the first tenth of the bars compiles the runtime's code, which is no part of the
-        // data's footprint; the peak of the first full run then counts what the run itself holds
-        var warmUpBars = r.Length / assets / 10;
+        // a warm-up on the first tenth of the bars (at least 1,000, so that it streams several blocks on two
+        // threads as the full run does) compiles the runtime's code and starts the second thread, which are no
+        // part of the data's footprint; the peak of the first full run then counts what the run itself holds
+        var warmUpBars = Math.Min(r.Length / assets, Math.Max(1_000, r.Length / assets / 10));
         using (var warmUp = Prices(r[..(warmUpBars * assets)], TimeAxis(warmUpBars, interval), assets, interval))
             StrategyBacktest.RunWeights(plan, warmUp, RunOverrides.None);
         GC.Collect();
