@@ -12,21 +12,40 @@ namespace StrategyLab.Runtime.Evaluation;
 /// </summary>
 internal abstract class NodeStep(int capacity)
 {
+    private double[]? _block;
+
     /// <summary>Values of the last block evaluated; the first rows × assets entries are valid.</summary>
-    public double[] Block { get; } = new double[capacity];
+    public virtual double[] Block => _block ??= new double[capacity];
+
+    /// <summary>The first <paramref name="count"/> values of the last block evaluated (rows × assets), as steps read them.</summary>
+    public virtual ReadOnlySpan<double> Values(int count) => Block.AsSpan(0, count);
 
     /// <summary>Evaluates bars <paramref name="start"/> .. start + rows − 1 (blocks come in order).</summary>
     public abstract void Run(int start, int rows);
 }
 
-/// <summary>A data column, copied block by block from the panel.</summary>
+/// <summary>A data column: steps read the panel's values in place; a block array is filled only when asked for.</summary>
 internal sealed class ColumnStep(Panel panel, string column, int capacity) : NodeStep(capacity)
 {
-    public override void Run(int start, int rows)
+    private int _start;
+    private int _rows;
+    private bool _copied;
+
+    public override double[] Block
     {
-        var a = panel.AssetCount;
-        panel.Column(column).Slice(start * a, rows * a).CopyTo(Block);
+        get
+        {
+            var block = base.Block;
+            if (!_copied)
+                Values(_rows * panel.AssetCount).CopyTo(block);
+            _copied = true;
+            return block;
+        }
     }
+
+    public override ReadOnlySpan<double> Values(int count) => panel.Column(column).Slice(_start * panel.AssetCount, count);
+
+    public override void Run(int start, int rows) => (_start, _rows, _copied) = (start, rows, false);
 }
 
 /// <summary>A series computed before the evaluation (a model's out-of-sample predictions), copied block by block.</summary>
@@ -52,7 +71,7 @@ internal sealed class UnaryStep<TOp>(NodeStep x, int assets, int capacity) : Nod
 {
     public override void Run(int start, int rows)
     {
-        var input = x.Block.AsSpan(0, rows * assets);
+        var input = x.Values(rows * assets);
         var output = Block.AsSpan(0, input.Length);
         for (var i = 0; i < input.Length; i++)
         {
@@ -72,8 +91,8 @@ internal sealed class BinaryStep<TOp>(NodeStep x, NodeStep y, int assets, int ca
     public override void Run(int start, int rows)
     {
         var n = rows * assets;
-        var left = x.Block.AsSpan(0, n);
-        var right = y.Block.AsSpan(0, n);
+        var left = x.Values(n);
+        var right = y.Values(n);
         var output = Block.AsSpan(0, n);
         var i = 0;
         if (TOp.Vectorised && Vector.IsHardwareAccelerated)
@@ -101,9 +120,9 @@ internal sealed class SelectStep(NodeStep condition, NodeStep then, NodeStep oth
     public override void Run(int start, int rows)
     {
         var n = rows * assets;
-        var c = condition.Block.AsSpan(0, n);
-        var x = then.Block.AsSpan(0, n);
-        var y = otherwise.Block.AsSpan(0, n);
+        var c = condition.Values(n);
+        var x = then.Values(n);
+        var y = otherwise.Values(n);
         var output = Block.AsSpan(0, n);
         for (var i = 0; i < n; i++)
             output[i] = double.IsNaN(c[i]) ? double.NaN : c[i] != 0 ? x[i] : y[i];
@@ -115,7 +134,7 @@ internal sealed class ScalarArgumentStep(NodeStep x, bool fill, double first, do
 {
     public override void Run(int start, int rows)
     {
-        var input = x.Block.AsSpan(0, rows * assets);
+        var input = x.Values(rows * assets);
         var output = Block.AsSpan(0, input.Length);
         for (var i = 0; i < input.Length; i++)
         {
@@ -158,14 +177,14 @@ internal sealed class IndicatorStep : NodeStep
         if (_inputs.Length == 1 && _indicator.OutputCount == 1 && _indicator is IncrementalIndicator blockwise)
         {
             // one input, one output: the block goes to the operator whole, so it can run its own block kernel
-            blockwise.UpdateBlock(times.Slice(start, rows), _inputs[0].Block.AsSpan(0, rows * a), Block.AsSpan(0, rows * a));
+            blockwise.UpdateBlock(times.Slice(start, rows), _inputs[0].Values(rows * a), Block.AsSpan(0, rows * a));
             return;
         }
         for (var t = 0; t < rows; t++)
         {
             var at = t * a;
             for (var k = 0; k < _inputs.Length; k++)
-                _inputs[k].Block.AsSpan(at, a).CopyTo(_inRows.AsSpan(k * a, a));
+                _inputs[k].Values(at + a)[at..].CopyTo(_inRows.AsSpan(k * a, a));
             _indicator.Update(times[start + t], _inRows, _outRows);
             _outRows.AsSpan(_output * a, a).CopyTo(Block.AsSpan(at, a));
         }

@@ -88,7 +88,7 @@ public sealed class PlanEvaluator
 
     /// <summary>The values of <paramref name="node"/> over the last block: <see cref="Rows"/> × assets.</summary>
     public ReadOnlySpan<double> Values(int node) =>
-        (_steps[node] ?? throw new ArgumentException($"node {node} is not evaluated", nameof(node))).Block.AsSpan(0, Rows * _panel.AssetCount);
+        (_steps[node] ?? throw new ArgumentException($"node {node} is not evaluated", nameof(node))).Values(Rows * _panel.AssetCount);
 
     // the block array behind Values(node), for workers that cannot hold a span
     internal double[] Block(int node) =>
