@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace StrategyLab.Runtime.Portfolio;
@@ -62,9 +63,11 @@ public static class RankSelection
     /// <paramref name="topHeld"/> and <paramref name="bottomHeld"/> of them). Any assets would do:
     /// with k of them priced, the k-th highest value is at least their lowest, so only values that
     /// reach it can be picked, and a vector compare turns the rest away. Signals that move little
-    /// from bar to bar leave few such values. Returns false, having written nothing, when a buffer
-    /// is not full or one of its assets has no value now; <see cref="Select"/> must then run.
+    /// from bar to bar leave few such values, which are then ranked against each other. Returns false,
+    /// having written nothing, when a buffer is not full, one of its assets has no value now, or more
+    /// than 64 values reach a bound; <see cref="Select"/> must then run.
     /// </summary>
+    [SkipLocalsInit] // the candidate lists are written before they are read
     public static bool SelectNear(ReadOnlySpan<double> row, Span<int> top, int topHeld, Span<int> bottom, int bottomHeld, out int topCount, out int bottomCount)
     {
         topCount = 0;
@@ -78,51 +81,98 @@ public static class RankSelection
             bottomEntry = Math.Max(bottomEntry, row[i]);
         if (double.IsNaN(topEntry) || double.IsNaN(bottomEntry))
             return false;
-        // an empty side takes no value: its bound (NaN) admits none. Once a side's buffer is full, the value a
-        // newcomer must reach only rises (falls), and the bound follows it.
+        // an empty side takes no value: its bound (NaN) admits none
         var reachTop = top.Length == 0 ? double.NaN : topEntry;
         var reachBottom = bottom.Length == 0 ? double.NaN : bottomEntry;
-        var a = 0;
-        for (; a <= row.Length - Vector256<double>.Count; a += Vector256<double>.Count)
-        {
-            var v = Vector256.Create(row.Slice(a, Vector256<double>.Count));
-            var highs = Vector256.GreaterThanOrEqual(v, Vector256.Create(reachTop)).ExtractMostSignificantBits();
-            var lows = Vector256.LessThanOrEqual(v, Vector256.Create(reachBottom)).ExtractMostSignificantBits();
-            for (; highs != 0; highs &= highs - 1)
-                OfferHighest(row, a + BitOperations.TrailingZeroCount(highs), top, ref topCount, ref reachTop);
-            for (; lows != 0; lows &= lows - 1)
-                OfferLowest(row, a + BitOperations.TrailingZeroCount(lows), bottom, ref bottomCount, ref reachBottom);
-        }
-        for (; a < row.Length; a++)
-        {
-            if (row[a] >= reachTop)
-                OfferHighest(row, a, top, ref topCount, ref reachTop);
-            if (row[a] <= reachBottom)
-                OfferLowest(row, a, bottom, ref bottomCount, ref reachBottom);
-        }
+        if (row.Length > MaxNearRow)
+            return false;
+        Span<int> highs = stackalloc int[row.Length + Lanes];
+        Span<int> lows = stackalloc int[row.Length + Lanes];
+        var (high, low) = Candidates(row, reachTop, reachBottom, highs, lows);
+        if (high > MaxCandidates || low > MaxCandidates)
+            return false;
+        topCount = Rank(row, highs[..high], top, laterWinsTies: true);
+        bottomCount = Rank(row, lows[..low], bottom, laterWinsTies: false);
         return true;
     }
 
-    // Consider's top side for a value at least the bound; a full buffer raises the bound to its entry value
-    private static void OfferHighest(ReadOnlySpan<double> row, int a, Span<int> top, ref int count, ref double reach)
+    private const int Lanes = 4;
+
+    // rows longer than this would not fit their candidate lists on the stack
+    private const int MaxNearRow = 4096;
+
+    // candidates are ranked against each other, which takes their number squared
+    private const int MaxCandidates = 64;
+
+    // the lanes set in a 4-bit mask, packed to the front
+    private static readonly Vector128<int>[] SetLanes = [.. Enumerable.Range(0, 16).Select(m =>
+        Vector128.Create([.. Enumerable.Range(0, Lanes).Where(lane => (m >> lane & 1) != 0).Concat(Enumerable.Repeat(0, Lanes)).Take(Lanes)]))];
+
+    // The assets whose values reach the top bound (highs) and the bottom bound (lows), in index order:
+    // each vector's lanes are packed by a table and stored whole, the count moving by the lanes set, so no
+    // branch depends on the values. The lists need Lanes entries of room past the row's length.
+    private static (int High, int Low) Candidates(ReadOnlySpan<double> row, double reachTop, double reachBottom, Span<int> highs, Span<int> lows)
     {
-        var v = row[a];
-        if (count == top.Length && v < row[top[count - 1]])
-            return;
-        InsertHighest(row, top, ref count, a, v);
-        if (count == top.Length)
-            reach = Math.Max(reach, row[top[count - 1]]);
+        int high = 0, low = 0, a = 0;
+        for (; a <= row.Length - Lanes; a += Lanes)
+        {
+            var v = Vector256.Create(row.Slice(a, Lanes));
+            var highBits = Vector256.GreaterThanOrEqual(v, Vector256.Create(reachTop)).ExtractMostSignificantBits();
+            var lowBits = Vector256.LessThanOrEqual(v, Vector256.Create(reachBottom)).ExtractMostSignificantBits();
+            var at = Vector128.Create(a);
+            (SetLanes[highBits] + at).CopyTo(highs[high..]);
+            (SetLanes[lowBits] + at).CopyTo(lows[low..]);
+            high += BitOperations.PopCount(highBits);
+            low += BitOperations.PopCount(lowBits);
+        }
+        for (; a < row.Length; a++)
+        {
+            highs[high] = a;
+            high += row[a] >= reachTop ? 1 : 0;
+            lows[low] = a;
+            low += row[a] <= reachBottom ? 1 : 0;
+        }
+        return (high, low);
     }
 
-    // Consider's bottom side for a value at most the bound; a full buffer lowers the bound to its entry value
-    private static void OfferLowest(ReadOnlySpan<double> row, int a, Span<int> bottom, ref int count, ref double reach)
+    // The best picks.Length of the candidates (in index order), best first: a candidate's place is the
+    // number of candidates that beat it, a higher value (a lower one for the bottom, whose values are
+    // negated) or an equal value at a later index for the top, an earlier one for the bottom, which is
+    // the order InsertHighest and InsertLowest keep. Places are counted a vector of rivals at a time.
+    [SkipLocalsInit] // every buffer is written before it is read
+    private static int Rank(ReadOnlySpan<double> row, ReadOnlySpan<int> candidates, Span<int> picks, bool laterWinsTies)
     {
-        var v = row[a];
-        if (count == bottom.Length && v >= row[bottom[count - 1]])
-            return;
-        InsertLowest(row, bottom, ref count, a, v);
-        if (count == bottom.Length)
-            reach = Math.Min(reach, row[bottom[count - 1]]);
+        var m = candidates.Length;
+        if (picks.Length == 0 || m == 0)
+            return 0;
+        var padded = (m + Lanes - 1) / Lanes * Lanes;
+        Span<double> values = stackalloc double[padded];
+        Span<long> indices = stackalloc long[padded];
+        for (var j = 0; j < padded; j++)
+        {
+            // padding lanes are NaN, which beats nothing
+            values[j] = j >= m ? double.NaN : laterWinsTies ? row[candidates[j]] : -row[candidates[j]];
+            indices[j] = j;
+        }
+        Span<int> placed = stackalloc int[m];
+        for (var i = 0; i < m; i++)
+        {
+            var value = Vector256.Create(values[i]);
+            var me = Vector256.Create((long)i);
+            var place = 0;
+            for (var j = 0; j < padded; j += Lanes)
+            {
+                var rivals = Vector256.Create(values.Slice(j, Lanes));
+                var order = Vector256.Create(indices.Slice(j, Lanes));
+                var tieWon = laterWinsTies ? Vector256.GreaterThan(order, me) : Vector256.LessThan(order, me);
+                var beats = Vector256.GreaterThan(rivals, value) | (Vector256.Equals(rivals, value) & tieWon.AsDouble());
+                place += BitOperations.PopCount(beats.ExtractMostSignificantBits());
+            }
+            placed[place] = candidates[i];
+        }
+        var count = Math.Min(picks.Length, m);
+        placed[..count].CopyTo(picks);
+        return count;
     }
 
     private static void Consider(ReadOnlySpan<double> row, int a, Span<int> top, Span<int> bottom, ref int topCount, ref int bottomCount,

@@ -61,6 +61,24 @@ public sealed class RankSelectionTests
     }
 
     [Fact]
+    public void NearSelectionLeavesARowWithManyCandidatesToTheFullSelection()
+    {
+        // 100 equal values all reach the bound the earlier picks set
+        var row = Enumerable.Repeat(1.0, 100).ToArray();
+        var top = new[] { 3, 1, 4, 5, 9 };
+        Assert.False(RankSelection.SelectNear(row, top, 5, [], 0, out _, out _));
+        Assert.Equal([3, 1, 4, 5, 9], top);
+        // picks worth 2 bound the next search at 2: six values reach it
+        foreach (var i in new[] { 50, 60, 70, 80, 90 })
+            row[i] = 2.0;
+        row[10] = 3.0;
+        top = [50, 60, 70, 80, 90];
+        Assert.True(RankSelection.SelectNear(row, top, 5, [], 0, out var count, out _));
+        Assert.Equal(5, count);
+        Assert.Equal([10, 90, 80, 70, 60], top);
+    }
+
+    [Fact]
     public void NearSelectionNeedsFullBuffers()
     {
         var top = new[] { 0, 1 };
