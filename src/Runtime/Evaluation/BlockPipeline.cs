@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 
 namespace StrategyLab.Runtime.Evaluation;
@@ -18,11 +19,27 @@ internal static class BlockPipeline
 
     public static void Run(int buffers, int capacity, Producer produce, Consumer consume)
     {
+        // the buffers come from the shared pool: a sweep's runs reuse them instead of faulting in fresh pages.
+        // They are not cleared; the producer writes what the consumer reads.
+        double[][][] sets = [.. Enumerable.Range(0, 2).Select(_ => Enumerable.Range(0, buffers).Select(_ => ArrayPool<double>.Shared.Rent(capacity)).ToArray())];
+        try
+        {
+            Run(sets, produce, consume);
+        }
+        finally
+        {
+            foreach (var buffer in sets.SelectMany(set => set))
+                ArrayPool<double>.Shared.Return(buffer);
+        }
+    }
+
+    private static void Run(double[][][] sets, Producer produce, Consumer consume)
+    {
         using var stop = new CancellationTokenSource();
         using var free = new BlockingCollection<double[][]>(2);
         using var ready = new BlockingCollection<(int Start, int Rows, double[][] Buffers)>(2);
-        for (var i = 0; i < 2; i++)
-            free.Add([.. Enumerable.Range(0, buffers).Select(_ => new double[capacity])]);
+        foreach (var set in sets)
+            free.Add(set);
         var producer = Task.Run(() =>
         {
             try
