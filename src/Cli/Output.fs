@@ -39,8 +39,13 @@ let failure message =
 let printError (message: string) =
     Console.Error.WriteLine("error: " + message.TrimEnd())
 
-/// Writes plain text that is never read as Spectre markup
-let printLine (text: string) = AnsiConsole.WriteLine text
+/// Writes plain text that is never read as Spectre markup. A terminal wraps it at its width, between
+/// words; redirected output keeps each line whole, as logs and scripts read it.
+let printLine (text: string) =
+    if AnsiConsole.Profile.Capabilities.Interactive then
+        AnsiConsole.WriteLine text
+    else
+        AnsiConsole.Profile.Out.Writer.WriteLine text
 
 /// Runs work under a spinner when the terminal is interactive, plainly otherwise
 let withStatus (label: string) (work: unit -> 'T) : 'T =

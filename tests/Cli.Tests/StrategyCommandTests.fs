@@ -2,6 +2,7 @@ module StrategyLab.Cli.Tests.StrategyCommandTests
 
 open System
 open System.IO
+open System.Text.RegularExpressions
 open Xunit
 open StrategyLab.Runtime.Backtest
 open StrategyLab.Runtime.Compute
@@ -60,6 +61,12 @@ let ``backtest writes a run folder and prints the summary`` () =
 
     Assert.Equal(0, o.ExitCode)
     Assert.Contains("total return", o.Out)
+
+    // redirected output keeps a long note on one line (this one is over 160 characters)
+    Assert.Matches(
+        Regex(@"(?m)^note: 2 order attempt\(s\) did not fill in full: .*, or the participation cap\.\r?$"),
+        o.Out
+    )
 
     for file in [ "manifest.json"; "metrics.json"; "equity.csv"; "trades.csv"; "report.html" ] do
         Assert.True(File.Exists(Path.Combine(out, file)), file)
