@@ -346,3 +346,50 @@ let advise (dataDir: string) (args: ParseResults<AdviseArgs>) =
 
     for note in result.Notes do
         printLine ("note: " + note)
+
+type PruneArgs =
+    | [<MainCommand; Mandatory>] Files of path: string list
+    | Models of folder: string
+    | Dry_Run
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Files _ -> "the .strat files whose stored models to keep"
+            | Models _ -> "the model store folder (default: models beside the data cache)"
+            | Dry_Run -> "list what would be deleted and delete nothing"
+
+type ModelsArgs =
+    | [<CliPrefix(CliPrefix.None)>] Prune of ParseResults<PruneArgs>
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Prune _ -> "delete the stored models of every plan but those of the given strategies"
+
+let private megabytes (bytes: int64) =
+    (float bytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " MB"
+
+/// `models prune FILE...`: a changed strategy trains under a new plan hash and leaves its old folds
+/// behind; this keeps the folders of the given strategies' plans and deletes the other plans' folders
+let prune (dataDir: string) (args: ParseResults<PruneArgs>) =
+    let keep =
+        args.GetResult PruneArgs.Files
+        |> List.map (fun path -> (compileFile path).ContentHash())
+
+    let store =
+        match args.TryGetResult PruneArgs.Models with
+        | Some folder -> StrategyLab.Runtime.Models.Training.ModelStore folder
+        | None -> modelStore (DataCommands.openStore dataDir) None
+
+    let dryRun = args.Contains PruneArgs.Dry_Run
+    let pruned = store.Prune(keep, dryRun)
+    let verb = if dryRun then "would delete" else "deleted"
+
+    for plan in pruned do
+        printLine $"{verb} {plan.Name}: {plan.Files} file(s), {megabytes plan.Bytes}"
+
+    let left = store.Plans().Count - (if dryRun then pruned.Count else 0)
+
+    printLine
+        $"{store.Folder}: {verb} {pruned.Count} plan(s), {megabytes (pruned |> Seq.sumBy _.Bytes)}; {left} plan(s) kept"

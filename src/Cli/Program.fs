@@ -34,6 +34,7 @@ type RootArgs =
     | [<CliPrefix(CliPrefix.None)>] Evaluate of ParseResults<EvaluateArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Advise of ParseResults<AdviseArgs>
+    | [<CliPrefix(CliPrefix.None)>] Models of ParseResults<ModelsArgs>
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -48,6 +49,7 @@ type RootArgs =
             | Evaluate _ -> "evaluate a strategy's signal: forward return by quantile, spread, IC, directional accuracy"
             | Train _ -> "train a strategy's models walk-forward (stored models are reused)"
             | Advise _ -> "today's recommended longs and shorts, and the changes against the current book"
+            | Models _ -> "the model store: prune the models of plans no strategy uses any more"
 
 let private dataDir (args: ParseResults<RootArgs>) =
     match args.TryGetResult Data_Dir with
@@ -88,6 +90,9 @@ let private run (argv: string array) =
         | Some(Evaluate e) -> evaluate (dataDir args) e
         | Some(Train t) -> train (dataDir args) t
         | Some(Advise a) -> advise (dataDir args) a
+        | Some(Models m) ->
+            match m.GetSubCommand() with
+            | Prune p -> prune (dataDir args) p
         | _ -> usageError "expected a command; try 'strategylab --help'"
 
 [<EntryPoint>]

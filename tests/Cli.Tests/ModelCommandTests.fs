@@ -57,6 +57,30 @@ let ``train prints every fold and a second run reads them from the store`` () =
     Assert.Contains("lin_daily: 7 fold(s) trained, 0 read from", again.Out)
 
 [<Fact>]
+let ``models prune keeps the given strategies' models and deletes other plans'`` () =
+    use folder = new TempFolder()
+    let file = folder.Write "lin.strat" linear
+    // the same strategy with another l2 is another plan, trained into the same store
+    let changed = folder.Write "lin2.strat" (linear.Replace("l2: 10", "l2: 20"))
+    let models = Path.Combine(folder.Path, "models")
+    Assert.Equal(0, (run [ "train"; file; "--models"; models ]).ExitCode)
+    Assert.Equal(0, (run [ "train"; changed; "--models"; models ]).ExitCode)
+    Assert.Equal(2, Directory.GetDirectories(models).Length)
+
+    let dry = run [ "models"; "prune"; file; "--models"; models; "--dry-run" ]
+    Assert.Equal(0, dry.ExitCode)
+    Assert.Matches(Text.RegularExpressions.Regex(@"would delete [0-9a-f]{16}: 7 file\(s\), "), dry.Out)
+    Assert.Equal(2, Directory.GetDirectories(models).Length)
+
+    let pruned = run [ "models"; "prune"; file; "--models"; models ]
+    Assert.Equal(0, pruned.ExitCode)
+    Assert.Contains("deleted 1 plan(s)", pruned.Out)
+    Assert.Contains("1 plan(s) kept", pruned.Out)
+    Assert.Equal(1, Directory.GetDirectories(models).Length)
+    Assert.Contains("lin_daily: 0 fold(s) trained, 7 read from", (run [ "train"; file; "--models"; models ]).Out)
+    Assert.Contains("lin_daily: 7 fold(s) trained, 0 read from", (run [ "train"; changed; "--models"; models ]).Out)
+
+[<Fact>]
 let ``advise lists the targets and the changes against the book`` () =
     use folder = new TempFolder()
     let file = folder.Write "lin.strat" linear

@@ -23,6 +23,9 @@ public sealed record FoldKey(string PlanHash, ulong ParametersHash, ulong DataHa
     }
 }
 
+/// <summary>A plan's folder in a <see cref="ModelStore"/>: its name (the plan hash's first 16 hex digits), path, and its files' count and bytes.</summary>
+public sealed record StoredPlan(string Name, string Path, int Files, long Bytes);
+
 /// <summary>
 /// Trained fold models on disk, one file per fold: <c>FOLDER/&lt;plan hash, 16 hex digits&gt;/&lt;model&gt;/fold-&lt;k&gt;.slm</c>.
 /// </summary>
@@ -65,6 +68,41 @@ public sealed class ModelStore(string folder)
         ArgumentNullException.ThrowIfNull(key);
         return Path.Combine(Folder, key.PlanHash[..Math.Min(16, key.PlanHash.Length)], key.Model, $"fold-{key.Fold}.slm");
     }
+
+    /// <summary>The plan folders in the store (named by a plan hash's first 16 hex digits), by name.</summary>
+    public IReadOnlyList<StoredPlan> Plans()
+    {
+        if (!Directory.Exists(Folder))
+            return [];
+        return [.. Directory.EnumerateDirectories(Folder)
+            .Where(d => IsPlanFolder(Path.GetFileName(d)))
+            .Order(StringComparer.Ordinal)
+            .Select(d =>
+            {
+                var files = Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories).Select(f => new FileInfo(f)).ToList();
+                return new StoredPlan(Path.GetFileName(d), d, files.Count, files.Sum(f => f.Length));
+            })];
+    }
+
+    /// <summary>
+    /// Deletes the folder of every stored plan whose hash is not in <paramref name="keepPlanHashes"/>
+    /// (with <paramref name="dryRun"/>, deletes nothing) and returns those plans. Anything in the store
+    /// that is not a plan folder is left alone.
+    /// </summary>
+    public IReadOnlyList<StoredPlan> Prune(IEnumerable<string> keepPlanHashes, bool dryRun = false)
+    {
+        ArgumentNullException.ThrowIfNull(keepPlanHashes);
+        var keep = keepPlanHashes.Select(h => h[..Math.Min(16, h.Length)]).ToHashSet(StringComparer.Ordinal);
+        var pruned = Plans().Where(p => !keep.Contains(p.Name)).ToList();
+        if (!dryRun)
+        {
+            foreach (var plan in pruned)
+                Directory.Delete(plan.Path, recursive: true);
+        }
+        return pruned;
+    }
+
+    private static bool IsPlanFolder(string name) => name.Length == 16 && name.All(char.IsAsciiHexDigitLower);
 
     /// <summary>
     /// Returns the stored payload of <paramref name="key"/>, or null: with <paramref name="refusal"/>

@@ -28,6 +28,34 @@ public sealed class ModelStoreTests : IDisposable
     }
 
     [Fact]
+    public void Pruning_keeps_the_given_plans_and_everything_that_is_not_a_plan_folder()
+    {
+        var store = new ModelStore(_folder);
+        var other = Key with { PlanHash = new string('b', 64) };
+        store.Save(Key, Payload);
+        store.Save(Key with { Fold = 4 }, Payload);
+        store.Save(other, Payload);
+        Directory.CreateDirectory(Path.Combine(_folder, "notes"));
+        File.WriteAllText(Path.Combine(_folder, "readme.txt"), "kept");
+        Assert.Equal(["aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"], store.Plans().Select(p => p.Name));
+        Assert.Equal(2, store.Plans()[0].Files);
+
+        // a dry run names the plan and deletes nothing
+        var would = store.Prune([Key.PlanHash], dryRun: true);
+        Assert.Equal(["bbbbbbbbbbbbbbbb"], would.Select(p => p.Name));
+        Assert.Equal(new FileInfo(store.PathOf(other)).Length, would[0].Bytes);
+        Assert.True(File.Exists(store.PathOf(other)));
+
+        var pruned = store.Prune([Key.PlanHash]);
+        Assert.Equal(["bbbbbbbbbbbbbbbb"], pruned.Select(p => p.Name));
+        Assert.False(Directory.Exists(Path.Combine(_folder, "bbbbbbbbbbbbbbbb")));
+        Assert.Equal(Payload, store.TryLoad(Key with { Fold = 4 }, out _));
+        Assert.True(Directory.Exists(Path.Combine(_folder, "notes")));
+        Assert.True(File.Exists(Path.Combine(_folder, "readme.txt")));
+        Assert.Empty(new ModelStore(Path.Combine(_folder, "absent")).Prune([]));
+    }
+
+    [Fact]
     public void A_missing_file_is_neither_read_nor_refused()
     {
         Assert.Null(new ModelStore(_folder).TryLoad(Key, out var refusal));
