@@ -179,7 +179,7 @@ public static class StrategyBacktest
         var a = panel.AssetCount;
         var evaluator = new PlanEvaluator(plan, panel, parameters, inputs, Math.Max(1, BlockValues / a), modelOutputs);
         // Legs without state between bars decide each bar on its own: the later half of a block's bars is
-        // left to the second thread, which copies of its inputs reach, so that both cores share the legs.
+        // left to the consumer thread, handed copies of their inputs, so that both cores share the legs.
         var second = full is null && legs.All(l => l is RankRule { KeepWithin: 0 } or QuantileRule) ? Portfolio(plan, parameters, a, legs) : null;
         var inputBuffers = second is null ? 0 : inputs.Count;
         int Shared(int rows) => second is null ? rows : rows / 2;
