@@ -64,8 +64,8 @@ public static class RankSelection
     /// with k of them priced, the k-th highest value is at least their lowest, so only values that
     /// reach it can be picked, and a vector compare turns the rest away. Signals that move little
     /// from bar to bar leave few such values, which are then ranked against each other. Returns false,
-    /// having written nothing, when a buffer is not full, one of its assets has no value now, or more
-    /// than 64 values reach a bound; <see cref="Select"/> must then run.
+    /// having written nothing, when a buffer is not full, one of its assets has no value now, more than
+    /// 64 values reach a bound, or the row is longer than 4,096; <see cref="Select"/> must then run.
     /// </summary>
     [SkipLocalsInit] // the candidate lists are written before they are read
     public static bool SelectNear(ReadOnlySpan<double> row, Span<int> top, int topHeld, Span<int> bottom, int bottomHeld, out int topCount, out int bottomCount)
