@@ -5,18 +5,33 @@ namespace StrategyLab.Runtime.Compute;
 /// <summary>
 /// Per-asset sums over the last n bars, for the rolling sum and mean (the SMA). A NaN clears the
 /// asset's window, so the window is full only after n consecutive values. Values are shifted by
-/// the run's first value and summed plainly, one addition per bar; every n bars the sum is taken
-/// afresh from the window, so rounding never accumulates beyond one window's worth. The single-asset
-/// column kernel runs the same arithmetic bar by bar with the state in registers.
+/// the run's first value and summed plainly, one addition per bar; at the ring's first slot, once
+/// every few passes over the ring (about every 64 bars, every pass for windows shorter than 8), the sum
+/// is taken afresh from the window, so rounding never accumulates beyond that many additions. The
+/// single-asset column kernel runs the same arithmetic bar by bar with the state in registers.
 /// </summary>
 internal sealed class WindowSums(int assetCount, int period) : WindowRing(assetCount, period)
 {
+    // passes over the ring from one re-summation to the next: short windows re-sum every pass, so that a
+    // window of one bar is that bar exactly; longer ones spread the re-summation's cost over 64 bars or so
+    private readonly int _passesPerTotal = period < 8 ? 1 : (64 + period - 1) / period;
+
+    // the pass of the ring the last bar at slot 0 began, counted from 0 to _passesPerTotal − 1
+    private int _pass;
+
+    public override void Reset()
+    {
+        base.Reset();
+        _pass = 0;
+    }
+
     /// <summary>Adds the next bar's row for every asset.</summary>
     public void PushRow(ReadOnlySpan<double> x)
     {
         var slotBase = NextSlotBase();
+        var total = slotBase == 0 && NextPass(ref _pass, _passesPerTotal) == 0;
         var a = 0;
-        if (Filling == 0 && slotBase != 0 && Vector.IsHardwareAccelerated)
+        if (Filling == 0 && !total && Vector.IsHardwareAccelerated)
         {
             // every window full and no re-summation due: a vector of assets at a time, the scalar arithmetic
             var ring = Ring.AsSpan(slotBase, x.Length);
@@ -26,7 +41,7 @@ internal sealed class WindowSums(int assetCount, int period) : WindowRing(assetC
                 if (!Vector.EqualsAll(v, v))
                 {
                     for (var lane = a; lane < a + Vector<double>.Count; lane++)
-                        Push(slotBase, lane, x[lane]);
+                        Push(slotBase, lane, x[lane], total);
                     continue;
                 }
                 var d = v - new Vector<double>(Shift.AsSpan(a));
@@ -35,8 +50,11 @@ internal sealed class WindowSums(int assetCount, int period) : WindowRing(assetC
             }
         }
         for (; a < x.Length; a++)
-            Push(slotBase, a, x[a]);
+            Push(slotBase, a, x[a], total);
     }
+
+    // advances the pass counter at a bar in the ring's first slot; returns the new pass
+    private static int NextPass(ref int pass, int passes) => pass = pass + 1 == passes ? 0 : pass + 1;
 
     /// <summary>Writes the window sums of full assets, NaN for the others.</summary>
     public void WriteSum(Span<double> output)
@@ -77,19 +95,20 @@ internal sealed class WindowSums(int assetCount, int period) : WindowRing(assetC
             throw new InvalidOperationException("the column kernel is for a single asset");
         var n = Period;
         var ring = Ring.AsSpan(0, n);
-        int run = Run[0], slot = Slot, filling = Filling;
+        int run = Run[0], slot = Slot, filling = Filling, pass = _pass;
         double shift = Shift[0], sum = Sum[0];
         var t = 0;
         while (t < x.Length)
         {
             if (run >= n && slot != 0)
             {
-                t = FullWindow(x, output, ring, t, ref slot, shift, ref sum, mean);
+                t = FullWindow(x, output, ring, t, ref slot, ref pass, _passesPerTotal, shift, ref sum, mean);
                 if (t == x.Length)
                     break;
             }
             var s = slot;
             slot = slot + 1 == n ? 0 : slot + 1;
+            var total = s == 0 && NextPass(ref pass, _passesPerTotal) == 0;
             var v = x[t];
             if (double.IsNaN(v))
             {
@@ -115,29 +134,40 @@ internal sealed class WindowSums(int assetCount, int period) : WindowRing(assetC
                 filling = run == n ? 0 : 1;
             }
             ring[s] = d;
-            if (run >= n && s == 0)
+            if (run >= n && total)
                 sum = Total(ring, 0, 1);
             output[t++] = run < n ? double.NaN : mean ? MeanOf(shift, sum, n) : SumOf(shift, sum, n);
         }
-        (Run[0], Slot, Filling, Shift[0], Sum[0]) = (run, slot, filling, shift, sum);
+        (Run[0], Slot, Filling, Shift[0], Sum[0], _pass) = (run, slot, filling, shift, sum, pass);
     }
 
-    // bars of a full window up to the ring's end (where the sum is taken afresh) or the first NaN: one addition each
-    private static int FullWindow(ReadOnlySpan<double> x, Span<double> output, Span<double> ring, int t, ref int slot, double shift, ref double sum, bool mean)
+    // Bars of a full window up to the first NaN or the next re-summation: one addition each, the ring's
+    // slots in a tight loop pass after pass (the bar at the ring's first slot advances the pass count)
+    private static int FullWindow(ReadOnlySpan<double> x, Span<double> output, Span<double> ring, int t, ref int slot, ref int pass, int passes,
+        double shift, ref double sum, bool mean)
     {
         var n = ring.Length;
         var s = slot;
         var total = sum;
-        var stop = Math.Min(x.Length, t + (n - s));
-        for (; t < stop; t++, s++)
+        while (true)
         {
-            var v = x[t];
-            if (double.IsNaN(v))
+            var stop = Math.Min(x.Length, t + (n - s));
+            for (; t < stop; t++, s++)
+            {
+                var v = x[t];
+                if (double.IsNaN(v))
+                    break;
+                var d = v - shift;
+                total += d - ring[s];
+                ring[s] = d;
+                output[t] = mean ? MeanOf(shift, total, n) : SumOf(shift, total, n);
+            }
+            // a NaN, the block's end, or a re-summation due at the next bar ends the stretch; the caller takes
+            // that bar, advancing the pass count for it
+            if (s < n || t == x.Length || double.IsNaN(x[t]) || (pass + 1 == passes ? 0 : pass + 1) == 0)
                 break;
-            var d = v - shift;
-            total += d - ring[s];
-            ring[s] = d;
-            output[t] = mean ? MeanOf(shift, total, n) : SumOf(shift, total, n);
+            s = 0;
+            NextPass(ref pass, passes);
         }
         slot = s == n ? 0 : s;
         sum = total;
@@ -166,7 +196,7 @@ internal sealed class WindowSums(int assetCount, int period) : WindowRing(assetC
         return (s0 + s1) + (s2 + s3);
     }
 
-    private void Push(int slotBase, int a, double x)
+    private void Push(int slotBase, int a, double x, bool total)
     {
         if (double.IsNaN(x))
         {
@@ -191,7 +221,7 @@ internal sealed class WindowSums(int assetCount, int period) : WindowRing(assetC
             run = Lengthen(a);
         }
         Ring[slot] = d;
-        if (run >= Period && slotBase == 0)
+        if (run >= Period && total)
             Sum[a] = Total(Ring, a, Run.Length);
     }
 }

@@ -70,19 +70,21 @@ public sealed class SingleAssetBlockTests
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(200));
     }
 
-    [Fact]
-    public void MovingAverageStaysExactOverALongDriftingHistory()
+    [Theory]
+    [InlineData(10)] // summed afresh every 70 bars
+    [InlineData(50)] // every 100 bars
+    public void MovingAverageStaysExactOverALongDriftingHistory(int period)
     {
-        // 200,000 bars drifting from 100 to about 10,000: the mean of the last 50 against a fresh sum of the window
+        // 200,000 bars drifting from 100 to about 10,000: the mean of the last n against a fresh sum of the window
         var n = 200_000;
         var prices = new double[n];
         for (var t = 0; t < n; t++)
             prices[t] = 100 * Math.Exp(4.6 * t / n) * (1 + (0.01 * Math.Sin(t * 0.7)));
         var sma = new double[n];
-        new Sma(1, 50).UpdateBlock(new long[n], prices, sma);
-        for (var t = 49; t < n; t += 997)
+        new Sma(1, period).UpdateBlock(new long[n], prices, sma);
+        for (var t = period - 1; t < n; t += 997)
         {
-            var fresh = prices.AsSpan(t - 49, 50).ToArray().Sum() / 50;
+            var fresh = prices.AsSpan(t - period + 1, period).ToArray().Sum() / period;
             Assert.Equal(fresh, sma[t], fresh * 1e-13);
         }
     }
