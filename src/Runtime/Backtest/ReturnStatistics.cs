@@ -26,7 +26,7 @@ public sealed class ReturnStatistics
     private double _mean;
     private double _squaredDeviations;
 
-    // the equity path: see Drawdowns
+    // the equity path: see MomentsAndPath
     private double _equity = 1;
     private double _peak = 1;
     private double _trough = 1;

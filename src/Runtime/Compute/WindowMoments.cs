@@ -71,26 +71,6 @@ internal sealed class WindowMoments(int assetCount, int period) : WindowRing(ass
         }
     }
 
-    /// <summary>Writes the window means of full assets, NaN for the others.</summary>
-    public void WriteMean(Span<double> output)
-    {
-        var n = (double)Period;
-        var a = 0;
-        if (Filling == 0 && Vector.IsHardwareAccelerated)
-        {
-            var nv = new Vector<double>(n);
-            for (; a <= output.Length - Vector<double>.Count; a += Vector<double>.Count)
-            {
-                (new Vector<double>(Shift.AsSpan(a)) + (new Vector<double>(Sum.AsSpan(a)) / nv)).CopyTo(output[a..]);
-            }
-        }
-
-        for (; a < output.Length; a++)
-        {
-            output[a] = IsFull(a) ? Shift[a] + (Sum[a] / n) : double.NaN;
-        }
-    }
-
     /// <summary>
     /// Writes sqrt(squared deviations / <paramref name="divisor"/>) of full assets and NaN for the
     /// others; with <paramref name="value"/> given, writes the z-score (value − mean) / deviation

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace StrategyLab.Runtime.Compute;
 
 /// <summary>
@@ -42,6 +44,22 @@ internal abstract class WindowRing
 
     /// <summary>True when asset <paramref name="a"/> has n consecutive values up to the last row pushed.</summary>
     public bool IsFull(int a) => Run[a] >= Period;
+
+    /// <summary>Writes the window means of full assets (shift + sum / n), NaN for the others.</summary>
+    public void WriteMean(Span<double> output)
+    {
+        var n = (double)Period;
+        var a = 0;
+        if (Filling == 0 && Vector.IsHardwareAccelerated)
+        {
+            // every window full: a vector of assets at a time, the scalar arithmetic
+            var nv = new Vector<double>(n);
+            for (; a <= output.Length - Vector<double>.Count; a += Vector<double>.Count)
+                (new Vector<double>(Shift.AsSpan(a)) + (new Vector<double>(Sum.AsSpan(a)) / nv)).CopyTo(output[a..]);
+        }
+        for (; a < output.Length; a++)
+            output[a] = IsFull(a) ? Shift[a] + (Sum[a] / n) : double.NaN;
+    }
 
     public virtual void Reset()
     {

@@ -71,20 +71,6 @@ internal sealed class WindowSums(int assetCount, int period) : WindowRing(assetC
             output[a] = Run[a] >= Period ? SumOf(Shift[a], Sum[a], Period) : double.NaN;
     }
 
-    /// <summary>Writes the window means of full assets, NaN for the others.</summary>
-    public void WriteMean(Span<double> output)
-    {
-        var a = 0;
-        if (Filling == 0 && Vector.IsHardwareAccelerated)
-        {
-            var n = new Vector<double>(Period);
-            for (; a <= output.Length - Vector<double>.Count; a += Vector<double>.Count)
-                (new Vector<double>(Shift.AsSpan(a)) + (new Vector<double>(Sum.AsSpan(a)) / n)).CopyTo(output[a..]);
-        }
-        for (; a < output.Length; a++)
-            output[a] = Run[a] >= Period ? MeanOf(Shift[a], Sum[a], Period) : double.NaN;
-    }
-
     /// <summary>
     /// The single-asset kernel: pushes <paramref name="x"/> bar by bar and writes each bar's sum or
     /// mean, exactly the numbers <see cref="PushRow"/> and <see cref="WriteSum"/> or <see cref="WriteMean"/> give.

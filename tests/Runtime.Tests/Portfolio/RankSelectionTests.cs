@@ -76,6 +76,10 @@ public sealed class RankSelectionTests
         Assert.True(RankSelection.SelectNear(row, top, 5, [], 0, out var count, out _));
         Assert.Equal(5, count);
         Assert.Equal([10, 90, 80, 70, 60], top);
+        // a row longer than its candidate lists may hold on the stack
+        var wide = Enumerable.Range(0, 5_000).Select(i => (double)i).ToArray();
+        var picks = new[] { 4_999, 4_998, 4_997, 4_996, 4_995 };
+        Assert.False(RankSelection.SelectNear(wide, picks, 5, [], 0, out _, out _));
     }
 
     [Fact]
