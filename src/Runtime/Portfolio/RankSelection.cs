@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using StrategyLab.Runtime.Compute;
 
 namespace StrategyLab.Runtime.Portfolio;
 
@@ -96,7 +97,7 @@ public static class RankSelection
         return true;
     }
 
-    private const int Lanes = 4;
+    private const int Lanes = LanePacking.Lanes;
 
     // rows longer than this would not fit their candidate lists on the stack
     private const int MaxNearRow = 4096;
@@ -104,13 +105,8 @@ public static class RankSelection
     // candidates are ranked against each other, which takes their number squared
     private const int MaxCandidates = 64;
 
-    // the lanes set in a 4-bit mask, packed to the front
-    private static readonly Vector128<int>[] SetLanes = [.. Enumerable.Range(0, 16).Select(m =>
-        Vector128.Create([.. Enumerable.Range(0, Lanes).Where(lane => (m >> lane & 1) != 0).Concat(Enumerable.Repeat(0, Lanes)).Take(Lanes)]))];
-
-    // The assets whose values reach the top bound (highs) and the bottom bound (lows), in index order:
-    // each vector's lanes are packed by a table and stored whole, the count moving by the lanes set, so no
-    // branch depends on the values. The lists need Lanes entries of room past the row's length.
+    // The assets whose values reach the top bound (highs) and the bottom bound (lows), in index order,
+    // appended without a branch on the values. The lists need Lanes entries of room past the row's length.
     private static (int High, int Low) Candidates(ReadOnlySpan<double> row, double reachTop, double reachBottom, Span<int> highs, Span<int> lows)
     {
         int high = 0, low = 0, a = 0;
@@ -119,11 +115,8 @@ public static class RankSelection
             var v = Vector256.Create(row.Slice(a, Lanes));
             var highBits = Vector256.GreaterThanOrEqual(v, Vector256.Create(reachTop)).ExtractMostSignificantBits();
             var lowBits = Vector256.LessThanOrEqual(v, Vector256.Create(reachBottom)).ExtractMostSignificantBits();
-            var at = Vector128.Create(a);
-            (SetLanes[highBits] + at).CopyTo(highs[high..]);
-            (SetLanes[lowBits] + at).CopyTo(lows[low..]);
-            high += BitOperations.PopCount(highBits);
-            low += BitOperations.PopCount(lowBits);
+            high = LanePacking.Append(highBits, a, highs, high);
+            low = LanePacking.Append(lowBits, a, lows, low);
         }
         for (; a < row.Length; a++)
         {

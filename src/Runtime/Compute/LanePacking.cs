@@ -1,0 +1,25 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
+namespace StrategyLab.Runtime.Compute;
+
+/// <summary>
+/// Appends the indices of a four-lane vector's set lanes to a list without a branch on the lanes:
+/// a table packs them to the front, the whole vector is stored, and the count moves by the lanes set.
+/// Lists need <see cref="Lanes"/> entries of room past the last index they can hold.
+/// </summary>
+internal static class LanePacking
+{
+    public const int Lanes = 4;
+
+    // the lanes set in a 4-bit mask, packed to the front
+    private static readonly Vector128<int>[] SetLanes = [.. Enumerable.Range(0, 16).Select(m =>
+        Vector128.Create([.. Enumerable.Range(0, Lanes).Where(lane => (m >> lane & 1) != 0).Concat(Enumerable.Repeat(0, Lanes)).Take(Lanes)]))];
+
+    /// <summary>Appends first + lane for each lane set in <paramref name="mask"/> (its low four bits) at list[count..]; returns the new count.</summary>
+    public static int Append(uint mask, int first, Span<int> list, int count)
+    {
+        (SetLanes[mask] + Vector128.Create(first)).CopyTo(list[count..]);
+        return count + BitOperations.PopCount(mask);
+    }
+}
