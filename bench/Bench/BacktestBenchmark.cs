@@ -133,8 +133,14 @@ internal static class BacktestBenchmark
                     close[i] = close[i - assets] * (1.0 + r[i]);
             }
         }
-        for (; i < r.Length; i++)
-            close[i] = close[i - assets] * (1.0 + r[i]);
+        // fewer assets than a vector: each asset's product runs down its column with the running price in a
+        // register (read back from the array it would wait on the store before each multiplication)
+        for (var a = 0; i < r.Length && a < assets; a++)
+        {
+            var price = close[i - assets + a];
+            for (var k = i + a; k < r.Length; k += assets)
+                close[k] = price *= 1.0 + r[k];
+        }
         var symbols = Enumerable.Range(0, assets).Select(a => $"A{a:00}").ToArray();
         return new Panel("reference", Interval.Parse(interval), [.. symbols], ["open", "high", "low", "close"],
             new ArrayColumnStore(times, [close, close, close, close]));
