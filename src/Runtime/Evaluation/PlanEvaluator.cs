@@ -74,9 +74,12 @@ public sealed class PlanEvaluator
     }
 
     /// <summary>Evaluates the next block; returns its number of bars, 0 at the end of the panel.</summary>
-    public int Advance()
+    public int Advance() => Advance(BlockBars);
+
+    /// <summary>Evaluates the next block of at most <paramref name="maxRows"/> bars (and at most <see cref="BlockBars"/>); returns its bars.</summary>
+    public int Advance(int maxRows)
     {
-        var rows = Math.Min(BlockBars, _panel.TimeCount - NextBar);
+        var rows = Math.Min(Math.Min(BlockBars, maxRows), _panel.TimeCount - NextBar);
         if (rows <= 0)
             return Rows = 0;
         foreach (var step in _steps)

@@ -185,9 +185,9 @@ public static class StrategyBacktest
         int Shared(int rows) => second is null ? rows : rows / 2;
 
         // evaluates the next block and decides its first `decided` bars, in bar order; returns the block
-        (int Start, int Rows) Decide(double[] weights, double[][] copies, Func<int, int> decided)
+        (int Start, int Rows) Decide(double[] weights, double[][] copies, Func<int, int> decided, int maxRows)
         {
-            var rows = evaluator.Advance();
+            var rows = evaluator.Advance(maxRows);
             var start = evaluator.NextBar - rows;
             if (rows == 0)
                 return (start, 0);
@@ -218,7 +218,10 @@ public static class StrategyBacktest
         // the next block's targets are worked out while the sink takes the block before
         if (Environment.ProcessorCount > 1 && panel.TimeCount > 2 * evaluator.BlockBars)
         {
-            BlockPipeline.Run(1 + inputBuffers, evaluator.BlockBars * a, buffers => Decide(buffers[0], buffers[1..], Shared),
+            // the consumer waits for the first block, so it is a quarter of the others
+            var produced = 0;
+            BlockPipeline.Run(1 + inputBuffers, evaluator.BlockBars * a, buffers =>
+                    Decide(buffers[0], buffers[1..], Shared, produced++ == 0 ? Math.Max(1, evaluator.BlockBars / 4) : evaluator.BlockBars),
                 (start, rows, buffers) =>
                 {
                     second?.UpdateBlock(buffers[1..], universe is null ? default : universe.AsSpan(start * a, rows * a), Shared(rows), rows, buffers[0]);
@@ -228,7 +231,7 @@ public static class StrategyBacktest
         else
         {
             var weights = new double[evaluator.BlockBars * a];
-            for (var (start, rows) = Decide(weights, [], r => r); rows > 0; (start, rows) = Decide(weights, [], r => r))
+            for (var (start, rows) = Decide(weights, [], r => r, evaluator.BlockBars); rows > 0; (start, rows) = Decide(weights, [], r => r, evaluator.BlockBars))
                 sink(start, rows, weights.AsSpan(0, rows * a));
         }
         return full is null ? null : new HysteresisSavings(kept.Total, fullTurnover.Total);
