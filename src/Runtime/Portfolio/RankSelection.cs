@@ -128,10 +128,10 @@ public static class RankSelection
         return (high, low);
     }
 
-    // The best picks.Length of the candidates (in index order), best first: a candidate's place is the
-    // number of candidates that beat it, a higher value (a lower one for the bottom, whose values are
-    // negated) or an equal value at a later index for the top, an earlier one for the bottom, which is
-    // the order InsertHighest and InsertLowest keep. Places are counted a vector of rivals at a time.
+    // The best picks.Length of the candidates (in index order), best first. A candidate's place is the number
+    // of candidates with a higher value (a lower one for the bottom, whose values are negated), counted a
+    // vector of rivals at a time. Distinct values give every candidate its own place; two that share one
+    // have equal values, and the tie-breaking count then runs instead.
     [SkipLocalsInit] // every buffer is written before it is read
     private static int Rank(ReadOnlySpan<double> row, ReadOnlySpan<int> candidates, Span<int> picks, bool laterWinsTies)
     {
@@ -140,20 +140,45 @@ public static class RankSelection
             return 0;
         var padded = (m + Lanes - 1) / Lanes * Lanes;
         Span<double> values = stackalloc double[padded];
-        Span<long> indices = stackalloc long[padded];
-        for (var j = 0; j < padded; j++)
+        var sign = laterWinsTies ? 1.0 : -1.0;
+        for (var j = 0; j < m; j++)
+            values[j] = sign * row[candidates[j]];
+        // padding lanes are NaN, which beats nothing
+        values[m..].Fill(double.NaN);
+        Span<int> placed = stackalloc int[m];
+        var taken = 0UL;
+        for (var i = 0; i < m; i++)
         {
-            // padding lanes are NaN, which beats nothing
-            values[j] = j >= m ? double.NaN : laterWinsTies ? row[candidates[j]] : -row[candidates[j]];
-            indices[j] = j;
+            var value = Vector256.Create(values[i]);
+            var place = 0;
+            for (var j = 0; j < padded; j += Lanes)
+                place += BitOperations.PopCount(Vector256.GreaterThan(Vector256.Create(values.Slice(j, Lanes)), value).ExtractMostSignificantBits());
+            if ((taken & (1UL << place)) != 0)
+                return RankWithTies(values, candidates, picks, laterWinsTies);
+            taken |= 1UL << place;
+            placed[place] = candidates[i];
         }
+        var count = Math.Min(picks.Length, m);
+        placed[..count].CopyTo(picks);
+        return count;
+    }
+
+    // Rank's places where values tie: an equal value at a later index beats a candidate for the top, at an
+    // earlier one for the bottom, the order InsertHighest and InsertLowest keep
+    [SkipLocalsInit] // every buffer is written before it is read
+    private static int RankWithTies(ReadOnlySpan<double> values, ReadOnlySpan<int> candidates, Span<int> picks, bool laterWinsTies)
+    {
+        var m = candidates.Length;
+        Span<long> indices = stackalloc long[values.Length];
+        for (var j = 0; j < indices.Length; j++)
+            indices[j] = j;
         Span<int> placed = stackalloc int[m];
         for (var i = 0; i < m; i++)
         {
             var value = Vector256.Create(values[i]);
             var me = Vector256.Create((long)i);
             var place = 0;
-            for (var j = 0; j < padded; j += Lanes)
+            for (var j = 0; j < values.Length; j += Lanes)
             {
                 var rivals = Vector256.Create(values.Slice(j, Lanes));
                 var order = Vector256.Create(indices.Slice(j, Lanes));
