@@ -45,51 +45,73 @@ public abstract class LaggedOperator : IncrementalIndicator
         // the ring slot of bar t − n, which this bar overwrites: a cursor, cheaper than Row % n
         var ring = _ring.AsSpan(_slot * assets, assets);
         _slot = _slot + 1 == _periods ? 0 : _slot + 1;
-        var warm = Row >= _periods;
-        if (!warm)
-        {
+        if (Row < _periods)
             output.Fill(double.NaN);
-        }
         else
-        {
-            switch (_kind)
-            {
-                case LagKind.Lag:
-                    ring.CopyTo(output);
-                    break;
-                case LagKind.Diff:
-                    Difference(value, ring, output);
-                    break;
-                case LagKind.SimpleReturn:
-                    Ratio(value, ring, output);
-                    break;
-                case LagKind.LogReturn:
-                    for (var a = 0; a < assets; a++)
-                    {
-                        var previous = ring[a];
-                        var current = value[a];
-                        output[a] = previous > 0.0 && current > 0.0 ? Math.Log(current / previous) : double.NaN;
-                    }
-
-                    break;
-                case LagKind.Roc:
-                    for (var a = 0; a < assets; a++)
-                    {
-                        var previous = ring[a];
-                        var current = value[a];
-                        output[a] = double.IsNaN(previous) || double.IsNaN(current) ? double.NaN
-                            : previous != 0.0 ? ((current / previous) - 1.0) * 100.0
-                            : 0.0;
-                    }
-
-                    break;
-                default:
-                    throw new InvalidOperationException($"unknown lag kind {_kind}");
-            }
-        }
-
+            Combine(value, ring, output);
         value.CopyTo(ring);
         Advance();
+    }
+
+    // the operator's value from each value and the one n bars before it, element by element
+    private void Combine(ReadOnlySpan<double> value, ReadOnlySpan<double> previous, Span<double> output)
+    {
+        switch (_kind)
+        {
+            case LagKind.Lag:
+                previous.CopyTo(output);
+                break;
+            case LagKind.Diff:
+                Difference(value, previous, output);
+                break;
+            case LagKind.SimpleReturn:
+                Ratio(value, previous, output);
+                break;
+            case LagKind.LogReturn:
+                for (var a = 0; a < value.Length; a++)
+                {
+                    var (before, current) = (previous[a], value[a]);
+                    output[a] = before > 0.0 && current > 0.0 ? Math.Log(current / before) : double.NaN;
+                }
+
+                break;
+            case LagKind.Roc:
+                for (var a = 0; a < value.Length; a++)
+                {
+                    var (before, current) = (previous[a], value[a]);
+                    output[a] = double.IsNaN(before) || double.IsNaN(current) ? double.NaN
+                        : before != 0.0 ? ((current / before) - 1.0) * 100.0
+                        : 0.0;
+                }
+
+                break;
+            default:
+                throw new InvalidOperationException($"unknown lag kind {_kind}");
+        }
+    }
+
+    /// <summary>
+    /// A block of rows: the first n read bar t − n from the ring, as <see cref="Update"/> does; the rest
+    /// read it from the block itself, so they run as one pass over contiguous values, and the ring takes
+    /// the block's last n rows at the end. The numbers are those of one <see cref="Update"/> per row.
+    /// </summary>
+    internal override void UpdateBlock(ReadOnlySpan<long> timestampsMs, ReadOnlySpan<double> input, Span<double> output)
+    {
+        var (rows, a, n) = (timestampsMs.Length, AssetCount, _periods);
+        if (rows <= n)
+        {
+            base.UpdateBlock(timestampsMs, input, output);
+            return;
+        }
+        base.UpdateBlock(timestampsMs[..n], input[..(n * a)], output[..(n * a)]);
+        var later = (rows - n) * a;
+        Combine(input.Slice(n * a, later), input[..later], output.Slice(n * a, later));
+        // row u of the block takes the ring slot u rows after the first row's (which _slot is again, n rows
+        // on): the ring then holds the last n rows, where Update would have left them
+        for (var u = rows - n; u < rows; u++)
+            input.Slice(u * a, a).CopyTo(_ring.AsSpan((_slot + u) % n * a, a));
+        _slot = (_slot + rows) % n;
+        Advance(rows - n);
     }
 
     // x − previous, a vector of assets at a time; the scalar tail does the same arithmetic
