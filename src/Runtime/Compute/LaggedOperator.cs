@@ -90,24 +90,23 @@ public abstract class LaggedOperator : IncrementalIndicator
         }
     }
 
-    /// <summary>
-    /// A block of rows: the first n read bar t − n from the ring, as <see cref="Update"/> does; the rest
-    /// read it from the block itself, so they run as one pass over contiguous values, and the ring takes
-    /// the block's last n rows at the end. The numbers are those of one <see cref="Update"/> per row.
-    /// </summary>
-    internal override void UpdateBlock(ReadOnlySpan<long> timestampsMs, ReadOnlySpan<double> input, Span<double> output)
+    internal override void UpdateBlock(ReadOnlySpan<long> timestampsMs, ReadOnlySpan<double> input, Span<double> output) =>
+        Block(timestampsMs.Length, input, output);
+
+    // Rows of values: the first n read bar t − n from the ring, as Update does; the rest read it from the
+    // rows themselves, so they run as one pass over contiguous values, and the ring takes the last n rows
+    // at the end. The numbers are those of one Update per row.
+    private void Block(int rows, ReadOnlySpan<double> input, Span<double> output)
     {
-        var (rows, a, n) = (timestampsMs.Length, AssetCount, _periods);
+        var (a, n) = (AssetCount, _periods);
+        for (var t = 0; t < Math.Min(rows, n); t++)
+            Update(input.Slice(t * a, a), output.Slice(t * a, a));
         if (rows <= n)
-        {
-            base.UpdateBlock(timestampsMs, input, output);
             return;
-        }
-        base.UpdateBlock(timestampsMs[..n], input[..(n * a)], output[..(n * a)]);
         var later = (rows - n) * a;
         Combine(input.Slice(n * a, later), input[..later], output.Slice(n * a, later));
-        // row u of the block takes the ring slot u rows after the first row's (which _slot is again, n rows
-        // on): the ring then holds the last n rows, where Update would have left them
+        // row u takes the ring slot u rows after the first row's (which _slot is again, n rows on): the
+        // ring then holds the last n rows, where Update would have left them
         for (var u = rows - n; u < rows; u++)
             input.Slice(u * a, a).CopyTo(_ring.AsSpan((_slot + u) % n * a, a));
         _slot = (_slot + rows) % n;
@@ -164,15 +163,8 @@ public abstract class LaggedOperator : IncrementalIndicator
         _slot = 0;
     }
 
-    private protected static void Run(LaggedOperator op, ReadOnlySpan<double> input, Span<double> output)
-    {
-        var rows = ColumnShape.Rows(op.AssetCount, input, output);
-        var assets = op.AssetCount;
-        for (var t = 0; t < rows; t++)
-        {
-            op.Update(input.Slice(t * assets, assets), output.Slice(t * assets, assets));
-        }
-    }
+    private protected static void Run(LaggedOperator op, ReadOnlySpan<double> input, Span<double> output) =>
+        op.Block(ColumnShape.Rows(op.AssetCount, input, output), input, output);
 }
 
 /// <summary>
