@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using StrategyLab.Runtime.Compute;
 
@@ -86,6 +87,8 @@ public sealed class WeightAccountant
     }
 
     /// <summary>Accounts the next bar: its target weights (NaN means flat) and fill prices.</summary>
+    // runs every bar and has no loop: optimised from its first call, as a backtest ends before tiering would
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step(ReadOnlySpan<double> w, ReadOnlySpan<double> price)
     {
         if (_t >= _bars)

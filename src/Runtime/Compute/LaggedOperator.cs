@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace StrategyLab.Runtime.Compute;
 
@@ -37,6 +38,8 @@ public abstract class LaggedOperator : IncrementalIndicator
     public int Periods => _periods;
 
     /// <summary>Consumes one row of values and writes one row of outputs.</summary>
+    // runs every bar and has no loop: optimised from its first call, as a backtest ends before tiering would
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Update(ReadOnlySpan<double> value, Span<double> output)
     {
         CheckRow(value, nameof(value));

@@ -213,6 +213,8 @@ public sealed class LegPortfolio
     }
 
     // Weigh for one asset whose legs net to side
+    // runs every bar and has no loop: optimised from its first call, as a backtest ends before tiering would
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double SingleAssetWeight(double side)
     {
         var longSum = side > 0 ? side : 0;
@@ -245,6 +247,8 @@ public sealed class LegPortfolio
     private static bool Eligible(ReadOnlySpan<bool> eligible, int i) => eligible.IsEmpty || eligible[i];
 
     // legs top and bottom (−1 for none): a one-pass selection of the k best, no sort
+    // runs every bar and has no loop: optimised from its first call, as a backtest ends before tiering would
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RankPair(int top, int bottom, ReadOnlySpan<double> row, ReadOnlySpan<bool> eligible)
     {
         Span<int> topPicked = top < 0 ? default : _members[top].AsSpan(0, Math.Min(((RankRule)_legs[top]).Count, row.Length));
@@ -388,6 +392,8 @@ public sealed class LegPortfolio
 
     // each side's exposure (the net target's split, or half the gross each when both sides hold
     // something and all of it otherwise) and the leverage, scaled down to the maximum gross
+    // runs every bar and has no loop: optimised from its first call, as a backtest ends before tiering would
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (double Scale, double LongExposure, double ShortExposure) Sizing(double longSum, double shortSum)
     {
         var (longExposure, shortExposure) = _net is { } net ? ((_gross + net) / 2, (_gross - net) / 2)
