@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using StrategyLab.Runtime.Compute;
 
@@ -260,18 +261,26 @@ public sealed class WeightAccountant
     {
         var turn = 0.0;
         var (i, count) = (0, 0);
-        if (Vector256.IsHardwareAccelerated && w.Length >= Vector256<double>.Count)
+        if (Vector256.IsHardwareAccelerated && w.Length >= Vector256<double>.Count && price.Length >= w.Length && previous.Length >= w.Length
+            && lastPrice.Length >= w.Length && held.Length >= w.Length + LanePacking.Lanes)
         {
+            // every span holds a row (and the held list Lanes more), checked above, so the loop reads and writes unchecked
+            ref var targets = ref MemoryMarshal.GetReference(w);
+            ref var prices = ref MemoryMarshal.GetReference(price);
+            ref var book = ref MemoryMarshal.GetReference(previous);
+            ref var last = ref MemoryMarshal.GetReference(lastPrice);
+            ref var list = ref MemoryMarshal.GetReference(held);
             var sum = Vector256<double>.Zero;
             for (; i <= w.Length - Vector256<double>.Count; i += Vector256<double>.Count)
             {
-                var target = Vector256.Create(w.Slice(i, Vector256<double>.Count));
+                var at = (nuint)i;
+                var target = Vector256.LoadUnsafe(ref targets, at);
                 target = Vector256.ConditionalSelect(Vector256.Equals(target, target), target, Vector256<double>.Zero);
-                sum += Vector256.Abs(target - Vector256.Create(previous.Slice(i, Vector256<double>.Count)));
-                target.CopyTo(previous[i..]);
-                count = LanePacking.Append(~Vector256.Equals(target, Vector256<double>.Zero).ExtractMostSignificantBits() & 0xF, i, held, count);
-                var p = Vector256.Create(price.Slice(i, Vector256<double>.Count));
-                Vector256.ConditionalSelect(Vector256.Equals(p, p), p, Vector256.Create(lastPrice.Slice(i, Vector256<double>.Count))).CopyTo(lastPrice[i..]);
+                sum += Vector256.Abs(target - Vector256.LoadUnsafe(ref book, at));
+                target.StoreUnsafe(ref book, at);
+                count = LanePacking.AppendUnchecked(~Vector256.Equals(target, Vector256<double>.Zero).ExtractMostSignificantBits() & 0xF, i, ref list, count);
+                var p = Vector256.LoadUnsafe(ref prices, at);
+                Vector256.ConditionalSelect(Vector256.Equals(p, p), p, Vector256.LoadUnsafe(ref last, at)).StoreUnsafe(ref last, at);
             }
             turn = Vector256.Sum(sum);
         }

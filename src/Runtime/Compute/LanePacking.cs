@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace StrategyLab.Runtime.Compute;
@@ -20,6 +22,16 @@ internal static class LanePacking
     public static int Append(uint mask, int first, Span<int> list, int count)
     {
         (SetLanes[mask] + Vector128.Create(first)).CopyTo(list[count..]);
+        return count + BitOperations.PopCount(mask);
+    }
+
+    /// <summary>
+    /// <see cref="Append(uint, int, Span{int}, int)"/> without bounds checks, for loops that checked the list
+    /// once: <paramref name="list"/> is its first entry, and it holds at least count + Lanes entries.
+    /// </summary>
+    public static int AppendUnchecked(uint mask, int first, ref int list, int count)
+    {
+        (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(SetLanes), (nint)(mask & 0xF)) + Vector128.Create(first)).StoreUnsafe(ref list, (nuint)count);
         return count + BitOperations.PopCount(mask);
     }
 }
