@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using StrategyLab.Runtime.Compute;
 
@@ -110,13 +111,19 @@ public static class RankSelection
     private static (int High, int Low) Candidates(ReadOnlySpan<double> row, double reachTop, double reachBottom, Span<int> highs, Span<int> lows)
     {
         int high = 0, low = 0, a = 0;
-        for (; a <= row.Length - Lanes; a += Lanes)
+        if (highs.Length >= row.Length + Lanes && lows.Length >= row.Length + Lanes)
         {
-            var v = Vector256.Create(row.Slice(a, Lanes));
-            var highBits = Vector256.GreaterThanOrEqual(v, Vector256.Create(reachTop)).ExtractMostSignificantBits();
-            var lowBits = Vector256.LessThanOrEqual(v, Vector256.Create(reachBottom)).ExtractMostSignificantBits();
-            high = LanePacking.Append(highBits, a, highs, high);
-            low = LanePacking.Append(lowBits, a, lows, low);
+            // the lists hold every index of the row and Lanes more, so the loop reads and appends unchecked
+            ref var values = ref MemoryMarshal.GetReference(row);
+            ref var highList = ref MemoryMarshal.GetReference(highs);
+            ref var lowList = ref MemoryMarshal.GetReference(lows);
+            var (top, bottom) = (Vector256.Create(reachTop), Vector256.Create(reachBottom));
+            for (; a <= row.Length - Lanes; a += Lanes)
+            {
+                var v = Vector256.LoadUnsafe(ref values, (nuint)a);
+                high = LanePacking.AppendUnchecked(Vector256.GreaterThanOrEqual(v, top).ExtractMostSignificantBits(), a, ref highList, high);
+                low = LanePacking.AppendUnchecked(Vector256.LessThanOrEqual(v, bottom).ExtractMostSignificantBits(), a, ref lowList, low);
+            }
         }
         for (; a < row.Length; a++)
         {
@@ -147,12 +154,13 @@ public static class RankSelection
         values[m..].Fill(double.NaN);
         Span<int> placed = stackalloc int[m];
         var taken = 0UL;
+        ref var first = ref MemoryMarshal.GetReference(values);
         for (var i = 0; i < m; i++)
         {
             var value = Vector256.Create(values[i]);
             var place = 0;
             for (var j = 0; j < padded; j += Lanes)
-                place += BitOperations.PopCount(Vector256.GreaterThan(Vector256.Create(values.Slice(j, Lanes)), value).ExtractMostSignificantBits());
+                place += BitOperations.PopCount(Vector256.GreaterThan(Vector256.LoadUnsafe(ref first, (nuint)j), value).ExtractMostSignificantBits());
             if ((taken & (1UL << place)) != 0)
                 return RankWithTies(values, candidates, picks, laterWinsTies);
             taken |= 1UL << place;
