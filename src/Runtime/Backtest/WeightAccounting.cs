@@ -278,7 +278,7 @@ public sealed class WeightAccountant
                 target = Vector256.ConditionalSelect(Vector256.Equals(target, target), target, Vector256<double>.Zero);
                 sum += Vector256.Abs(target - Vector256.LoadUnsafe(ref book, at));
                 target.StoreUnsafe(ref book, at);
-                count = LanePacking.AppendUnchecked(~Vector256.Equals(target, Vector256<double>.Zero).ExtractMostSignificantBits() & 0xF, i, ref list, count);
+                count = LanePacking.Append(~Vector256.Equals(target, Vector256<double>.Zero).ExtractMostSignificantBits(), i, ref list, count);
                 var p = Vector256.LoadUnsafe(ref prices, at);
                 Vector256.ConditionalSelect(Vector256.Equals(p, p), p, Vector256.LoadUnsafe(ref last, at)).StoreUnsafe(ref last, at);
             }

@@ -18,20 +18,15 @@ internal static class LanePacking
     private static readonly Vector128<int>[] SetLanes = [.. Enumerable.Range(0, 16).Select(m =>
         Vector128.Create([.. Enumerable.Range(0, Lanes).Where(lane => (m >> lane & 1) != 0).Concat(Enumerable.Repeat(0, Lanes)).Take(Lanes)]))];
 
-    /// <summary>Appends first + lane for each lane set in <paramref name="mask"/> (its low four bits) at list[count..]; returns the new count.</summary>
-    public static int Append(uint mask, int first, Span<int> list, int count)
-    {
-        (SetLanes[mask] + Vector128.Create(first)).CopyTo(list[count..]);
-        return count + BitOperations.PopCount(mask);
-    }
-
     /// <summary>
-    /// <see cref="Append(uint, int, Span{int}, int)"/> without bounds checks, for loops that checked the list
-    /// once: <paramref name="list"/> is its first entry, and it holds at least count + Lanes entries.
+    /// Appends first + lane for each lane set in <paramref name="mask"/> (its low four bits; the others are ignored) at the list's
+    /// entry <paramref name="count"/>; returns the new count. Unchecked, for loops that checked the list once:
+    /// <paramref name="list"/> is its first entry, and it holds at least count + Lanes entries.
     /// </summary>
-    public static int AppendUnchecked(uint mask, int first, ref int list, int count)
+    public static int Append(uint mask, int first, ref int list, int count)
     {
-        (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(SetLanes), (nint)(mask & 0xF)) + Vector128.Create(first)).StoreUnsafe(ref list, (nuint)count);
+        mask &= 0xF;
+        (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(SetLanes), (nint)mask) + Vector128.Create(first)).StoreUnsafe(ref list, (nuint)count);
         return count + BitOperations.PopCount(mask);
     }
 }

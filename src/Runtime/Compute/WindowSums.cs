@@ -150,7 +150,7 @@ internal sealed class WindowSums(int assetCount, int period) : WindowRing(assetC
             }
             // a NaN, the block's end, or a re-summation due at the next bar ends the stretch; the caller takes
             // that bar, advancing the pass count for it
-            if (s < n || t == x.Length || double.IsNaN(x[t]) || (pass + 1 == passes ? 0 : pass + 1) == 0)
+            if (s < n || t == x.Length || double.IsNaN(x[t]) || pass + 1 == passes)
                 break;
             s = 0;
             NextPass(ref pass, passes);

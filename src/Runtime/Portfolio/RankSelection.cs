@@ -121,8 +121,8 @@ public static class RankSelection
             for (; a <= row.Length - Lanes; a += Lanes)
             {
                 var v = Vector256.LoadUnsafe(ref values, (nuint)a);
-                high = LanePacking.AppendUnchecked(Vector256.GreaterThanOrEqual(v, top).ExtractMostSignificantBits(), a, ref highList, high);
-                low = LanePacking.AppendUnchecked(Vector256.LessThanOrEqual(v, bottom).ExtractMostSignificantBits(), a, ref lowList, low);
+                high = LanePacking.Append(Vector256.GreaterThanOrEqual(v, top).ExtractMostSignificantBits(), a, ref highList, high);
+                low = LanePacking.Append(Vector256.LessThanOrEqual(v, bottom).ExtractMostSignificantBits(), a, ref lowList, low);
             }
         }
         for (; a < row.Length; a++)

@@ -136,7 +136,7 @@ public sealed class WeightAccountingTests
             var w = cells.Select(s => s % 13 == 0 ? double.NaN : s % 3 == 0 ? (s % 5) / 10.0 : 0).ToArray();
             var result = WeightAccounting.Run(w, price, assets, 0.001, firstPositionBar: 1);
             var (returns, missing) = ByDefinition(w, price, assets, 0.001, 1);
-            return missing == result.HeldThroughMissingPrices
+            return missing == result.HeldThroughMissingPrices && returns.Length == result.Returns.Length
                 && returns.Zip(result.Returns).All(x => Math.Abs(x.First - x.Second) <= 1e-15 * (1 + Math.Abs(x.First)));
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(300));
     }
