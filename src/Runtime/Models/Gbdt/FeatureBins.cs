@@ -10,8 +10,11 @@ namespace StrategyLab.Runtime.Models.Gbdt;
 /// </summary>
 internal sealed class FeatureBins
 {
-    /// <summary>Rows sampled (evenly spaced, no randomness) to place the bin bounds.</summary>
-    internal const int SampleRows = 200_000;
+    /// <summary>
+    /// Rows that place the bin bounds: all of them up to this many, so that the bounds do not
+    /// depend on the rows' order; beyond it this many, evenly spaced.
+    /// </summary>
+    internal const int SampleRows = 1_000_000;
 
     private readonly double[][] _upper;
 
@@ -42,7 +45,7 @@ internal sealed class FeatureBins
         return lo;
     }
 
-    /// <summary>Places at most <paramref name="maxBins"/> numeric bins per feature at quantiles of a row sample.</summary>
+    /// <summary>Places at most <paramref name="maxBins"/> numeric bins per feature at quantiles of the rows (or a sample of them).</summary>
     internal static FeatureBins Fit(ReadOnlyMemory<double> features, int rows, int featureCount, int maxBins, int threads)
     {
         var sample = Math.Min(rows, SampleRows);

@@ -37,4 +37,25 @@ public sealed class FeatureBinsTests
                 Assert.Equal(bins.BinOf(f, probes[p]), binned[p * features + f]);
         Assert.Equal(bins.Count(0), binned[2 * features]); // NaN: the missing bin after the numeric ones
     }
+
+    [Fact]
+    public void BoundsAreQuantilesOfEveryRowWhateverTheirOrder()
+    {
+        // more rows than a sample would take: each of the 255 bins must hold 300,000 / 255 rows (1,176 or 1,177),
+        // and the same rows shuffled must give the same bounds
+        const int rows = 300_000;
+        var rng = new SplitMix64(5);
+        var x = new double[rows];
+        for (var i = 0; i < rows; i++)
+            x[i] = rng.Normal();
+        var bins = FeatureBins.Fit(x, rows, 1, 255, 2);
+        Assert.Equal(255, bins.Count(0));
+        var held = new int[bins.Count(0)];
+        foreach (var v in x)
+            held[bins.BinOf(0, v)]++;
+        Assert.All(held, n => Assert.InRange(n, rows / 255, rows / 255 + 1));
+        var shuffled = (double[])x.Clone();
+        new Random(9).Shuffle(shuffled);
+        Assert.Equal(bins.Upper(0).ToArray(), FeatureBins.Fit(shuffled, rows, 1, 255, 2).Upper(0).ToArray());
+    }
 }
