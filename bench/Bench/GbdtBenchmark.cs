@@ -9,9 +9,12 @@ namespace StrategyLab.Bench;
 /// (../shared/peers/gbdt_xgboost.py): 500,000 × 40 training rows, 100,000 test rows, 200 rounds,
 /// learning rate 0.1, λ = 1, minimum hessian 1 per leaf, 2 threads; leaf-wise with 63 leaves, and
 /// depth 6 (64 leaves at most). Training time includes binning; prints R² and AUC on the test rows.
-/// Usage: <c>StrategyLab.Bench gbdt [--rounds N] [--threads N] [--only leaves63|depth6] [--task reg|cls] [--min-data N]</c>
-/// (minimum rows per leaf, default 1 as XGBoost has none). CPU seconds are the process's user + system
-/// time during training, less sensitive than wall time to other work on a shared machine.
+/// Usage: <c>StrategyLab.Bench gbdt [--rounds N] [--threads N] [--only leaves63|depth6] [--task reg|cls] [--min-data N]
+/// [--features FILE] [--row-order FILE]</c> (minimum rows per leaf, default 1 as XGBoost has none). CPU seconds are
+/// the process's user + system time during training, less sensitive than wall time to other work on a shared machine.
+/// For the spread study of bench/reference/gbdt_spread.py: <c>--features</c> replaces the generated features by a
+/// little-endian float64 file of the same shape (600,000 × 40, e.g. pre-binned), <c>--row-order</c> trains on the
+/// 500,000 training rows in the order of a little-endian int64 permutation.
 /// </summary>
 internal static class GbdtBenchmark
 {
@@ -22,7 +25,7 @@ internal static class GbdtBenchmark
         var rounds = 200;
         var threads = 2;
         var minData = 1;
-        string? only = null, task = null;
+        string? only = null, task = null, featureFile = null, orderFile = null;
         for (var i = 1; i < args.Length - 1; i += 2)
         {
             switch (args[i])
@@ -32,13 +35,19 @@ internal static class GbdtBenchmark
                 case "--only": only = args[i + 1]; break;
                 case "--task": task = args[i + 1]; break;
                 case "--min-data": minData = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'; expected --rounds, --threads, --only, --task or --min-data");
+                case "--features": featureFile = args[i + 1]; break;
+                case "--row-order": orderFile = args[i + 1]; break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'; expected --rounds, --threads, --only, --task, --min-data, --features or --row-order");
             }
         }
         var generate = Stopwatch.StartNew();
         var (x, yReg, yCls) = ReferenceData.Gbdt();
         generate.Stop();
         const int features = 40;
+        if (featureFile is not null)
+            x = ReadArray<double>(featureFile, x.Length);
+        if (orderFile is not null)
+            Reorder(ReadArray<long>(orderFile, TrainRows), x, features, yReg, yCls);
         var xTrain = x.AsMemory(0, TrainRows * features);
         var xTest = x.AsMemory(TrainRows * features);
         var testRows = yReg.Length - TrainRows;
@@ -82,6 +91,33 @@ internal static class GbdtBenchmark
                     : $"AUC {Auc(truth, prediction):F4}";
                 Console.WriteLine($"{v.Name,-9} {name,-4} {train.Elapsed.TotalSeconds,8:F2} {cpuSeconds,7:F1} {TrainRows * (double)rounds / train.Elapsed.TotalSeconds,14:N0} {predict.Elapsed.TotalSeconds,10:F3} {metric,18}");
             }
+        }
+    }
+
+    private static T[] ReadArray<T>(string path, int length)
+        where T : unmanaged
+    {
+        var bytes = File.ReadAllBytes(path);
+        var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(bytes);
+        if (values.Length != length)
+            throw new ArgumentException($"{path} holds {values.Length:N0} values; expected {length:N0}");
+        return values.ToArray();
+    }
+
+    // training row i becomes the old row order[i]; the test rows stay where they are
+    private static void Reorder(long[] order, double[] x, int features, double[] yReg, double[] yCls)
+    {
+        var x0 = x[..(TrainRows * features)];
+        var reg0 = yReg[..TrainRows];
+        var cls0 = yCls[..TrainRows];
+        var taken = new bool[TrainRows];
+        for (var i = 0; i < TrainRows; i++)
+        {
+            var from = order[i] is >= 0 and < TrainRows ? (int)order[i] : throw new ArgumentException($"row order: {order[i]} at {i} is not a training row");
+            taken[from] = !taken[from] ? true : throw new ArgumentException($"row order: row {from} appears twice");
+            Array.Copy(x0, (long)from * features, x, (long)i * features, features);
+            yReg[i] = reg0[from];
+            yCls[i] = cls0[from];
         }
     }
 
