@@ -37,6 +37,8 @@ public static class ReportBuilder
             allNotes.Add($"{result.RoundedUpOrders} order(s) below the minimum notional were rounded up to it.");
         foreach (var e in result.RiskEvents)
             allNotes.Add($"{BarTime(times, e.Bar)}: {e.Message}");
+        if (result.Returns.Length < periods / 12)
+            allNotes.Add(ShortRun(result.Returns.Length, periods));
         return new BacktestReport
         {
             Manifest = manifest,
@@ -56,6 +58,11 @@ public static class ReportBuilder
             Notes = [.. allNotes],
         };
     }
+
+    // a few days compounded to a year can read 10^40 %: say so rather than hide the figure its definition gives
+    private static string ShortRun(int bars, double periodsPerYear) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"The run has {bars:N0} bars, {bars / periodsPerYear * 365:0.#} days at this bar size: annualised return and volatility, Sharpe, Sortino and Calmar extrapolate so short a run to a year.");
 
     private static string BarTime(long[] times, int bar) => Data.Csv.TimeParser.Format(times[bar]);
 }
