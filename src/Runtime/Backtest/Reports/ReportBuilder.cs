@@ -59,7 +59,7 @@ public static class ReportBuilder
         };
     }
 
-    // a few days compounded to a year can read 10^40 %: say so rather than hide the figure its definition gives
+    // 8.6 days of minutes compounded to a year read 10^46 %: say so rather than hide the figure its definition gives
     private static string ShortRun(int bars, double periodsPerYear) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"The run has {bars:N0} bars, {bars / periodsPerYear * 365:0.#} days at this bar size: annualised return and volatility, Sharpe, Sortino and Calmar extrapolate so short a run to a year.");
