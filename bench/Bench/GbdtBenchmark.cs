@@ -113,8 +113,12 @@ internal static class GbdtBenchmark
         var taken = new bool[TrainRows];
         for (var i = 0; i < TrainRows; i++)
         {
-            var from = order[i] is >= 0 and < TrainRows ? (int)order[i] : throw new ArgumentException($"row order: {order[i]} at {i} is not a training row");
-            taken[from] = !taken[from] ? true : throw new ArgumentException($"row order: row {from} appears twice");
+            if (order[i] is < 0 or >= TrainRows)
+                throw new ArgumentException($"row order: {order[i]} at {i} is not a training row");
+            var from = (int)order[i];
+            if (taken[from])
+                throw new ArgumentException($"row order: row {from} appears twice");
+            taken[from] = true;
             Array.Copy(x0, (long)from * features, x, (long)i * features, features);
             yReg[i] = reg0[from];
             yCls[i] = cls0[from];
