@@ -6,6 +6,7 @@ using StrategyLab.Runtime.Data;
 using StrategyLab.Runtime.Data.Synthetic;
 using StrategyLab.Runtime.Evaluation;
 using StrategyLab.Runtime.Plan;
+using StrategyLab.Runtime.Runs;
 using StrategyLab.Strategy.Dsl;
 
 namespace StrategyLab.Bench;
@@ -52,7 +53,8 @@ internal static class BacktestBenchmark
         // part of the data's footprint; the peak of the first full run then counts what the run itself holds
         var warmUpBars = Math.Min(r.Length / assets, Math.Max(1_000, r.Length / assets / 10));
         using (var warmUp = Prices(r[..(warmUpBars * assets)], TimeAxis(warmUpBars, interval), assets, interval, new double[warmUpBars * assets]))
-            StrategyBacktest.RunWeights(plan, warmUp, RunOverrides.None);
+        using (var warmUpRun = PreparedRun.Prepare(plan, warmUp))
+            warmUpRun.Weights(warmUpRun.Defaults);
         GC.Collect();
         var baseline = Process.GetCurrentProcess().WorkingSet64;
         // the bars' times are input, as the returns are (the reference has none): made before the clock starts,
@@ -70,7 +72,9 @@ internal static class BacktestBenchmark
             GC.Collect();
             var watch = Stopwatch.StartNew();
             using var panel = Prices(r, times, assets, interval, close);
-            result = StrategyBacktest.RunWeights(plan, panel, RunOverrides.None);
+            // the whole run as a command makes it: bound to its data, then run with the defaults
+            using var run = PreparedRun.Prepare(plan, panel);
+            result = run.Weights(run.Defaults);
             watch.Stop();
             best = Math.Min(best, watch.Elapsed.TotalSeconds);
             // the first run's peak: later runs would count the garbage of earlier ones the collector has not handed back

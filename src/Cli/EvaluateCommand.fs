@@ -4,7 +4,6 @@ module StrategyLab.Cli.EvaluateCommand
 open System
 open System.IO
 open Argu
-open StrategyLab.Runtime.Evaluation
 open StrategyLab.Runtime.Plan
 open StrategyLab.Runtime.Research
 open StrategyLab.Cli.Output
@@ -81,20 +80,6 @@ let private options (args: ParseResults<EvaluateArgs>) =
         Label = Option.toObj (args.TryGetResult Label)
     )
 
-let private overrides (args: ParseResults<EvaluateArgs>) =
-    let parameters = Collections.Generic.Dictionary<string, string>()
-
-    for p in args.GetResults Param do
-        match p.Split('=', 2) with
-        | [| k; v |] when k <> "" -> parameters[k] <- v
-        | _ -> usageError $"--param: expected name=value, found '{p}'"
-
-    RunOverrides(
-        parameters,
-        args.TryGetResult From |> Option.map (parseDate "--from") |> Option.toNullable,
-        args.TryGetResult To |> Option.map (parseDate "--to") |> Option.toNullable
-    )
-
 let private print (e: SignalEvaluation) =
     let a = e.Analysis
     let period = if a.Scope = QuantileScope.Date then "date" else "timestamp"
@@ -140,26 +125,30 @@ let evaluate (dataDir: string) (args: ParseResults<EvaluateArgs>) =
     let path = args.GetResult EvaluateArgs.File
     let plan = compileFile path
     let options = options args
-    let overrides = overrides args
+
+    let settings =
+        runSettings
+            (args.TryGetResult From |> Option.map (parseDate "--from"))
+            (args.TryGetResult To |> Option.map (parseDate "--to"))
+            None
+            None
+            None
+
     refusedAs path (fun () -> SignalResearch.Check(plan, options))
-    let store = DataCommands.openStore dataDir
-    let loaded = DataCommands.load store plan.Dataset
-    use panel = loaded.Panel
+    let store, data, prepared = prepareRun dataDir path plan id
+    use _ = data
+    use run = prepared
+
+    let parameters =
+        refusedAs path (fun () -> run.Parse(parseParams (args.GetResults Param)))
 
     // a signal that reads models is evaluated on their out-of-sample predictions, trained (or read back) first
     let models =
-        ModelTraining.trainModels
-            path
-            plan
-            panel
-            (refusedAs path (fun () -> StrategyBacktest.ResolveParameters(plan, overrides.Parameters)))
-            (ModelTraining.modelStore store None)
-            false
+        ModelTraining.trainModels path run parameters (ModelTraining.modelStore store None) false
 
     let evaluation =
         refusedAs path (fun () ->
-            withStatus $"evaluating {plan.Name}" (fun () ->
-                SignalResearch.Evaluate(plan, panel, overrides, options, models.Predictions)))
+            withStatus $"evaluating {plan.Name}" (fun () -> run.EvaluateSignal(parameters, settings, options, models)))
 
     print evaluation
 

@@ -7,7 +7,7 @@ open System.Globalization
 open System.IO
 open Argu
 open StrategyLab.Runtime.Data
-open StrategyLab.Runtime.Evaluation
+open StrategyLab.Runtime.Runs
 open StrategyLab.Runtime.Plan
 open StrategyLab.Cli.Output
 open StrategyLab.Cli.ModelTraining
@@ -46,93 +46,40 @@ type AdviseArgs =
             | Book _ -> "the current book as CSV lines symbol,weight (default: an empty book)"
             | Models _ -> "the model store folder (default: models beside the data cache)"
 
-let private parameters (path: string) (plan: StrategyPlan) (given: string list) =
-    let pairs = Dictionary<string, string>()
-
-    for p in given do
-        match p.Split('=', 2) with
-        | [| k; v |] when k <> "" -> pairs[k] <- v
-        | _ -> usageError $"--param: expected name=value, found '{p}'"
-
-    refusedAs path (fun () -> RunOverrides(pairs), StrategyBacktest.ResolveParameters(plan, pairs))
-
 let private time (ms: int64) =
     DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)
 
-// The last bar at which a top-N universe's ranking column has a value for some asset: a final bar
-// without any (a gap at the end of the data) would leave nothing to hold there.
-let private lastRankedBar (plan: StrategyPlan) (panel: Panel) =
-    match plan.Universe with
-    | :? TopUniverse as top when panel.HasColumn top.Column ->
-        let values = panel.Column(top.Column).ToArray()
-        let a = panel.AssetCount
-
-        let ranked t =
-            Seq.exists (fun i -> not (Double.IsNaN values[t * a + i])) (seq { 0 .. a - 1 })
-
-        Seq.tryFind ranked (seq { panel.TimeCount - 1 .. -1 .. 0 })
-        |> Option.map (fun t -> t, top.Column)
-    | _ -> None
-
+// the strategy bound to its data (cut to the advised bar's when asked), its parameters and models
 let private prepare
     (dataDir: string)
     (path: string)
     (given: string list)
     (retrain: bool)
     (models: string option)
-    (at: int64 option)
-    (ranked: bool)
+    (cut: StrategyPlan -> Panel -> Panel)
     =
     let plan = compileFile path
-    let data = DataCommands.openStore dataDir
-    let whole = (DataCommands.load data plan.Dataset).Panel
-
-    let panel =
-        match at with
-        | None when ranked ->
-            match lastRankedBar plan whole with
-            | Some(t, column) when t >= 1 && t < whole.TimeCount - 1 ->
-                let last = whole.TimeCount - 1
-
-                printLine (
-                    $"note: the last bar ({time whole.Times[last]} UTC) has no {column} for any asset, so the universe would be empty there; "
-                    + $"advising at {time whole.Times[t]} UTC, the last bar that has it (--at picks another)"
-                )
-
-                let cut = whole.Slice(0, t + 1)
-                whole.Dispose()
-                cut
-            | _ -> whole
-        | None -> whole
-        | Some ms ->
-            let next = whole.TimeIndexAtOrAfter(ms + 1L)
-
-            if next < 2 then
-                usageError $"--at: dataset '{plan.Dataset}' has fewer than 2 bars by then"
-
-            let cut = whole.Slice(0, next)
-            whole.Dispose()
-            cut
-
-    let overrides, values = parameters path plan given
-    let store = modelStore data models
-    let result = trainModels path plan panel values store retrain
-    plan, panel, overrides, values, store, result
+    let store, panel, run = prepareRun dataDir path plan (cut plan)
+    let parameters = refusedAs path (fun () -> run.Parse(parseParams given))
+    let modelStore = modelStore store models
+    let result = trainModels path run parameters modelStore retrain
+    plan, panel, run, parameters, modelStore, result
 
 let train (dataDir: string) (args: ParseResults<TrainArgs>) =
     let path = args.GetResult TrainArgs.File
 
-    let plan, panel, _, _, store, result =
+    let plan, data, prepared, _, store, result =
         prepare
             dataDir
             path
             (args.GetResults TrainArgs.Param)
             (args.Contains TrainArgs.Retrain)
             (args.TryGetResult TrainArgs.Models)
-            None
-            false
+            (fun _ panel -> panel)
 
-    use _ = panel
+    use _ = data
+    use run = prepared
+    let panel = run.Panel
 
     if plan.Models.IsEmpty then
         printLine $"{plan.Name} has no models to train"
@@ -198,151 +145,88 @@ let private readBook (path: string) =
 
     book
 
-let private action (current: float) (target: float) =
-    if current = 0.0 then
-        if target > 0.0 then "open long" else "open short"
-    elif target = 0.0 then
-        "close"
-    elif sign current <> sign target then
-        if target > 0.0 then
-            "reverse to long"
-        else
-            "reverse to short"
-    elif abs target > abs current then
-        "add"
-    else
-        "reduce"
-
 let advise (dataDir: string) (args: ParseResults<AdviseArgs>) =
     let path = args.GetResult AdviseArgs.File
+    let at = args.TryGetResult AdviseArgs.At |> Option.map (parseDate "--at")
 
-    let plan, panel, overrides, values, _, result =
-        prepare
-            dataDir
-            path
-            (args.GetResults AdviseArgs.Param)
-            (args.Contains AdviseArgs.Retrain)
-            (args.TryGetResult AdviseArgs.Models)
-            (args.TryGetResult AdviseArgs.At |> Option.map (parseDate "--at"))
-            true
+    // only the data known at the advised bar: training and targets read nothing after it
+    let cut (plan: StrategyPlan) (panel: Panel) =
+        let bars, note =
+            refusedAs path (fun () -> Advisor.Bars(plan, panel, Option.toNullable at))
+            |> fun struct (b, n) -> b, n
 
-    use _ = panel
+        match note with
+        | null -> ()
+        | n -> printLine ("note: " + n)
 
-    // the strategy's own bars: candles finer than its bar are aggregated, as training and backtests do
-    let panel =
-        refusedAs path (fun () -> StrategyBacktest.AtPlanBar(plan, panel, Collections.Generic.List()))
+        if bars = panel.TimeCount then
+            panel
+        else
+            let part = panel.Slice(0, bars)
+            panel.Dispose()
+            part
 
     let book =
         match args.TryGetResult AdviseArgs.Book with
         | Some b -> readBook b
         | None -> Dictionary<string, float>()
 
-    for symbol in book.Keys do
-        if panel.AssetIndex symbol < 0 then
-            usageError $"--book: '{symbol}' is not an asset of dataset '{plan.Dataset}'"
+    let plan, data, prepared, parameters, _, result =
+        prepare
+            dataDir
+            path
+            (args.GetResults AdviseArgs.Param)
+            (args.Contains AdviseArgs.Retrain)
+            (args.TryGetResult AdviseArgs.Models)
+            cut
 
-    let targets =
-        refusedAs path (fun () -> StrategyBacktest.LastTargets(plan, panel, overrides, result.Predictions))
+    use _ = data
+    use run = prepared
 
-    // each side's score: the signal of its first leg
-    let signalOf (side: Side) =
-        plan.Portfolio.Legs
-        |> Seq.tryFind (fun l -> l.Side = side)
-        |> Option.map (fun l ->
-            match l with
-            | :? RankLeg as r -> r.Signal
-            | :? QuantileLeg as q -> q.Signal
-            | :? ThresholdLeg as t -> t.Entry
-            | _ -> failwith $"unknown leg {l.GetType().Name}")
+    let advice =
+        try
+            Advisor.Advise(run, parameters, book, result)
+        with :? StrategyLab.Runtime.Evaluation.PlanException as e when e.Message.StartsWith "--book" ->
+            usageError e.Message
 
-    let signals = [ Side.Long; Side.Short ] |> List.choose signalOf |> List.distinct
+    printLine $"{plan.Name}: advice for the bar of {time advice.BarTime} UTC"
 
-    let evaluated =
-        BatchEvaluator.Evaluate(plan, panel, values, signals, result.Predictions)
-
-    let last = panel.TimeCount - 1
-    let a = panel.AssetCount
-
-    let scoreValue (side: Side) (asset: int) =
-        match signalOf side with
-        | Some s ->
-            match evaluated[s] with
-            | null -> nan
-            | column -> column.[last * a + asset]
-        | None -> nan
-
-    let score side asset =
-        let x = scoreValue side asset
+    let score (x: float) =
         if Double.IsNaN x then "" else formatNumber x
 
-    printLine $"{plan.Name}: advice for the bar of {time panel.Times[last]} UTC"
-
-    let held =
-        [ 0 .. a - 1 ]
-        |> List.filter (fun i -> targets[i] <> 0.0 && not (Double.IsNaN targets[i]))
-        // longs first, each side from its strongest score
-        |> List.sortBy (fun i ->
-            if targets[i] > 0.0 then
-                (0, -(scoreValue Side.Long i))
-            else
-                (1, scoreValue Side.Short i))
-
-    if held.IsEmpty then
-        let scored =
-            signals
-            |> List.sumBy (fun s ->
-                match evaluated[s] with
-                | null -> 0
-                | column ->
-                    Seq.init a (fun i -> column.[last * a + i])
-                    |> Seq.filter Double.IsFinite
-                    |> Seq.length)
-
+    if advice.Positions.Count = 0 then
         printLine
-            $"no positions recommended ({scored} score(s) at this bar; an asset needs a score and a place in the universe)"
+            $"no positions recommended ({advice.ScoredAssets} score(s) at this bar; an asset needs a score and a place in the universe)"
     else
         table
             [ "side"; "symbol"; "target weight"; "score" ]
             [
-                for i in held ->
-                    let side = if targets[i] > 0.0 then Side.Long else Side.Short
-
+                for p in advice.Positions ->
                     [
-                        (if side = Side.Long then "long" else "short")
-                        panel.Symbols[i]
-                        targets[i].ToString("0.####", CultureInfo.InvariantCulture)
-                        score side i
+                        (if p.Side = Side.Long then "long" else "short")
+                        p.Symbol
+                        p.Weight.ToString("0.####", CultureInfo.InvariantCulture)
+                        score p.Score
                     ]
             ]
 
-    let changes =
-        [
-            for i in 0 .. a - 1 do
-                let symbol = panel.Symbols[i]
-
-                let current =
-                    match book.TryGetValue symbol with
-                    | true, x -> x
-                    | _ -> 0.0
-
-                let target = if Double.IsNaN targets[i] then 0.0 else targets[i]
-
-                if abs (target - current) > 1e-12 then
-                    yield
-                        [
-                            symbol
-                            current.ToString("0.####", CultureInfo.InvariantCulture)
-                            target.ToString("0.####", CultureInfo.InvariantCulture)
-                            (target - current).ToString("+0.####;-0.####", CultureInfo.InvariantCulture)
-                            action current target
-                        ]
-        ]
-
-    if changes.IsEmpty then
+    if advice.Changes.Count = 0 then
         printLine "the book already holds the targets"
     else
         printLine "changes against the current book:"
-        table [ "symbol"; "current"; "target"; "change"; "action" ] changes
+
+        table
+            [ "symbol"; "current"; "target"; "change"; "action" ]
+            [
+                for c in advice.Changes ->
+                    [
+                        c.Symbol
+                        c.Current.ToString("0.####", CultureInfo.InvariantCulture)
+                        c.Target.ToString("0.####", CultureInfo.InvariantCulture)
+                        c.Change.ToString("+0.####;-0.####", CultureInfo.InvariantCulture)
+                        c.Action
+                    ]
+            ]
 
     for note in result.Notes do
         printLine ("note: " + note)

@@ -7,9 +7,8 @@ open System.Collections.Generic
 open System.Diagnostics
 open Spectre.Console
 open StrategyLab.Runtime.Data
-open StrategyLab.Runtime.Evaluation
 open StrategyLab.Runtime.Models.Training
-open StrategyLab.Runtime.Plan
+open StrategyLab.Runtime.Runs
 open StrategyLab.Cli.Output
 
 /// The model store: the given folder, else `models` beside the data cache
@@ -45,23 +44,16 @@ let private eta (watch: Stopwatch) (fraction: float) =
         let left = watch.Elapsed.TotalSeconds * (1.0 - fraction) / fraction
         TimeSpan.FromSeconds(Math.Round left).ToString()
 
-/// Trains (or reads back) the plan's models under a progress bar with epoch, loss and ETA (on a
+/// Trains (or reads back) the run's models under a progress bar with epoch, loss and ETA (on a
 /// terminal), or one line per fold on standard error (otherwise); a plan error exits with code 2
-let trainModels
-    (path: string)
-    (plan: StrategyPlan)
-    (panel: Panel)
-    (parameters: IReadOnlyDictionary<string, ScalarValue>)
-    (store: ModelStore)
-    (retrain: bool)
-    =
+let trainModels (path: string) (run: PreparedRun) (parameters: ParameterSet) (store: ModelStore) (retrain: bool) =
     let train (progress: IProgress<TrainingProgress>) =
-        refusedAs path (fun () -> StrategyModels.Train(plan, panel, parameters, store, retrain, progress))
+        refusedAs path (fun () -> run.Models(parameters, store, retrain, progress))
 
-    if plan.Models.IsEmpty then
+    if run.Plan.Models.IsEmpty then
         ModelTrainingResult(Dictionary<string, float array>(), [||], [||])
     elif AnsiConsole.Profile.Capabilities.Interactive then
-        withProgress $"training {plan.Name}" (fun report ->
+        withProgress $"training {run.Plan.Name}" (fun report ->
             train
                 { new IProgress<TrainingProgress> with
                     member _.Report p = report (describe p) p.Fraction

@@ -10,6 +10,7 @@ open StrategyLab.Runtime.Backtest.Reports
 open StrategyLab.Runtime.Data
 open StrategyLab.Runtime.Evaluation
 open StrategyLab.Runtime.Research
+open StrategyLab.Runtime.Runs
 open StrategyLab.Strategy.Dsl
 open StrategyLab.Cli.Output
 
@@ -42,6 +43,7 @@ type BacktestArgs =
     | To of date: string
     | Fee of bps: float
     | Min_Notional of quote: float
+    | Capital of quote: float
     | Out of folder: string
     | Breakdown of period: string
     | Retrain
@@ -59,6 +61,7 @@ type BacktestArgs =
             | Fee _ -> "replace the strategy's maker and taker fees, in basis points"
             | Min_Notional _ ->
                 "the venue's minimum order notional in the quote currency; the strategy's min_notional rule skips or rounds up smaller orders"
+            | Capital _ -> "starting cash in the quote currency (default 10,000)"
             | Out _ -> "the run folder (default runs/<strategy>-<time>)"
             | Breakdown _ -> Breakdowns.usage
 
@@ -138,22 +141,42 @@ let parseDate (option: string) (text: string) =
     | true, d -> d.ToUnixTimeMilliseconds()
     | _ -> usageError $"{option}: expected a date such as 2024-01-01, found '{text}'"
 
-let private benchmark (panel: Panel) (universe: bool array option) =
-    match
-        [ "BTC"; "BTCUSDT"; "BTCUSD" ]
-        |> List.tryFind (fun s -> panel.AssetIndex s >= 0)
-    with
-    | Some btc -> Benchmarks.BuyAndHold(panel, btc), $"buy and hold {btc}"
-    | None ->
-        let mask =
-            match universe with
-            | Some u -> ReadOnlySpan<bool>(u)
-            | None -> ReadOnlySpan<bool>.Empty
+/// `--param name=value` pairs by name (the last of a repeated name wins); a malformed one is a usage error
+let parseParams (given: string list) =
+    let pairs = Collections.Generic.Dictionary<string, string>()
 
-        Benchmarks.EqualWeight(panel, mask), "equal-weight universe"
+    for p in given do
+        match p.Split('=', 2) with
+        | [| k; v |] when k <> "" -> pairs[k] <- v
+        | _ -> usageError $"--param: expected name=value, found '{p}'"
 
-let private version () =
-    Reflection.Assembly.GetExecutingAssembly().GetName().Version |> string
+    pairs
+
+/// Run settings from the command line, checked before any work: a bad value is a usage error
+let runSettings from ``to`` (fee: float option) minNotional capital =
+    let settings =
+        RunSettings(
+            Option.toNullable from,
+            Option.toNullable ``to``,
+            fee |> Option.map (fun bps -> bps / 10000.0) |> Option.toNullable,
+            Option.toNullable minNotional,
+            defaultArg capital RunSettings.DefaultCapital
+        )
+
+    try
+        settings.Validate()
+        settings
+    with :? PlanException as e ->
+        usageError e.Message
+
+/// Binds a strategy to its dataset (aggregated to its bar and checked once) with parameters from
+/// `--param`; the dataset's panel is cut to its first `bars` bars when asked. A refusal is a usage
+/// error naming the strategy file. Dispose the run, then the panel.
+let prepareRun (dataDir: string) (path: string) (plan: StrategyLab.Runtime.Plan.StrategyPlan) (cut: Panel -> Panel) =
+    let store = DataCommands.openStore dataDir
+    let panel = cut (DataCommands.load store plan.Dataset).Panel
+    let run = refusedAs path (fun () -> PreparedRun.Prepare(plan, panel))
+    store, panel, run
 
 // the portfolio signal's IC and directional accuracy, when the backtest analysed one
 let private signalRows (report: BacktestReport) =
@@ -256,108 +279,36 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
     let breakdowns =
         args.GetResults Breakdown |> List.map Breakdowns.parse |> List.distinct
 
+    let settings =
+        runSettings
+            (args.TryGetResult From |> Option.map (parseDate "--from"))
+            (args.TryGetResult To |> Option.map (parseDate "--to"))
+            (args.TryGetResult Fee)
+            (args.TryGetResult Min_Notional)
+            (args.TryGetResult Capital)
+
     let plan = compileFile path
-    let store = DataCommands.openStore dataDir
-    let loaded = DataCommands.load store plan.Dataset
-    use panel = loaded.Panel
+    let store, data, prepared = prepareRun dataDir path plan id
+    use _ = data
+    use run = prepared
 
     let parameters =
-        args.GetResults Param
-        |> List.map (fun p ->
-            match p.Split('=', 2) with
-            | [| k; v |] when k <> "" -> k, v
-            | _ -> usageError $"--param: expected name=value, found '{p}'")
-        |> dict
+        refusedAs path (fun () -> run.Parse(parseParams (args.GetResults Param)))
 
-    let overrides =
-        RunOverrides(
-            Collections.Generic.Dictionary(parameters),
-            args.TryGetResult From |> Option.map (parseDate "--from") |> Option.toNullable,
-            args.TryGetResult To |> Option.map (parseDate "--to") |> Option.toNullable,
-            args.TryGetResult Fee
-            |> Option.map (fun bps -> bps / 10000.0)
-            |> Option.toNullable,
-            args.TryGetResult Min_Notional
-            |> Option.map (fun q ->
-                if q < 0.0 then
-                    usageError $"--min-notional: expected 0 or more, found {q}"
-                else
-                    q)
-            |> Option.toNullable
-        )
+    let models =
+        ModelTraining.trainModels
+            path
+            run
+            parameters
+            (ModelTraining.modelStore store (args.TryGetResult Models))
+            (args.Contains Retrain)
 
-    let result, trainingNotes, predictions =
+    use result =
         refusedAs path (fun () ->
-            let models =
-                ModelTraining.trainModels
-                    path
-                    plan
-                    panel
-                    (StrategyBacktest.ResolveParameters(plan, overrides.Parameters))
-                    (ModelTraining.modelStore store (args.TryGetResult Models))
-                    (args.Contains Retrain)
+            withProgress $"backtesting {plan.Name}" (fun report ->
+                run.Backtest(parameters, settings, models, (fun f -> report $"backtesting {plan.Name}" f))))
 
-            let run =
-                withProgress $"backtesting {plan.Name}" (fun report ->
-                    StrategyBacktest.Run(
-                        plan,
-                        panel,
-                        overrides,
-                        models.Predictions,
-                        (fun f -> report $"backtesting {plan.Name}" f)
-                    ))
-
-            let scores =
-                models.Scores
-                |> Seq.map (fun s ->
-                    let value = s.Value.ToString("0.####", Globalization.CultureInfo.InvariantCulture)
-                    $"model '{s.Model}': out-of-sample {s.Measure} {value} over {s.Rows} predictions with a known label")
-
-            run, List.ofSeq (Seq.append scores models.Notes), models.Predictions)
-
-    use traded =
-        if obj.ReferenceEquals(result.Panel, panel) then
-            null
-        else
-            result.Panel
-
-    let bench, benchName = benchmark result.Panel (Option.ofObj result.Universe)
-
-    let manifest =
-        RunManifest(
-            plan.Name,
-            plan.ContentHash(),
-            plan.Dataset,
-            panel.ContentHash,
-            (result.Parameters
-             |> Seq.map (fun kv -> kv.Key, string kv.Value)
-             |> Map.ofSeq
-             |> ImmutableSortedDictionary.CreateRange),
-            0UL,
-            version (),
-            (if result.Options.Timing = FillTiming.NextOpen then
-                 "next open"
-             else
-                 "signal close"),
-            "ledger"
-        )
-
-    let report =
-        ReportBuilder.FromLedger(
-            result.Panel,
-            result.Ledger,
-            result.Options,
-            manifest,
-            bench,
-            benchName,
-            Collections.Generic.List(Seq.append trainingNotes result.Notes)
-        )
-
-    // the portfolio's signal against the next bar's return, over the traded period
-    let report =
-        match SignalResearch.AnalyzePortfolioSignal(plan, panel, overrides, predictions) with
-        | null -> report
-        | analysis -> report.WithSignalAnalysis analysis
+    let report = refusedAs path (fun () -> run.Report(result, settings, models))
 
     let folder =
         args.TryGetResult Out

@@ -139,6 +139,24 @@ let lower (``checked``: Checked) : Result<StrategyPlan, Diagnostic list> =
             | Leg.Threshold(side, entry, exit) ->
                 ThresholdLeg(side, node entry, exit |> Option.map node |> Option.toNullable))
 
+    // a quantile leg holds the assets in one bucket of its signal: the plan carries those bucket
+    // numbers as a series of its own, so every evaluator computes them block by block with the rest
+    let scope =
+        ScalarText(if c.Scope = QuantileScope.Date then "date" else "timestamp") :> ScalarExpr
+
+    for leg in legs do
+        match leg with
+        | :? QuantileLeg as q ->
+            let args = [ q.Bins; scope ]
+
+            let key =
+                $"xs_quantile|{q.Signal}|" + System.String.Join(";", args |> List.map scalarKey)
+
+            intern key None (fun id ->
+                OperatorNode(id, "xs_quantile", ImmutableArray.Create q.Signal, ImmutableArray.CreateRange args))
+            |> ignore
+        | _ -> ()
+
     match c.KeepWithinRank, c.RebalanceRange with
     | Some _, Some r when not (legs |> List.exists (fun l -> l :? RankLeg)) -> diagnostics.Add(keepWithoutRankLeg r)
     | _ -> ()

@@ -8,6 +8,7 @@ open StrategyLab.Runtime.Backtest
 open StrategyLab.Runtime.Compute
 open StrategyLab.Runtime.Data
 open StrategyLab.Runtime.Evaluation
+open StrategyLab.Runtime.Runs
 open StrategyLab.Runtime.Portfolio
 open StrategyLab.Strategy.Dsl
 open StrategyLab.Cli.Tests.Cli
@@ -35,7 +36,8 @@ let private note =
 let ``a 1h strategy on 5m candles trades what the hand-built pipeline trades on the aggregated candles`` () =
     let store = DataStore(Path.Combine(repositoryRoot, "data"))
     use panel = store.ParseCsv(store.Catalog.Get "btcquoted_5m", ImportLog())
-    let result = StrategyBacktest.Run(compile hourly, panel, RunOverrides.None)
+    use run = PreparedRun.Prepare(compile hourly, panel)
+    use result = run.Backtest(run.Defaults, RunSettings.Default)
 
     Assert.Equal("1h", string result.Panel.Interval)
     Assert.Equal(480, result.Panel.TimeCount)

@@ -10,6 +10,7 @@ open StrategyLab.Runtime.Data
 open StrategyLab.Runtime.Evaluation
 open StrategyLab.Runtime.Plan
 open StrategyLab.Runtime.Research
+open StrategyLab.Runtime.Runs
 open StrategyLab.Strategy.Dsl
 open StrategyLab.Cli.Tests.Cli
 
@@ -31,8 +32,10 @@ let ``the evaluation of momentum_long_short is the analysis of the hand-built si
     let store = DataStore(Path.Combine(repositoryRoot, "data"))
     use panel = store.ParseCsv(store.Catalog.Get "daily_top100", ImportLog())
 
+    use run = PreparedRun.Prepare(plan (), panel)
+
     let evaluation =
-        SignalResearch.Evaluate(plan (), panel, RunOverrides.None, SignalEvaluationOptions())
+        run.EvaluateSignal(run.Defaults, RunSettings.Default, SignalEvaluationOptions())
 
     // the same from the building blocks: 20-bar return on the top 100 by market cap, against the next bar's return
     let a = panel.AssetCount
@@ -199,11 +202,13 @@ let ``a label measures the signal as the forward return it spells out does`` () 
     let store = DataStore(Path.Combine(repositoryRoot, "data"))
     use panel = store.ParseCsv(store.Catalog.Get "daily_top100", ImportLog())
 
+    use run = PreparedRun.Prepare(withLabel, panel)
+
     let byLabel =
-        SignalResearch.Evaluate(withLabel, panel, RunOverrides.None, SignalEvaluationOptions(Label = "next"))
+        run.EvaluateSignal(run.Defaults, RunSettings.Default, SignalEvaluationOptions(Label = "next"))
 
     let byHorizon =
-        SignalResearch.Evaluate(withLabel, panel, RunOverrides.None, SignalEvaluationOptions(Horizon = 2))
+        run.EvaluateSignal(run.Defaults, RunSettings.Default, SignalEvaluationOptions(Horizon = 2))
 
     Assert.Equal("label next", byLabel.Target)
     Assert.Equal("forward_return(close, 2)", byHorizon.Target)
@@ -212,7 +217,7 @@ let ``a label measures the signal as the forward return it spells out does`` () 
 
     let e =
         Assert.Throws<PlanException>(fun () ->
-            SignalResearch.Evaluate(withLabel, panel, RunOverrides.None, SignalEvaluationOptions(Label = "nxt"))
+            run.EvaluateSignal(run.Defaults, RunSettings.Default, SignalEvaluationOptions(Label = "nxt"))
             |> ignore)
 
     Assert.Equal("--label nxt: strategy 'momentum_long_short' has no label 'nxt'; choose one of next", e.Message)

@@ -8,6 +8,7 @@ open StrategyLab.Runtime.Backtest
 open StrategyLab.Runtime.Compute
 open StrategyLab.Runtime.Data
 open StrategyLab.Runtime.Evaluation
+open StrategyLab.Runtime.Runs
 open StrategyLab.Runtime.Portfolio
 open StrategyLab.Strategy.Dsl
 open StrategyLab.Cli.Tests.Cli
@@ -24,7 +25,8 @@ let private plan () =
 let ``the plan of momentum_long_short trades exactly what the hand-built pipeline trades`` () =
     let store = DataStore(Path.Combine(repositoryRoot, "data"))
     use panel = store.ParseCsv(store.Catalog.Get "daily_top100", ImportLog())
-    let result = StrategyBacktest.Run(plan (), panel, RunOverrides.None)
+    use run = PreparedRun.Prepare(plan (), panel)
+    use result = run.Backtest(run.Defaults, RunSettings.Default)
 
     // the same strategy from the building blocks: top 100 by market cap, 20-bar return, top/bottom 5, 5 bps
     let a = panel.AssetCount

@@ -10,6 +10,7 @@ open FsCheck.FSharp
 open StrategyLab.Runtime.Data
 open StrategyLab.Runtime.Data.Synthetic
 open StrategyLab.Runtime.Evaluation
+open StrategyLab.Runtime.Runs
 open StrategyLab.Runtime.Plan
 open StrategyLab.Strategy.Dsl.Tests.Support
 
@@ -203,7 +204,8 @@ let private referenceRun (name: string) (returns: float array) (assets: int) (in
             new ArrayColumnStore(times, [| close; close; close; close |])
         )
 
-    StrategyBacktest.RunWeights(plan, panel, RunOverrides.None)
+    use run = PreparedRun.Prepare(plan, panel)
+    run.Weights run.Defaults
 
 let private close (expected: float) (actual: float) =
     Assert.True(abs (actual - expected) <= 1e-9 * abs expected, $"expected %.17g{expected}, found %.17g{actual}")
@@ -250,7 +252,8 @@ let ``a backtest with rank hysteresis reports the turnover it saved against full
             new ArrayColumnStore(times, [| close; close; close; close |])
         )
 
-    let result = StrategyBacktest.Run(plan, panel, RunOverrides.None)
+    use run = PreparedRun.Prepare(plan, panel)
+    use result = run.Backtest(run.Defaults, RunSettings.Default)
 
     let savings =
         match result.Hysteresis with
@@ -273,7 +276,9 @@ let ``a backtest reports its progress in order up to the end`` () =
     use panel = randomPanel 3 20_000 11
     let heard = ResizeArray<float>()
 
-    StrategyBacktest.Run(plan, panel, RunOverrides.None, progress = Action<float>(fun f -> heard.Add f))
+    use run = PreparedRun.Prepare(plan, panel)
+
+    run.Backtest(run.Defaults, RunSettings.Default, progress = Action<float>(fun f -> heard.Add f))
     |> ignore
     // 20,000 bars of 3 assets stream in several blocks, each reported
     Assert.True(heard.Count > 2, $"heard %A{List.ofSeq heard}")
@@ -335,10 +340,11 @@ let ``quantile legs trade the buckets of their signal`` () =
             new ArrayColumnStore(times, [| close; close; close; close |])
         )
 
-    let targets = StrategyBacktest.LastTargets(plan, panel, RunOverrides.None)
+    use run = PreparedRun.Prepare(plan, panel)
+    let targets = run.LastTargets run.Defaults
     Assert.Equal<float>([| -0.25; 0.25; -0.25; 0.25 |], targets)
     // the backtest runs on the same buckets
-    StrategyBacktest.Run(plan, panel, RunOverrides.None) |> ignore
+    run.Backtest(run.Defaults, RunSettings.Default) |> ignore
 
 [<Fact>]
 let ``a plan's execution settings reach the backtest's ledger`` () =
@@ -351,8 +357,10 @@ let ``a plan's execution settings reach the backtest's ledger`` () =
 
     use panel = randomPanel 3 60 11
 
+    use prepared = PreparedRun.Prepare(plan, panel)
+
     let run =
-        StrategyBacktest.Run(plan, panel, RunOverrides(RunOverrides.None.Parameters, MinNotional = Nullable 25.0))
+        prepared.Backtest(prepared.Defaults, RunSettings(MinNotional = Nullable 25.0))
 
     let o = run.Options
     Assert.Equal(StrategyLab.Runtime.Backtest.OrderKind.LimitMaker, o.Orders)

@@ -7,6 +7,7 @@ open System.IO
 open Xunit
 open StrategyLab.Runtime.Data
 open StrategyLab.Runtime.Evaluation
+open StrategyLab.Runtime.Runs
 open StrategyLab.Runtime.Models.Training
 open StrategyLab.Runtime.Plan
 open StrategyLab.Strategy.Dsl.Tests.Support
@@ -379,15 +380,14 @@ costs fee 0 bps
 
     let models = train plan panel None false
 
-    let result =
-        StrategyBacktest.RunWeights(plan, panel, RunOverrides.None, models.Predictions)
+    use run = PreparedRun.Prepare(plan, panel)
+    let result = run.Weights(run.Defaults, models = models)
     // the model knows each next bar's return (from the fill at the next open, the previous close, to
     // the following one), so long the best and short the worst gains on every bar it holds, free of costs
     Assert.True(result.Result.Returns |> Seq.forall (fun r -> r >= 0.0), "a losing bar")
     Assert.True(result.Metrics.TotalReturn > 0.0, $"total return {result.Metrics.TotalReturn}")
 
-    let e =
-        Assert.Throws<PlanException>(fun () -> StrategyBacktest.RunWeights(plan, panel, RunOverrides.None) |> ignore)
+    let e = Assert.Throws<PlanException>(fun () -> run.Weights run.Defaults |> ignore)
 
     Assert.Contains("model 'lin' has no predictions", e.Message)
 

@@ -8,27 +8,28 @@ using FixedUniverse = StrategyLab.Runtime.Data.FixedUniverse;
 
 namespace StrategyLab.Runtime.Evaluation;
 
-/// <summary>Changes to a plan's run given on the command line.</summary>
-/// <param name="Parameters">Parameter values by name, as text (<c>k=7</c>).</param>
-/// <param name="From">First bar time to trade (Unix ms), or null for the start of the data.</param>
-/// <param name="To">Bar time to stop before (Unix ms), or null for the end.</param>
-/// <param name="Fee">A fee for both maker and taker fills replacing the plan's, or null.</param>
-/// <param name="MinNotional">The venue's minimum order notional in the quote currency (the plan's <c>min_notional</c> rule says what happens below it), or null for none.</param>
-public sealed record RunOverrides(IReadOnlyDictionary<string, string> Parameters, long? From = null, long? To = null, double? Fee = null, double? MinNotional = null)
-{
-    /// <summary>No changes.</summary>
-    public static RunOverrides None { get; } = new(new Dictionary<string, string>());
-}
-
-/// <summary>A plan's backtest: the simulation, what it was given, and what the reader must know.</summary>
+/// <summary>
+/// A plan's backtest: the simulation, what it was given, and what the reader must know. The panel
+/// is the traded period; dispose the result to release it when it is a copy of part of the data.
+/// </summary>
 public sealed record StrategyBacktestResult(
     Panel Panel,
     LedgerResult Ledger,
     LedgerOptions Options,
     IReadOnlyDictionary<string, ScalarValue> Parameters,
     bool[]? Universe,
-    IReadOnlyList<string> Notes)
+    IReadOnlyList<string> Notes) : IDisposable
 {
+    /// <summary>True when <see cref="Panel"/> is a copy of the traded period that this result disposes.</summary>
+    internal bool OwnsPanel { get; init; }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (OwnsPanel)
+            Panel.Dispose();
+    }
+
     /// <summary>The turnover rank hysteresis saved in this run, when the plan keeps holdings within a rank buffer.</summary>
     public HysteresisSavings? Hysteresis { get; init; }
 }
@@ -49,30 +50,25 @@ public sealed record HysteresisSavings(double Kept, double Full)
 public sealed record WeightRunResult(WeightBacktest Result, PerformanceMetrics Metrics);
 
 /// <summary>
-/// Runs a plan over a panel: resolves parameters (refusing values outside their ranges), selects the
-/// universe, evaluates the signals with the batch kernels on the whole history (so that indicators
-/// are warm at the first traded bar), turns them into target weights and simulates the ledger over
-/// the requested period. Everything the plan asks that the data cannot give is an error before work starts.
+/// The backtest machinery behind a prepared run (<c>Runs.PreparedRun</c>, which resolves the
+/// parameters, the plan's bar and the universe once): evaluates the signals with the batch kernels
+/// on the whole history (so that indicators are warm at the first traded bar), turns them into
+/// target weights and simulates the ledger over the requested period.
 /// </summary>
 public static class StrategyBacktest
 {
     /// <summary>
-    /// Runs the backtest; the returned panel is the traded period and must be disposed with the result.
-    /// A plan with models needs their out-of-sample predictions in <paramref name="modelOutputs"/>
-    /// (from <c>StrategyModels.Train</c>). <paramref name="progress"/> hears the fraction done (0 to 1)
-    /// as the run streams through the bars.
+    /// Runs the backtest over bars [<paramref name="start"/>, <paramref name="end"/>) of a panel at the
+    /// plan's bar; the returned panel is the traded period and must be disposed with the result. A plan
+    /// with models needs their out-of-sample predictions in <paramref name="modelOutputs"/>.
+    /// <paramref name="progress"/> hears the fraction done (0 to 1) as the run streams through the bars.
     /// </summary>
-    public static StrategyBacktestResult Run(StrategyPlan plan, Panel panel, RunOverrides overrides, IReadOnlyDictionary<string, double[]>? modelOutputs = null,
-        Action<double>? progress = null)
+    internal static StrategyBacktestResult Run(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, bool[]? universe,
+        LedgerOptions options, int start, int end, List<string> notes, IReadOnlyDictionary<string, double[]>? modelOutputs = null, Action<double>? progress = null)
     {
-        var notes = new List<string>();
-        (plan, panel, var parameters) = Prepare(plan, panel, overrides, notes);
-        var universe = Universe(plan, panel, parameters);
         var rebalance = RebalanceBars(plan, panel, parameters);
-
         var a = panel.AssetCount;
         var weights = new double[panel.TimeCount * a];
-        var (start, end) = Period(panel, overrides);
         var hysteresis = StreamTargets(plan, panel, parameters, universe, (first, rows, w) =>
         {
             w.CopyTo(weights.AsSpan(first * a, rows * a));
@@ -81,7 +77,6 @@ public static class StrategyBacktest
         if (hysteresis is { } h)
             notes.Add($"Rank hysteresis: targets turned over {h.Kept:0.##} × NAV against {h.Full:0.##} with full rebalancing, {h.Saved * 100:0.0}% saved.");
 
-        var options = Options(plan, parameters, overrides.Fee, overrides.MinNotional);
         if (options.Timing == FillTiming.SignalClose)
             notes.Add("The strategy asks for fills at the signal bar's close.");
         var traded = start == 0 && end == panel.TimeCount ? panel : panel.Slice(start, end);
@@ -91,6 +86,7 @@ public static class StrategyBacktest
         return new StrategyBacktestResult(traded, ledger, options, parameters, universe?[(start * panel.AssetCount)..(end * panel.AssetCount)], notes)
         {
             Hysteresis = hysteresis,
+            OwnsPanel = !ReferenceEquals(traded, panel),
         };
     }
 
@@ -99,11 +95,9 @@ public static class StrategyBacktest
     /// drift, costs of the taker fee plus slippage on Σ|Δw| (the vectorised backtest of numpy or
     /// vectorbt-style code). Returns start at the bar after the signals' warm-up. Models as in <see cref="Run"/>.
     /// </summary>
-    public static WeightRunResult RunWeights(StrategyPlan plan, Panel panel, RunOverrides overrides, IReadOnlyDictionary<string, double[]>? modelOutputs = null)
+    internal static WeightRunResult RunWeights(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, bool[]? universe,
+        LedgerOptions options, IReadOnlyDictionary<string, double[]>? modelOutputs = null)
     {
-        (plan, panel, var parameters) = Prepare(plan, panel, overrides, []);
-        var universe = Universe(plan, panel, parameters);
-        var options = Options(plan, parameters, overrides.Fee);
         var warm = plan.WarmUpBars(parameters);
         Legs(plan, parameters, out var inputs);
         var firstBar = inputs.Select(i => warm[i]).DefaultIfEmpty(0).Max();
@@ -134,29 +128,13 @@ public static class StrategyBacktest
     /// The target weights the plan sets at the last bar of <paramref name="panel"/> (today's book for
     /// advice), by asset; models as in <see cref="Run"/>.
     /// </summary>
-    public static double[] LastTargets(StrategyPlan plan, Panel panel, RunOverrides overrides, IReadOnlyDictionary<string, double[]>? modelOutputs = null)
+    internal static double[] LastTargets(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, bool[]? universe,
+        IReadOnlyDictionary<string, double[]>? modelOutputs = null)
     {
-        (plan, panel, var parameters) = Prepare(plan, panel, overrides, []);
         var a = panel.AssetCount;
         var last = new double[a];
-        StreamTargets(plan, panel, parameters, Universe(plan, panel, parameters), (start, rows, w) => w.Slice((rows - 1) * a, a).CopyTo(last),
-            modelOutputs: modelOutputs);
+        StreamTargets(plan, panel, parameters, universe, (start, rows, w) => w.Slice((rows - 1) * a, a).CopyTo(last), modelOutputs: modelOutputs);
         return last;
-    }
-
-    // every run's first steps: parameters resolved within their ranges, the quantile legs' buckets added
-    // to the plan, candles aggregated to its bar, and the data checked, all before any work starts
-    private static (StrategyPlan Plan, Panel Panel, IReadOnlyDictionary<string, ScalarValue> Parameters) Prepare(
-        StrategyPlan plan, Panel panel, RunOverrides overrides, List<string> notes)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        ArgumentNullException.ThrowIfNull(panel);
-        ArgumentNullException.ThrowIfNull(overrides);
-        var parameters = ResolveParameters(plan, overrides.Parameters);
-        plan = WithQuantileBuckets(plan);
-        panel = AtPlanBar(plan, panel, notes);
-        CheckData(plan, panel);
-        return (plan, panel, parameters);
     }
 
     /// <summary>Values per block of the streaming evaluation: about 256 KiB per node, so that a block stays in cache.</summary>
@@ -259,44 +237,6 @@ public static class StrategyBacktest
                 _previous[i] = w;
             }
         }
-    }
-
-    /// <summary>The plan's defaults with <paramref name="overrides"/> applied, each checked against its range.</summary>
-    public static IReadOnlyDictionary<string, ScalarValue> ResolveParameters(StrategyPlan plan, IReadOnlyDictionary<string, string> overrides)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        ArgumentNullException.ThrowIfNull(overrides);
-        var values = new Dictionary<string, ScalarValue>(plan.DefaultParameters(), StringComparer.Ordinal);
-        foreach (var (name, text) in overrides)
-        {
-            var spec = plan.Parameters.FirstOrDefault(p => p.Name == name)
-                ?? throw new PlanException($"--param {name}: strategy '{plan.Name}' has no parameter '{name}'; it has {string.Join(", ", plan.Parameters.Select(p => p.Name))}");
-            values[name] = ParseParameter(spec, text);
-        }
-        return values;
-    }
-
-    private static ScalarValue ParseParameter(ParameterSpec spec, string text)
-    {
-        if (spec.Kind == ParameterKind.Choice)
-        {
-            var choice = spec.Choices.FirstOrDefault(c => c.Text == text || (!c.IsText && double.TryParse(text, CultureInfo.InvariantCulture, out var n) && n == c.Number));
-            return spec.Choices.Contains(choice)
-                ? choice
-                : throw new PlanException($"--param {spec.Name}: expected one of {string.Join(", ", spec.Choices)}, found '{text}'");
-        }
-        double value = text switch
-        {
-            "true" when spec.Kind == ParameterKind.Boolean => 1,
-            "false" when spec.Kind == ParameterKind.Boolean => 0,
-            _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) => n,
-            _ => throw new PlanException($"--param {spec.Name}: expected a number, found '{text}'"),
-        };
-        if (spec.Kind == ParameterKind.Integer && value != Math.Floor(value))
-            throw new PlanException($"--param {spec.Name}: expected a whole number, found '{text}'");
-        if ((spec.Min is { } min && value < min) || (spec.Max is { } max && value > max))
-            throw new PlanException($"--param {spec.Name}: {text} is outside its range {spec.Min}..{spec.Max}");
-        return ScalarValue.Of(value);
     }
 
     /// <summary>
@@ -416,30 +356,15 @@ public static class StrategyBacktest
     // a quantile leg reads bucket numbers: the xs_quantile node of its signal, bins and scope
     private static int QuantileInput(StrategyPlan plan, QuantileLeg q) =>
         plan.Nodes.OfType<OperatorNode>().FirstOrDefault(n => IsBuckets(plan, q, n))?.Id
-            ?? throw new InvalidOperationException("the quantile leg's buckets are not in the plan");
+            ?? throw new PlanException($"strategy '{plan.Name}': the quantile leg's bucket series (xs_quantile of its signal) is not in the plan; the compiler adds it");
 
     private static ScalarText Scope(StrategyPlan plan) => new(plan.Portfolio.Scope == QuantileScope.Date ? "date" : "timestamp");
 
     private static bool IsBuckets(StrategyPlan plan, QuantileLeg q, OperatorNode n) =>
         n.Operator == "xs_quantile" && n.Inputs[0] == q.Signal && n.Args[0] == q.Bins && n.Args[1] == Scope(plan);
 
-    /// <summary>
-    /// The plan with a bucket series (xs_quantile of the signal in the leg's bins and the portfolio's
-    /// scope) for every quantile leg that has none yet, so that the buckets are evaluated block by
-    /// block with the rest of the plan.
-    /// </summary>
-    private static StrategyPlan WithQuantileBuckets(StrategyPlan plan)
-    {
-        var nodes = plan.Nodes;
-        foreach (var q in plan.Portfolio.Legs.OfType<QuantileLeg>())
-        {
-            if (!nodes.OfType<OperatorNode>().Any(n => IsBuckets(plan, q, n)))
-                nodes = nodes.Add(new OperatorNode(nodes.Length, "xs_quantile", [q.Signal], [q.Bins, Scope(plan)]));
-        }
-        return nodes == plan.Nodes ? plan : plan with { Nodes = nodes };
-    }
-
-    private static LedgerOptions Options(StrategyPlan plan, IReadOnlyDictionary<string, ScalarValue> parameters, double? fee, double? minNotional = null)
+    /// <summary>The ledger's costs, fills and risk limits from the plan, with a replaced fee and the venue's minimum notional when given.</summary>
+    internal static LedgerOptions Options(StrategyPlan plan, IReadOnlyDictionary<string, ScalarValue> parameters, double? fee, double? minNotional, double capital)
     {
         var c = plan.Costs;
         var risk = RiskLimits.None;
@@ -456,31 +381,32 @@ public static class StrategyBacktest
             };
         }
         var execution = plan.Execution;
-        double? Argument(string name) => execution.Arguments.FirstOrDefault(a => a.Name == name)?.Value.EvaluateNumber(parameters);
-        return new LedgerOptions
+        var options = new LedgerOptions
         {
+            InitialCapital = capital,
             TakerFee = fee ?? c.TakerFee.EvaluateNumber(parameters),
             MakerFee = fee ?? c.MakerFee.EvaluateNumber(parameters),
             Slippage = c.Slippage.EvaluateNumber(parameters),
             Timing = execution.Fill == Plan.FillTiming.SignalClose ? FillTiming.SignalClose : FillTiming.NextOpen,
-            Orders = execution.Policy == "limit_maker" ? OrderKind.LimitMaker : OrderKind.Market,
-            LimitOffset = Argument("offset") ?? 0.0005,
-            LimitRetries = (int)(Argument("retries") ?? 0),
-            LimitShrink = Argument("shrink") ?? 0.5,
-            LimitTimeoutSeconds = Argument("timeout") ?? 0,
             MinNotional = minNotional ?? 0,
             RoundUpToMinNotional = execution.MinNotional == MinNotionalRule.RoundUp,
             MaxParticipation = execution.Participation?.EvaluateNumber(parameters) ?? double.NaN,
             Risk = risk,
         };
-    }
-
-    private static (int Start, int End) Period(Panel panel, RunOverrides o)
-    {
-        var start = o.From is { } f ? panel.TimeIndexAtOrAfter(f) : 0;
-        var end = o.To is { } t ? panel.TimeIndexAtOrAfter(t) : panel.TimeCount;
-        if (end - start < 2)
-            throw new PlanException($"the period holds {Math.Max(0, end - start)} bar(s) of dataset '{panel.Name}'; a backtest needs at least 2");
-        return (start, end);
+        if (execution.Policy == "market")
+            return options;
+        if (execution.Policy != "limit_maker")
+            throw new PlanException($"execution policy '{execution.Policy}' is not supported");
+        // the compiler fills every argument of the policy with its default
+        double Argument(string name) => execution.Arguments.FirstOrDefault(a => a.Name == name)?.Value.EvaluateNumber(parameters)
+            ?? throw new PlanException($"execution limit_maker: the plan lacks the argument '{name}'; the compiler fills it");
+        return options with
+        {
+            Orders = OrderKind.LimitMaker,
+            LimitOffset = Argument("offset"),
+            LimitRetries = (int)Argument("retries"),
+            LimitShrink = Argument("shrink"),
+            LimitTimeoutSeconds = Argument("timeout"),
+        };
     }
 }

@@ -115,31 +115,26 @@ public static class SignalResearch
         return leg is null ? DefaultBinCount : (int)leg.Bins.EvaluateNumber(parameters);
     }
 
-    /// <summary>Evaluates the signal <paramref name="options"/> name (or the portfolio's) over the period of <paramref name="overrides"/>.</summary>
+    /// <summary>
+    /// Evaluates the signal <paramref name="options"/> name (or the portfolio's) over bars
+    /// [<paramref name="start"/>, <paramref name="end"/>) of a panel at the plan's bar, masked to <paramref name="universe"/>.
+    /// </summary>
     /// <exception cref="PlanException">The plan, its options or the data do not allow the evaluation; the message says why.</exception>
     /// <remarks>A plan whose signal reads models needs their out-of-sample predictions in <paramref name="modelOutputs"/>.</remarks>
-    public static SignalEvaluation Evaluate(StrategyPlan plan, Panel panel, RunOverrides overrides, SignalEvaluationOptions options,
-        IReadOnlyDictionary<string, double[]>? modelOutputs = null)
+    internal static SignalEvaluation Evaluate(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, bool[]? universe,
+        int start, int end, SignalEvaluationOptions options, IReadOnlyDictionary<string, double[]>? modelOutputs = null)
     {
-        ArgumentNullException.ThrowIfNull(plan);
-        ArgumentNullException.ThrowIfNull(panel);
-        ArgumentNullException.ThrowIfNull(overrides);
         ArgumentNullException.ThrowIfNull(options);
         Check(plan, options);
-        var parameters = StrategyBacktest.ResolveParameters(plan, overrides.Parameters);
         var (name, node) = Signal(plan, options.Signal);
         var label = options.Label is { } l ? Label(plan, l) : (int?)null;
         var bins = options.Bins ?? DefaultBins(plan, parameters);
         if (bins < 2)
             throw new PlanException($"the quantile leg has {bins} bin(s); evaluating it needs at least 2 (set --bins)");
-        panel = StrategyBacktest.AtPlanBar(plan, panel, []);
-        StrategyBacktest.CheckData(plan, panel);
         if (label is null && (options.Horizon < 1 || options.Horizon >= panel.TimeCount))
             throw new PlanException($"--horizon: expected 1 to {panel.TimeCount - 1} bars for dataset '{panel.Name}', found {options.Horizon}");
-        var (start, end) = Period(panel, overrides);
 
         var a = panel.AssetCount;
-        var universe = StrategyBacktest.Universe(plan, panel, parameters);
         var values = BatchEvaluator.Evaluate(plan, panel, parameters, label is { } root ? [node, root] : [node], modelOutputs);
         var signal = values[node]!.ToArray();
         if (universe is not null)
@@ -195,15 +190,13 @@ public static class SignalResearch
     /// The analysis a backtest reports: the portfolio's signal against the next bar's return, in the
     /// quantile leg's bins (at least 2) or 10; null when the portfolio trades on no single signal.
     /// </summary>
-    public static SignalAnalysisResult? AnalyzePortfolioSignal(StrategyPlan plan, Panel panel, RunOverrides overrides,
-        IReadOnlyDictionary<string, double[]>? modelOutputs = null)
+    internal static SignalAnalysisResult? AnalyzePortfolioSignal(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters,
+        bool[]? universe, int start, int end, IReadOnlyDictionary<string, double[]>? modelOutputs = null)
     {
-        ArgumentNullException.ThrowIfNull(plan);
-        ArgumentNullException.ThrowIfNull(overrides);
         if (PortfolioSignal(plan) is null)
             return null;
-        var bins = Math.Max(2, DefaultBins(plan, StrategyBacktest.ResolveParameters(plan, overrides.Parameters)));
-        return Evaluate(plan, panel, overrides, new SignalEvaluationOptions { Bins = bins }, modelOutputs).Analysis;
+        var bins = Math.Max(2, DefaultBins(plan, parameters));
+        return Evaluate(plan, panel, parameters, universe, start, end, new SignalEvaluationOptions { Bins = bins }, modelOutputs).Analysis;
     }
 
     /// <summary>The evaluation as indented JSON with snake_case names; NaN is written as <c>"NaN"</c>.</summary>
@@ -235,14 +228,5 @@ public static class SignalResearch
         throw new PlanException(choices.IsEmpty
             ? $"--label {name}: strategy '{plan.Name}' has no labels"
             : $"--label {name}: strategy '{plan.Name}' has no label '{name}'; choose one of {string.Join(", ", choices)}");
-    }
-
-    private static (int Start, int End) Period(Panel panel, RunOverrides o)
-    {
-        var start = o.From is { } f ? panel.TimeIndexAtOrAfter(f) : 0;
-        var end = o.To is { } t ? panel.TimeIndexAtOrAfter(t) : panel.TimeCount;
-        if (end - start < 2)
-            throw new PlanException($"the period holds {Math.Max(0, end - start)} bar(s) of dataset '{panel.Name}'; an evaluation needs at least 2");
-        return (start, end);
     }
 }

@@ -1,0 +1,204 @@
+/// The prepared run: one strategy bound to its data, many parameter bindings sharing it
+module StrategyLab.Strategy.Dsl.Tests.PreparedRunTests
+
+open System
+open System.Collections.Generic
+open System.IO
+open System.Threading.Tasks
+open Xunit
+open StrategyLab.Runtime.Data
+open StrategyLab.Runtime.Evaluation
+open StrategyLab.Runtime.Plan
+open StrategyLab.Runtime.Runs
+open StrategyLab.Strategy.Dsl
+open StrategyLab.Strategy.Dsl.Tests.Support
+
+let private momentum () =
+    let path = Path.Combine(repoRoot, "strategies", "momentum_long_short.strat")
+
+    match Compiler.compile path (File.ReadAllText path) with
+    | Ok p -> p
+    | Error d -> failwithf "%A" d
+
+let private dataset (name: string) =
+    let store = DataStore(Path.Combine(repoRoot, "data"))
+    store.ParseCsv(store.Catalog.Get name, ImportLog())
+
+let private values (pairs: (string * float) list) =
+    let d = Dictionary<string, ScalarValue>()
+
+    for name, x in pairs do
+        d[name] <- ScalarValue.Of x
+
+    d :> IReadOnlyDictionary<_, _>
+
+[<Fact>]
+let ``trials bound to one prepared run in parallel give what each gives alone`` () =
+    use panel = dataset "daily_top100"
+    use run = PreparedRun.Prepare(momentum (), panel)
+
+    let trials =
+        [|
+            for k in 3..10 -> run.Bind(values [ "k", float k; "lookback", float (5 * k) ])
+        |]
+
+    let alone =
+        trials
+        |> Array.map (fun p ->
+            use r = run.Backtest(p, RunSettings.Default)
+            r.Ledger.Equity)
+
+    let together = Array.zeroCreate trials.Length
+
+    Parallel.For(
+        0,
+        trials.Length,
+        fun i ->
+            use r = run.Backtest(trials[i], RunSettings.Default)
+            together[i] <- r.Ledger.Equity
+    )
+    |> ignore
+
+    for i in 0 .. trials.Length - 1 do
+        Assert.Equal<float>(alone[i], together[i])
+
+    // the trials differ, so equal curves are no accident of a parameter left unread
+    Assert.NotEqual<float>(alone[0], alone[1])
+
+[<Fact>]
+let ``every binding reads the bars and the universe the run prepared once`` () =
+    use panel = dataset "btcquoted_5m"
+
+    let plan =
+        compileOk (
+            "strategy h \"hourly\"\ndata btcquoted_5m\nbar 1h\nparam n = 24 in 2..48\n"
+            + "signal s = return(close, n)\nportfolio long top 2 by s, short bottom 2 by s\n"
+        )
+
+    use run = PreparedRun.Prepare(plan, panel)
+    Assert.Equal("1h", string run.Panel.Interval)
+    Assert.Equal<string>([ "candles of 5m aggregated to 1h" ], run.Notes |> Seq.map (fun n -> n.Split(';')[0]))
+    use first = run.Backtest(run.Bind(values [ "n", 12.0 ]), RunSettings.Default)
+    use second = run.Backtest(run.Bind(values [ "n", 36.0 ]), RunSettings.Default)
+    Assert.Same(run.Panel, first.Panel)
+    Assert.Same(run.Panel, second.Panel)
+    // the aggregation note reaches every run, once
+    Assert.Equal(1, first.Notes |> Seq.filter (fun n -> n.StartsWith "candles of 5m") |> Seq.length)
+
+[<Fact>]
+let ``a top-N universe is selected once for every binding with the same count`` () =
+    use panel = dataset "daily_top100"
+    use run = PreparedRun.Prepare(momentum (), panel)
+    let five = run.Universe(run.Bind(values [ "k", 5.0 ]))
+    let seven = run.Universe(run.Bind(values [ "k", 7.0; "lookback", 40.0 ]))
+    Assert.NotNull five
+    Assert.Same(five, seven)
+
+[<Fact>]
+let ``parameters bind only as values of their declared kind and range`` () =
+    let plan =
+        compileOk (
+            header
+            + "param k = 5 in 3..10\nparam w = 0.5 in 0.1..0.9\nparam kind = \"sma\" in [\"sma\", \"ema\"]\nparam flag = true\n"
+            + "signal s = return(close, k) * w\nportfolio long top k by s\n"
+        )
+
+    let refused (bind: unit -> ParameterSet) =
+        (Assert.Throws<PlanException>(fun () -> bind () |> ignore)).Message
+
+    let text (pairs: (string * string) list) =
+        let d = Dictionary<string, string>()
+
+        for name, x in pairs do
+            d[name] <- x
+
+        d :> IReadOnlyDictionary<_, _>
+
+    Assert.Equal(
+        "parameter k: 11 is outside its range 3..10",
+        refused (fun () -> ParameterSet.Bind(plan, values [ "k", 11.0 ]))
+    )
+
+    Assert.Equal(
+        "parameter k: expected a whole number, found '4.5'",
+        refused (fun () -> ParameterSet.Bind(plan, values [ "k", 4.5 ]))
+    )
+
+    Assert.Equal(
+        "parameter flag: expected true or false, found '2'",
+        refused (fun () -> ParameterSet.Bind(plan, values [ "flag", 2.0 ]))
+    )
+
+    Assert.Equal(
+        "parameter q: strategy 't' has no parameter 'q'; it has k, w, kind, flag",
+        refused (fun () -> ParameterSet.Bind(plan, values [ "q", 1.0 ]))
+    )
+
+    Assert.Equal(
+        "--param kind: expected one of \"sma\", \"ema\", found 'wma'",
+        refused (fun () -> ParameterSet.Parse(plan, text [ "kind", "wma" ]))
+    )
+
+    Assert.Equal(
+        "--param w: expected a number, found 'x'",
+        refused (fun () -> ParameterSet.Parse(plan, text [ "w", "x" ]))
+    )
+
+    let bound =
+        ParameterSet.Parse(plan, text [ "k", "7"; "kind", "ema"; "flag", "false" ])
+
+    Assert.Equal(ScalarValue.Of 7.0, bound["k"])
+    Assert.Equal(ScalarValue.Of "ema", bound["kind"])
+    Assert.Equal(ScalarValue.Of 0.0, bound["flag"])
+    Assert.Equal(ScalarValue.Of 0.5, bound["w"])
+
+[<Fact>]
+let ``lowering carries a quantile leg's bucket series, so the runtime never adds to the plan`` () =
+    let plan =
+        compileOk (
+            header
+            + "signal s = return(close, 5)\nportfolio long quantile 5 of 5 by s, short quantile 1 of 5 by s\n"
+        )
+
+    let buckets =
+        plan.Nodes
+        |> Seq.choose (fun n ->
+            match n with
+            | :? OperatorNode as o when o.Operator = "xs_quantile" -> Some o
+            | _ -> None)
+        |> List.ofSeq
+
+    // both legs read one series: the signal's buckets in 5 bins across assets at each timestamp
+    let bucket = Assert.Single buckets
+    let signal = plan.Named |> Seq.find (fun n -> n.Name = "s")
+    Assert.Equal<int>([ signal.Node ], bucket.Inputs)
+    Assert.Equal<ScalarExpr>([ ScalarConst 5.0 :> ScalarExpr; ScalarText "timestamp" ], bucket.Args)
+
+    // a plan without it is refused with the reason, not completed behind the caller's back
+    let stripped =
+        StrategyPlan(
+            plan.Name,
+            plan.Description,
+            plan.Dataset,
+            plan.Bar,
+            plan.Universe,
+            plan.Parameters,
+            plan.Nodes.RemoveAt(plan.Nodes.Length - 1),
+            plan.Named,
+            plan.Models,
+            plan.Portfolio,
+            plan.Rebalance,
+            plan.Costs,
+            plan.Risk,
+            plan.Execution,
+            plan.Columns,
+            plan.SourceMap
+        )
+
+    use panel = dataset "daily_top100"
+    use run = PreparedRun.Prepare(stripped, panel)
+
+    let e =
+        Assert.Throws<PlanException>(fun () -> run.LastTargets run.Defaults |> ignore)
+
+    Assert.Contains("bucket series", e.Message)
