@@ -39,6 +39,13 @@ let failure message =
 let printError (message: string) =
     Console.Error.WriteLine("error: " + message.TrimEnd())
 
+/// Writes a warning the user must not miss: on standard error, and in yellow on a terminal
+let printWarning (message: string) =
+    if AnsiConsole.Profile.Capabilities.Interactive then
+        AnsiConsole.MarkupLine("[yellow]warning: " + Markup.Escape message + "[/]")
+    else
+        Console.Error.WriteLine("warning: " + message)
+
 /// Writes plain text that is never read as Spectre markup. A terminal wraps it at its width, between
 /// words; redirected output keeps each line whole, as logs and scripts read it.
 let printLine (text: string) =

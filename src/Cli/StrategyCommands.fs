@@ -326,4 +326,7 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
     for note in report.Notes do
         printLine ("note: " + note)
 
+    for warning in result.Warnings do
+        printWarning warning
+
     printLine $"run written to {folder} (report.html, metrics.json, equity.csv, trades.csv, manifest.json)"

@@ -142,3 +142,12 @@ let ``a negative minimum notional is a usage error`` () =
 
     Assert.Equal(2, o.ExitCode)
     Assert.Equal("error: --min-notional: expected 0 or more, found -5", o.Error.Trim())
+
+[<Fact>]
+let ``a capital that is not a positive amount is a usage error`` () =
+    for given in [ "0"; "-100"; "nan" ] do
+        let o =
+            run [ "backtest"; "strategies/momentum_long_short.strat"; "--capital"; given ]
+
+        Assert.Equal(2, o.ExitCode)
+        Assert.StartsWith("error: --capital: expected a positive amount, found ", o.Error.Trim())

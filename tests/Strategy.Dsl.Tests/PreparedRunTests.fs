@@ -202,3 +202,73 @@ let ``lowering carries a quantile leg's bucket series, so the runtime never adds
         Assert.Throws<PlanException>(fun () -> run.LastTargets run.Defaults |> ignore)
 
     Assert.Contains("bucket series", e.Message)
+
+// prices of `assets` assets over `bars` daily bars, each drifting at its own rate, none missing
+let private drifting (assets: int) (bars: int) =
+    let close =
+        Array.init (assets * bars) (fun i ->
+            let t, a = i / assets, i % assets
+            100.0 * Math.Pow(1.0 + 0.001 * float (a + 1), float t))
+
+    let times = Array.init bars (fun t -> 1_577_836_800_000L + int64 t * 86_400_000L)
+
+    new Panel(
+        "drifting",
+        Interval.Parse "1d",
+        Collections.Immutable.ImmutableArray.CreateRange(Seq.init assets (fun a -> $"A%02d{a}")),
+        Collections.Immutable.ImmutableArray.Create<string>([| "open"; "high"; "low"; "close" |]),
+        new ArrayColumnStore(times, [| close; close; close; close |])
+    )
+
+[<Fact>]
+let ``a top-k/bottom-k rule with fewer than 2k eligible assets warns, and says when a side held nothing`` () =
+    let plan =
+        compileOk (
+            "strategy t \"test\"\ndata drifting\nbar 1d\nsignal s = return(close, 3)\n"
+            + "portfolio long top 5 by s, short bottom 5 by s\n"
+        )
+
+    let warningsWith assets =
+        use panel = drifting assets 40
+        use run = PreparedRun.Prepare(plan, panel)
+        use result = run.Backtest(run.Defaults, RunSettings.Default)
+        List.ofSeq result.Warnings
+
+    // 12 assets: both legs full, no warning
+    Assert.Empty(warningsWith 12)
+    // 7 assets: 3 chosen by both legs cancel on every bar after the 3-bar warm-up; each side keeps 2
+    let seven = Assert.Single(warningsWith 7)
+
+    Assert.StartsWith(
+        "On 37 of 40 traded bars (first 2020-01-04) the long and short legs chose the same assets, which cancel: fewer assets were eligible than the legs ask for together (5 + 5)",
+        seven
+    )
+
+    Assert.EndsWith("so the book was smaller than the rule says.", seven)
+    // 4 assets: both legs choose all four, and the book is empty
+    let four = Assert.Single(warningsWith 4)
+    Assert.EndsWith("; on 37 of them a side held nothing (first 2020-01-04).", four)
+    // only the traded period counts
+    use panel = drifting 4 40
+    use run = PreparedRun.Prepare(plan, panel)
+
+    use late =
+        run.Backtest(run.Defaults, RunSettings(From = Nullable(1_577_836_800_000L + 30L * 86_400_000L)))
+
+    Assert.StartsWith("On 10 of 10 traded bars (first 2020-01-31)", Assert.Single late.Warnings)
+
+[<Fact>]
+let ``the starting capital scales the book and leaves the returns as they were`` () =
+    use panel = dataset "daily_top100"
+    use run = PreparedRun.Prepare(momentum (), panel)
+    use tenThousand = run.Backtest(run.Defaults, RunSettings.Default)
+    use twentyThousand = run.Backtest(run.Defaults, RunSettings(Capital = 20_000.0))
+    Assert.Equal(10_000.0, tenThousand.Options.InitialCapital)
+    // doubling is exact in binary floating point, and nothing in the ledger depends on the amount
+    Assert.Equal<float>(tenThousand.Ledger.Equity |> Array.map (fun e -> 2.0 * e), twentyThousand.Ledger.Equity)
+    Assert.Equal<float>(tenThousand.Ledger.Returns, twentyThousand.Ledger.Returns)
+
+    let refused =
+        Assert.Throws<PlanException>(fun () -> run.Backtest(run.Defaults, RunSettings(Capital = 0.0)) |> ignore)
+
+    Assert.Equal("--capital: expected a positive amount, found 0", refused.Message)

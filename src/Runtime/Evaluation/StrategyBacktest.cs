@@ -1,6 +1,7 @@
 using System.Globalization;
 using StrategyLab.Runtime.Backtest;
 using StrategyLab.Runtime.Data;
+using StrategyLab.Runtime.Data.Csv;
 using StrategyLab.Runtime.Plan;
 using StrategyLab.Runtime.Portfolio;
 using FillTiming = StrategyLab.Runtime.Backtest.FillTiming;
@@ -32,6 +33,9 @@ public sealed record StrategyBacktestResult(
 
     /// <summary>The turnover rank hysteresis saved in this run, when the plan keeps holdings within a rank buffer.</summary>
     public HysteresisSavings? Hysteresis { get; init; }
+
+    /// <summary>What went against the strategy's own rules in this run, for the terminal and the report to show loudly.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
 /// <summary>
@@ -69,13 +73,14 @@ public static class StrategyBacktest
         var rebalance = RebalanceBars(plan, panel, parameters);
         var a = panel.AssetCount;
         var weights = new double[panel.TimeCount * a];
-        var hysteresis = StreamTargets(plan, panel, parameters, universe, (first, rows, w) =>
+        var stream = StreamTargets(plan, panel, parameters, universe, (first, rows, w) =>
         {
             w.CopyTo(weights.AsSpan(first * a, rows * a));
             progress?.Invoke(0.9 * (first + rows) / panel.TimeCount);
         }, new TurnoverWindow(start, end, rebalance), modelOutputs);
-        if (hysteresis is { } h)
+        if (stream.Hysteresis is { } h)
             notes.Add($"Rank hysteresis: targets turned over {h.Kept:0.##} × NAV against {h.Full:0.##} with full rebalancing, {h.Saved * 100:0.0}% saved.");
+        var warnings = CrossedLegWarnings(plan, parameters, panel, stream.Crossings, start, end);
 
         if (options.Timing == FillTiming.SignalClose)
             notes.Add("The strategy asks for fills at the signal bar's close.");
@@ -85,7 +90,8 @@ public static class StrategyBacktest
         progress?.Invoke(1);
         return new StrategyBacktestResult(traded, ledger, options, parameters, universe?[(start * panel.AssetCount)..(end * panel.AssetCount)], notes)
         {
-            Hysteresis = hysteresis,
+            Hysteresis = stream.Hysteresis,
+            Warnings = warnings,
             OwnsPanel = !ReferenceEquals(traded, panel),
         };
     }
@@ -137,6 +143,25 @@ public static class StrategyBacktest
         return last;
     }
 
+    // a long and a short leg that chose the same assets cancelled there: the legs asked for more assets than
+    // were eligible, and the book was smaller than the rule says, or one-sided, or empty
+    private static List<string> CrossedLegWarnings(StrategyPlan plan, IReadOnlyDictionary<string, ScalarValue> parameters, Panel panel,
+        IReadOnlyList<(int Bar, bool OneSided)> crossings, int start, int end)
+    {
+        var traded = crossings.Where(c => c.Bar >= start && c.Bar < end).OrderBy(c => c.Bar).ToList();
+        if (traded.Count == 0)
+            return [];
+        var asked = string.Join(" + ", plan.Portfolio.Legs.OfType<RankLeg>().Select(l => (int)l.Count.EvaluateNumber(parameters)))
+            + (plan.Rebalance.KeepWithinRank is { } keep ? $", holdings kept while ranked within {keep.EvaluateNumber(parameters)}" : "");
+        var oneSided = traded.Where(c => c.OneSided).ToList();
+        var first = TimeParser.Format(panel.Times[traded[0].Bar]);
+        var warning = $"On {traded.Count} of {end - start} traded bars (first {first}) the long and short legs chose the same assets, "
+            + $"which cancel: fewer assets were eligible than the legs ask for together ({asked}), so the book was smaller than the rule says";
+        return [oneSided.Count == 0
+            ? warning + "."
+            : warning + $"; on {oneSided.Count} of them a side held nothing (first {TimeParser.Format(panel.Times[oneSided[0].Bar])})."];
+    }
+
     /// <summary>Values per block of the streaming evaluation: about 256 KiB per node, so that a block stays in cache.</summary>
     private const int BlockValues = 32_768;
 
@@ -144,7 +169,7 @@ public static class StrategyBacktest
 
     // evaluates the portfolio's inputs block by block and runs the legs bar by bar, handing each block of targets on;
     // with rank hysteresis and a turnover window, also runs the legs without it and returns both turnovers
-    private static HysteresisSavings? StreamTargets(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, bool[]? universe,
+    private static TargetStream StreamTargets(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, bool[]? universe,
         TargetSink sink, TurnoverWindow? window = null, IReadOnlyDictionary<string, double[]>? modelOutputs = null)
     {
         var legs = Legs(plan, parameters, out var inputs);
@@ -176,12 +201,12 @@ public static class StrategyBacktest
                 columns[k].AsSpan(own * a, (rows - own) * a).CopyTo(copies[k].AsSpan(own * a));
             if (full is null)
             {
-                portfolio.UpdateBlock(columns, block, 0, own, weights);
+                portfolio.UpdateBlock(columns, block, 0, own, weights, start);
                 return (start, rows);
             }
             for (var t = 0; t < rows; t++)
             {
-                portfolio.UpdateBlock(columns, block, t, t + 1, weights);
+                portfolio.UpdateBlock(columns, block, t, t + 1, weights, start);
                 var eligible = block.IsEmpty ? default : block.Slice(t * a, a);
                 full.Update(portfolio.Row(columns, t), eligible, fullWeights);
                 if (window!.Counts(start + t))
@@ -202,7 +227,7 @@ public static class StrategyBacktest
                     Decide(buffers[0], buffers[1..], Shared, produced++ == 0 ? Math.Max(1, evaluator.BlockBars / 4) : evaluator.BlockBars),
                 (start, rows, buffers) =>
                 {
-                    second?.UpdateBlock(buffers[1..], universe is null ? default : universe.AsSpan(start * a, rows * a), Shared(rows), rows, buffers[0]);
+                    second?.UpdateBlock(buffers[1..], universe is null ? default : universe.AsSpan(start * a, rows * a), Shared(rows), rows, buffers[0], start);
                     sink(start, rows, buffers[0].AsSpan(0, rows * a));
                 });
         }
@@ -212,8 +237,13 @@ public static class StrategyBacktest
             for (var (start, rows) = Decide(weights, [], r => r, evaluator.BlockBars); rows > 0; (start, rows) = Decide(weights, [], r => r, evaluator.BlockBars))
                 sink(start, rows, weights.AsSpan(0, rows * a));
         }
-        return full is null ? null : new HysteresisSavings(kept.Total, fullTurnover.Total);
+        return new TargetStream(full is null ? null : new HysteresisSavings(kept.Total, fullTurnover.Total),
+            [.. portfolio.Crossings, .. second?.Crossings ?? []]);
     }
+
+    // what streaming the targets saw besides the targets: the turnover hysteresis saved, and the bars
+    // at which long and short legs chose the same assets
+    private sealed record TargetStream(HysteresisSavings? Hysteresis, IReadOnlyList<(int Bar, bool OneSided)> Crossings);
 
     // the bars whose targets are traded: inside the period, at rebalance marks
     private sealed record TurnoverWindow(int Start, int End, bool[]? Rebalance)

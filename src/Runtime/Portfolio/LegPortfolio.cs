@@ -61,6 +61,15 @@ public sealed class LegPortfolio
     private double[] _gathered = [];
     private readonly ThresholdRule[]? _thresholds;
     private int _bar;
+    private int _barNumber;
+
+    /// <summary>
+    /// Bars (numbered as <see cref="UpdateBlock"/> was told) at which a long and a short leg chose the
+    /// same asset, so that the two cancelled: the legs together asked for more assets than were
+    /// eligible (a top-k/bottom-k rule with fewer than 2k). <c>OneSided</c> when the long or the short
+    /// side held nothing after the cancelling.
+    /// </summary>
+    public List<(int Bar, bool OneSided)> Crossings { get; } = [];
 
     /// <summary>Creates the portfolio over <paramref name="assetCount"/> assets.</summary>
     public LegPortfolio(int assetCount, IReadOnlyList<LegRule> legs, double grossExposure = 1, double leverage = 1, bool proportional = false,
@@ -131,9 +140,10 @@ public sealed class LegPortfolio
     /// Bars <paramref name="from"/> .. <paramref name="to"/> − 1 of a block: <paramref name="inputs"/>[k]
     /// holds input k's [bar × asset] values, <paramref name="eligible"/> (may be empty) the block's
     /// universe mask and <paramref name="weights"/> receives the targets, all indexed from the block's
-    /// first bar. The numbers are those of one <see cref="Update"/> per bar.
+    /// first bar, which is bar <paramref name="blockStart"/> of the whole run (for <see cref="Crossings"/>).
+    /// The numbers are those of one <see cref="Update"/> per bar.
     /// </summary>
-    public void UpdateBlock(IReadOnlyList<double[]> inputs, ReadOnlySpan<bool> eligible, int from, int to, Span<double> weights)
+    public void UpdateBlock(IReadOnlyList<double[]> inputs, ReadOnlySpan<bool> eligible, int from, int to, Span<double> weights, int blockStart = 0)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if (_thresholds is not null && _assets == 1 && eligible.IsEmpty)
@@ -143,7 +153,10 @@ public sealed class LegPortfolio
         }
         var a = _assets;
         for (var t = from; t < to; t++)
+        {
+            _barNumber = blockStart + t;
             Update(Row(inputs, t), eligible.IsEmpty ? default : eligible.Slice(t * a, a), weights.Slice(t * a, a));
+        }
     }
 
     /// <summary>Bar <paramref name="t"/>'s input rows, one after another, as <see cref="Update"/> reads them.</summary>
@@ -367,13 +380,18 @@ public sealed class LegPortfolio
             }
         }
         double longSum = 0, shortSum = 0;
+        var crossed = false;
         foreach (var i in _touched.AsSpan(0, touched))
         {
             if (_side[i] > 0)
                 longSum += _side[i];
-            else
+            else if (_side[i] < 0)
                 shortSum -= _side[i];
+            else
+                crossed = true;
         }
+        if (crossed)
+            CountCrossed(longSum, shortSum);
         if (longSum > 0 || shortSum > 0)
         {
             var (scale, longExposure, shortExposure) = Sizing(longSum, shortSum);
@@ -389,6 +407,8 @@ public sealed class LegPortfolio
         foreach (var i in _touched.AsSpan(0, touched))
             _side[i] = 0;
     }
+
+    private void CountCrossed(double longSum, double shortSum) => Crossings.Add((_barNumber, longSum == 0 || shortSum == 0));
 
     // each side's exposure (the net target's split, or half the gross each when both sides hold
     // something and all of it otherwise) and the leverage, scaled down to the maximum gross
