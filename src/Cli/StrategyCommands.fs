@@ -44,6 +44,7 @@ type BacktestArgs =
     | Fee of bps: float
     | Min_Notional of quote: float
     | Capital of quote: float
+    | Export of tables: string
     | Out of folder: string
     | Breakdown of period: string
     | Retrain
@@ -62,6 +63,8 @@ type BacktestArgs =
             | Min_Notional _ ->
                 "the venue's minimum order notional in the quote currency; the strategy's min_notional rule skips or rounds up smaller orders"
             | Capital _ -> "starting cash in the quote currency (default 10,000)"
+            | Export _ ->
+                "also write tables: signals, weights, trades, equity (comma-separated; NAME=FILE picks the file, Parquet when it ends in .parquet; default NAME.csv in the run folder)"
             | Out _ -> "the run folder (default runs/<strategy>-<time>)"
             | Breakdown _ -> Breakdowns.usage
 
@@ -273,6 +276,26 @@ let private summary (report: BacktestReport) =
             yield! signalRows report
         ]
 
+/// `--export signals,weights=w.parquet`: each table with its file, a bare name going to NAME.csv in the run folder
+let private exports (given: string list) =
+    let names =
+        Enum.GetValues<ExportTable>() |> Seq.map RunExport.Name |> String.concat ", "
+
+    [
+        for text in given do
+            for item in text.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries) do
+                let name, file =
+                    match item.Split('=', 2) with
+                    | [| n; f |] when f <> "" -> n, Some f
+                    | [| n |] -> n, None
+                    | _ -> usageError $"--export: expected NAME or NAME=FILE, found '{item}'"
+
+                match RunExport.Parse name |> Option.ofNullable with
+                | Some table -> table, file
+                | None -> usageError $"--export: expected one of {names}, found '{name}'"
+    ]
+    |> List.distinctBy fst
+
 let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
     let path = args.GetResult BacktestArgs.File
 
@@ -287,6 +310,7 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
             (args.TryGetResult Min_Notional)
             (args.TryGetResult Capital)
 
+    let exports = exports (args.GetResults Export)
     let plan = compileFile path
     let store, data, prepared = prepareRun dataDir path plan id
     use _ = data
@@ -319,6 +343,18 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
             Path.Combine("runs", $"{plan.Name}-{stamp}"))
 
     RunFolder.Write(folder, report)
+
+    let exported =
+        [
+            for table, file in exports ->
+                let file =
+                    file
+                    |> Option.defaultWith (fun () -> Path.Combine(folder, RunExport.Name table + ".csv"))
+
+                refusedAs path (fun () -> RunExport.Write(file, table, run, result, models))
+                file
+        ]
+
     printLine $"{plan.Name} on {plan.Dataset}: {result.Panel.TimeCount} bars, {result.Panel.AssetCount} assets"
     summary report
     breakdowns |> List.iter (Breakdowns.print report)
@@ -330,3 +366,6 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
         printWarning warning
 
     printLine $"run written to {folder} (report.html, metrics.json, equity.csv, trades.csv, manifest.json)"
+
+    for file in exported do
+        printLine $"exported {file}"

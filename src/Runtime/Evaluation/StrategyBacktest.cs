@@ -34,6 +34,9 @@ public sealed record StrategyBacktestResult(
     /// <summary>The turnover rank hysteresis saved in this run, when the plan keeps holdings within a rank buffer.</summary>
     public HysteresisSavings? Hysteresis { get; init; }
 
+    /// <summary>The target weights decided at each bar of the traded period, [time × asset] (fractions of NAV; 0 or NaN flat).</summary>
+    public ReadOnlyMemory<double> TargetWeights { get; init; }
+
     /// <summary>What went against the strategy's own rules in this run, for the terminal and the report to show loudly.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
@@ -92,6 +95,7 @@ public static class StrategyBacktest
         {
             Hysteresis = stream.Hysteresis,
             Warnings = warnings,
+            TargetWeights = weights.AsMemory(start * a, (end - start) * a),
             OwnsPanel = !ReferenceEquals(traded, panel),
         };
     }
