@@ -143,10 +143,10 @@ let ``reports header statements in an included file and include cycles`` () =
                 "lib/b.strat", "include \"a.strat\"\n"
             ]
 
-    let read path =
-        match files.TryFind path with
+    let read (request: Includes.IncludeRequest) =
+        match files.TryFind request.Path with
         | Some t -> Ok t
-        | None -> Error "not found"
+        | None -> Error Includes.IncludeProblem.Missing
 
     match Compiler.compileWith read "main.strat" (program "include \"lib/a.strat\"") with
     | Error ds ->
