@@ -168,12 +168,14 @@ let private readInclude (request: IncludeRequest) : Result<string, IncludeProble
 
     match realPath folder 0, realPath request.Path 0 with
     | Some realFolder, Some realFile ->
-        let inside =
-            realFile.StartsWith(
-                Path.TrimEndingDirectorySeparator realFolder
-                + string Path.DirectorySeparatorChar,
-                StringComparison.Ordinal
-            )
+        // a folder at the root of the file system already ends in its separator
+        let prefix =
+            if Path.EndsInDirectorySeparator realFolder then
+                realFolder
+            else
+                realFolder + string Path.DirectorySeparatorChar
+
+        let inside = realFile.StartsWith(prefix, StringComparison.Ordinal)
 
         if not inside then
             Result.Error IncludeProblem.OutsideFolder
