@@ -83,7 +83,7 @@ let private run (argv: string array) =
     else
         match args.TryGetSubCommand() with
         | Some(Data d) -> runData args d
-        | Some(Check c) -> check c
+        | Some(Check c) -> check (dataDir args) c
         | Some(Fmt f) -> fmt f
         | Some(Explain e) -> explain e
         | Some(Backtest b) -> backtest (dataDir args) b

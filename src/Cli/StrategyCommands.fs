@@ -16,9 +16,17 @@ open StrategyLab.Cli.Output
 
 type CheckArgs =
     | [<MainCommand; Mandatory>] Files of path: string list
+    | Json
+    | No_Data
 
     interface IArgParserTemplate with
-        member _.Usage = "the .strat files to check"
+        member a.Usage =
+            match a with
+            | Files _ -> "the .strat files to check"
+            | Json ->
+                "print one JSON document of every file's diagnostics on standard output (the text goes to standard error)"
+            | No_Data ->
+                "do not check the strategies against the data folder (the dataset, its bar, columns and universe)"
 
 type FmtArgs =
     | [<MainCommand; Mandatory>] File of path: string
@@ -68,44 +76,140 @@ type BacktestArgs =
             | Out _ -> "the run folder (default runs/<strategy>-<time>)"
             | Breakdown _ -> Breakdowns.usage
 
-let private readSource (path: string) =
-    try
-        Ok(File.ReadAllText path)
-    with
-    | :? FileNotFoundException
-    | :? DirectoryNotFoundException -> Error "no such file"
-    | :? IOException as e -> Error e.Message
-    | :? UnauthorizedAccessException as e -> Error e.Message
+// a strategy file is read only when it is a regular file of at most 1 MB
+let private readSource (path: string) = Includes.readStrategyFile path
 
-/// Compiles a file, printing every diagnostic; a strategy error exits with code 2
+let private printDiagnostics
+    (includes: Includes.DiskReader)
+    (path: string)
+    (text: string)
+    (diagnostics: Diagnostics.Diagnostic list)
+    =
+    for d in diagnostics do
+        Console.Error.WriteLine(Compiler.renderWith includes.Source path text d)
+
+/// Compiles a file, printing every diagnostic; a strategy error exits with code 2. Includes are read under the
+/// include rules (docs/language.md, Includes).
 let compileFile (path: string) =
     let text =
         match readSource path with
         | Ok t -> t
         | Error why -> usageError $"{path}: {why}"
 
-    match Compiler.compileWith readSource path text with
+    let includes = Includes.DiskReader()
+
+    match Compiler.compileWith includes.Read path text with
     | Ok plan -> plan
     | Error diagnostics ->
-        for d in diagnostics do
-            Console.Error.WriteLine(Compiler.renderWith readSource path text d)
-
+        printDiagnostics includes path text diagnostics
         raise (UserError($"{path}: {List.length diagnostics} error(s)", ExitCode.Usage))
 
-let check (args: ParseResults<CheckArgs>) =
-    let failed =
-        args.GetResult Files
-        |> List.filter (fun path ->
+// the data folder as the checker sees it: its catalogue and its files' header lines, no bars
+let private dataFolder (dataDir: string) : DataCheck.DataFolder option =
+    let catalogue = Path.Combine(dataDir, Catalog.FileName)
+
+    if not (File.Exists catalogue) then
+        None
+    else
+        let opened =
             try
-                compileFile path |> ignore
-                printLine $"{path}: ok"
-                false
-            with UserError(message, _) ->
-                printError message
-                true)
+                Catalog.Open dataDir
+            with :? FormatException as e ->
+                usageError e.Message
+
+        let shape (name: string) =
+            try
+                Ok(DatasetColumns.Read(opened.Folder, opened.Get name))
+            with
+            | :? FormatException as e -> Error e.Message
+            | :? IOException as e -> Error e.Message
+            | :? UnauthorizedAccessException as e -> Error e.Message
+
+        Some
+            {
+                Catalogue = catalogue
+                Datasets = opened.Datasets |> Seq.map (fun d -> d.Name) |> List.ofSeq
+                Shape = shape
+            }
+
+// one file's diagnostics, each rendered to standard error
+let private checkOne (data: DataCheck.DataFolder option) (path: string) : JsonOutput.FileReport =
+    match readSource path with
+    | Error why ->
+        let d = Diagnostics.fileNotRead path why
+        Console.Error.WriteLine(Diagnostics.render "" d)
+        { Path = path; Diagnostics = [ d ] }
+    | Ok text ->
+        let includes = Includes.DiskReader()
+
+        let result =
+            match data with
+            | Some folder -> Compiler.compileAgainst includes.Read folder path text
+            | None -> Compiler.compileWith includes.Read path text
+
+        match result with
+        | Ok _ -> { Path = path; Diagnostics = [] }
+        | Error diagnostics ->
+            printDiagnostics includes path text diagnostics
+
+            {
+                Path = path
+                Diagnostics = diagnostics
+            }
+
+let check (dataDir: string) (args: ParseResults<CheckArgs>) =
+    let json = args.Contains Json
+
+    let data = if args.Contains No_Data then None else dataFolder dataDir
+
+    let reports = args.GetResult Files |> List.map (checkOne data)
+
+    for r in reports do
+        let line =
+            if r.Ok then
+                $"{r.Path}: ok"
+            else
+                $"{r.Path}: {r.Diagnostics.Length} error(s)"
+
+        match r.Ok, json with
+        | true, false -> printLine line
+        | true, true -> Console.Error.WriteLine line
+        | false, _ -> printError line
+
+    if json then
+        JsonOutput.writeEnvelope "check" reports ignore
+
+    let failed = reports |> List.filter (fun r -> not r.Ok)
 
     if not failed.IsEmpty then
-        raise (UserError($"{failed.Length} of {(args.GetResult Files).Length} file(s) have errors", ExitCode.Usage))
+        raise (UserError($"{failed.Length} of {reports.Length} file(s) have errors", ExitCode.Usage))
+
+// written beside the file and renamed over it, so a crash leaves the old text or the new, never a mix; a
+// symbolic link keeps pointing at the file it names
+let private writeAtomically (path: string) (text: string) =
+    let target =
+        match FileInfo(path).ResolveLinkTarget true with
+        | null -> path
+        | t -> t.FullName
+
+    let folder =
+        match Path.GetDirectoryName(Path.GetFullPath target) with
+        | null -> "."
+        | f -> f
+
+    let temp =
+        Path.Combine(folder, $".{Path.GetFileName target}.{Guid.NewGuid():N}.tmp")
+
+    try
+        File.WriteAllText(temp, text, Text.UTF8Encoding false)
+
+        if not (OperatingSystem.IsWindows()) then
+            File.SetUnixFileMode(temp, File.GetUnixFileMode target)
+
+        File.Move(temp, target, true)
+    finally
+        if File.Exists temp then
+            File.Delete temp
 
 let fmt (args: ParseResults<FmtArgs>) =
     let path = args.GetResult FmtArgs.File
@@ -115,17 +219,23 @@ let fmt (args: ParseResults<FmtArgs>) =
         | Ok t -> t
         | Error why -> usageError $"{path}: {why}"
 
-    match Compiler.format path text with
-    | Error diagnostics ->
-        for d in diagnostics do
-            Console.Error.WriteLine(Compiler.renderWith readSource path text d)
+    let includes = Includes.DiskReader()
 
-        raise (UserError($"{path}: cannot format a file with syntax errors", ExitCode.Usage))
+    match Compiler.formatWith includes.Read path text with
+    | Error diagnostics ->
+        printDiagnostics includes path text diagnostics
+
+        raise (
+            UserError(
+                $"{path}: not formatted: {List.length diagnostics} error(s); the file is unchanged",
+                ExitCode.Usage
+            )
+        )
     | Ok formatted when formatted = text -> printLine $"{path}: formatted"
     | Ok _ when args.Contains Check ->
         raise (UserError($"{path}: not formatted; run strategylab fmt {path}", ExitCode.Usage))
     | Ok formatted ->
-        File.WriteAllText(path, formatted)
+        writeAtomically path formatted
         printLine $"{path}: reformatted"
 
 let explain (args: ParseResults<ExplainArgs>) =

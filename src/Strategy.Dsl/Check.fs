@@ -168,6 +168,12 @@ let private scalarOp (op: BinaryOp) =
     | BinaryOp.Div -> ScalarOp.Divide, "div"
     | BinaryOp.Pow -> ScalarOp.Power, "pow"
 
+/// The longest window, horizon or count in bars: no data a run loads is longer
+let private maxBars = 10_000_000
+
+/// The largest gross, net or leverage (and max_position and max_leverage limit): far past any venue's leverage
+let private maxExposure = 1000.0
+
 let private columns =
     Seq.append OperatorCatalogue.StandardColumns OperatorCatalogue.ExtraColumns
     |> set
@@ -521,11 +527,50 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
             report (typeMismatch range "a series or number" (describe other))
             None
 
+    // the numbers a parameter can take: its default, its bounds and its choices
+    let valuesOf (p: string) =
+        match paramSpecs.TryGetValue p with
+        | true, spec ->
+            [
+                yield spec.Default.Number
+                yield! Option.toList (Option.ofNullable spec.Min)
+                yield! Option.toList (Option.ofNullable spec.Max)
+                for c in spec.Choices do
+                    if not c.IsText then
+                        yield c.Number
+            ]
+        | _ -> []
+
+    // the first value of a constant or of a parameter expression's parameters that fails ok
+    let firstBad (ok: float -> bool) (e: ScalarExpr) =
+        match constOf e with
+        | Some x -> if ok x then None else Some x
+        | None -> e.Parameters() |> Seq.collect valuesOf |> Seq.tryFind (ok >> not)
+
+    // a window, horizon or count past this fits no data a run can load: refused before anything is sized by it
+    let tooLong (name: string) (minimum: float) (range: Range) (bars: float) =
+        report (
+            outsideRange
+                range
+                $"'%s{name}'"
+                (formatNumber minimum)
+                (formatNumber (float maxBars))
+                (formatNumber bars)
+                (Some "no run has data that long; windows, horizons and counts are at most 10 million bars")
+        )
+
     let toWindow (name: string) (minimum: float) (range: Range) (v: Value) : ScalarExpr option =
+        let bounded (bars: ScalarExpr) =
+            match firstBad (fun x -> not (x > float maxBars)) bars with
+            | Some x ->
+                tooLong name minimum range x
+                None
+            | None -> Some bars
+
         match v with
         | VScalar(e, (Number | Boolean)) ->
             match constOf e with
-            | Some x when System.Double.IsInteger x && x >= minimum -> Some e
+            | Some x when System.Double.IsInteger x && x >= minimum -> bounded e
             | Some x ->
                 report (notPositiveWhole range $"'%s{name}'" (formatNumber x))
                 None
@@ -534,7 +579,7 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
                 | :? ScalarParam as p when paramSpecs.ContainsKey p.Name && paramSpecs[p.Name].Kind = ParameterKind.Real ->
                     report (typeMismatch range "a whole number of bars" $"real parameter '%s{p.Name}'")
                     None
-                | _ -> Some e
+                | _ -> bounded e
         | VScalar(e, Duration) ->
             match bar with
             | None -> None
@@ -547,31 +592,21 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
                 match constOf e with
                 | Some seconds ->
                     if check seconds || (seconds = 0.0 && minimum = 0.0) then
-                        Some(ScalarConst(seconds / float b.Seconds) :> ScalarExpr)
+                        bounded (ScalarConst(seconds / float b.Seconds))
                     else
                         report (windowNotWholeBars range (durationText seconds) b.Text)
                         None
                 | None ->
-                    let bad =
-                        e.Parameters()
-                        |> Seq.choose (fun p ->
-                            match paramSpecs.TryGetValue p with
-                            | true, spec ->
-                                [
-                                    Some spec.Default.Number
-                                    Option.ofNullable spec.Min
-                                    Option.ofNullable spec.Max
-                                ]
-                                |> List.choose id
-                                |> List.tryFind (fun s -> not (check s))
-                            | _ -> None)
-                        |> Seq.tryHead
-
-                    match bad with
+                    match firstBad check e with
                     | Some s ->
                         report (windowNotWholeBars range (durationText s) b.Text)
                         None
-                    | None -> Some(ScalarBinary(ScalarOp.Divide, e, ScalarConst(float b.Seconds)) :> ScalarExpr)
+                    | None ->
+                        match firstBad (fun s -> not (s / float b.Seconds > float maxBars)) e with
+                        | Some s ->
+                            tooLong name minimum range (s / float b.Seconds)
+                            None
+                        | None -> Some(ScalarBinary(ScalarOp.Divide, e, ScalarConst(float b.Seconds)) :> ScalarExpr)
         | VError -> None
         | other ->
             report (typeMismatch range "a window (a number of bars or a duration)" (describe other))
@@ -1447,6 +1482,22 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
     let numberIn (ctx: Ctx) (name: string) (e: Expr) =
         toScalar (ArgumentSpec(name, ArgumentType.Number)) e.Range (eval ctx e)
 
+    // a setting whose value no run can use (a fee of 1e308%, a gross of 1e300) is refused with its range
+    let numberWithin (ctx: Ctx) (name: string) (lowest: float) (highest: float) (percent: bool) (e: Expr) =
+        numberIn ctx name e
+        |> Option.bind (fun s ->
+            let show (x: float) =
+                if percent then
+                    formatNumber (x * 100.0) + "%"
+                else
+                    formatNumber x
+
+            match firstBad (fun x -> x >= lowest && x <= highest) s with
+            | Some x ->
+                report (outsideRange e.Range $"'%s{name}'" (show lowest) (show highest) (show x) None)
+                None
+            | None -> Some s)
+
     let portfolioDecls =
         decls
         |> List.choose (fun d ->
@@ -1529,7 +1580,11 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
         | PortfolioItem.Exposure(id, value, _) ->
             match choiceOf "portfolio" id [ "gross", "gross"; "net", "net"; "leverage", "leverage" ] with
             | Some key when exposures.ContainsKey key -> report (repeatedSetting id.Range key)
-            | Some key -> numberIn portfolioCtx key value |> Option.iter (fun s -> exposures[key] <- s)
+            | Some key ->
+                let lowest = if key = "net" then -maxExposure else 0.0
+
+                numberWithin portfolioCtx key lowest maxExposure false value
+                |> Option.iter (fun s -> exposures[key] <- s)
             | None -> ()
         | _ -> ()
 
@@ -1586,7 +1641,11 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
             for c in cs do
                 match c.Key.Name, c.Value with
                 | ("fee" | "maker" | "taker" | "slippage"), Some v ->
-                    numberIn ctx c.Key.Name v |> Option.iter (fun s -> values[c.Key.Name] <- s)
+                    // a maker fee may be a rebate; slippage only costs
+                    let lowest = if c.Key.Name = "slippage" then 0.0 else -1.0
+
+                    numberWithin ctx c.Key.Name lowest 1.0 true v
+                    |> Option.iter (fun s -> values[c.Key.Name] <- s)
                 | ("fee" | "maker" | "taker" | "slippage"), None ->
                     report (settingNeedsValue c.Key.Range c.Key.Name "a value such as 5 bps")
                 | "funding", None -> funding <- Some "funding_rate"
@@ -1642,7 +1701,14 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
 
                 match kind, c.Value with
                 | Some k, Some v when actions |> List.forall Option.isSome ->
-                    numberIn ctx c.Key.Name v
+                    let highest, percent =
+                        match k with
+                        | RiskLimitKind.DailyLoss
+                        | RiskLimitKind.MaxDrawdown -> 1.0, true
+                        | RiskLimitKind.MaxPosition -> maxExposure, true
+                        | _ -> maxExposure, false
+
+                    numberWithin ctx c.Key.Name 0.0 highest percent v
                     |> Option.map (fun t ->
                         RiskLimit(k, t, actions |> List.fold (fun acc a -> acc ||| a.Value) RiskAction.Clip))
                 | Some _, None ->
@@ -1681,7 +1747,7 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
                                  else
                                      "skip or round_up")
                         )
-                    | "participation", Some v -> participation <- numberIn ctx "participation" v
+                    | "participation", Some v -> participation <- numberWithin ctx "participation" 0.0 1.0 true v
                     | "participation", None ->
                         report (settingNeedsValue c.Key.Range "participation" "a fraction of bar volume such as 10%")
                     | key, _ ->

@@ -3,43 +3,69 @@ module StrategyLab.Strategy.Dsl.Compiler
 open StrategyLab.Runtime.Plan
 open StrategyLab.Strategy.Dsl.Diagnostics
 open StrategyLab.Strategy.Dsl.Syntax
+open StrategyLab.Strategy.Dsl.Includes
 
 let languageVersion = "0.1"
 
-let private joinPath (including: string) (relative: string) =
-    if System.IO.Path.IsPathRooted relative then
-        relative
-    else
-        match System.IO.Path.GetDirectoryName including with
-        | null
-        | "" -> relative
-        | folder -> System.IO.Path.Combine(folder, relative).Replace('\\', '/')
+let maxIncludeDepth = 16
 
-// splices included statements in place of each include, depth first, refusing cycles
-let rec private expand
-    (readFile: string -> Result<string, string>)
-    (stack: string list)
-    (program: Program)
-    : Statement list * Diagnostic list =
-    let results =
-        program.Statements
-        |> List.map (fun s ->
-            match s.Decl with
-            | Decl.Include(relative, range) ->
-                let path = joinPath program.File relative
+let maxIncludes = 64
 
-                if List.contains path stack || stack.Length > 32 then
-                    [], [ includeCycle range relative ]
-                else
-                    match readFile path with
-                    | Result.Error reason -> [], [ includeNotRead range relative reason ]
-                    | Result.Ok text ->
-                        let included, parseErrors = Parser.parse path text
-                        let statements, more = expand readFile (path :: stack) included
-                        statements, parseErrors @ more
-            | _ -> [ s ], [])
+// a refused include is reported at the include and never read, so no diagnostic can quote a foreign file
+let private refusedPath range (relative: string) (problem: PathProblem) =
+    match problem with
+    | PathProblem.Invalid -> includePathInvalid range relative
+    | PathProblem.Absolute -> includePathAbsolute range relative
+    | PathProblem.Outside -> includeOutsideFolder range relative
+    | PathProblem.NotStrategyFile -> includeNotStrategyFile range relative
 
-    results |> List.collect fst, results |> List.collect snd
+let private unread range (relative: string) (problem: IncludeProblem) =
+    match problem with
+    | IncludeProblem.Missing -> includeNotRead range relative "no such file"
+    | IncludeProblem.OutsideFolder -> includeOutsideFolder range relative
+    | IncludeProblem.NotStrategyFile -> includeNotStrategyFile range relative
+    | IncludeProblem.NotRegularFile -> includeNotRegularFile range relative
+    | IncludeProblem.TooLarge -> includeTooLarge range relative maxFileBytes
+    | IncludeProblem.Unreadable reason -> includeNotRead range relative reason
+
+// splices included statements in place of each include, depth first, refusing cycles, depth and count past the
+// limits, and paths the include rules refuse
+let private expand (readInclude: IncludeReader) (program: Program) : Statement list * Diagnostic list =
+    let mutable followed = 0
+
+    let rec splice (stack: string list) (program: Program) : Statement list * Diagnostic list =
+        let results =
+            program.Statements
+            |> List.map (fun s ->
+                match s.Decl with
+                | Decl.Include(relative, range) ->
+                    match resolve program.File relative with
+                    | Result.Error problem -> [], [ refusedPath range relative problem ]
+                    | Result.Ok request when List.contains request.Path stack -> [], [ includeCycle range relative ]
+                    | Result.Ok _ when stack.Length > maxIncludeDepth ->
+                        [],
+                        [
+                            includeLimit range relative $"includes are nested more than %d{maxIncludeDepth} deep"
+                        ]
+                    | Result.Ok _ when followed >= maxIncludes ->
+                        [],
+                        [
+                            includeLimit range relative $"a strategy follows at most %d{maxIncludes} includes"
+                        ]
+                    | Result.Ok request ->
+                        followed <- followed + 1
+
+                        match readInclude request with
+                        | Result.Error problem -> [], [ unread range relative problem ]
+                        | Result.Ok text ->
+                            let included, parseErrors = Parser.parse request.Path text
+                            let statements, more = splice (request.Path :: stack) included
+                            statements, parseErrors @ more
+                | _ -> [ s ], [])
+
+        results |> List.collect fst, results |> List.collect snd
+
+    splice [ program.File ] program
 
 // checking and lowering recurse along chains of definitions; a large stack keeps long chains from overflowing
 let private withLargeStack (work: unit -> 'a) : 'a =
@@ -66,9 +92,14 @@ let private withLargeStack (work: unit -> 'a) : 'a =
         failwith "unreachable"
     | None, None -> failwith "the compiler thread ended without a result"
 
-let private compileOnThisStack (readFile: string -> Result<string, string>) (path: string) (text: string) =
+let private compileOnThisStack
+    (readInclude: IncludeReader)
+    (data: DataCheck.DataFolder option)
+    (path: string)
+    (text: string)
+    =
     let program, parseErrors = Parser.parse path text
-    let statements, includeErrors = expand readFile [ path ] program
+    let statements, includeErrors = expand readInclude program
     let expanded = { program with Statements = statements }
 
     let checkedResult = Check.check expanded
@@ -81,27 +112,73 @@ let private compileOnThisStack (readFile: string -> Result<string, string>) (pat
     match checkedResult with
     | Result.Error checkErrors -> Result.Error(inOrder (earlier @ checkErrors))
     | Result.Ok _ when not earlier.IsEmpty -> Result.Error(inOrder earlier)
-    | Result.Ok c -> Lower.lower c
+    | Result.Ok c ->
+        match data |> Option.map (DataCheck.check expanded c) with
+        | Some(_ :: _ as dataErrors) -> Result.Error(inOrder dataErrors)
+        | _ -> Lower.lower c
 
-let compileWith (readFile: string -> Result<string, string>) (path: string) (text: string) =
-    withLargeStack (fun () -> compileOnThisStack readFile path text)
+let compileWith (readInclude: IncludeReader) (path: string) (text: string) =
+    withLargeStack (fun () -> compileOnThisStack readInclude None path text)
+
+let compileAgainst (readInclude: IncludeReader) (data: DataCheck.DataFolder) (path: string) (text: string) =
+    withLargeStack (fun () -> compileOnThisStack readInclude (Some data) path text)
 
 let compile (path: string) (text: string) =
-    compileWith (fun _ -> Result.Error "no file reader was given to the compiler") path text
+    compileWith (fun _ -> Result.Error(IncludeProblem.Unreadable "no file reader was given to the compiler")) path text
+
+// the first statement whose tree differs, by a range-blind printing that keeps every number's digits and kind
+let private firstDifference (before: Program) (after: Program) : Range option =
+    let dump (p: Program) =
+        p.Statements |> List.map (fun s -> Dump.decl s.Decl, s.Decl.Range)
+
+    let a = dump before
+    let b = dump after
+
+    if a.Length <> b.Length then
+        Some(Range.startOf before.File)
+    else
+        List.zip a b
+        |> List.tryFind (fun ((x, _), (y, _)) -> x <> y)
+        |> Option.map (fun ((_, r), _) -> r)
+
+let private formatOnThisStack (path: string) (text: string) =
+    match Parser.parse path text with
+    | _, (_ :: _ as errors) -> Result.Error errors
+    | program, [] ->
+        let formatted = Format.format program
+
+        match Parser.parse path formatted with
+        | _, (_ :: _) ->
+            Result.Error
+                [
+                    formatChangesMeaning (Range.startOf path) "the formatted text does not parse"
+                ]
+        | again, [] ->
+            match firstDifference program again with
+            | Some r -> Result.Error [ formatChangesMeaning r "this statement would read differently" ]
+            | None -> Result.Ok formatted
 
 let format (path: string) (text: string) =
-    match Parser.parse path text with
-    | program, [] -> Result.Ok(Format.format program)
-    | _, errors -> Result.Error errors
+    withLargeStack (fun () -> formatOnThisStack path text)
+
+let formatWith (readInclude: IncludeReader) (path: string) (text: string) =
+    withLargeStack (fun () ->
+        match formatOnThisStack path text with
+        | Result.Error e -> Result.Error e
+        | Result.Ok formatted ->
+            match compileOnThisStack readInclude None path text with
+            | Result.Error _ -> Result.Ok formatted
+            | Result.Ok plan ->
+                match compileOnThisStack readInclude None path formatted with
+                | Result.Ok again when again.ContentHash() = plan.ContentHash() -> Result.Ok formatted
+                | _ -> Result.Error [ formatChangesMeaning (Range.startOf path) "the plan would change" ])
 
 let explain (plan: StrategyPlan) = Explain.explain plan
 
-let renderWith (readFile: string -> Result<string, string>) (path: string) (text: string) (diagnostic: Diagnostic) =
+let renderWith (source: string -> string option) (path: string) (text: string) (diagnostic: Diagnostic) =
     let d = diagnostic
 
     if d.Range.File = path then
         render text d
     else
-        match readFile d.Range.File with
-        | Result.Ok other -> render other d
-        | Result.Error _ -> render "" d
+        render (defaultArg (source d.Range.File) "") d

@@ -48,12 +48,30 @@ let suggest (name: string) (candidates: string seq) =
 
         d[a.Length, b.Length]
 
-    candidates
-    |> Seq.map (fun c -> c, distance name c)
-    |> Seq.filter (fun (c, d) -> d <= max 1 (min 3 (name.Length / 3 + 1)) && c <> name)
-    |> Seq.sortBy (fun (c, d) -> d, c)
-    |> Seq.tryHead
-    |> Option.map fst
+    // a name that differs only in case is the likeliest typo, however long it is
+    let sameButCase =
+        candidates
+        |> Seq.filter (fun c ->
+            c <> name
+            && System.String.Equals(c, name, System.StringComparison.OrdinalIgnoreCase))
+        |> Seq.sort
+        |> Seq.tryHead
+
+    match sameButCase with
+    | Some c -> Some c
+    | None ->
+        candidates
+        |> Seq.map (fun c -> c, distance name c)
+        |> Seq.filter (fun (c, d) -> d <= max 1 (min 3 (name.Length / 3 + 1)) && c <> name)
+        |> Seq.sortBy (fun (c, d) -> d, c)
+        |> Seq.tryHead
+        |> Option.map fst
+
+// SL00xx: files
+
+/// SL0001: a strategy file named on the command line that cannot be read
+let fileNotRead (file: string) (reason: string) =
+    err "SL0001" (Range.startOf file) $"cannot read '%s{file}': %s{reason}" None
 
 // SL01xx: syntax
 
@@ -64,6 +82,30 @@ let syntaxError range (expected: string) (found: string) =
 /// SL0102: an expression nested deeper than the compiler handles
 let nestedTooDeeply range (limit: int) =
     err "SL0102" range $"expression nested more than %d{limit} levels deep" (Some "split it with 'let' definitions")
+
+/// SL0103: a number literal beyond the largest number a double holds
+let numberOutOfRange range (text: string) =
+    err
+        "SL0103"
+        range
+        $"the number %s{text} is out of range"
+        (Some "numbers are at most 1.7976931348623157e308 in size")
+
+/// SL0104: formatting that would change what the file means (the file is left as it is)
+let formatChangesMeaning range (what: string) =
+    err
+        "SL0104"
+        range
+        $"formatting would change this file's meaning: %s{what}"
+        (Some "the file was not changed; please report this file")
+
+/// SL0105: a number directly followed by letters that are not a unit
+let unknownUnit range (found: string) =
+    err
+        "SL0105"
+        range
+        $"expected a unit (s, m, h, d, w, %% or bps) after the number, found '%s{found}'"
+        (Some "units are lowercase: 30s, 5m, 1h, 4h, 1d, 1w, 10%, 5 bps")
 
 // SL02xx: names
 
@@ -184,6 +226,10 @@ let expansionTooLarge range (limit: int) =
         $"the strategy expands to more than %d{limit} expressions"
         (Some "nested defs and comprehensions multiply; use 'let' to share a result")
 
+/// SL0317: a value outside the range any run can use
+let outsideRange range (what: string) (lowest: string) (highest: string) (found: string) hint =
+    err "SL0317" range $"%s{what} must be between %s{lowest} and %s{highest}, found %s{found}" hint
+
 // SL04xx: time safety
 
 /// SL0401: a forward-looking expression outside a label definition
@@ -231,6 +277,46 @@ let includeNotRead range (path: string) (reason: string) =
 /// SL0505: an include cycle
 let includeCycle range (path: string) =
     err "SL0505" range $"'%s{path}' includes itself" None
+
+/// SL0513: an include path that is empty or holds characters no path may hold
+let includePathInvalid range (path: string) =
+    err
+        "SL0513"
+        range
+        $"'%s{path}' is not a path to include"
+        (Some "write the path of a .strat file beside this one, e.g. include \"shared/normalize.strat\"")
+
+/// SL0514: an absolute include path
+let includePathAbsolute range (path: string) =
+    err
+        "SL0514"
+        range
+        $"cannot include '%s{path}': include paths are relative to the including file's folder"
+        (Some "move the file beside the strategy and name it relative to it")
+
+/// SL0515: an include that leads out of the including file's folder, by '..' or through a symbolic link
+let includeOutsideFolder range (path: string) =
+    err
+        "SL0515"
+        range
+        $"cannot include '%s{path}': it is outside the including file's folder"
+        (Some "included files must be in the including file's folder or below it")
+
+/// SL0516: an included file without the .strat extension
+let includeNotStrategyFile range (path: string) =
+    err "SL0516" range $"cannot include '%s{path}': only .strat files can be included" None
+
+/// SL0517: an include that names a directory, a device, a pipe or an empty file
+let includeNotRegularFile range (path: string) =
+    err "SL0517" range $"cannot include '%s{path}': it is empty or not a regular file" None
+
+/// SL0518: an included file larger than the limit
+let includeTooLarge range (path: string) (limit: int64) =
+    err "SL0518" range $"cannot include '%s{path}': it is larger than %d{limit / 1024L} KB" None
+
+/// SL0519: includes nested too deeply, or too many of them
+let includeLimit range (path: string) (what: string) =
+    err "SL0519" range $"cannot include '%s{path}': %s{what}" None
 
 /// SL0506: a model that learns nothing
 let modelWithoutLabel range (model: string) =
@@ -322,3 +408,34 @@ let keepWithoutRankLeg range =
 /// SL0602: a quantile bucket outside 1..bins
 let quantileOutOfRange range (bucket: string) (bins: string) =
     err "SL0602" range $"quantile %s{bucket} is outside 1..%s{bins}" None
+
+// SL07xx: the strategy against the data folder
+
+/// SL0701: a dataset the data folder's catalogue does not define
+let unknownDataset range (name: string) (catalogue: string) suggestion =
+    err
+        "SL0701"
+        range
+        $"no dataset '%s{name}' in %s{catalogue}"
+        (didYouMean suggestion
+         |> Option.orElse (Some "strategylab data list shows the datasets; --no-data skips this check"))
+
+/// SL0702: a column the dataset does not have
+let missingColumn range (dataset: string) (column: string) (columns: string seq) =
+    err
+        "SL0702"
+        range
+        $"dataset '%s{dataset}' has no column '%s{column}'"
+        (Some("it has " + System.String.Join(", ", columns)))
+
+/// SL0703: a symbol of the universe the dataset does not have
+let missingSymbol range (dataset: string) (symbol: string) suggestion =
+    err "SL0703" range $"dataset '%s{dataset}' has no symbol '%s{symbol}'" (didYouMean suggestion)
+
+/// SL0704: a bar interval the dataset cannot give
+let barNotAvailable range (bar: string) (dataset: string) (reason: string) =
+    err "SL0704" range $"dataset '%s{dataset}' cannot give %s{bar} bars: %s{reason}" None
+
+/// SL0705: a dataset whose files cannot be read to check the strategy against them
+let datasetNotReadable range (dataset: string) (reason: string) =
+    err "SL0705" range $"cannot read dataset '%s{dataset}': %s{reason}" (Some "--no-data skips this check")

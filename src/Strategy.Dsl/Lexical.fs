@@ -144,9 +144,59 @@ let private unitSuffix: P<NumUnit> =
             preturn NumUnit.Plain
         ]
 
+/// The message of a number literal too large for a double, before its text (the parser turns it into SL0103)
+let numberOutOfRangeMarker = "number out of range: "
+
+/// The message of a number directly followed by letters that are not a unit, before the letters (SL0105)
+let unknownUnitMarker = "unknown unit: "
+
+// a literal beyond double's range would read as infinity and print back as text that means something else
+// (the error stays after the literal, where the parser reports it, so the marker carries the literal as written)
+let private inRange (start: CharStreamState<ParseState>) (value: float) : P<unit> =
+    fun stream ->
+        if System.Double.IsInfinity value then
+            Reply(FatalError, messageError (numberOutOfRangeMarker + stream.ReadFrom(start, false)))
+        else
+            Reply(())
+
+// "1H" or "5ms": letters stuck to a number are a misspelt unit, not the start of the next token
+let private noLettersAfter: P<unit> =
+    fun stream ->
+        if isIdStart (stream.Peek()) then
+            let letters =
+                stream.PeekString 32 |> Seq.takeWhile isIdChar |> Seq.toArray |> System.String
+
+            Reply(FatalError, messageError (unknownUnitMarker + letters))
+        else
+            Reply(())
+
 /// A number with an optional unit: 5, 0.25, 1e-3, 10%, 5 bps, 30s, 5m, 4h, 1d, 2w; true when written with a
 /// fraction or an exponent
 let numberLiteral: P<float * NumUnit * bool> =
-    token (numberText .>>. unitSuffix)
-    |>> (fun (t, u) -> System.Double.Parse(t, CultureInfo.InvariantCulture), u, (t.Contains '.' || t.Contains 'e'))
-    <?> "number"
+    let literal: P<float * NumUnit * bool> =
+        fun stream ->
+            let start = stream.State
+            let reply = (numberText .>>. unitSuffix) stream
+
+            if reply.Status <> Ok then
+                Reply(reply.Status, reply.Error)
+            else
+                let text, unit = reply.Result
+                let value = System.Double.Parse(text, CultureInfo.InvariantCulture)
+                let checkedRange = inRange start value stream
+
+                if checkedRange.Status <> Ok then
+                    Reply(checkedRange.Status, checkedRange.Error)
+                else
+                    let after =
+                        if unit = NumUnit.Plain then
+                            noLettersAfter stream
+                        else
+                            Reply(())
+
+                    if after.Status <> Ok then
+                        Reply(after.Status, after.Error)
+                    else
+                        Reply((value, unit, (text.Contains '.' || text.Contains 'e')))
+
+    token literal <?> "number"

@@ -28,13 +28,18 @@ let statementKeywords =
 
 let private expr, private exprRef = createParserForwardedToRef<Expr, ParseState>()
 
-// Deeply nested input must end in a syntax error, not in a stack overflow
+// checking and formatting recurse over expressions, so the parser refuses deeper nesting than this
+let private maxDepth = 500
+
+let private tooDeep = "an expression nested too deeply"
+
+// Deeply nested input must end in a diagnostic, not in a stack overflow
 let private guardedExpr: P<Expr> =
     fun stream ->
         if RuntimeHelpers.TryEnsureSufficientExecutionStack() then
             expr stream
         else
-            Reply(FatalError, messageError "an expression nested too deeply")
+            Reply(FatalError, messageError tooDeep)
 
 let private args: P<Arg list> =
     let named = attempt (ident .>> sym ":") |>> Some
@@ -420,9 +425,37 @@ let private toDiagnostic (file: string) (lineOffset: int) (chunk: string) (error
                 Column = start.Column + length
             }
 
-    match others with
-    | text :: _ when expected.IsEmpty -> syntaxError range (joinAlternatives [ text ]) found
-    | _ -> syntaxError range (joinAlternatives expected) found
+    let marked (marker: string) =
+        others
+        |> List.tryPick (fun m ->
+            if m.StartsWith marker then
+                Some(m.Substring marker.Length)
+            else
+                None)
+
+    let spanning (text: string) =
+        Range.make
+            file
+            start
+            { start with
+                Column = start.Column + text.Length
+            }
+
+    match marked numberOutOfRangeMarker, marked unknownUnitMarker with
+    | Some text, _ ->
+        // reported after the literal: its range starts where the literal does
+        let at =
+            { start with
+                Column = start.Column - text.Length
+            }
+
+        numberOutOfRange (Range.make file at start) (text.Trim())
+    | None, Some letters -> unknownUnit (spanning letters) letters
+    | None, None when List.contains tooDeep others -> nestedTooDeeply range maxDepth
+    | None, None ->
+        match others with
+        | text :: _ when expected.IsEmpty -> syntaxError range (joinAlternatives [ text ]) found
+        | _ -> syntaxError range (joinAlternatives expected) found
 
 let private runChunk (p: P<'a>) (file: string) (lineOffset: int) (chunk: string) : Result<'a, Diagnostic> =
     let state =
@@ -504,23 +537,34 @@ let private unknownStatementCheck (file: string) (lineNo: int) (line: string) =
     else
         None
 
-// checking and formatting recurse over expressions, so the parser refuses deeper nesting than this
-let private maxDepth = 500
 
-// FParsec's operator parser recurses once per prefix operator (and per '^'), so long runs of them are refused
-// before parsing
-let private prefixRunStart (chunk: string) : int option =
+// FParsec's operator parser recurses once per prefix operator (and per '^'), and every bracket is a level of
+// nesting: long runs of them are refused before parsing, so check and fmt (whatever stack they run on) give the
+// same diagnostic. Text literals and comments are skipped.
+let private nestingStart (chunk: string) : int option =
     let mutable run = 0
     let mutable runStart = 0
     let mutable found = None
     let mutable powers = 0
+    let mutable depth = 0
     let mutable i = 0
+
+    let skipTo (stop: char) =
+        while i < chunk.Length && chunk[i] <> stop && chunk[i] <> '\n' do
+            i <- i + 1
 
     while found.IsNone && i < chunk.Length do
         let c = chunk[i]
 
         if c = ' ' || c = '\t' || c = '\r' || c = '\n' then
             i <- i + 1
+        elif c = '#' then
+            skipTo '\n'
+        elif c = '"' then
+            i <- i + 1
+            skipTo '"'
+            i <- i + 1
+            run <- 0
         elif c = '-' && not (i + 1 < chunk.Length && chunk[i + 1] = '>') then
             if run = 0 then
                 runStart <- i
@@ -546,6 +590,13 @@ let private prefixRunStart (chunk: string) : int option =
 
                 if powers > maxDepth then
                     found <- Some i
+            elif c = '(' || c = '[' then
+                depth <- depth + 1
+
+                if depth > maxDepth then
+                    found <- Some i
+            elif c = ')' || c = ']' then
+                depth <- max 0 (depth - 1)
 
             run <- 0
             i <- i + 1
@@ -645,7 +696,7 @@ let parse (path: string) (text: string) : Program * Diagnostic list =
                     diagnostics.Add d
                     Decl.Error(declares, d.Range)
                 | None ->
-                    match prefixRunStart chunk with
+                    match nestingStart chunk with
                     | Some index ->
                         let before = chunk.Substring(0, index)
                         let line = first + 1 + (before |> Seq.filter (fun c -> c = '\n') |> Seq.length)

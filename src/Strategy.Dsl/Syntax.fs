@@ -243,14 +243,18 @@ let formatNumber (v: float) =
     else
         v.ToString("R", CultureInfo.InvariantCulture)
 
-/// Returns a number literal's text: whole numbers written as reals keep a ".0"
+/// Returns a number literal's text that reads back as the same literal: whole numbers written as reals keep a
+/// ".0", and whole numbers written without one keep all their digits (an exponent would make them reals)
 let formatLiteral (v: float) (real: bool) =
-    let s = formatNumber v
-
-    if real && not (s.Contains '.' || s.Contains 'E') then
-        s + ".0"
+    if not real && System.Double.IsInteger v && abs v >= 1e15 then
+        System.Numerics.BigInteger(v).ToString(CultureInfo.InvariantCulture)
     else
-        s
+        let s = formatNumber v
+
+        if real && not (s.Contains '.' || s.Contains 'E') then
+            s + ".0"
+        else
+            s
 
 /// Returns the text of a unit suffix as the formatter writes it
 let unitSuffix u =

@@ -143,10 +143,10 @@ let ``reports header statements in an included file and include cycles`` () =
                 "lib/b.strat", "include \"a.strat\"\n"
             ]
 
-    let read path =
-        match files.TryFind path with
+    let read (request: Includes.IncludeRequest) =
+        match files.TryFind request.Path with
         | Some t -> Ok t
-        | None -> Error "not found"
+        | None -> Error Includes.IncludeProblem.Missing
 
     match Compiler.compileWith read "main.strat" (program "include \"lib/a.strat\"") with
     | Error ds ->
@@ -251,3 +251,36 @@ let ``does not report uses of a name whose statement has a syntax error`` () =
         [ "SL0101 (5,19) expected '(', ')', ',', '[' or operator, found '10'" ],
         diagnosticsOf (program "let a = sma(close 10)\nlet b = a + 1\nsignal t = b * a")
     )
+
+let private hintOf (text: string) =
+    match Compiler.compile "test.strat" text with
+    | Ok _ -> []
+    | Error ds -> ds |> List.map (fun d -> d.Code, d.Hint)
+
+[<Fact>]
+let ``a name that differs only in case suggests the name`` () =
+    Assert.Equal<(string * string option) list>(
+        [ "SL0202", Some "did you mean 'rsi'?" ],
+        hintOf (withPortfolio "let s = RSI(close, 14)")
+    )
+
+    Assert.Equal<(string * string option) list>(
+        [ "SL0201", Some "did you mean 'market_cap'?" ],
+        hintOf (withPortfolio "let s = MARKET_CAP")
+    )
+
+    Assert.Equal<(string * string option) list>(
+        [ "SL0101", Some "did you mean 'signal'?" ],
+        hintOf (header + "let s = close\nSignal t = close\nportfolio long top 5 by s\n")
+    )
+
+[<Fact>]
+let ``a bar with an upper-case unit explains the units`` () =
+    let text =
+        "strategy t\ndata daily_top100\nbar 1H\nlet s = close\nportfolio long top 5 by s\n"
+
+    match Compiler.compile "test.strat" text with
+    | Error [ d ] ->
+        Assert.Equal("SL0105 (3,6) expected a unit (s, m, h, d, w, % or bps) after the number, found 'H'", brief d)
+        Assert.Equal(Some "units are lowercase: 30s, 5m, 1h, 4h, 1d, 1w, 10%, 5 bps", d.Hint)
+    | other -> failwith $"expected one SL0105, found %A{other}"

@@ -455,7 +455,10 @@ let private genNoise =
 
 let private survives (text: string) =
     let compiled =
-        Compiler.compileWith (fun _ -> Error "no includes in this test") "fuzz.strat" text
+        Compiler.compileWith
+            (fun _ -> Error(Includes.IncludeProblem.Unreadable "no includes in this test"))
+            "fuzz.strat"
+            text
 
     let explained =
         match compiled with

@@ -18,7 +18,7 @@ let compileFile (name: string) =
 
     match Compiler.compileWith readFile path text with
     | Ok plan -> plan
-    | Error ds -> failwith (System.String.Join("\n", ds |> List.map (Compiler.renderWith readFile path text)))
+    | Error ds -> failwith (System.String.Join("\n", ds |> List.map (Compiler.renderWith sourceOf path text)))
 
 [<Theory; MemberData(nameof strategyFiles)>]
 let ``every strategy file compiles`` (name: string) =

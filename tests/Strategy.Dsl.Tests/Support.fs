@@ -8,12 +8,15 @@ open StrategyLab.Strategy.Dsl.Diagnostics
 /// The checkout this assembly was built from
 let repoRoot = StrategyLab.Tests.Checkout.root
 
-/// Reads a file for the compiler's includes
-let readFile (path: string) =
-    try
-        Ok(File.ReadAllText path)
-    with ex ->
-        Error ex.Message
+/// Reads included files from disk under the include rules, as the command line does
+let readFile (request: Includes.IncludeRequest) = Includes.DiskReader().Read request
+
+/// The text of a file, to render diagnostics in included files
+let sourceOf (path: string) =
+    if File.Exists path then
+        Some(File.ReadAllText path)
+    else
+        None
 
 /// One diagnostic as "code (line,col) message"
 let brief (d: Diagnostic) =

@@ -78,6 +78,8 @@ public sealed class Cci : IncrementalIndicator
         var rows = ColumnShape.Rows(assetCount, close, output);
         ColumnShape.SameLength(close, high, nameof(high));
         ColumnShape.SameLength(close, low, nameof(low));
+        if (ColumnShape.AllMissing(assetCount, period, close, output))
+            return;
         var op = new Cci(assetCount, period);
         for (var t = 0; t < rows; t++)
         {

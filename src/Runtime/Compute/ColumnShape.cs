@@ -20,6 +20,19 @@ internal static class ColumnShape
         return input.Length / assetCount;
     }
 
+    /// <summary>
+    /// True, with every output NaN, when the column has fewer rows than <paramref name="warmUp"/>:
+    /// no output of such a window can be a number, so the kernel neither runs nor sizes a ring by
+    /// the window. This is exactly what the incremental form gives, as it is NaN until its warm-up.
+    /// </summary>
+    public static bool AllMissing(int assetCount, long warmUp, ReadOnlySpan<double> input, Span<double> output)
+    {
+        if (Rows(assetCount, input, output) >= warmUp)
+            return false;
+        output.Fill(double.NaN);
+        return true;
+    }
+
     public static void SameLength(ReadOnlySpan<double> first, ReadOnlySpan<double> other, string name)
     {
         if (other.Length != first.Length)

@@ -183,8 +183,11 @@ public sealed class Lag : LaggedOperator
     }
 
     /// <summary>Batch kernel over a [T×A] column.</summary>
-    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int periods = 1) =>
-        Run(new Lag(assetCount, periods), input, output);
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int periods = 1)
+    {
+        if (!ColumnShape.AllMissing(assetCount, periods + 1L, input, output))
+            Run(new Lag(assetCount, periods), input, output);
+    }
 }
 
 /// <summary>
@@ -199,8 +202,11 @@ public sealed class Diff : LaggedOperator
     }
 
     /// <summary>Batch kernel over a [T×A] column.</summary>
-    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int periods = 1) =>
-        Run(new Diff(assetCount, periods), input, output);
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int periods = 1)
+    {
+        if (!ColumnShape.AllMissing(assetCount, periods + 1L, input, output))
+            Run(new Diff(assetCount, periods), input, output);
+    }
 }
 
 /// <summary>
@@ -216,8 +222,11 @@ public sealed class SimpleReturn : LaggedOperator
     }
 
     /// <summary>Batch kernel over a [T×A] column.</summary>
-    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int periods = 1) =>
-        Run(new SimpleReturn(assetCount, periods), input, output);
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int periods = 1)
+    {
+        if (!ColumnShape.AllMissing(assetCount, periods + 1L, input, output))
+            Run(new SimpleReturn(assetCount, periods), input, output);
+    }
 }
 
 /// <summary>
@@ -233,8 +242,11 @@ public sealed class LogReturn : LaggedOperator
     }
 
     /// <summary>Batch kernel over a [T×A] column.</summary>
-    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int periods = 1) =>
-        Run(new LogReturn(assetCount, periods), input, output);
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int periods = 1)
+    {
+        if (!ColumnShape.AllMissing(assetCount, periods + 1L, input, output))
+            Run(new LogReturn(assetCount, periods), input, output);
+    }
 }
 
 /// <summary>
@@ -250,8 +262,11 @@ public sealed class Roc : LaggedOperator
     }
 
     /// <summary>Batch kernel over a [T×A] column.</summary>
-    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int periods = 10) =>
-        Run(new Roc(assetCount, periods), input, output);
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int periods = 10)
+    {
+        if (!ColumnShape.AllMissing(assetCount, periods + 1L, input, output))
+            Run(new Roc(assetCount, periods), input, output);
+    }
 }
 
 /// <summary>
@@ -267,6 +282,9 @@ public sealed class Momentum : LaggedOperator
     }
 
     /// <summary>Batch kernel over a [T×A] column.</summary>
-    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int periods = 10) =>
-        Run(new Momentum(assetCount, periods), input, output);
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int periods = 10)
+    {
+        if (!ColumnShape.AllMissing(assetCount, periods + 1L, input, output))
+            Run(new Momentum(assetCount, periods), input, output);
+    }
 }

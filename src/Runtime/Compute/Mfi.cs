@@ -103,6 +103,8 @@ public sealed class Mfi : IncrementalIndicator
         ColumnShape.SameLength(close, high, nameof(high));
         ColumnShape.SameLength(close, low, nameof(low));
         ColumnShape.SameLength(close, volume, nameof(volume));
+        if (ColumnShape.AllMissing(assetCount, period + 1L, close, output))
+            return;
         var op = new Mfi(assetCount, period);
         for (var t = 0; t < rows; t++)
         {

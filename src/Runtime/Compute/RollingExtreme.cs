@@ -116,8 +116,11 @@ public sealed class RollingMin : RollingExtreme
     }
 
     /// <summary>Batch kernel over a [T×A] column.</summary>
-    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period) =>
-        Run(new RollingMin(assetCount, period), input, output);
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period)
+    {
+        if (!ColumnShape.AllMissing(assetCount, period, input, output))
+            Run(new RollingMin(assetCount, period), input, output);
+    }
 }
 
 /// <summary><c>rolling_max(x, n)</c>: highest of the last n values; NaN while a NaN is in the window. Warm-up: n bars.</summary>
@@ -130,6 +133,9 @@ public sealed class RollingMax : RollingExtreme
     }
 
     /// <summary>Batch kernel over a [T×A] column.</summary>
-    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period) =>
-        Run(new RollingMax(assetCount, period), input, output);
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period)
+    {
+        if (!ColumnShape.AllMissing(assetCount, period, input, output))
+            Run(new RollingMax(assetCount, period), input, output);
+    }
 }

@@ -125,8 +125,11 @@ public sealed class RollingSum : RollingStatistic
     }
 
     /// <summary>Batch kernel over a [T×A] column.</summary>
-    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period) =>
-        Run(new RollingSum(assetCount, period), input, output);
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period)
+    {
+        if (!ColumnShape.AllMissing(assetCount, period, input, output))
+            Run(new RollingSum(assetCount, period), input, output);
+    }
 }
 
 /// <summary><c>rolling_mean(x, n)</c>: mean of the last n values; NaN while a NaN is in the window. Warm-up: n bars.</summary>
@@ -139,8 +142,11 @@ public sealed class RollingMean : RollingStatistic
     }
 
     /// <summary>Batch kernel over a [T×A] column.</summary>
-    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period) =>
-        Run(new RollingMean(assetCount, period), input, output);
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period)
+    {
+        if (!ColumnShape.AllMissing(assetCount, period, input, output))
+            Run(new RollingMean(assetCount, period), input, output);
+    }
 }
 
 /// <summary>
@@ -156,8 +162,11 @@ public sealed class Sma : RollingStatistic
     }
 
     /// <summary>Batch kernel over a [T×A] column.</summary>
-    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period = 30) =>
-        Run(new Sma(assetCount, period), input, output);
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period = 30)
+    {
+        if (!ColumnShape.AllMissing(assetCount, period, input, output))
+            Run(new Sma(assetCount, period), input, output);
+    }
 }
 
 /// <summary>
@@ -178,8 +187,11 @@ public sealed class RollingStd : RollingStatistic
     public bool IsSample { get; }
 
     /// <summary>Batch kernel over a [T×A] column.</summary>
-    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period, bool sample = true) =>
-        Run(new RollingStd(assetCount, period, sample), input, output);
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period, bool sample = true)
+    {
+        if (!ColumnShape.AllMissing(assetCount, period, input, output))
+            Run(new RollingStd(assetCount, period, sample), input, output);
+    }
 }
 
 /// <summary>
@@ -201,6 +213,9 @@ public sealed class RollingZScore : RollingStatistic
     public bool IsSample { get; }
 
     /// <summary>Batch kernel over a [T×A] column.</summary>
-    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period, bool sample = true) =>
-        Run(new RollingZScore(assetCount, period, sample), input, output);
+    public static void Compute(ReadOnlySpan<double> input, Span<double> output, int assetCount, int period, bool sample = true)
+    {
+        if (!ColumnShape.AllMissing(assetCount, period, input, output))
+            Run(new RollingZScore(assetCount, period, sample), input, output);
+    }
 }
