@@ -272,3 +272,36 @@ let ``the starting capital scales the book and leaves the returns as they were``
         Assert.Throws<PlanException>(fun () -> run.Backtest(run.Defaults, RunSettings(Capital = 0.0)) |> ignore)
 
     Assert.Equal("--capital: expected a positive amount, found 0", refused.Message)
+
+[<Fact>]
+let ``a window longer than the data leaves its series missing with a warning, not an error or an allocation by the window``
+    ()
+    =
+    let plan =
+        compileOk (
+            "strategy t \"test\"\ndata drifting\nbar 1d\nparam n = 60 in 2..10000000\nsignal s = return(close, n)\n"
+            + "portfolio long top 2 by s\n"
+        )
+
+    use panel = drifting 6 40
+    use run = PreparedRun.Prepare(plan, panel)
+    // ten million bars: a ring sized by the window would be 480 MB for six assets
+    let before = GC.GetTotalAllocatedBytes true
+
+    use result =
+        run.Backtest(run.Bind(values [ "n", 10_000_000.0 ]), RunSettings.Default)
+
+    Assert.True(GC.GetTotalAllocatedBytes true - before < 50_000_000L, "allocated by the window")
+
+    Assert.Equal<string>(
+        [
+            "test.strat(5,12): return: a window of 10000000 bars is longer than the 40 bars of dataset 'drifting', so its values are all missing"
+        ],
+        result.Warnings
+    )
+
+    Assert.All(result.Ledger.GrossExposure, (fun g -> Assert.Equal(0.0, g)))
+    // a window the data can fill is untouched
+    use fits = run.Backtest(run.Bind(values [ "n", 5.0 ]), RunSettings.Default)
+    Assert.Empty fits.Warnings
+    Assert.Contains(fits.Ledger.GrossExposure, (fun g -> g > 0.0))

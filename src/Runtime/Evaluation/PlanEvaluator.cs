@@ -20,6 +20,7 @@ public sealed class PlanEvaluator
     private readonly NodeStep?[] _steps;
     private readonly int _capacity;
     private readonly IReadOnlyDictionary<string, double[]> _models;
+    private readonly List<string> _warnings = [];
 
     /// <summary>
     /// Prepares the evaluation of <paramref name="roots"/> and everything they read, in blocks of
@@ -50,6 +51,9 @@ public sealed class PlanEvaluator
                 _steps[id] = Step(plan.Nodes[id]);
         }
     }
+
+    /// <summary>Why some series are missing everywhere: a window or horizon longer than the data.</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
 
     /// <summary>Bars per block (the last block may be shorter).</summary>
     public int BlockBars { get; }
@@ -126,9 +130,12 @@ public sealed class PlanEvaluator
         if (double.IsNaN(n) || n < 1 || n != Math.Floor(n))
             throw new PlanException($"{what}: expected a whole number of bars of at least 1, found {n}");
         if (n > _panel.TimeCount)
-            throw new PlanException($"{what}: a window of {n} bars is longer than the {_panel.TimeCount} bars of dataset '{_panel.Name}'");
+            throw new WindowBeyondData($"{what}: a window of {n} bars is longer than the {_panel.TimeCount} bars of dataset '{_panel.Name}', so its values are all missing");
         return (int)n;
     }
+
+    // a window no bar of the data can fill: the node is missing everywhere, and nothing is sized by the window
+    private sealed class WindowBeyondData(string message) : Exception(message);
 
     private string Where(SeriesNode node) =>
         _plan.SourceMap.TryGetValue(node.Id, out var at) ? $"{at}: " : "";
@@ -139,7 +146,7 @@ public sealed class PlanEvaluator
             throw new PlanException($"{Where(node)}dataset '{_panel.Name}' has no column '{c.Column}'; it has {string.Join(", ", _panel.Columns)}"),
         ColumnNode c => new ColumnStep(_panel, c.Column, _capacity),
         ConstantNode k => new ConstantStep(Number(k.Value), _capacity),
-        OperatorNode op => Operator(op),
+        OperatorNode op => OperatorOrMissing(op),
         ModelOutputNode m when _models.TryGetValue(m.Model, out var predictions) => predictions.Length == _panel.TimeCount * _panel.AssetCount
             ? new PrecomputedStep(predictions, _panel.AssetCount, _capacity)
             : throw new ArgumentException($"the predictions of model '{m.Model}' do not cover the panel's {_panel.TimeCount} × {_panel.AssetCount} values"),
@@ -147,6 +154,19 @@ public sealed class PlanEvaluator
             throw new PlanException($"{Where(node)}model '{m.Model}' has no predictions: its walk-forward training must run first (StrategyModels.Train, or strategylab train)"),
         _ => throw new PlanException($"{Where(node)}unknown node kind {node.GetType().Name}"),
     };
+
+    private NodeStep OperatorOrMissing(OperatorNode op)
+    {
+        try
+        {
+            return Operator(op);
+        }
+        catch (WindowBeyondData e)
+        {
+            _warnings.Add(e.Message);
+            return new ConstantStep(double.NaN, _capacity);
+        }
+    }
 
     private NodeStep Operator(OperatorNode op)
     {

@@ -83,7 +83,7 @@ public static class StrategyBacktest
         }, new TurnoverWindow(start, end, rebalance), modelOutputs);
         if (stream.Hysteresis is { } h)
             notes.Add($"Rank hysteresis: targets turned over {h.Kept:0.##} × NAV against {h.Full:0.##} with full rebalancing, {h.Saved * 100:0.0}% saved.");
-        var warnings = CrossedLegWarnings(plan, parameters, panel, stream.Crossings, start, end);
+        var warnings = stream.Missing.Concat(CrossedLegWarnings(plan, parameters, panel, stream.Crossings, start, end)).ToList();
 
         if (options.Timing == FillTiming.SignalClose)
             notes.Add("The strategy asks for fills at the signal bar's close.");
@@ -242,12 +242,12 @@ public static class StrategyBacktest
                 sink(start, rows, weights.AsSpan(0, rows * a));
         }
         return new TargetStream(full is null ? null : new HysteresisSavings(kept.Total, fullTurnover.Total),
-            [.. portfolio.Crossings, .. second?.Crossings ?? []]);
+            [.. portfolio.Crossings, .. second?.Crossings ?? []], evaluator.Warnings);
     }
 
     // what streaming the targets saw besides the targets: the turnover hysteresis saved, and the bars
-    // at which long and short legs chose the same assets
-    private sealed record TargetStream(HysteresisSavings? Hysteresis, IReadOnlyList<(int Bar, bool OneSided)> Crossings);
+    // at which long and short legs chose the same assets, and the series missing everywhere
+    private sealed record TargetStream(HysteresisSavings? Hysteresis, IReadOnlyList<(int Bar, bool OneSided)> Crossings, IReadOnlyList<string> Missing);
 
     // the bars whose targets are traded: inside the period, at rebalance marks
     private sealed record TurnoverWindow(int Start, int End, bool[]? Rebalance)
