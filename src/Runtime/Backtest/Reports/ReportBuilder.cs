@@ -8,11 +8,14 @@ public static class ReportBuilder
 {
     /// <summary>
     /// The report of a ledger run. <paramref name="benchmarkReturns"/> are per bar of the panel;
-    /// contributions are the trades' P&amp;L by asset as a fraction of the initial capital.
+    /// contributions are the trades' P&amp;L by asset as a fraction of the initial capital; every traded
+    /// asset's closes and each trade's fill prices go to the per-asset price chart.
+    /// <paramref name="warnings"/> are shown above everything else (<see cref="BacktestReport.Warnings"/>).
     /// </summary>
     public static BacktestReport FromLedger(
         Panel panel, LedgerResult result, LedgerOptions options, RunManifest manifest,
-        double[]? benchmarkReturns = null, string? benchmarkName = null, IEnumerable<string>? notes = null)
+        double[]? benchmarkReturns = null, string? benchmarkName = null, IEnumerable<string>? notes = null,
+        IEnumerable<string>? warnings = null)
     {
         ArgumentNullException.ThrowIfNull(panel);
         ArgumentNullException.ThrowIfNull(result);
@@ -39,6 +42,9 @@ public static class ReportBuilder
             allNotes.Add($"{BarTime(times, e.Bar)}: {e.Message}");
         if (result.Returns.Length < periods / 12)
             allNotes.Add(ShortRun(result.Returns.Length, periods));
+        var metrics = PerformanceMetrics.FromReturns(result.Returns, periods);
+        var benchmarkMetrics = benchmarkReturns is null ? null : PerformanceMetrics.FromReturns(benchmarkReturns, periods);
+        var fillPrices = FillPrices(result.Fills);
         return new BacktestReport
         {
             Manifest = manifest,
@@ -50,12 +56,14 @@ public static class ReportBuilder
             Turnover = result.Turnover,
             BenchmarkReturns = benchmarkReturns,
             BenchmarkName = benchmarkName,
-            Metrics = PerformanceMetrics.FromReturns(result.Returns, periods),
-            BenchmarkMetrics = benchmarkReturns is null ? null : PerformanceMetrics.FromReturns(benchmarkReturns, periods),
+            Metrics = metrics,
+            BenchmarkMetrics = benchmarkMetrics,
             TradeStatistics = TradeStatistics.From(result.Trades),
             Contributions = contributions,
-            Trades = [.. result.Trades.Select(t => new TradeRow(panel.Symbols[t.Asset], t.Side, times[t.EntryBar], times[t.ExitBar], t.Pnl, t.Open))],
+            Trades = [.. result.Trades.Select(t => Row(panel, times, t, fillPrices))],
             Notes = [.. allNotes],
+            Warnings = [.. warnings ?? []],
+            Prices = [.. contributions.Select(c => Prices(panel, c.Item1))],
         };
     }
 
@@ -63,6 +71,32 @@ public static class ReportBuilder
     private static string ShortRun(int bars, double periodsPerYear) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"The run has {bars:N0} bars, {bars / periodsPerYear * 365:0.#} days at this bar size: annualised return and volatility, Sharpe, Sortino and Calmar extrapolate so short a run to a year.");
+
+    // the price of the asset's fill at a bar (the last, should a bar hold several), by (bar, asset)
+    private static Dictionary<(int Bar, int Asset), double> FillPrices(IReadOnlyList<Fill> fills)
+    {
+        var prices = new Dictionary<(int, int), double>(fills.Count);
+        foreach (var f in fills)
+            prices[(f.Bar, f.Asset)] = f.Price;
+        return prices;
+    }
+
+    private static TradeRow Row(Panel panel, long[] times, Trade t, Dictionary<(int Bar, int Asset), double> fillPrices) =>
+        new(panel.Symbols[t.Asset], t.Side, times[t.EntryBar], times[t.ExitBar], t.Pnl, t.Open,
+            fillPrices.GetValueOrDefault((t.EntryBar, t.Asset), double.NaN),
+            t.Open ? double.NaN : fillPrices.GetValueOrDefault((t.ExitBar, t.Asset), double.NaN));
+
+    // the asset's closes from its first to its last
+    private static AssetPrices Prices(Panel panel, string symbol)
+    {
+        var close = panel.Series("close", panel.AssetIndex(symbol));
+        int first = 0, last = close.Length - 1;
+        while (first <= last && double.IsNaN(close[first]))
+            first++;
+        while (last >= first && double.IsNaN(close[last]))
+            last--;
+        return new AssetPrices(symbol, first, close.AsSpan(first, last - first + 1).ToArray());
+    }
 
     private static string BarTime(long[] times, int bar) => Data.Csv.TimeParser.Format(times[bar]);
 }
