@@ -81,15 +81,21 @@ public static class HtmlReport
         var m = r.Metrics;
         var bm = r.BenchmarkMetrics;
         var t = r.TradeStatistics;
+        // the annualised figures of a series shorter than a month extrapolate it: marked, as the note says
+        string A(PerformanceMetrics? x, Func<PerformanceMetrics, string> value) =>
+            x is null ? "<td></td>"
+            : x.SpansLessThanAMonth()
+                ? string.Create(Inv, $"<td class=\"extrapolated\" title=\"extrapolated to a year from {x.Bars / x.PeriodsPerYear * 365:0.#} days\">{value(x)}*</td>")
+                : "<td>" + value(x) + "</td>";
         string C(PerformanceMetrics? x, Func<PerformanceMetrics, string> value) => "<td>" + (x is null ? "" : value(x)) + "</td>";
         var rows = new List<(string Name, string Strategy, string Benchmark)>
         {
             ("Total return", C(m, x => P(x.TotalReturn)), C(bm, x => P(x.TotalReturn))),
-            ("Annualised return", C(m, x => P(x.AnnualizedReturn)), C(bm, x => P(x.AnnualizedReturn))),
-            ("Annualised volatility", C(m, x => P(x.AnnualizedVolatility)), C(bm, x => P(x.AnnualizedVolatility))),
-            ("Sharpe", C(m, x => F(x.Sharpe)), C(bm, x => F(x.Sharpe))),
-            ("Sortino", C(m, x => F(x.Sortino)), C(bm, x => F(x.Sortino))),
-            ("Calmar", C(m, x => F(x.Calmar)), C(bm, x => F(x.Calmar))),
+            ("Annualised return", A(m, x => P(x.AnnualizedReturn)), A(bm, x => P(x.AnnualizedReturn))),
+            ("Annualised volatility", A(m, x => P(x.AnnualizedVolatility)), A(bm, x => P(x.AnnualizedVolatility))),
+            ("Sharpe", A(m, x => F(x.Sharpe)), A(bm, x => F(x.Sharpe))),
+            ("Sortino", A(m, x => F(x.Sortino)), A(bm, x => F(x.Sortino))),
+            ("Calmar", A(m, x => F(x.Calmar)), A(bm, x => F(x.Calmar))),
             ("Max drawdown", C(m, x => P(x.MaxDrawdown)), C(bm, x => P(x.MaxDrawdown))),
             ("Longest drawdown (bars)", C(m, x => x.MaxDrawdownBars.ToString(Inv)), C(bm, x => x.MaxDrawdownBars.ToString(Inv))),
             ("Trades (closed / open)", $"<td>{t.Closed} / {t.Open}</td>", "<td></td>"),

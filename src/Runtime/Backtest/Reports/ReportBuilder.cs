@@ -40,10 +40,10 @@ public static class ReportBuilder
             allNotes.Add($"{result.RoundedUpOrders} order(s) below the minimum notional were rounded up to it.");
         foreach (var e in result.RiskEvents)
             allNotes.Add($"{BarTime(times, e.Bar)}: {e.Message}");
-        if (result.Returns.Length < periods / 12)
-            allNotes.Add(ShortRun(result.Returns.Length, periods));
         var metrics = PerformanceMetrics.FromReturns(result.Returns, periods);
         var benchmarkMetrics = benchmarkReturns is null ? null : PerformanceMetrics.FromReturns(benchmarkReturns, periods);
+        if (ShortRun(metrics, benchmarkMetrics, benchmarkName) is { } shortRun)
+            allNotes.Add(shortRun);
         var fillPrices = FillPrices(result.Fills);
         return new BacktestReport
         {
@@ -67,10 +67,25 @@ public static class ReportBuilder
         };
     }
 
-    // 8.6 days of minutes compounded to a year read 10^46 %: say so rather than hide the figure its definition gives
-    private static string ShortRun(int bars, double periodsPerYear) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"The run has {bars:N0} bars, {bars / periodsPerYear * 365:0.#} days at this bar size: annualised return and volatility, Sharpe, Sortino and Calmar extrapolate so short a run to a year.");
+    // 8.6 days of minutes compounded to a year read 10^46 %: say so rather than hide the figure its definition gives;
+    // the benchmark's figures over the same bars extrapolate as much, so the note names them too
+    private static string? ShortRun(PerformanceMetrics strategy, PerformanceMetrics? benchmark, string? benchmarkName)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var figures = "annualised return and volatility, Sharpe, Sortino and Calmar";
+        var name = benchmarkName ?? "benchmark";
+        string Span(PerformanceMetrics m) => string.Create(inv, $"{m.Bars:N0} bars, {m.Bars / m.PeriodsPerYear * 365:0.#} days at this bar size");
+        return (strategy.SpansLessThanAMonth(), benchmark?.SpansLessThanAMonth() == true) switch
+        {
+            (true, true) when benchmark!.Bars == strategy.Bars =>
+                $"The run has {Span(strategy)}: {figures} extrapolate so short a run to a year, the benchmark's ({name}) as much as the strategy's.",
+            (true, true) =>
+                $"The run has {Span(strategy)} and the benchmark ({name}) {Span(benchmark!)}: {figures} extrapolate so short a span to a year, the benchmark's as much as the strategy's.",
+            (true, false) => $"The run has {Span(strategy)}: {figures} extrapolate so short a run to a year.",
+            (false, true) => $"The benchmark ({name}) has {Span(benchmark!)}: its {figures} extrapolate so short a span to a year.",
+            _ => null,
+        };
+    }
 
     // the price of the asset's fill at a bar (the last, should a bar hold several), by (bar, asset)
     private static Dictionary<(int Bar, int Asset), double> FillPrices(IReadOnlyList<Fill> fills)

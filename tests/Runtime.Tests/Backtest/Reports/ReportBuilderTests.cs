@@ -1,11 +1,12 @@
 using System.Collections.Immutable;
+using System.Text.RegularExpressions;
 using StrategyLab.Runtime.Backtest;
 using StrategyLab.Runtime.Backtest.Reports;
 using StrategyLab.Runtime.Data;
 
 namespace StrategyLab.Runtime.Tests.Backtest.Reports;
 
-public sealed class ReportBuilderTests
+public sealed partial class ReportBuilderTests
 {
     private const long Start = 1704067200000L; // 2024-01-01
     private const long Day = 86_400_000L;
@@ -13,7 +14,7 @@ public sealed class ReportBuilderTests
     private static readonly RunManifest Manifest = new("short", "hash", "short", "data-hash",
         ImmutableSortedDictionary<string, string>.Empty, 0, "0.1.0", "next open", "ledger");
 
-    private static BacktestReport Daily(int bars)
+    private static BacktestReport Daily(int bars, bool benchmark = false)
     {
         var times = Enumerable.Range(0, bars).Select(i => Start + (i * Day)).ToArray();
         var price = Enumerable.Range(0, bars).Select(i => 100.0 + i).ToArray();
@@ -22,7 +23,9 @@ public sealed class ReportBuilderTests
             new ArrayColumnStore(times, [price, price, price, price, volume]));
         var options = new LedgerOptions();
         var result = LedgerBacktest.Run(panel, Enumerable.Repeat(1.0, bars).ToArray(), options);
-        return ReportBuilder.FromLedger(panel, result, options, Manifest);
+        return benchmark
+            ? ReportBuilder.FromLedger(panel, result, options, Manifest, Benchmarks.BuyAndHold(panel, "X"), "buy and hold X")
+            : ReportBuilder.FromLedger(panel, result, options, Manifest);
     }
 
     [Fact]
@@ -33,6 +36,29 @@ public sealed class ReportBuilderTests
         Assert.StartsWith("The run has 30 bars, 30 days at this bar size", note, StringComparison.Ordinal);
         Assert.DoesNotContain(Daily(31).Notes, n => n.Contains("extrapolate", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void ABenchmarkShorterThanAMonthHasItsAnnualisedFiguresMarkedAsTheStrategysAre()
+    {
+        // 30 daily bars of a price rising 1 a day from 100: the benchmark gains 29 % and annualises to 1.29^(365 / 30) − 1 = 2115.69 %
+        var report = Daily(30, benchmark: true);
+        Assert.Equal(Math.Pow(129.0 / 100, 365.0 / 30) - 1, report.BenchmarkMetrics!.AnnualizedReturn, 1e-9);
+        var note = Assert.Single(report.Notes, n => n.Contains("extrapolate", StringComparison.Ordinal));
+        Assert.Equal("The run has 30 bars, 30 days at this bar size: annualised return and volatility, Sharpe, Sortino and Calmar "
+            + "extrapolate so short a run to a year, the benchmark's (buy and hold X) as much as the strategy's.", note);
+        // annualised return, volatility, Sharpe, Sortino and Calmar of both columns, row by row
+        var html = HtmlReport.Render(report);
+        var marked = Extrapolated().Matches(html).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(10, marked.Count);
+        Assert.Equal("2115.69%", marked[1]);
+
+        var month = Daily(31, benchmark: true);
+        Assert.DoesNotContain(month.Notes, n => n.Contains("extrapolate", StringComparison.Ordinal));
+        Assert.Empty(Extrapolated().Matches(HtmlReport.Render(month)));
+    }
+
+    [GeneratedRegex("<td class=\"extrapolated\" title=\"extrapolated to a year from 30 days\">([^<]*)\\*</td>")]
+    private static partial Regex Extrapolated();
 
     // X trades from bar 0; Y has closes on bars 2 to 4 only
     private static (Panel Panel, LedgerResult Result, LedgerOptions Options) TwoAssets()
