@@ -56,7 +56,8 @@ public sealed class ReportBrowser : IAsyncLifetime
     internal async Task<PageCheck> Check(string html, Func<IPage, Task>? more = null)
     {
         var folder = new Uri(Path.GetDirectoryName(Path.GetFullPath(html))! + Path.DirectorySeparatorChar).AbsoluteUri;
-        await using var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
+        // a zone behind UTC, so that a time shown in the browser's zone instead of UTC would land on another day
+        await using var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 }, TimezoneId = "America/Los_Angeles" });
         context.SetDefaultTimeout(Patience);
         var page = await context.NewPageAsync();
         var errors = new List<string>();

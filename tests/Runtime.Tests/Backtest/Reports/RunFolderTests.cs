@@ -179,6 +179,9 @@ public sealed partial class RunFolderTests(ReportBrowser browser) : IClassFixtur
         Assert.StartsWith("MIT License", File.ReadAllText(Path.Combine(folder.Path, "plotly-4.1.2.LICENSE.txt")), StringComparison.Ordinal);
     }
 
+    [GeneratedRegex("[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}")]
+    private static partial Regex HoverTime();
+
     [GeneratedRegex("sha256 of `plotly.min.js` \\| `([0-9a-f]{64})`")]
     private static partial Regex Sha256Line();
 
@@ -265,6 +268,10 @@ public sealed partial class RunFolderTests(ReportBrowser browser) : IClassFixtur
         Assert.Equal(["equity", "drawdown", "monthly", "exposure", "contribution", "prices"], check.Charts.Select(c => c.Id));
         Assert.All(check.Charts, c => Assert.True(c.Drawn, c.Id + " was not drawn"));
         Assert.All(check.Charts, c => Assert.Matches("[0-9]", c.Hover));
+        // the hovered time is a UTC time of the run (2024-01-01 00:00 on, 8.3 days), not one shifted to the browser's zone
+        var equityHover = check.Charts[0].Hover;
+        var shown = DateTime.ParseExact(HoverTime().Match(equityHover).Value, "yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+        Assert.InRange(new DateTimeOffset(shown).ToUnixTimeMilliseconds(), report.Times[0], report.Times[^1]);
         // 2,000 buckets of 6 bars: the equity line keeps up to three points of each, the price line two
         Assert.InRange(points[0], 2000, 6000);
         Assert.Equal(4000, points[1]);
