@@ -89,15 +89,24 @@ public sealed class ReportBrowser : IAsyncLifetime
     private static Task<bool> Drawn(IPage page, string id) => page.EvaluateAsync<bool>(
         "id => { const d = document.getElementById(id); return !!d.querySelector('svg.main-svg') && d.querySelectorAll('g.trace, g.hm').length > 0; }", id);
 
-    // moves the mouse onto a point of the chart's first trace (a bar's middle, a heatmap cell with a value) and reads the label
-    private static async Task<string> Hover(IPage page, string id)
+    /// <summary>
+    /// Where on the screen the middle point of the chart's first trace is (a bar's middle, the first heatmap cell
+    /// with a value), with the chart scrolled into view; null when the chart has no plotly.js data.
+    /// </summary>
+    internal static async Task<(float X, float Y)?> PointOn(IPage page, string id)
     {
         await page.Locator("#" + id).ScrollIntoViewIfNeededAsync();
         var at = await page.EvaluateAsync<JsonElement?>(PointOnChart, id);
-        if (at is not { ValueKind: JsonValueKind.Object } p)
+        return at is { ValueKind: JsonValueKind.Object } p ? ((float)p.GetProperty("x").GetDouble(), (float)p.GetProperty("y").GetDouble()) : null;
+    }
+
+    // moves the mouse onto the chart's point and reads the label
+    private static async Task<string> Hover(IPage page, string id)
+    {
+        if (await PointOn(page, id) is not var (x, y))
             return "";
         await page.Mouse.MoveAsync(0, 0);
-        await page.Mouse.MoveAsync((float)p.GetProperty("x").GetDouble(), (float)p.GetProperty("y").GetDouble());
+        await page.Mouse.MoveAsync(x, y);
         try
         {
             await page.WaitForFunctionAsync("id => document.querySelector('#' + id + ' .hoverlayer').textContent.trim().length > 0", id,

@@ -114,7 +114,7 @@ public sealed partial class RunFolderTests(ReportBrowser browser) : IClassFixtur
         using var folder = new TempFolder();
         var report = Momentum.Value;
         RunFolder.Write(folder.Path, report);
-        string scale = "", title = "";
+        string scale = "", title = "", clicked = "";
         string[] drawdownTicks = [];
         int[] marks = [];
         var check = await _browser.Check(Path.Combine(folder.Path, "report.html"), async page =>
@@ -122,6 +122,10 @@ public sealed partial class RunFolderTests(ReportBrowser browser) : IClassFixtur
             drawdownTicks = await page.EvaluateAsync<string[]>("() => Array.from(document.querySelectorAll('#drawdown .ytick text')).map(t => t.textContent)");
             await page.Locator("#equity .updatemenu-button", new() { HasText = "log scale" }).ClickAsync();
             scale = await page.EvaluateAsync<string>("() => document.getElementById('equity')._fullLayout.yaxis.type");
+            // a click on the middle contribution bar shows that asset's prices
+            var (x, y) = (await ReportBrowser.PointOn(page, "contribution"))!.Value;
+            await page.Mouse.ClickAsync(x, y);
+            clicked = await page.EvaluateAsync<string>("() => document.getElementById('prices')._fullLayout.title.text");
             await page.SelectOptionAsync("#prices-asset", "1");
             title = await page.EvaluateAsync<string>("() => document.getElementById('prices')._fullLayout.title.text");
             marks = await page.EvaluateAsync<int[]>("() => document.getElementById('prices').data.map(t => t.x.length)");
@@ -140,6 +144,7 @@ public sealed partial class RunFolderTests(ReportBrowser browser) : IClassFixtur
         Assert.True(ticks.Count >= 3, string.Join(" ", drawdownTicks));
         Assert.Contains(ticks[^1] - ticks[^2], new[] { 10, 20, 25, 50 });
         Assert.All(ticks.Zip(ticks.Skip(1)), p => Assert.Equal(ticks[^1] - ticks[^2], p.Second - p.First));
+        Assert.Equal(report.Contributions[report.Contributions.Length / 2].Symbol, clicked);
         // the second asset's closes from its first to its last, an entry per trade and an exit per closed trade
         var asset = report.Prices[1];
         var trades = report.Trades.Where(t => t.Symbol == asset.Symbol).ToList();
