@@ -42,6 +42,13 @@ public sealed record PerformanceMetrics(
     internal static readonly double Tiny = Math.ScaleB(1.0, -Rescale);
     internal static readonly double Huge = Math.ScaleB(1.0, Rescale);
 
+    /// <summary>
+    /// Whether the returns span less than a month (365 / 12 days at this bar size), so that the annualised
+    /// figures (return, volatility, Sharpe, Sortino, Calmar) extrapolate a few days to a year: 13,681 minute
+    /// bars (9.5 days) that gained 66.7 % annualise to about 3 × 10^10 %.
+    /// </summary>
+    public bool SpansLessThanAMonth() => Bars < PeriodsPerYear / 12;
+
     /// <summary>Computes the statistics of <paramref name="returns"/>; every return must be finite and at least −1 (a total loss).</summary>
     public static PerformanceMetrics FromReturns(ReadOnlySpan<double> returns, double periodsPerYear) =>
         new ReturnStatistics().Finish(returns, periodsPerYear);

@@ -19,7 +19,23 @@ public sealed record RunManifest(
     string Accounting);
 
 /// <summary>A trade as the report lists it.</summary>
-public sealed record TradeRow(string Symbol, int Side, long EntryTime, long ExitTime, double Pnl, bool Open);
+/// <param name="Symbol">The asset.</param>
+/// <param name="Side">+1 long, −1 short.</param>
+/// <param name="EntryTime">The bar of the fill that opened it (Unix ms).</param>
+/// <param name="ExitTime">The bar of the fill that closed it, or the last bar for an open trade.</param>
+/// <param name="Pnl">Fills, fees and funding; an open trade marked to the last close.</param>
+/// <param name="Open">Still open at the end of the run.</param>
+/// <param name="EntryPrice">The price of the asset's fill at the entry bar, NaN when not known.</param>
+/// <param name="ExitPrice">The price of the asset's fill at the exit bar; NaN for an open trade or when not known.</param>
+public sealed record TradeRow(
+    string Symbol, int Side, long EntryTime, long ExitTime, double Pnl, bool Open, double EntryPrice = double.NaN, double ExitPrice = double.NaN);
+
+/// <summary>
+/// An asset's closes over the report's bars, for its price chart: <paramref name="Close"/>[i] is the
+/// close at bar <paramref name="FirstBar"/> + i, from the asset's first close to its last (NaN inside for
+/// bars without one).
+/// </summary>
+public sealed record AssetPrices(string Symbol, int FirstBar, double[] Close);
 
 /// <summary>One bin of a quantile analysis: mean forward return, count and hit rate.</summary>
 public sealed record QuantileRow(int Bin, double MeanForwardReturn, long Count, double HitRate);
@@ -77,6 +93,15 @@ public sealed record BacktestReport
 
     /// <summary>Facts the reader must know (fills at the signal close, repairs made to the data, ...).</summary>
     public ImmutableArray<string> Notes { get; init; } = [];
+
+    /// <summary>
+    /// What may make the results wrong or not what the strategy meant (e.g. a top-k leg that held nothing
+    /// because fewer than 2k assets were eligible): shown above everything else, apart from the notes.
+    /// </summary>
+    public ImmutableArray<string> Warnings { get; init; } = [];
+
+    /// <summary>The closes of every traded asset, largest contribution first, for the per-asset price chart.</summary>
+    public ImmutableArray<AssetPrices> Prices { get; init; } = [];
 
     /// <summary>This report with <paramref name="analysis"/> as its signal analysis and its bins as <see cref="Quantiles"/>.</summary>
     public BacktestReport WithSignalAnalysis(SignalAnalysisResult analysis)

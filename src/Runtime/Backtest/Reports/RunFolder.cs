@@ -2,14 +2,16 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using StrategyLab.Runtime.Data.Csv;
+using StrategyLab.Runtime.Reports;
 
 namespace StrategyLab.Runtime.Backtest.Reports;
 
 /// <summary>
 /// Writes a run to its own folder: <c>manifest.json</c>, <c>metrics.json</c>, <c>equity.csv</c>,
-/// <c>trades.csv</c> and <c>report.html</c>; <c>metrics.json</c> breaks the results down by month
-/// and by year (<see cref="Breakdown"/>). Numbers are written in their shortest round-trip form,
-/// so equal runs write equal bytes.
+/// <c>trades.csv</c>, <c>report.html</c> and the charting script it loads with its licence
+/// (<see cref="PlotlyScript"/>), so the folder opens offline as it is; <c>metrics.json</c> breaks the
+/// results down by month and by year (<see cref="Breakdown"/>). Numbers are written in their shortest
+/// round-trip form, so equal runs write equal bytes.
 /// </summary>
 public static class RunFolder
 {
@@ -43,12 +45,14 @@ public static class RunFolder
                 Month = BreakdownRows(report, BreakdownPeriod.Month),
                 Year = BreakdownRows(report, BreakdownPeriod.Year),
             },
+            report.Warnings,
             report.Notes,
         };
         File.WriteAllBytes(Path.Combine(folder, "metrics.json"), JsonSerializer.SerializeToUtf8Bytes(metrics, Json));
         File.WriteAllText(Path.Combine(folder, "equity.csv"), EquityCsv(report));
         File.WriteAllText(Path.Combine(folder, "trades.csv"), TradesCsv(report));
         File.WriteAllText(Path.Combine(folder, "report.html"), HtmlReport.Render(report));
+        PlotlyScript.WriteTo(folder);
     }
 
     // periods named as people read them (2024-03, 2024), with their start as a time
@@ -87,12 +91,13 @@ public static class RunFolder
 
     private static string TradesCsv(BacktestReport r)
     {
-        var b = new StringBuilder("symbol,side,entry_time,exit_time,pnl,open\n");
+        var b = new StringBuilder("symbol,side,entry_time,exit_time,pnl,open,entry_price,exit_price\n");
         foreach (var t in r.Trades)
         {
             b.Append(t.Symbol).Append(',').Append(t.Side > 0 ? "long" : "short").Append(',')
                 .Append(TimeParser.Format(t.EntryTime)).Append(',').Append(TimeParser.Format(t.ExitTime)).Append(',')
-                .Append(N(t.Pnl)).Append(',').Append(t.Open ? "true" : "false").Append('\n');
+                .Append(N(t.Pnl)).Append(',').Append(t.Open ? "true" : "false").Append(',')
+                .Append(double.IsNaN(t.EntryPrice) ? "" : N(t.EntryPrice)).Append(',').Append(double.IsNaN(t.ExitPrice) ? "" : N(t.ExitPrice)).Append('\n');
         }
         return b.ToString();
     }
