@@ -330,6 +330,21 @@ let private summary (report: BacktestReport) =
         else
             x.ToString("0.000", Globalization.CultureInfo.InvariantCulture)
 
+    // an annualised figure of a run shorter than a month is marked, as the report marks it (see the note)
+    let annualised (metrics: PerformanceMetrics) (text: string) =
+        if metrics.SpansLessThanAMonth() then text + "*" else text
+
+    // a metric of the strategy and, where the run has one, of the benchmark
+    let both name (show: PerformanceMetrics -> string) =
+        [
+            name
+            show m
+            report.BenchmarkMetrics
+            |> Option.ofObj
+            |> Option.map show
+            |> Option.defaultValue ""
+        ]
+
     table
         [
             "metric"
@@ -337,39 +352,11 @@ let private summary (report: BacktestReport) =
             report.BenchmarkName |> Option.ofObj |> Option.defaultValue ""
         ]
         [
-            [
-                "total return"
-                pct m.TotalReturn
-                report.BenchmarkMetrics
-                |> Option.ofObj
-                |> Option.map (fun b -> pct b.TotalReturn)
-                |> Option.defaultValue ""
-            ]
-            [
-                "annualised return"
-                pct m.AnnualizedReturn
-                report.BenchmarkMetrics
-                |> Option.ofObj
-                |> Option.map (fun b -> pct b.AnnualizedReturn)
-                |> Option.defaultValue ""
-            ]
-            [
-                "sharpe"
-                num m.Sharpe
-                report.BenchmarkMetrics
-                |> Option.ofObj
-                |> Option.map (fun b -> num b.Sharpe)
-                |> Option.defaultValue ""
-            ]
-            [ "sortino"; num m.Sortino; "" ]
-            [
-                "max drawdown"
-                pct m.MaxDrawdown
-                report.BenchmarkMetrics
-                |> Option.ofObj
-                |> Option.map (fun b -> pct b.MaxDrawdown)
-                |> Option.defaultValue ""
-            ]
+            both "total return" (fun x -> pct x.TotalReturn)
+            both "annualised return" (fun x -> annualised x (pct x.AnnualizedReturn))
+            both "sharpe" (fun x -> annualised x (num x.Sharpe))
+            [ "sortino"; annualised m (num m.Sortino); "" ]
+            both "max drawdown" (fun x -> pct x.MaxDrawdown)
             [ "trades (closed / open)"; $"{t.Closed} / {t.Open}"; "" ]
             [ "win rate"; pct t.WinRate; "" ]
             [ "profit factor"; num t.ProfitFactor; "" ]
@@ -472,10 +459,11 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
     for note in report.Notes do
         printLine ("note: " + note)
 
-    for warning in result.Warnings do
+    for warning in report.Warnings do
         printWarning warning
 
-    printLine $"run written to {folder} (report.html, metrics.json, equity.csv, trades.csv, manifest.json)"
+    printLine
+        $"run written to {folder} (report.html with its charting script, metrics.json, equity.csv, trades.csv, manifest.json)"
 
     for file in exported do
         printLine $"exported {file}"

@@ -143,7 +143,7 @@ public sealed class PreparedRun : IDisposable
         var (benchmark, benchmarkName) = Benchmark(result);
         var notes = ModelNotes(models).Concat(result.Notes).ToList();
         var report = ReportBuilder.FromLedger(result.Panel, result.Ledger, result.Options,
-            Manifest(result.Parameters, result.Options.Timing, "ledger"), benchmark, benchmarkName, notes);
+            Manifest(result.Parameters, result.Options.Timing, "ledger"), benchmark, benchmarkName, notes, result.Warnings);
         var (start, end) = Period(settings, "a backtest");
         var analysis = SignalResearch.AnalyzePortfolioSignal(Plan, Panel, result.Parameters, Universe(result.Parameters), start, end, Predictions(models));
         return analysis is null ? report : report.WithSignalAnalysis(analysis);
