@@ -63,6 +63,9 @@ public sealed class BinanceFuturesHistory : IDisposable
     /// <summary>The venue's clock as this downloader has read it; downloads judge by it which bars have closed.</summary>
     public VenueClock VenueClock => _http.Clock;
 
+    /// <summary>The request weight counted against the budget so far, over every request sent.</summary>
+    internal long WeightSpent => _http.WeightSpent;
+
     /// <summary>The kline intervals Binance USDⓈ-M futures accepts, shortest first.</summary>
     public static IReadOnlyList<string> KlineIntervals => BinanceIntervals.KlineIntervals;
 

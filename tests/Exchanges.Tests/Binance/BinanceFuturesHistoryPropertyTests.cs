@@ -5,7 +5,8 @@ using StrategyLab.Exchanges.Binance;
 namespace StrategyLab.Exchanges.Tests.Binance;
 
 /// <summary>
-/// Whatever the page size, whichever requests fail (429, 5xx, malformed body, connection dropped mid-page), however far the venue's clock is from ours, whether it answers from the bar containing the start
+/// Whatever the page size, whichever requests fail (429, 5xx, malformed body, connection dropped mid-page or closed
+/// before an answer), however far the venue's clock is from ours, whether it answers from the bar containing the start
 /// time, and wherever a run is killed (leaving a partial line, or a replacement of the last row half done) while the
 /// venue revises the last row written, running the download again ends with exactly the venue's closed bars.
 /// </summary>
@@ -31,12 +32,12 @@ public sealed class BinanceFuturesHistoryPropertyTests
             + $"replacement left {ReplacementsLeft[LeftReplacement]}";
     }
 
-    private static readonly string[] Names = ["429", "503", "malformed", "drop"];
+    private static readonly string[] Names = ["429", "503", "malformed", "drop", "close"];
     private static readonly string[] ReplacementsLeft = ["none", "partly written", "written, not renamed"];
 
     private static readonly Gen<Scenario> Scenarios =
         from pageSize in Gen.Choose(100, 1500)
-        from faults in Gen.ListOf(Gen.Zip(Gen.Choose(1, 10), Gen.Choose(0, 3)), 4)
+        from faults in Gen.ListOf(Gen.Zip(Gen.Choose(1, 10), Gen.Choose(0, 4)), 4)
         from kill in Gen.Choose(0, 2)
         from partial in Gen.Choose(1, 60)
         from offset in Gen.Choose(-900, 900)
@@ -78,7 +79,8 @@ public sealed class BinanceFuturesHistoryPropertyTests
                     0 => Fault.TooManyRequests(3),
                     1 => Fault.ServerError(),
                     2 => Fault.MalformedBody(),
-                    _ => Fault.DropMidBody(),
+                    3 => Fault.DropMidBody(),
+                    _ => Fault.CloseWithoutAnswer(),
                 });
             }
 

@@ -271,6 +271,22 @@ public sealed class BinanceFuturesHistoryTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task StopsAtARedirectInsteadOfSendingTheRequestAgainElsewhere()
+    {
+        _venue.Fail(3, Fault.Redirect());
+        using var history = History();
+
+        var error = await Assert.ThrowsAsync<ExchangeException>(() => history.DownloadKlinesAsync(Klines()));
+
+        Assert.Equal(ExchangeErrorKind.Rejected, error.Kind);
+        Assert.StartsWith($"Binance answered GET {_venue.BaseAddress.GetLeftPart(UriPartial.Authority)}/fapi/v1/klines?symbol=BTCUSDT", error.Message, StringComparison.Ordinal);
+        Assert.Contains("with HTTP 301 Moved Permanently, a redirect to http://127.0.0.1:1/fapi/v1/klines?symbol=BTCUSDT", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("; check the base address", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, _venue.Requests.Count);
+        AssertSameRows(ExpectedKlineLines()[..1001], Lines(KlineFile));
+    }
+
+    [Fact]
     public async Task ResumesAKilledRunToTheSameCompleteFile()
     {
         using (var cancellation = new CancellationTokenSource())
@@ -663,6 +679,28 @@ public sealed class BinanceFuturesHistoryTests : IAsyncLifetime, IDisposable
             "Binance answered a request for BTCUSDT klines 1m from 2024-05-30 10:13:00 UTC with a row at 2024-05-30 10:11:00 UTC, before the last row already written (2024-05-30 10:13:00 UTC)",
             error.Message);
         AssertSameRows(ExpectedKlineLines()[..1235], Lines(KlineFile));
+    }
+
+    [Fact]
+    public async Task CountsEveryRequestThatReachedTheVenueAgainstTheWeightBudget()
+    {
+        // the venue reads requests 3 and 4 and closes their connections without answering
+        _venue.Fail(3, Fault.CloseWithoutAnswer());
+        _venue.Fail(4, Fault.CloseWithoutAnswer());
+        using var history = History();
+
+        await history.DownloadKlinesAsync(Klines());
+
+        AssertSameRows(ExpectedKlineLines(), Lines(KlineFile));
+        var requests = _venue.Requests;
+        Assert.Equal(7, requests.Count); // the clock, four pages, and the two that went unanswered
+
+        // documented weights: 1 for the server time, 5 for 1000 klines
+        Assert.Equal(requests.Sum(r => r.Path == "/fapi/v1/time" ? 1 : 5), history.WeightSpent);
+
+        // each was sent again by the client's own retry rules, after their backoff
+        Assert.Equal([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)], _clock.Delays);
+        Assert.Equal(2, _log.Messages.Count(m => m.StartsWith("Warning: GET", StringComparison.Ordinal) && m.Contains("closed the connection before answering", StringComparison.Ordinal)));
     }
 
     private sealed class SynchronousProgress(Action<DownloadProgress> report) : IProgress<DownloadProgress>

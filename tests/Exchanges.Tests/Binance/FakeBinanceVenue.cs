@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -86,6 +88,12 @@ internal sealed record Fault(string Kind, int RetryAfterSeconds = 0)
     public static Fault MalformedBody() => new("malformed");
 
     public static Fault DropMidBody() => new("drop");
+
+    /// <summary>Closes the connection cleanly (FIN) after reading the request, before any byte of an answer.</summary>
+    public static Fault CloseWithoutAnswer() => new("close");
+
+    /// <summary>HTTP 301 to another address.</summary>
+    public static Fault Redirect() => new("301");
 
     /// <summary>Answers klines with one more bar at the end, opening an interval after the venue's own time.</summary>
     public static Fault BarFromTheFuture() => new("future");
@@ -265,6 +273,15 @@ internal sealed class FakeBinanceVenue : IAsyncDisposable
         _faults.TryRemove(number, out var fault);
         switch (fault?.Kind)
         {
+            case "close":
+                // a FIN with nothing unread sent back: the client reads the end of the stream before any answer
+                context.Features.Get<IConnectionSocketFeature>()!.Socket.Shutdown(SocketShutdown.Both);
+                context.Abort();
+                return;
+            case "301":
+                context.Response.Headers.Location = $"http://127.0.0.1:1{context.Request.Path}{context.Request.QueryString}";
+                await Answer(context, 301, "");
+                return;
             case "429":
                 if (fault.RetryAfterSeconds > 0)
                 {

@@ -13,11 +13,13 @@ namespace StrategyLab.Exchanges.Binance.Http;
 /// <item>429 waits the Retry-After the venue sends, 418 (an IP ban) stops at once;</item>
 /// <item>5xx, dropped connections and timeouts are retried with exponential backoff;</item>
 /// <item>a body that cannot be read is retried a bounded number of times;</item>
-/// <item>when no TCP connection was ever made (no route, refused, name not resolved) it fails at once.</item>
+/// <item>when no TCP connection was ever made (no route, refused, name not resolved) it fails at once;</item>
+/// <item>the HTTP stack's own silent resend of a request whose connection closed before any answer is stopped, so
+/// every request that reaches the venue went through the weight budget and the retry rules above.</item>
 /// </list>
 /// The venue's clock (<see cref="Clock"/>) is learned from <c>GET /fapi/v1/time</c> and checked against the Date header of
 /// every answer; pacing windows run on it. Every failure left after retries is an <see cref="ExchangeException"/> with a
-/// one-line message naming the URL.
+/// one-line message naming the URL. Requests are sent one at a time.
 /// </summary>
 internal sealed class BinanceHttpClient : IDisposable
 {
@@ -30,6 +32,8 @@ internal sealed class BinanceHttpClient : IDisposable
     private readonly RequestWeightBudget _weight;
     private readonly RequestCountWindow _fundingWindow;
     private readonly ILogger _log;
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private readonly AsyncLocal<RequestSends?> _sends = new();
     private int _connectionsMade;
     private bool _clockContradicted;
     private bool _dateDisagreementLogged;
@@ -45,11 +49,19 @@ internal sealed class BinanceHttpClient : IDisposable
             AutomaticDecompression = DecompressionMethods.All,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             ConnectCallback = ConnectAsync,
+
+            // a redirect followed by the handler would be a second request counted nowhere
+            AllowAutoRedirect = false,
+            PlaintextStreamFilter = (context, _) => ValueTask.FromResult<Stream>(new OneSendStream(context.PlaintextStream, MaySend)),
         };
         _http = new HttpClient(handler, disposeHandler: true)
         {
             BaseAddress = options.BaseAddress,
             Timeout = options.RequestTimeout,
+
+            // HTTP/1.1 only: OneSendStream tells one request from the next by the turn from reading to writing
+            DefaultRequestVersion = HttpVersion.Version11,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("StrategyLab/0.1");
 
@@ -60,6 +72,9 @@ internal sealed class BinanceHttpClient : IDisposable
 
     /// <summary>The venue's clock as learned from its answers; the local clock until the first <see cref="SyncClockAsync"/>.</summary>
     public VenueClock Clock { get; }
+
+    /// <summary>The request weight this client has counted against its budget, over all requests it sent.</summary>
+    public long WeightSpent => _weight.Spent;
 
     /// <summary>
     /// <c>GET /fapi/v1/time</c> (weight 1): observes the venue's clock when it has not been observed, when the last
@@ -146,9 +161,33 @@ internal sealed class BinanceHttpClient : IDisposable
         _ => 10,
     };
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _oneAtATime.Dispose();
+    }
 
     private async Task<VenueAnswer<T>> GetAsync<T>(
+        string path,
+        (string Name, string Value)[] query,
+        int weight,
+        RequestCountWindow? countWindow,
+        Func<byte[], T> parse,
+        CancellationToken cancellationToken)
+    {
+        // one request at a time: the weight budget is counted in sequence, and MaySend tells a resend from the next request
+        await _oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await SendWithRetriesAsync(path, query, weight, countWindow, parse, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    private async Task<VenueAnswer<T>> SendWithRetriesAsync<T>(
         string path,
         (string Name, string Value)[] query,
         int weight,
@@ -178,6 +217,7 @@ internal sealed class BinanceHttpClient : IDisposable
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+                _sends.Value = new RequestSends();
                 var sentAt = _options.TimeProvider.GetUtcNow();
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
                     .ConfigureAwait(false);
@@ -251,6 +291,14 @@ internal sealed class BinanceHttpClient : IDisposable
                     continue;
                 }
 
+                if (status is >= 300 and < 400)
+                {
+                    var target = response.Headers.Location is { } location ? $" to {location}" : "";
+                    throw new ExchangeException(
+                        ExchangeErrorKind.Rejected,
+                        $"Binance answered GET {shown} with HTTP {status} {response.ReasonPhrase}, a redirect{target}; check the base address");
+                }
+
                 if (status is >= 400 and < 500)
                 {
                     throw BinanceHttpParse.Error(body) is { } error
@@ -310,6 +358,11 @@ internal sealed class BinanceHttpClient : IDisposable
             await Task.Delay(delay, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    // SocketsHttpHandler sends a request again, up to 3 times and at once, when its connection closes before any byte
+    // of an answer; the venue may have counted each. Only the first send of each request is let through: a resend
+    // fails with the connection's failure, which the retry rules above then see, pace and count.
+    private bool MaySend() => _sends.Value is not { } sends || Interlocked.Increment(ref sends.Count) == 1;
 
     // an answer dated outside what is known of the venue's clock means one of the clocks was stepped: observe it again
     private void CheckDate(HttpResponseMessage response, DateTimeOffset sentAt, DateTimeOffset receivedAt, string shown)
@@ -416,6 +469,11 @@ internal sealed class BinanceHttpClient : IDisposable
     }
 
     private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private sealed class RequestSends
+    {
+        public int Count;
+    }
 }
 
 /// <summary>A parsed answer, with the local times its request left and its headers arrived.</summary>
