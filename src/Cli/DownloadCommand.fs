@@ -32,8 +32,8 @@ type DownloadArgs =
             | Symbols _ -> "comma-separated symbols, e.g. BTCUSDT,ETHUSDT"
             | Interval _ -> "the kline interval: 1m, 5m, 15m, 1h, 4h, 1d, ..."
             | From _ ->
-                "first bar to fetch, e.g. 2024-01-01 (a file that already has rows continues after its last row)"
-            | To _ -> "end, exclusive (default: now; bars still open are never written)"
+                "first bar to fetch, e.g. 2024-01-01 (a file that already has rows continues from its last row, checked again)"
+            | To _ -> "end, exclusive (default: now by Binance's clock; bars still open there are never written)"
             | Funding -> "also download the funding-rate history, joined as the funding_rate column"
             | Open_Interest _ -> "also download open interest at this period (Binance serves the latest 30 days only)"
             | Name _ -> "the dataset to register (default binance_<interval>)"

@@ -39,7 +39,11 @@ public sealed record SymbolDownload(
     long RowsWritten,
     DateTimeOffset? ResumedAfter,
     DateTimeOffset? FirstTime,
-    DateTimeOffset? LastTime);
+    DateTimeOffset? LastTime)
+{
+    /// <summary>Rows already in the file that this run replaced with the venue's current version (at most the last row).</summary>
+    public long RowsReplaced { get; init; }
+}
 
 /// <summary>
 /// The outcome of a history download: one entry per symbol, plus notes the user should read

@@ -20,8 +20,9 @@ let private kline (i: int) =
     let c = 100 + i
     $"[{t},\"{c}.0\",\"{c + 1}.0\",\"{c - 1}.0\",\"{c}.5\",\"10.0\",{t + hour - 1L},\"1000.0\",5,\"4.0\",\"400.0\",\"0\"]"
 
-/// A venue on 127.0.0.1 serving 24 hourly BTCUSDT klines, paged by startTime/endTime/limit as Binance does
-type private FakeVenue() =
+/// A venue on 127.0.0.1 serving 24 hourly BTCUSDT klines, paged by startTime/endTime/limit as Binance does, and its
+/// server time; a venue that answers from the bar containing startTime sends a bar again when asked from inside it
+type private FakeVenue(barContainingStart: bool) =
     let app =
         let builder = WebApplication.CreateBuilder()
         builder.Logging.ClearProviders() |> ignore
@@ -29,6 +30,16 @@ type private FakeVenue() =
         builder.Build()
 
     do
+        app.MapGet(
+            "/fapi/v1/time",
+            Func<IResult>(fun () ->
+                Results.Text(
+                    $"{{\"serverTime\":{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}}",
+                    "application/json"
+                ))
+        )
+        |> ignore
+
         app.MapGet(
             "/fapi/v1/klines",
             Func<HttpContext, IResult>(fun ctx ->
@@ -41,7 +52,8 @@ type private FakeVenue() =
                     [ 0..23 ]
                     |> List.filter (fun i ->
                         let t = start + int64 i * hour
-                        t >= from && t <= until)
+                        let last = if barContainingStart then t + hour - 1L else t
+                        last >= from && t <= until)
                     |> List.truncate limit
                     |> List.map kline
 
@@ -57,32 +69,34 @@ type private FakeVenue() =
         member _.Dispose() =
             app.StopAsync().GetAwaiter().GetResult()
 
+let private downloadHourly (venue: FakeVenue) (folder: TempFolder) (until: string) =
+    runIn
+        folder.Path
+        [
+            "data"
+            "download"
+            "--exchange"
+            "binance"
+            "--symbols"
+            "btcusdt"
+            "--interval"
+            "1h"
+            "--from"
+            "2024-01-01"
+            "--to"
+            until
+            "--base-url"
+            venue.Url
+            "-d"
+            "."
+        ]
+
 [<Fact>]
 let ``download writes the venue's klines, registers a dataset and resumes where it stopped`` () =
-    use venue = new FakeVenue()
+    use venue = new FakeVenue(false)
     use folder = new TempFolder()
 
-    let download until =
-        runIn
-            folder.Path
-            [
-                "data"
-                "download"
-                "--exchange"
-                "binance"
-                "--symbols"
-                "btcusdt"
-                "--interval"
-                "1h"
-                "--from"
-                "2024-01-01"
-                "--to"
-                until
-                "--base-url"
-                venue.Url
-                "-d"
-                "."
-            ]
+    let download = downloadHourly venue folder
 
     let first = download "2024-01-01T05:00Z"
     Assert.Equal(0, first.ExitCode)
@@ -104,6 +118,27 @@ let ``download writes the venue's klines, registers a dataset and resumes where 
     Assert.Equal(0, show.ExitCode)
     Assert.Contains("2024-01-01T07:00:00Z", show.Out)
     Assert.Contains("107.5", show.Out)
+
+[<Fact>]
+let ``a bounded download succeeds, every time, from a venue that answers from the bar containing the start`` () =
+    use venue = new FakeVenue(true)
+    use folder = new TempFolder()
+
+    let first = downloadHourly venue folder "2024-01-01T05:00Z"
+    Assert.Equal("", first.Error)
+    Assert.Equal(0, first.ExitCode)
+    Assert.Contains("downloaded 5 new row(s)", first.Out)
+
+    let again = downloadHourly venue folder "2024-01-01T05:00Z"
+    Assert.Equal("", again.Error)
+    Assert.Equal(0, again.ExitCode)
+    Assert.Contains("downloaded 0 new row(s)", again.Out)
+
+    let lines =
+        File.ReadAllLines(Path.Combine(folder.Path, "binance-usdm", "BTCUSDT-1h.csv"))
+
+    Assert.Equal(6, lines.Length)
+    Assert.Equal("1704081600000,104.0,105.0,103.0,104.5,10.0,1704085199999,1000.0,5,4.0,400.0,0", lines[5])
 
 [<Fact>]
 let ``download with no route to the exchange fails at once with one line`` () =

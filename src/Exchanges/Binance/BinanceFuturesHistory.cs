@@ -11,9 +11,11 @@ namespace StrategyLab.Exchanges.Binance;
 /// Downloads Binance USDⓈ-M futures history (klines, funding rates, open interest) from the public REST API into
 /// append-only CSV files, one per symbol. Requests are paced by the venue's request-weight budget and retried on
 /// 429, 5xx, dropped connections and malformed bodies; each page is on disk (fsync'd) before the next request, and
-/// a second run over an existing file continues after its last complete row, so an interrupted download is resumed
-/// by running it again. Failures the user can cause or meet are <see cref="ExchangeException"/>s with one-line messages.
-/// Symbols are downloaded one after another; calls on one instance run one at a time.
+/// a second run over an existing file continues from its last complete row, so an interrupted download is resumed
+/// by running it again. Whether a bar has closed is judged by the venue's clock (<see cref="VenueClock"/>), never
+/// this machine's; the last row a file holds is read again when a download resumes, and replaced if the venue now
+/// sends another version of it. Failures the user can cause or meet are <see cref="ExchangeException"/>s with one-line
+/// messages. Symbols are downloaded one after another; calls on one instance run one at a time.
 /// </summary>
 /// <example>
 /// <code>
@@ -58,6 +60,12 @@ public sealed class BinanceFuturesHistory : IDisposable
         _http = new BinanceHttpClient(_options);
     }
 
+    /// <summary>The venue's clock as this downloader has read it; downloads judge by it which bars have closed.</summary>
+    public VenueClock VenueClock => _http.Clock;
+
+    /// <summary>The request weight counted against the budget so far, over every request sent.</summary>
+    internal long WeightSpent => _http.WeightSpent;
+
     /// <summary>The kline intervals Binance USDⓈ-M futures accepts, shortest first.</summary>
     public static IReadOnlyList<string> KlineIntervals => BinanceIntervals.KlineIntervals;
 
@@ -99,26 +107,22 @@ public sealed class BinanceFuturesHistory : IDisposable
                 request.OutputDirectory),
             async (symbol, cursor, end, ct) =>
             {
-                var klines = await _http.GetKlinesAsync(symbol, interval, cursor, end - 1, limit, ct).ConfigureAwait(false);
-                var now = _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-                var rows = new List<(long, string)>(klines.Count);
-                foreach (var kline in klines)
+                var answer = await _http.GetKlinesAsync(symbol, interval, cursor, end - 1, limit, ct).ConfigureAwait(false);
+                var (earliest, latest) = await ServedAsync(answer, ct).ConfigureAwait(false);
+                var rows = new List<VenueRow>(answer.Body.Count);
+                foreach (var kline in answer.Body)
                 {
-                    if (kline.OpenTime < cursor)
+                    if (kline.OpenTime > latest)
                     {
-                        continue;
+                        throw new ExchangeException(
+                            ExchangeErrorKind.MalformedResponse,
+                            $"Binance answered a request for {symbol} klines with a bar opening at {Show(kline.OpenTime)}, after its own time ({Show(latest)} at the latest)");
                     }
 
-                    // a bar still open (its close time not yet passed) is never written; it is the last one there is
-                    if (kline.OpenTime >= end || kline.CloseTime >= now)
-                    {
-                        return Page.Last(rows, end);
-                    }
-
-                    rows.Add((kline.OpenTime, string.Join(',', kline.Fields)));
+                    rows.Add(new VenueRow(kline.OpenTime, kline.CloseTime, string.Join(',', kline.Fields)));
                 }
 
-                return NextPage(rows, klines.Count, end, symbol, cursor);
+                return new Answer(rows, earliest, WindowEnd: null);
             },
             adjustStart: null,
             progress,
@@ -141,25 +145,19 @@ public sealed class BinanceFuturesHistory : IDisposable
             new Job("funding", FundingCsvHeader, FundingFileName, request.Symbols, request.From, request.To, request.OutputDirectory),
             async (symbol, cursor, end, ct) =>
             {
-                var records = await _http.GetFundingRateAsync(symbol, cursor, end - 1, FundingPerRequest, ct).ConfigureAwait(false);
-                var rows = new List<(long, string)>(records.Count);
-                foreach (var record in records)
+                var answer = await _http.GetFundingRateAsync(symbol, cursor, end - 1, FundingPerRequest, ct).ConfigureAwait(false);
+                var (earliest, _) = await ServedAsync(answer, ct).ConfigureAwait(false);
+                var rows = new List<VenueRow>(answer.Body.Count);
+                foreach (var record in answer.Body)
                 {
-                    if (record.FundingTime < cursor)
-                    {
-                        continue;
-                    }
-
-                    if (record.FundingTime >= end)
-                    {
-                        return Page.Last(rows, end);
-                    }
-
                     RequireSymbol(record.Symbol, symbol, BinanceUrls.FundingRate);
-                    rows.Add((record.FundingTime, $"{record.FundingTime.ToString(CultureInfo.InvariantCulture)},{record.Symbol},{record.FundingRate},{record.MarkPrice}"));
+                    rows.Add(new VenueRow(
+                        record.FundingTime,
+                        record.FundingTime,
+                        $"{record.FundingTime.ToString(CultureInfo.InvariantCulture)},{record.Symbol},{record.FundingRate},{record.MarkPrice}"));
                 }
 
-                return NextPage(rows, records.Count, end, symbol, cursor);
+                return new Answer(rows, earliest, WindowEnd: null);
             },
             adjustStart: null,
             progress,
@@ -195,26 +193,24 @@ public sealed class BinanceFuturesHistory : IDisposable
             {
                 // windows of at most one page of periods, so the answer is complete whichever end the venue counts from
                 var windowEnd = Math.Min(end, cursor + (OpenInterestPerRequest * periodMs));
-                var records = await _http.GetOpenInterestHistAsync(symbol, period, cursor, windowEnd - 1, OpenInterestPerRequest, ct)
+                var answer = await _http.GetOpenInterestHistAsync(symbol, period, cursor, windowEnd - 1, OpenInterestPerRequest, ct)
                     .ConfigureAwait(false);
-                var now = _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-                var rows = new List<(long, string)>(records.Count);
-                foreach (var record in records)
+                var (earliest, _) = await ServedAsync(answer, ct).ConfigureAwait(false);
+                var rows = new List<VenueRow>(answer.Body.Count);
+                foreach (var record in answer.Body)
                 {
-                    if (record.Timestamp < cursor || record.Timestamp >= windowEnd || record.Timestamp > now)
-                    {
-                        continue;
-                    }
-
                     RequireSymbol(record.Symbol, symbol, BinanceUrls.OpenInterestHist);
-                    rows.Add((record.Timestamp, $"{record.Timestamp.ToString(CultureInfo.InvariantCulture)},{record.Symbol},{record.SumOpenInterest},{record.SumOpenInterestValue}"));
+                    rows.Add(new VenueRow(
+                        record.Timestamp,
+                        record.Timestamp,
+                        $"{record.Timestamp.ToString(CultureInfo.InvariantCulture)},{record.Symbol},{record.SumOpenInterest},{record.SumOpenInterestValue}"));
                 }
 
-                return windowEnd >= end ? Page.Last(rows, end) : new Page(rows, windowEnd, Finished: false);
+                return new Answer(rows, earliest, windowEnd);
             },
             (cursor, end, fileHasRows, path, notes) =>
             {
-                var now = _options.TimeProvider.GetUtcNow();
+                var now = _http.Clock.GetUtcNow();
                 var oldest = CeilingTo(now - OpenInterestServed + OpenInterestMargin, periodMs);
                 if (end <= oldest)
                 {
@@ -248,7 +244,7 @@ public sealed class BinanceFuturesHistory : IDisposable
 
     private async Task<DownloadSummary> DownloadAsync(
         Job job,
-        Func<string, long, long, CancellationToken, Task<Page>> fetch,
+        Func<string, long, long, CancellationToken, Task<Answer>> fetch,
         Func<long, long, bool, string, List<string>, long>? adjustStart,
         IProgress<DownloadProgress>? progress,
         CancellationToken cancellationToken)
@@ -266,7 +262,7 @@ public sealed class BinanceFuturesHistory : IDisposable
 
     private async Task<DownloadSummary> DownloadOneAtATimeAsync(
         Job job,
-        Func<string, long, long, CancellationToken, Task<Page>> fetch,
+        Func<string, long, long, CancellationToken, Task<Answer>> fetch,
         Func<long, long, bool, string, List<string>, long>? adjustStart,
         IProgress<DownloadProgress>? progress,
         CancellationToken cancellationToken)
@@ -291,8 +287,11 @@ public sealed class BinanceFuturesHistory : IDisposable
                 $"the range from {Show(job.From.ToUnixTimeMilliseconds())} to {Show(endTime.ToUnixTimeMilliseconds())} is empty; the end must come after the start");
         }
 
+        // "now" is the venue's: the earliest its clock can read
+        await _http.EnsureClockAsync(cancellationToken).ConfigureAwait(false);
+        var venueNow = _http.Clock.Earliest(_options.TimeProvider.GetUtcNow()).ToUnixTimeMilliseconds();
         var from = job.From.ToUnixTimeMilliseconds();
-        var end = endTime.ToUnixTimeMilliseconds();
+        var end = job.To is { } until ? Math.Min(until.ToUnixTimeMilliseconds(), venueNow) : venueNow;
         var notes = new List<string>();
         var results = ImmutableArray.CreateBuilder<SymbolDownload>(symbols.Count);
 
@@ -303,8 +302,9 @@ public sealed class BinanceFuturesHistory : IDisposable
             var cursor = from;
             if (file.LastKey is { } last)
             {
-                cursor = last + 1;
-                _log.LogInformation("Resuming {Path} after its last row at {Time}", path, Show(last));
+                // the last row is asked for again: the venue may have changed it since it was written
+                cursor = last;
+                _log.LogInformation("Resuming {Path} from its last row at {Time}, which is checked against Binance's", path, Show(last));
                 if (file.FirstKey is { } first && from < first)
                 {
                     var note = $"{path} starts at {Show(first)}; rows before it are not downloaded because files are only appended to (move the file away to download from {Show(from)})";
@@ -323,14 +323,16 @@ public sealed class BinanceFuturesHistory : IDisposable
             Report(progress, job, symbol, file, start, start, end);
             while (cursor < end)
             {
-                var page = await fetch(symbol, cursor, end, cancellationToken).ConfigureAwait(false);
-                file.Append(page.Rows);
-                cursor = page.Next;
-                Report(progress, job, symbol, file, Math.Min(cursor, end), start, end);
-                if (page.Finished)
+                var answer = await fetch(symbol, cursor, end, cancellationToken).ConfigureAwait(false);
+                var page = Sort(answer, file, cursor, Math.Min(end, answer.WindowEnd ?? end), symbol, job.Dataset, notes);
+                if (page.Replacement is { } replacement)
                 {
-                    break;
+                    Replace(file, replacement, notes);
                 }
+
+                file.Append(page.Rows);
+                cursor = Next(answer, page) ?? end;
+                Report(progress, job, symbol, file, Math.Min(cursor, end), start, end);
             }
 
             if (file.LastKey is null)
@@ -340,29 +342,118 @@ public sealed class BinanceFuturesHistory : IDisposable
                 notes.Add(note);
             }
 
-            results.Add(new SymbolDownload(symbol, path, file.RowsAppended, Time(file.KeyAtOpen), Time(file.FirstKey), Time(file.LastKey)));
+            results.Add(new SymbolDownload(symbol, path, file.RowsAppended, Time(file.KeyAtOpen), Time(file.FirstKey), Time(file.LastKey))
+            {
+                RowsReplaced = file.RowsReplaced,
+            });
         }
 
         return new DownloadSummary(results.MoveToImmutable(), [.. notes]);
     }
 
-    // a page whose every row was before the cursor would never advance: the venue ignored startTime
-    private Page NextPage(List<(long Key, string Line)> rows, int received, long end, string symbol, long cursor)
+    // the venue's time when it answered, as bounded by its clock: a row is written once its last moment is before the earliest
+    private async Task<(long Earliest, long Latest)> ServedAsync<T>(VenueAnswer<T> answer, CancellationToken cancellationToken)
     {
-        if (received == 0)
-        {
-            return Page.Last(rows, end);
-        }
-
-        if (rows.Count == 0)
-        {
-            throw new ExchangeException(
-                ExchangeErrorKind.MalformedResponse,
-                $"Binance answered a request for {symbol} from {Show(cursor)} with rows that all lie before that time");
-        }
-
-        return new Page(rows, rows[^1].Key + 1, Finished: false);
+        await _http.EnsureClockAsync(cancellationToken).ConfigureAwait(false);
+        return (
+            _http.Clock.Earliest(answer.SentAt).ToUnixTimeMilliseconds(),
+            _http.Clock.Latest(answer.ReceivedAt).ToUnixTimeMilliseconds());
     }
+
+    /// <summary>
+    /// Sorts one answer's rows against the file. The row the file ends with may come again (a resumed download asks for
+    /// it, and some venues answer from the bar that contains the start time): the same version is skipped, another one
+    /// replaces it, and one the venue has not finished yet is noted and ends the download. A row that has not finished
+    /// by the venue's clock, or is at or after the end, ends the page. A row before the file's last row, or wholly
+    /// before the requested start, is out of order.
+    /// </summary>
+    private PageRows Sort(Answer answer, HistoryCsvFile file, long start, long end, string symbol, string dataset, List<string> notes)
+    {
+        var rows = new List<(long Key, string Line)>(answer.Rows.Count);
+        (long Key, string Line)? replacement = null;
+        foreach (var row in answer.Rows)
+        {
+            if (file.LastKey is { } last && row.Key <= last)
+            {
+                if (row.Key < last)
+                {
+                    throw OutOfOrder(symbol, dataset, start, row.Key, $"before the last row already written ({Show(last)})");
+                }
+
+                if (row.LastTime >= answer.Earliest)
+                {
+                    var note = $"{file.Path}: the last row ({Show(last)}) was written before Binance finished it; run the download again after {Show(row.LastTime + 1)} to check it against the finished one";
+                    _log.LogWarning("{Note}", note);
+                    notes.Add(note);
+                    return new PageRows(rows, replacement, Unfinished: true, PastEnd: false);
+                }
+
+                if (!string.Equals(row.Line, file.LastLine, StringComparison.Ordinal))
+                {
+                    replacement = (row.Key, row.Line);
+                }
+
+                continue;
+            }
+
+            if (row.Key < start)
+            {
+                // the bar that contains the start time opens before it, outside the range
+                if (row.LastTime >= start)
+                {
+                    continue;
+                }
+
+                throw OutOfOrder(symbol, dataset, start, row.Key, "before that time");
+            }
+
+            if (row.Key >= end)
+            {
+                return new PageRows(rows, replacement, Unfinished: false, PastEnd: true);
+            }
+
+            if (row.LastTime >= answer.Earliest)
+            {
+                return new PageRows(rows, replacement, Unfinished: true, PastEnd: false);
+            }
+
+            rows.Add((row.Key, row.Line));
+        }
+
+        return new PageRows(rows, replacement, Unfinished: false, PastEnd: false);
+    }
+
+    // where the next request starts, or null when there is nothing more: a row not finished yet is the last one there
+    // is; a window (open interest) is done once answered; a page of rows continues after its last row until one is
+    // past the end or the venue has none left
+    private static long? Next(Answer answer, PageRows page)
+    {
+        if (page.Unfinished)
+        {
+            return null;
+        }
+
+        if (answer.WindowEnd is { } windowEnd)
+        {
+            return windowEnd;
+        }
+
+        return page.PastEnd || answer.Rows.Count == 0 ? null : answer.Rows[^1].LastTime + 1;
+    }
+
+    private void Replace(HistoryCsvFile file, (long Key, string Line) row, List<string> notes)
+    {
+        var old = file.LastLine;
+        file.ReplaceLast(row.Key, row.Line);
+        var note = $"{file.Path}: replaced the row at {Show(row.Key)} with the version Binance sends now ('{old}' became '{row.Line}')";
+        _log.LogWarning("{Note}", note);
+        notes.Add(note);
+    }
+
+    private static ExchangeException OutOfOrder(string symbol, string dataset, long start, long key, string where) =>
+        new(
+            ExchangeErrorKind.MalformedResponse,
+            $"Binance answered a request for {symbol} {dataset} from {Show(start)} with a row at {Show(key)}, {where}");
 
     private static void RequireSymbol(string received, string requested, string path)
     {
@@ -431,8 +522,18 @@ public sealed class BinanceFuturesHistory : IDisposable
         DateTimeOffset? To,
         string OutputDirectory);
 
-    private sealed record Page(IReadOnlyList<(long Key, string Line)> Rows, long Next, bool Finished)
-    {
-        public static Page Last(IReadOnlyList<(long Key, string Line)> rows, long end) => new(rows, end, Finished: true);
-    }
+    /// <summary>One row as the venue sent it: its key, the last moment it covers (a kline's close time), and its CSV line.</summary>
+    private sealed record VenueRow(long Key, long LastTime, string Line);
+
+    /// <summary>
+    /// One answer's rows in the venue's order, the earliest the venue's clock read when it answered, and for a request
+    /// that covers a fixed window (open interest) the window's exclusive end.
+    /// </summary>
+    private sealed record Answer(IReadOnlyList<VenueRow> Rows, long Earliest, long? WindowEnd);
+
+    /// <summary>
+    /// The rows to append, the file's last row to replace first, and whether the answer stopped at a row the venue has not
+    /// finished or at a row at or after the end of what was asked for.
+    /// </summary>
+    private sealed record PageRows(IReadOnlyList<(long Key, string Line)> Rows, (long Key, string Line)? Replacement, bool Unfinished, bool PastEnd);
 }

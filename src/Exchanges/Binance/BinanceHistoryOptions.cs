@@ -44,7 +44,13 @@ public sealed record BinanceHistoryOptions
     /// </summary>
     public int KlinesPerRequest { get; init; } = 1000;
 
-    /// <summary>The clock and the delays (pacing, Retry-After, backoff); default the system clock.</summary>
+    /// <summary>
+    /// How long the venue's clock, read from <c>GET /fapi/v1/time</c>, is trusted before it is read again; default 5 minutes.
+    /// It is read again sooner when an answer's Date header disagrees with it.
+    /// </summary>
+    public TimeSpan ClockSyncInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>This machine's clock and the delays (pacing, Retry-After, backoff); default the system clock.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Where retries, waits and file repairs are logged; default nowhere.</summary>
@@ -66,6 +72,7 @@ public sealed record BinanceHistoryOptions
         Require(ConnectTimeout > TimeSpan.Zero, "the connect timeout must be positive");
         Require(RequestTimeout > TimeSpan.Zero, "the request timeout must be positive");
         Require(MaxTransientRetries >= 0 && MaxMalformedRetries >= 0 && MaxRateLimitedRetries >= 0, "retry counts cannot be negative");
+        Require(ClockSyncInterval > TimeSpan.Zero, "the clock sync interval must be positive");
         Require(RetryBaseDelay >= TimeSpan.Zero && RetryMaxDelay >= RetryBaseDelay, "the retry delays must satisfy 0 <= base <= max");
         Require(KlinesPerRequest is >= 1 and <= 1500, $"klines per request must be 1 to 1500 (Binance's maximum), found {KlinesPerRequest}");
     }

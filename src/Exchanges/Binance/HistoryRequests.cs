@@ -6,8 +6,8 @@ namespace StrategyLab.Exchanges.Binance;
 /// </summary>
 /// <param name="Symbols">USDⓈ-M futures symbols, e.g. <c>BTCUSDT</c>; case is ignored.</param>
 /// <param name="Interval">One of 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M (1M is a month, 1m a minute).</param>
-/// <param name="From">Inclusive start; ignored for a file that already holds rows, which continues after its last row.</param>
-/// <param name="To">Exclusive end; null means now. Bars that have not closed yet are never written.</param>
+/// <param name="From">Inclusive start; ignored for a file that already holds rows, which continues from its last row (checked again).</param>
+/// <param name="To">Exclusive end; null means now on the venue's clock. Bars that have not closed by the venue's clock are never written.</param>
 /// <param name="OutputDirectory">Directory of the CSV files; created if missing.</param>
 /// <example><c>new KlineDownloadRequest(["BTCUSDT", "ETHUSDT"], "1m", DateTimeOffset.Parse("2024-01-01Z"), null, "data/binance")</c></example>
 public sealed record KlineDownloadRequest(

@@ -5,8 +5,10 @@ using StrategyLab.Exchanges.Binance;
 namespace StrategyLab.Exchanges.Tests.Binance;
 
 /// <summary>
-/// Whatever the page size, whichever requests fail (429, 5xx, malformed body, connection dropped mid-page) and
-/// wherever a run is killed (leaving a partial line), running the download again ends with exactly the venue's rows.
+/// Whatever the page size, whichever requests fail (429, 5xx, malformed body, connection dropped mid-page or closed
+/// before an answer), however far the venue's clock is from ours, whether it answers from the bar containing the start
+/// time, and wherever a run is killed (leaving a partial line, or a replacement of the last row half done) while the
+/// venue revises the last row written, running the download again ends with exactly the venue's closed bars.
 /// </summary>
 public sealed class BinanceFuturesHistoryPropertyTests
 {
@@ -14,26 +16,49 @@ public sealed class BinanceFuturesHistoryPropertyTests
     private static readonly DateTimeOffset Now = new(2024, 6, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset KlineStart = Now - TimeSpan.FromMinutes(5 * KlineCount);
 
-    public sealed record Scenario(int PageSize, (int Request, int Kind)[] Faults, int KillAfterPages, int PartialLength)
+    public sealed record Scenario(
+        int PageSize,
+        (int Request, int Kind)[] Faults,
+        int KillAfterPages,
+        int PartialLength,
+        int ClockOffsetSeconds,
+        bool ContainingStart,
+        bool ReviseLastRow,
+        int LeftReplacement)
     {
         public override string ToString() =>
-            $"page {PageSize}, faults [{string.Join(", ", Faults.Select(f => $"#{f.Request}:{Names[f.Kind]}"))}], kill after {KillAfterPages} pages, partial {PartialLength}";
+            $"page {PageSize}, faults [{string.Join(", ", Faults.Select(f => $"#{f.Request}:{Names[f.Kind]}"))}], kill after {KillAfterPages} pages, "
+            + $"partial {PartialLength}, venue clock {ClockOffsetSeconds:+0;-0} s, containing start {ContainingStart}, revise last row {ReviseLastRow}, "
+            + $"replacement left {ReplacementsLeft[LeftReplacement]}";
     }
 
-    private static readonly string[] Names = ["429", "503", "malformed", "drop"];
+    private static readonly string[] Names = ["429", "503", "malformed", "drop", "close"];
+    private static readonly string[] ReplacementsLeft = ["none", "partly written", "written, not renamed"];
 
     private static readonly Gen<Scenario> Scenarios =
         from pageSize in Gen.Choose(100, 1500)
-        from faults in Gen.ListOf(Gen.Zip(Gen.Choose(1, 10), Gen.Choose(0, 3)), 4)
+        from faults in Gen.ListOf(Gen.Zip(Gen.Choose(1, 10), Gen.Choose(0, 4)), 4)
         from kill in Gen.Choose(0, 2)
         from partial in Gen.Choose(1, 60)
-        select new Scenario(pageSize, [.. faults.DistinctBy(f => f.Item1)], kill, partial);
+        from offset in Gen.Choose(-900, 900)
+        from containing in Gen.Elements(false, true)
+        from revise in Gen.Elements(false, true)
+        from replacement in Gen.Choose(0, 2)
+        select new Scenario(pageSize, [.. faults.DistinctBy(f => f.Item1)], kill, partial, offset, containing, revise, replacement);
 
     [Fact]
     public void EndsWithExactlyTheVenuesRowsWhateverFailsOnTheWay() =>
         Check.One(
             Config.QuickThrowOnFailure.WithMaxTest(20),
             Prop.ForAll(Scenarios.ToArbitrary(), s => Run(s).GetAwaiter().GetResult()));
+
+    [Fact]
+    public void EndsWithExactlyTheVenuesRowsAfterAKillLeftAReplacementHalfDone() =>
+        Check.One(
+            Config.QuickThrowOnFailure.WithMaxTest(10),
+            Prop.ForAll(
+                Scenarios.Where(s => s.KillAfterPages > 0).Select(s => s with { ReviseLastRow = true, LeftReplacement = 1 + (s.PageSize % 2) }).ToArbitrary(),
+                s => Run(s).GetAwaiter().GetResult()));
 
     private static async Task<bool> Run(Scenario scenario)
     {
@@ -44,6 +69,9 @@ public sealed class BinanceFuturesHistoryPropertyTests
         {
             var klines = FakeBinanceVenue.GenerateKlines(KlineStart, 300_000, KlineCount, seed: scenario.PageSize);
             venue.Klines[("ETHUSDT", "5m")] = klines;
+            venue.Now = clock.GetUtcNow;
+            venue.ClockOffset = TimeSpan.FromSeconds(scenario.ClockOffsetSeconds);
+            venue.ServesBarContainingStartTime = scenario.ContainingStart;
             foreach (var (number, kind) in scenario.Faults)
             {
                 venue.Fail(number, kind switch
@@ -51,7 +79,8 @@ public sealed class BinanceFuturesHistoryPropertyTests
                     0 => Fault.TooManyRequests(3),
                     1 => Fault.ServerError(),
                     2 => Fault.MalformedBody(),
-                    _ => Fault.DropMidBody(),
+                    3 => Fault.DropMidBody(),
+                    _ => Fault.CloseWithoutAnswer(),
                 });
             }
 
@@ -85,7 +114,20 @@ public sealed class BinanceFuturesHistoryPropertyTests
                 {
                 }
 
-                var written = File.ReadAllLines(file).Length - 1;
+                var lines = File.ReadAllLines(file);
+                var written = lines.Length - 1;
+                if (scenario.ReviseLastRow && written > 0)
+                {
+                    // the venue has since revised the last bar written; a run killed while replacing it left part of the new file
+                    klines[written - 1] = klines[written - 1].Revised("1234.56", 4321);
+                    var replacement = string.Join('\n', [.. lines[..^1], klines[written - 1].CsvLine]) + "\n";
+                    var left = scenario.LeftReplacement == 1 ? replacement[..(replacement.Length * scenario.PartialLength / 61)] : replacement;
+                    if (scenario.LeftReplacement > 0)
+                    {
+                        await File.WriteAllTextAsync(file + ".replacing", left);
+                    }
+                }
+
                 var next = written < klines.Count ? klines[written].CsvLine : "9999999999999,1";
                 await File.AppendAllTextAsync(file, next[..Math.Min(scenario.PartialLength, next.Length - 1)]);
             }
@@ -95,9 +137,22 @@ public sealed class BinanceFuturesHistoryPropertyTests
                 await history.DownloadKlinesAsync(request);
             }
 
-            string[] expected = [BinanceFuturesHistory.KlineCsvHeader, .. klines.Select(k => k.CsvLine)];
+            if (File.Exists(file + ".replacing"))
+            {
+                return false;
+            }
+
+            // the venue's bars as it has them now, byte for byte, from the first: every one closed a second before the
+            // venue's time at the end (its clock moved on during backoffs), none still open then
+            var venueNow = venue.VenueNow.ToUnixTimeMilliseconds();
             var text = await File.ReadAllTextAsync(file);
-            return text == string.Join('\n', expected) + "\n";
+            var fileLines = text.Split('\n');
+            var rows = fileLines.Length - 2;
+            return text.EndsWith('\n')
+                && fileLines[0] == BinanceFuturesHistory.KlineCsvHeader
+                && rows >= klines.Count(k => k.CloseTime < venueNow - 1000)
+                && rows <= klines.Count(k => k.CloseTime < venueNow)
+                && fileLines[1..^1].SequenceEqual(klines.Take(rows).Select(k => k.CsvLine));
         }
         finally
         {

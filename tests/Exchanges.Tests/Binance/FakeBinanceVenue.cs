@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -16,6 +18,44 @@ namespace StrategyLab.Exchanges.Tests.Binance;
 internal sealed record FakeKline(long OpenTime, long CloseTime, string[] Fields)
 {
     public string CsvLine => string.Join(',', Fields);
+
+    /// <summary>
+    /// The bar as the venue sends it while it is still open at <paramref name="venueNow"/>: the trades so far, which is
+    /// the share of the bar's time elapsed of its trades and volumes, with the close moved as far towards its final close.
+    /// </summary>
+    public FakeKline InProgress(long venueNow)
+    {
+        var share = (decimal)(venueNow - OpenTime) / (CloseTime + 1 - OpenTime);
+        var open = decimal.Parse(Fields[1], CultureInfo.InvariantCulture);
+        var close = Math.Round(open + ((decimal.Parse(Fields[4], CultureInfo.InvariantCulture) - open) * share), 2);
+        string Scaled(int field, string format) =>
+            (decimal.Parse(Fields[field], CultureInfo.InvariantCulture) * share).ToString(format, CultureInfo.InvariantCulture);
+        string[] fields =
+        [
+            Fields[0],
+            Fields[1],
+            Math.Max(open, close).ToString("F2", CultureInfo.InvariantCulture),
+            Math.Min(open, close).ToString("F2", CultureInfo.InvariantCulture),
+            close.ToString("F2", CultureInfo.InvariantCulture),
+            Scaled(5, "F3"),
+            Fields[6],
+            Scaled(7, "F5"),
+            ((long)(long.Parse(Fields[8], CultureInfo.InvariantCulture) * share)).ToString(CultureInfo.InvariantCulture),
+            Scaled(9, "F3"),
+            Scaled(10, "F5"),
+            Fields[11],
+        ];
+        return this with { Fields = fields };
+    }
+
+    /// <summary>The same bar with another close and trade count, as a venue that revised it would send it.</summary>
+    public FakeKline Revised(string close, int trades)
+    {
+        string[] fields = [.. Fields];
+        fields[4] = close;
+        fields[8] = trades.ToString(CultureInfo.InvariantCulture);
+        return this with { Fields = fields };
+    }
 
     public string Json =>
         $"[{Fields[0]},\"{Fields[1]}\",\"{Fields[2]}\",\"{Fields[3]}\",\"{Fields[4]}\",\"{Fields[5]}\",{Fields[6]},\"{Fields[7]}\",{Fields[8]},\"{Fields[9]}\",\"{Fields[10]}\",\"{Fields[11]}\"]";
@@ -48,6 +88,18 @@ internal sealed record Fault(string Kind, int RetryAfterSeconds = 0)
     public static Fault MalformedBody() => new("malformed");
 
     public static Fault DropMidBody() => new("drop");
+
+    /// <summary>Closes the connection cleanly (FIN) after reading the request, before any byte of an answer.</summary>
+    public static Fault CloseWithoutAnswer() => new("close");
+
+    /// <summary>HTTP 301 to another address.</summary>
+    public static Fault Redirect() => new("301");
+
+    /// <summary>Answers klines with one more bar at the end, opening an interval after the venue's own time.</summary>
+    public static Fault BarFromTheFuture() => new("future");
+
+    /// <summary>Answers klines from two bars before the requested start.</summary>
+    public static Fault StartsTwoBarsEarly() => new("early");
 }
 
 /// <summary>A request the venue received.</summary>
@@ -58,9 +110,11 @@ internal sealed record VenueRequest(int Number, string Path, IReadOnlyDictionary
 
 /// <summary>
 /// A Binance USDⓈ-M futures venue served by Kestrel on 127.0.0.1 (port chosen by the OS), holding generated history and
-/// answering <c>/fapi/v1/klines</c>, <c>/fapi/v1/fundingRate</c> and <c>/futures/data/openInterestHist</c> with the
-/// documented semantics (inclusive startTime/endTime, ascending, limit) and the documented shapes
-/// (see TestData/binance/README.md). Faults can be injected per request number.
+/// answering <c>/fapi/v1/time</c>, <c>/fapi/v1/klines</c>, <c>/fapi/v1/fundingRate</c> and <c>/futures/data/openInterestHist</c>
+/// with the documented semantics (inclusive startTime/endTime, ascending, limit) and the documented shapes
+/// (see TestData/binance/README.md). It keeps its own clock, <see cref="Now"/> moved by <see cref="ClockOffset"/>: the
+/// server time, every answer's Date header and which bar is still open follow it. Bars that have not opened yet are not
+/// served; the bar still open is served as it stands, with the trades so far. Faults can be injected per request number.
 /// </summary>
 internal sealed class FakeBinanceVenue : IAsyncDisposable
 {
@@ -78,8 +132,20 @@ internal sealed class FakeBinanceVenue : IAsyncDisposable
 
     public Dictionary<(string Symbol, string Period), List<FakeOpenInterest>> OpenInterest { get; } = [];
 
-    /// <summary>The venue's notion of now, for the 30 days of open interest it serves.</summary>
+    /// <summary>The clock the venue's runs off: usually the test's clock, which the venue's differs from by <see cref="ClockOffset"/>.</summary>
     public Func<DateTimeOffset> Now { get; set; } = () => DateTimeOffset.UtcNow;
+
+    /// <summary>How far the venue's clock is ahead of <see cref="Now"/> (negative: behind).</summary>
+    public TimeSpan ClockOffset { get; set; }
+
+    /// <summary>The venue's time.</summary>
+    public DateTimeOffset VenueNow => Now() + ClockOffset;
+
+    /// <summary>
+    /// Answers klines from the bar that contains startTime, as some venues do, instead of from the first bar opening at
+    /// or after it: asked from one millisecond after a bar's open time, it sends that bar again.
+    /// </summary>
+    public bool ServesBarContainingStartTime { get; set; }
 
     /// <summary>The value of X-MBX-USED-WEIGHT-1M on every answer.</summary>
     public int UsedWeight { get; set; } = 10;
@@ -200,11 +266,22 @@ internal sealed class FakeBinanceVenue : IAsyncDisposable
         var number = Interlocked.Increment(ref _requestCount);
         var query = context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
         _requests.Enqueue(new VenueRequest(number, context.Request.Path.Value ?? "", query));
+        var venueNow = VenueNow;
         context.Response.Headers["X-MBX-USED-WEIGHT-1M"] = UsedWeight.ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers.Date = venueNow.ToString("R", CultureInfo.InvariantCulture);
 
         _faults.TryRemove(number, out var fault);
         switch (fault?.Kind)
         {
+            case "close":
+                // a FIN with nothing unread sent back: the client reads the end of the stream before any answer
+                context.Features.Get<IConnectionSocketFeature>()!.Socket.Shutdown(SocketShutdown.Both);
+                context.Abort();
+                return;
+            case "301":
+                context.Response.Headers.Location = $"http://127.0.0.1:1{context.Request.Path}{context.Request.QueryString}";
+                await Answer(context, 301, "");
+                return;
             case "429":
                 if (fault.RetryAfterSeconds > 0)
                 {
@@ -227,7 +304,8 @@ internal sealed class FakeBinanceVenue : IAsyncDisposable
 
         var (status, body) = context.Request.Path.Value switch
         {
-            "/fapi/v1/klines" => KlinesAnswer(query),
+            "/fapi/v1/time" => (200, $"{{\"serverTime\":{venueNow.ToUnixTimeMilliseconds()}}}"),
+            "/fapi/v1/klines" => KlinesAnswer(query, venueNow.ToUnixTimeMilliseconds(), fault?.Kind),
             "/fapi/v1/fundingRate" => FundingAnswer(query),
             "/futures/data/openInterestHist" => OpenInterestAnswer(query),
             _ => (404, "{\"code\":-1099,\"msg\":\"Not found.\"}"),
@@ -248,7 +326,7 @@ internal sealed class FakeBinanceVenue : IAsyncDisposable
         await Answer(context, status, body);
     }
 
-    private (int, string) KlinesAnswer(Dictionary<string, string> query)
+    private (int, string) KlinesAnswer(Dictionary<string, string> query, long venueNow, string? fault)
     {
         var symbol = query.GetValueOrDefault("symbol") ?? "";
         var interval = query.GetValueOrDefault("interval") ?? "";
@@ -262,7 +340,27 @@ internal sealed class FakeBinanceVenue : IAsyncDisposable
             return (400, "{\"code\":-1120,\"msg\":\"Invalid interval.\"}");
         }
 
-        var selected = Select(rows, r => r.OpenTime, query, defaultLimit: 500, maxLimit: 1500);
+        // bars that have opened by the venue's clock, the one still open as it stands
+        var opened = rows.Where(r => r.OpenTime <= venueNow).Select(r => r.CloseTime >= venueNow ? r.InProgress(venueNow) : r).ToList();
+        Func<FakeKline, long> startKey = ServesBarContainingStartTime ? r => r.CloseTime : r => r.OpenTime;
+        if (fault == "early" && query.TryGetValue("startTime", out var start))
+        {
+            var first = opened.FindIndex(r => startKey(r) >= long.Parse(start, CultureInfo.InvariantCulture));
+            query["startTime"] = Text(opened[Math.Max(0, first - 2)].OpenTime);
+        }
+
+        var selected = Select(opened, startKey, r => r.OpenTime, query, defaultLimit: 500, maxLimit: 1500).ToList();
+        if (fault == "future" && rows.Count > 1)
+        {
+            var length = rows[1].OpenTime - rows[0].OpenTime;
+            var open = venueNow - (venueNow % length) + length;
+            var template = rows[^1];
+            string[] fields = [.. template.Fields];
+            fields[0] = Text(open);
+            fields[6] = Text(open + length - 1);
+            selected.Add(new FakeKline(open, open + length - 1, fields));
+        }
+
         return (200, "[" + string.Join(',', selected.Select(r => r.Json)) + "]");
     }
 
@@ -273,7 +371,7 @@ internal sealed class FakeBinanceVenue : IAsyncDisposable
             return InvalidSymbol;
         }
 
-        var selected = Select(rows, r => r.Time, query, defaultLimit: 100, maxLimit: 1000);
+        var selected = Select(rows, r => r.Time, r => r.Time, query, defaultLimit: 100, maxLimit: 1000);
         return (200, "[" + string.Join(',', selected.Select(r => r.Json)) + "]");
     }
 
@@ -292,20 +390,22 @@ internal sealed class FakeBinanceVenue : IAsyncDisposable
         }
 
         // "Only the data of the latest 30 days is available."
-        var oldest = (Now() - TimeSpan.FromDays(30)).ToUnixTimeMilliseconds();
+        var oldest = (VenueNow - TimeSpan.FromDays(30)).ToUnixTimeMilliseconds();
         var served = rows.Where(r => r.Time >= oldest).ToList();
-        var selected = Select(served, r => r.Time, query, defaultLimit: 30, maxLimit: 500);
+        var selected = Select(served, r => r.Time, r => r.Time, query, defaultLimit: 30, maxLimit: 500);
         return (200, "[" + string.Join(',', selected.Select(r => r.Json)) + "]");
     }
 
     private static readonly (int, string) InvalidSymbol = (400, "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}");
 
-    private static IEnumerable<T> Select<T>(List<T> rows, Func<T, long> key, Dictionary<string, string> query, int defaultLimit, int maxLimit)
+    // rows whose startKey is at or after startTime and whose endKey is at or before endTime, at most limit of them
+    private static IEnumerable<T> Select<T>(
+        List<T> rows, Func<T, long> startKey, Func<T, long> endKey, Dictionary<string, string> query, int defaultLimit, int maxLimit)
     {
         var start = query.TryGetValue("startTime", out var s) ? long.Parse(s, CultureInfo.InvariantCulture) : long.MinValue;
         var end = query.TryGetValue("endTime", out var e) ? long.Parse(e, CultureInfo.InvariantCulture) : long.MaxValue;
         var limit = query.TryGetValue("limit", out var l) ? Math.Min(int.Parse(l, CultureInfo.InvariantCulture), maxLimit) : defaultLimit;
-        return rows.Where(r => key(r) >= start && key(r) <= end).Take(limit);
+        return rows.Where(r => startKey(r) >= start && endKey(r) <= end).Take(limit);
     }
 
     private static async Task Answer(HttpContext context, int status, string body, string contentType = "application/json")

@@ -5,6 +5,7 @@ internal static class BinanceUrls
 {
     public static readonly Uri UsdMarginedFuturesBase = new("https://fapi.binance.com");
 
+    public const string ServerTime = "/fapi/v1/time";
     public const string Klines = "/fapi/v1/klines";
     public const string FundingRate = "/fapi/v1/fundingRate";
     public const string OpenInterestHist = "/futures/data/openInterestHist";

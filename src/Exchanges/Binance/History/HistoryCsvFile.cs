@@ -9,13 +9,20 @@ namespace StrategyLab.Exchanges.Binance.History;
 /// Opening an existing file checks its header, cuts off a partially written last line (left by a killed process)
 /// and finds the last complete row, so a download can continue right after it. Each <see cref="Append"/> writes a
 /// whole page and flushes it to disk (fsync) before returning, so a crash loses at most the page in flight.
+/// The one change to rows already written is <see cref="ReplaceLast"/>, which swaps in a whole new file, so the
+/// file holds the old last row or the new one at every moment, never neither and never a torn one.
 /// </summary>
 internal sealed class HistoryCsvFile : IDisposable
 {
     private const int TailChunk = 4096;
+    private const int CopyChunk = 1 << 20;
 
-    private readonly FileStream _stream;
+    /// <summary>Appended to the file's path for the new file <see cref="ReplaceLast"/> writes before renaming it over the file.</summary>
+    public const string ReplacementSuffix = ".replacing";
+
     private readonly int _fieldCount;
+    private FileStream _stream;
+    private long _lastLineStart;
 
     private HistoryCsvFile(string path, FileStream stream, int fieldCount)
     {
@@ -33,11 +40,20 @@ internal sealed class HistoryCsvFile : IDisposable
     /// <summary>Key of the last complete row, or null when the file holds no rows.</summary>
     public long? LastKey { get; private set; }
 
+    /// <summary>The last complete row without its line break, or null when the file holds no rows.</summary>
+    public string? LastLine { get; private set; }
+
     /// <summary>Key of the last row the file held when it was opened, or null.</summary>
     public long? KeyAtOpen { get; private set; }
 
     /// <summary>Rows appended since the file was opened.</summary>
     public long RowsAppended { get; private set; }
+
+    /// <summary>Rows replaced by <see cref="ReplaceLast"/> since the file was opened.</summary>
+    public long RowsReplaced { get; private set; }
+
+    /// <summary>Called after each step of <see cref="ReplaceLast"/> that changes what is on disk; tests stop it there as a kill would.</summary>
+    internal Action<ReplaceStep>? AfterReplaceStep { get; set; }
 
     /// <summary>
     /// Opens or creates <paramref name="path"/> for appending rows under <paramref name="header"/>.
@@ -54,7 +70,8 @@ internal sealed class HistoryCsvFile : IDisposable
                 Directory.CreateDirectory(directory);
             }
 
-            stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+            RemoveUnfinishedReplacement(path, log, notes);
+            stream = OpenStream(path, FileMode.OpenOrCreate);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -104,11 +121,13 @@ internal sealed class HistoryCsvFile : IDisposable
         }
 
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
+        long length;
         try
         {
             _stream.Seek(0, SeekOrigin.End);
             _stream.Write(bytes);
             _stream.Flush(flushToDisk: true);
+            length = _stream.Length;
         }
         catch (IOException e)
         {
@@ -118,10 +137,113 @@ internal sealed class HistoryCsvFile : IDisposable
 
         FirstKey ??= rows[0].Key;
         LastKey = last;
+        LastLine = rows[^1].Line;
+        _lastLineStart = length - Encoding.UTF8.GetByteCount(LastLine) - 1;
         RowsAppended += rows.Count;
     }
 
+    /// <summary>
+    /// Replaces the last row, whose key is <paramref name="key"/>, with <paramref name="line"/>. The rows before it and
+    /// the new row are written to <c>&lt;file&gt;.replacing</c> and flushed to disk, and that file is renamed over this
+    /// one: a rename is atomic, so a crash at any point leaves this file as it was or as it is meant to be. A leftover
+    /// <c>.replacing</c> file is removed by the next <see cref="Open"/>.
+    /// </summary>
+    public void ReplaceLast(long key, string line)
+    {
+        if (LastKey != key)
+        {
+            throw new InvalidOperationException($"row key {key} is not the last row's ({LastKey}) in {Path}");
+        }
+
+        if (line.Split(',').Length != _fieldCount)
+        {
+            throw new InvalidOperationException($"row '{line}' does not have {_fieldCount} fields for {Path}");
+        }
+
+        var replacement = Path + ReplacementSuffix;
+        try
+        {
+            WriteReplacement(replacement, line);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(replacement);
+            throw new ExchangeException(ExchangeErrorKind.LocalFile, $"cannot write {replacement}: {e.Message.ReplaceLineEndings(" ")}", e);
+        }
+
+        AfterReplaceStep?.Invoke(ReplaceStep.Written);
+
+        // the rename needs the file closed on some systems; it is reopened, old or new, whatever happens
+        _stream.Dispose();
+        try
+        {
+            File.Move(replacement, Path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _stream = OpenStream(Path, FileMode.Open);
+            TryDelete(replacement);
+            throw new ExchangeException(ExchangeErrorKind.LocalFile, $"cannot rename {replacement} over {Path}: {e.Message.ReplaceLineEndings(" ")}", e);
+        }
+
+        _stream = OpenStream(Path, FileMode.Open);
+        AfterReplaceStep?.Invoke(ReplaceStep.Renamed);
+        LastLine = line;
+        RowsReplaced++;
+    }
+
     public void Dispose() => _stream.Dispose();
+
+    private static FileStream OpenStream(string path, FileMode mode) =>
+        new(path, mode, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+
+    // every byte before the last line, then the new last line, flushed to disk before it can replace the file
+    private void WriteReplacement(string replacement, string line)
+    {
+        using var copy = new FileStream(replacement, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
+        var buffer = new byte[(int)Math.Min(CopyChunk, Math.Max(_lastLineStart, 1))];
+        _stream.Seek(0, SeekOrigin.Begin);
+        for (var left = _lastLineStart; left > 0;)
+        {
+            var count = _stream.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (count == 0)
+            {
+                throw new IOException($"{Path} ended before its last row");
+            }
+
+            copy.Write(buffer, 0, count);
+            left -= count;
+        }
+
+        copy.Write(Encoding.UTF8.GetBytes(line + "\n"));
+        copy.Flush(flushToDisk: true);
+    }
+
+    // a .replacing file is only ever complete once it has been renamed away, so one still there is unfinished
+    private static void RemoveUnfinishedReplacement(string path, ILogger log, ICollection<string> notes)
+    {
+        var replacement = path + ReplacementSuffix;
+        if (!File.Exists(replacement))
+        {
+            return;
+        }
+
+        File.Delete(replacement);
+        log.LogWarning("Removed {Replacement}, an unfinished replacement of the last row of {Path} left by an interrupted download; {Path} is as it was before it", replacement, path, path);
+        notes.Add($"removed {replacement}, an unfinished replacement of the last row of {path} left by an interrupted download");
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // the next Open removes it
+        }
+    }
 
     private void Prepare(string header, ILogger log, ICollection<string> notes)
     {
@@ -172,7 +294,9 @@ internal sealed class HistoryCsvFile : IDisposable
         }
 
         var lastStart = LastIndexOfNewline(length - 2) + 1;
-        LastKey = ParseKey(ReadText(lastStart, (int)(length - 1 - lastStart)), "last");
+        LastLine = ReadText(lastStart, (int)(length - 1 - lastStart));
+        LastKey = ParseKey(LastLine, "last");
+        _lastLineStart = lastStart;
         KeyAtOpen = LastKey;
         var firstEnd = IndexOfNewline(headerEnd + 1, length);
         FirstKey = ParseKey(ReadText(headerEnd + 1, (int)(firstEnd - headerEnd - 1)), "first");
@@ -268,4 +392,14 @@ internal sealed class HistoryCsvFile : IDisposable
     }
 
     private static string Clip(string text) => text.Length <= 60 ? text : text[..60] + "…";
+}
+
+/// <summary>The steps of <see cref="HistoryCsvFile.ReplaceLast"/> after which what is on disk has changed.</summary>
+internal enum ReplaceStep
+{
+    /// <summary>The new file is complete and flushed beside the old one, which is untouched.</summary>
+    Written,
+
+    /// <summary>The new file has been renamed over the old one.</summary>
+    Renamed,
 }

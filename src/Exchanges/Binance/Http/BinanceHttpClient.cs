@@ -13,44 +13,111 @@ namespace StrategyLab.Exchanges.Binance.Http;
 /// <item>429 waits the Retry-After the venue sends, 418 (an IP ban) stops at once;</item>
 /// <item>5xx, dropped connections and timeouts are retried with exponential backoff;</item>
 /// <item>a body that cannot be read is retried a bounded number of times;</item>
-/// <item>when no TCP connection was ever made (no route, refused, name not resolved) it fails at once.</item>
+/// <item>when no TCP connection was ever made (no route, refused, name not resolved) it fails at once;</item>
+/// <item>the HTTP stack's own silent resend of a request whose connection closed before any answer is stopped, so
+/// every request that reaches the venue went through the weight budget and the retry rules above.</item>
 /// </list>
-/// Every failure left after retries is an <see cref="ExchangeException"/> with a one-line message naming the URL.
+/// The venue's clock (<see cref="Clock"/>) is learned from <c>GET /fapi/v1/time</c> and checked against the Date header of
+/// every answer; pacing windows run on it. Every failure left after retries is an <see cref="ExchangeException"/> with a
+/// one-line message naming the URL. Requests are sent one at a time.
 /// </summary>
 internal sealed class BinanceHttpClient : IDisposable
 {
     private const string UsedWeightHeader = "X-MBX-USED-WEIGHT-1M";
+    private static readonly TimeSpan ServerTimeResolution = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan DateHeaderResolution = TimeSpan.FromSeconds(1);
 
     private readonly BinanceHistoryOptions _options;
     private readonly HttpClient _http;
     private readonly RequestWeightBudget _weight;
     private readonly RequestCountWindow _fundingWindow;
     private readonly ILogger _log;
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private readonly AsyncLocal<RequestSends?> _sends = new();
     private int _connectionsMade;
+    private bool _clockContradicted;
+    private bool _dateDisagreementLogged;
 
     public BinanceHttpClient(BinanceHistoryOptions options)
     {
         _options = options;
         _log = options.Logger;
+        Clock = new VenueClock(options.TimeProvider);
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = options.ConnectTimeout,
             AutomaticDecompression = DecompressionMethods.All,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             ConnectCallback = ConnectAsync,
+
+            // a redirect followed by the handler would be a second request counted nowhere
+            AllowAutoRedirect = false,
+            PlaintextStreamFilter = (context, _) => ValueTask.FromResult<Stream>(new OneSendStream(context.PlaintextStream, MaySend)),
         };
         _http = new HttpClient(handler, disposeHandler: true)
         {
             BaseAddress = options.BaseAddress,
             Timeout = options.RequestTimeout,
+
+            // HTTP/1.1 only: OneSendStream tells one request from the next by the turn from reading to writing
+            DefaultRequestVersion = HttpVersion.Version11,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("StrategyLab/0.1");
-        _weight = new RequestWeightBudget(options.RequestWeightLimitPerMinute, options.TimeProvider);
-        _fundingWindow = new RequestCountWindow(500, TimeSpan.FromMinutes(5), options.TimeProvider);
+
+        // the venue counts weight per minute of its own clock
+        _weight = new RequestWeightBudget(options.RequestWeightLimitPerMinute, Clock);
+        _fundingWindow = new RequestCountWindow(500, TimeSpan.FromMinutes(5), Clock);
+    }
+
+    /// <summary>The venue's clock as learned from its answers; the local clock until the first <see cref="SyncClockAsync"/>.</summary>
+    public VenueClock Clock { get; }
+
+    /// <summary>The request weight this client has counted against its budget, over all requests it sent.</summary>
+    public long WeightSpent => _weight.Spent;
+
+    /// <summary>
+    /// <c>GET /fapi/v1/time</c> (weight 1): observes the venue's clock when it has not been observed, when the last
+    /// observation is older than <see cref="BinanceHistoryOptions.ClockSyncInterval"/>, or when an answer's Date header
+    /// contradicted it (the venue's clock or ours was stepped).
+    /// </summary>
+    public async Task EnsureClockAsync(CancellationToken cancellationToken)
+    {
+        var last = Clock.LastObserved;
+        if (last is null || Volatile.Read(ref _clockContradicted) || _options.TimeProvider.GetUtcNow() - last.Value >= _options.ClockSyncInterval)
+        {
+            await SyncClockAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary><c>GET /fapi/v1/time</c> (weight 1): observes the venue's clock now.</summary>
+    public async Task SyncClockAsync(CancellationToken cancellationToken)
+    {
+        var answer = await GetAsync(BinanceUrls.ServerTime, [], weight: 1, countWindow: null, body => BinanceHttpParse.ServerTime(body), cancellationToken)
+            .ConfigureAwait(false);
+        var venueTime = DateTimeOffset.FromUnixTimeMilliseconds(answer.Body);
+        var agreed = Clock.Observe(venueTime, ServerTimeResolution, answer.SentAt, answer.ReceivedAt);
+        Volatile.Write(ref _clockContradicted, false);
+        var offset = Clock.Offset;
+        var uncertainty = (Clock.Latest(answer.ReceivedAt) - Clock.Earliest(answer.ReceivedAt)) / 2;
+        var direction = offset < TimeSpan.Zero ? "behind" : "ahead of";
+        if (!agreed || offset.Duration() >= TimeSpan.FromSeconds(1))
+        {
+            _log.LogWarning(
+                "Binance's clock is {Offset:0.000} s {Direction} this machine's (± {Uncertainty:0.000} s){Changed}; bars are judged closed by Binance's clock",
+                offset.Duration().TotalSeconds,
+                direction,
+                uncertainty.TotalSeconds,
+                agreed ? "" : ", changed since it was last read");
+        }
+        else
+        {
+            _log.LogInformation("Binance's clock is {Offset:0.000} s {Direction} this machine's (± {Uncertainty:0.000} s)", offset.Duration().TotalSeconds, direction, uncertainty.TotalSeconds);
+        }
     }
 
     /// <summary><c>GET /fapi/v1/klines</c>: klines opening in [startTime, endTime], oldest first, at most <paramref name="limit"/>.</summary>
-    public Task<IReadOnlyList<BinanceKline>> GetKlinesAsync(
+    public Task<VenueAnswer<IReadOnlyList<BinanceKline>>> GetKlinesAsync(
         string symbol, string interval, long startTime, long endTime, int limit, CancellationToken cancellationToken) =>
         GetAsync(
             BinanceUrls.Klines,
@@ -61,7 +128,7 @@ internal sealed class BinanceHttpClient : IDisposable
             cancellationToken);
 
     /// <summary><c>GET /fapi/v1/fundingRate</c>: funding records in [startTime, endTime], oldest first, at most <paramref name="limit"/> (max 1000).</summary>
-    public Task<IReadOnlyList<BinanceFundingRate>> GetFundingRateAsync(
+    public Task<VenueAnswer<IReadOnlyList<BinanceFundingRate>>> GetFundingRateAsync(
         string symbol, long startTime, long endTime, int limit, CancellationToken cancellationToken) =>
         GetAsync(
             BinanceUrls.FundingRate,
@@ -75,7 +142,7 @@ internal sealed class BinanceHttpClient : IDisposable
     /// <c>GET /futures/data/openInterestHist</c>: open-interest statistics in [startTime, endTime], at most <paramref name="limit"/> (max 500).
     /// The venue documents weight 0; one unit is counted anyway so that a long download stays paced.
     /// </summary>
-    public Task<IReadOnlyList<BinanceOpenInterest>> GetOpenInterestHistAsync(
+    public Task<VenueAnswer<IReadOnlyList<BinanceOpenInterest>>> GetOpenInterestHistAsync(
         string symbol, string period, long startTime, long endTime, int limit, CancellationToken cancellationToken) =>
         GetAsync(
             BinanceUrls.OpenInterestHist,
@@ -94,9 +161,13 @@ internal sealed class BinanceHttpClient : IDisposable
         _ => 10,
     };
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _oneAtATime.Dispose();
+    }
 
-    private async Task<T> GetAsync<T>(
+    private async Task<VenueAnswer<T>> GetAsync<T>(
         string path,
         (string Name, string Value)[] query,
         int weight,
@@ -104,7 +175,27 @@ internal sealed class BinanceHttpClient : IDisposable
         Func<byte[], T> parse,
         CancellationToken cancellationToken)
     {
-        var relative = path + "?" + string.Join('&', query.Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value)}"));
+        // one request at a time: the weight budget is counted in sequence, and MaySend tells a resend from the next request
+        await _oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await SendWithRetriesAsync(path, query, weight, countWindow, parse, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    private async Task<VenueAnswer<T>> SendWithRetriesAsync<T>(
+        string path,
+        (string Name, string Value)[] query,
+        int weight,
+        RequestCountWindow? countWindow,
+        Func<byte[], T> parse,
+        CancellationToken cancellationToken)
+    {
+        var relative = query.Length == 0 ? path : path + "?" + string.Join('&', query.Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value)}"));
         var uri = new Uri(_options.BaseAddress, relative);
         var shown = BinanceUrls.Describe(uri);
         var symbol = query.FirstOrDefault(p => p.Name == "symbol").Value ?? "";
@@ -126,9 +217,13 @@ internal sealed class BinanceHttpClient : IDisposable
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+                _sends.Value = new RequestSends();
+                var sentAt = _options.TimeProvider.GetUtcNow();
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
                     .ConfigureAwait(false);
+                var receivedAt = _options.TimeProvider.GetUtcNow();
                 ObserveWeight(response);
+                CheckDate(response, sentAt, receivedAt, shown);
                 var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
                 var status = (int)response.StatusCode;
 
@@ -136,7 +231,7 @@ internal sealed class BinanceHttpClient : IDisposable
                 {
                     try
                     {
-                        return parse(body);
+                        return new VenueAnswer<T>(parse(body), sentAt, receivedAt);
                     }
                     catch (MalformedBodyException e)
                     {
@@ -194,6 +289,14 @@ internal sealed class BinanceHttpClient : IDisposable
                     _log.LogWarning("Binance answered 429 to GET {Url}; waiting {Seconds} s before retry {Attempt} of {Max}", shown, wait.TotalSeconds, rateLimited, _options.MaxRateLimitedRetries);
                     await Task.Delay(wait, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
                     continue;
+                }
+
+                if (status is >= 300 and < 400)
+                {
+                    var target = response.Headers.Location is { } location ? $" to {location}" : "";
+                    throw new ExchangeException(
+                        ExchangeErrorKind.Rejected,
+                        $"Binance answered GET {shown} with HTTP {status} {response.ReasonPhrase}, a redirect{target}; check the base address");
                 }
 
                 if (status is >= 400 and < 500)
@@ -256,6 +359,28 @@ internal sealed class BinanceHttpClient : IDisposable
         }
     }
 
+    // SocketsHttpHandler sends a request again, up to 3 times and at once, when its connection closes before any byte
+    // of an answer; the venue may have counted each. Only the first send of each request is let through: a resend
+    // fails with the connection's failure, which the retry rules above then see, pace and count.
+    private bool MaySend() => _sends.Value is not { } sends || Interlocked.Increment(ref sends.Count) == 1;
+
+    // an answer dated outside what is known of the venue's clock means one of the clocks was stepped: observe it again
+    private void CheckDate(HttpResponseMessage response, DateTimeOffset sentAt, DateTimeOffset receivedAt, string shown)
+    {
+        if (response.Headers.Date is { } date && Clock.Contradicts(date, DateHeaderResolution, sentAt, receivedAt))
+        {
+            Volatile.Write(ref _clockContradicted, true);
+
+            // warned once: a proxy in front of the venue with a clock of its own would disagree on every answer
+            _log.Log(
+                _dateDisagreementLogged ? LogLevel.Debug : LogLevel.Warning,
+                "Binance dated its answer to GET {Url} {Date:yyyy-MM-dd HH:mm:ss} UTC, which does not agree with its clock as last read; reading it again",
+                shown,
+                date.UtcDateTime);
+            _dateDisagreementLogged = true;
+        }
+    }
+
     // Counts the connections actually made, so that "never connected" (offline) can fail at once instead of retrying
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
@@ -292,7 +417,8 @@ internal sealed class BinanceHttpClient : IDisposable
 
         if (header?.Date is { } date)
         {
-            var wait = date - _options.TimeProvider.GetUtcNow();
+            // a date on the venue's clock
+            var wait = date - Clock.GetUtcNow();
             return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
         }
 
@@ -343,4 +469,12 @@ internal sealed class BinanceHttpClient : IDisposable
     }
 
     private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private sealed class RequestSends
+    {
+        public int Count;
+    }
 }
+
+/// <summary>A parsed answer, with the local times its request left and its headers arrived.</summary>
+internal sealed record VenueAnswer<T>(T Body, DateTimeOffset SentAt, DateTimeOffset ReceivedAt);

@@ -6,7 +6,7 @@ namespace StrategyLab.Exchanges.Binance.Http;
 /// <summary>
 /// Parsers for the Binance USDⓈ-M futures market-data responses used for history. Shapes as documented on
 /// https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Kline-Candlestick-Data,
-/// .../Get-Funding-Rate-History, .../Open-Interest-Statistics and the error payload on
+/// .../Get-Funding-Rate-History, .../Open-Interest-Statistics, .../Check-Server-Time and the error payload on
 /// https://developers.binance.com/docs/derivatives/usds-margined-futures/error-code
 /// (recorded under tests/Exchanges.Tests/TestData/binance/).
 /// Times become <see cref="long"/> Unix milliseconds here; decimals are checked to be decimals but kept as the venue's text.
@@ -121,6 +121,21 @@ internal static class BinanceHttpParse
         }
 
         return result;
+    }
+
+    /// <summary>Reads <c>GET /fapi/v1/time</c>, <c>{"serverTime": 1499827319559}</c>: the venue's time in Unix milliseconds.</summary>
+    public static long ServerTime(ReadOnlySpan<byte> body)
+    {
+        using var document = Open(body);
+        var root = document.RootElement;
+        ExpectObject(root, "the server time answer");
+        var value = Required(root, "serverTime", "the server time answer");
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            throw new MalformedBodyException($"serverTime is {Show(value)}, expected a time in milliseconds");
+        }
+
+        return long.Parse(Time(value, "serverTime"), CultureInfo.InvariantCulture);
     }
 
     /// <summary>Returns the venue's error code and message if <paramref name="body"/> is a Binance error payload, otherwise null.</summary>

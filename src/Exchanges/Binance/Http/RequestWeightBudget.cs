@@ -21,6 +21,9 @@ internal sealed class RequestWeightBudget(int limitPerMinute, TimeProvider time)
     /// <summary>The weight counted in the current minute.</summary>
     public int Used => InCurrentWindow(time.GetUtcNow()) ? _used : 0;
 
+    /// <summary>All weight counted by <see cref="AcquireAsync"/> since the budget was made.</summary>
+    public long Spent { get; private set; }
+
     /// <summary>The configured limit.</summary>
     public int Limit => limitPerMinute;
 
@@ -35,6 +38,7 @@ internal sealed class RequestWeightBudget(int limitPerMinute, TimeProvider time)
             if (_used + wanted <= limitPerMinute)
             {
                 _used += wanted;
+                Spent += weight;
                 return;
             }
 

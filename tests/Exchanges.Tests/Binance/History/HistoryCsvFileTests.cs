@@ -153,4 +153,139 @@ public sealed class HistoryCsvFileTests : IDisposable
         Assert.Equal(1, file.FirstKey);
         Assert.Equal(500, file.LastKey);
     }
+
+    private string Replacement => FilePath + HistoryCsvFile.ReplacementSuffix;
+
+    private static string Revised(long key) => $"{key},BTCUSDT,1.75000000,73500.10000000";
+
+    private string Content(params string[] lines) => Header + "\n" + string.Join("", lines.Select(l => l + "\n"));
+
+    [Fact]
+    public void ReplacesTheLastRowKeepingEveryOtherByte()
+    {
+        using (var file = Open())
+        {
+            file.Append([Row(100), Row(200), Row(300)]);
+
+            file.ReplaceLast(300, Revised(300));
+
+            Assert.Equal(Revised(300), file.LastLine);
+            Assert.Equal(300, file.LastKey);
+            Assert.Equal(1, file.RowsReplaced);
+            file.Append([Row(400)]);
+            file.ReplaceLast(400, Revised(400));
+        }
+
+        Assert.Equal(Content(Row(100).Item2, Row(200).Item2, Revised(300), Revised(400)), File.ReadAllText(FilePath));
+        Assert.False(File.Exists(Replacement));
+    }
+
+    [Fact]
+    public void ReplacesTheLastRowOfAFileAsItWasFoundWhenOpened()
+    {
+        Write(Content(Row(100).Item2, Row(200).Item2));
+
+        using (var file = Open())
+        {
+            Assert.Equal(Row(200).Item2, file.LastLine);
+            file.ReplaceLast(200, Revised(200));
+            file.Append([Row(300)]);
+        }
+
+        Assert.Equal(Content(Row(100).Item2, Revised(200), Row(300).Item2), File.ReadAllText(FilePath));
+    }
+
+    [Fact]
+    public void ReplacesAFilesOnlyRow()
+    {
+        Write(Content(Row(100).Item2));
+
+        using (var file = Open())
+        {
+            file.ReplaceLast(100, Revised(100));
+            Assert.Equal(100, file.FirstKey);
+        }
+
+        Assert.Equal(Content(Revised(100)), File.ReadAllText(FilePath));
+    }
+
+    [Fact]
+    public void RefusesToReplaceARowThatIsNotTheLast()
+    {
+        using var file = Open();
+        file.Append([Row(100), Row(200)]);
+
+        Assert.Throws<InvalidOperationException>(() => file.ReplaceLast(100, Revised(100)));
+        Assert.Throws<InvalidOperationException>(() => file.ReplaceLast(200, "200,BTCUSDT"));
+
+        Assert.Equal(Content(Row(100).Item2, Row(200).Item2), File.ReadAllText(FilePath));
+    }
+
+    [Theory]
+    [InlineData(false)] // killed once the new file is written, before it is renamed over the old
+    [InlineData(true)] // killed once it is renamed, before the file is opened again
+    public void LeavesTheOldOrTheNewLastRowWhereverAReplacementIsCutShort(bool replaced)
+    {
+        var killedAfter = replaced ? ReplaceStep.Renamed : ReplaceStep.Written;
+        string[] before = [Row(100).Item2, Row(200).Item2, Row(300).Item2];
+        string[] after = [Row(100).Item2, Row(200).Item2, Revised(300)];
+        using (var file = Open())
+        {
+            file.Append([Row(100), Row(200), Row(300)]);
+            file.AfterReplaceStep = step =>
+            {
+                if (step == killedAfter)
+                {
+                    throw new KilledException();
+                }
+            };
+
+            Assert.Throws<KilledException>(() => file.ReplaceLast(300, Revised(300)));
+        }
+
+        // as a kill at that point leaves it: whole, with one version of the last row or the other
+        Assert.Equal(Content(replaced ? after : before), File.ReadAllText(FilePath));
+        Assert.Equal(!replaced, File.Exists(Replacement));
+
+        // the next run finds the file as it was left, clears what the replacement left behind, and can replace the row
+        using (var reopened = Open())
+        {
+            Assert.Equal(300, reopened.LastKey);
+            Assert.Equal(replaced ? Revised(300) : Row(300).Item2, reopened.LastLine);
+            Assert.False(File.Exists(Replacement));
+            Assert.Equal(replaced ? 0 : 1, _notes.Count(n => n.Contains("an unfinished replacement of the last row", StringComparison.Ordinal)));
+            if (!replaced)
+            {
+                reopened.ReplaceLast(300, Revised(300));
+            }
+        }
+
+        Assert.Equal(Content(after), File.ReadAllText(FilePath));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(70)]
+    [InlineData(200)]
+    public void RemovesAReplacementCutShortWhileItWasWritten(int bytesWritten)
+    {
+        // a kill while the new file was being written leaves any prefix of it beside an untouched file
+        var original = Content(Row(100).Item2, Row(200).Item2, Row(300).Item2);
+        var unfinished = Content(Row(100).Item2, Row(200).Item2, Revised(300));
+        Write(original);
+        File.WriteAllText(Replacement, unfinished[..Math.Min(bytesWritten, unfinished.Length)], new UTF8Encoding(false));
+
+        using (var file = Open())
+        {
+            Assert.Equal(Row(300).Item2, file.LastLine);
+        }
+
+        Assert.Equal(original, File.ReadAllText(FilePath));
+        Assert.False(File.Exists(Replacement));
+        var note = Assert.Single(_notes);
+        Assert.Equal($"removed {Replacement}, an unfinished replacement of the last row of {FilePath} left by an interrupted download", note);
+        Assert.Contains(_log.Messages, m => m.StartsWith($"Warning: Removed {Replacement}", StringComparison.Ordinal));
+    }
+
+    private sealed class KilledException : Exception;
 }

@@ -69,6 +69,22 @@ public sealed class BinanceHttpParseTests
     }
 
     [Fact]
+    public void ReadsTheDocumentedServerTime() =>
+        Assert.Equal(1499827319559, BinanceHttpParse.ServerTime(Fixture("http_get_server_time.json")));
+
+    [Theory]
+    [InlineData("{}", "the server time answer has no 'serverTime'")]
+    [InlineData("{\"serverTime\":\"1499827319559\"}", "serverTime is '1499827319559', expected a time in milliseconds")]
+    [InlineData("{\"serverTime\":-5}", "serverTime is '-5', expected a time in milliseconds")]
+    [InlineData("[1499827319559]", "the server time answer is an array, expected an object")]
+    public void RejectsAMalformedServerTimeSayingWhatIsWrong(string body, string reason)
+    {
+        var error = Assert.Throws<MalformedBodyException>(() => BinanceHttpParse.ServerTime(Encoding.UTF8.GetBytes(body)));
+
+        Assert.Equal(reason, error.Message);
+    }
+
+    [Fact]
     public void ReadsTheInvalidSymbolErrorPayload()
     {
         Assert.Equal(new BinanceErrorBody(-1121, "Invalid symbol."), BinanceHttpParse.Error(Fixture("http_error_invalid_symbol.json")));
