@@ -51,6 +51,7 @@ type Checked =
         Net: ScalarExpr option
         Leverage: ScalarExpr option
         RebalanceEvery: ScalarExpr option
+        RebalanceCalendar: bool
         KeepWithinRank: ScalarExpr option
         Costs: CostSpec option
         Risk: RiskLimit list
@@ -1602,15 +1603,20 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
 
     let rebalanceCtx = rootCtx "the rebalance rule"
 
-    let rebalanceEvery, keepWithin =
+    // a period written as a duration (every 1w) starts on the calendar, a count of bars from the first bar
+    let rebalanceEvery, rebalanceCalendar, keepWithin =
         match rebalance with
         | Some(every, keep) ->
-            every
-            |> Option.bind (fun e -> toWindow "every" 1.0 e.Range (eval rebalanceCtx e)),
+            let period = every |> Option.map (fun e -> e, eval rebalanceCtx e)
+
+            period |> Option.bind (fun (e, v) -> toWindow "every" 1.0 e.Range v),
+            (match period with
+             | Some(_, VScalar(_, Duration)) -> true
+             | _ -> false),
             keep
             |> Option.bind (fun k ->
                 toScalar (ArgumentSpec("within", ArgumentType.Integer, Min = 0.0)) k.Range (eval rebalanceCtx k))
-        | None -> None, None
+        | None -> None, false, None
 
     // settings of costs, risk and execution
     let clausesOf keyword =
@@ -1901,6 +1907,7 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
                 Net = exposure "net"
                 Leverage = exposure "leverage"
                 RebalanceEvery = rebalanceEvery
+                RebalanceCalendar = rebalanceCalendar
                 KeepWithinRank = keepWithin
                 Costs = costs
                 Risk = risk

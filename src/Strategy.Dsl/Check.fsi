@@ -65,6 +65,8 @@ type Checked =
         Leverage: ScalarExpr option
         /// rebalance interval in bars and the rank buffer, when given
         RebalanceEvery: ScalarExpr option
+        /// True when the rebalance period was written as a duration, so that it starts on the calendar
+        RebalanceCalendar: bool
         KeepWithinRank: ScalarExpr option
         Costs: CostSpec option
         Risk: RiskLimit list

@@ -200,7 +200,7 @@ let lower (``checked``: Checked) : Result<StrategyPlan, Diagnostic list> =
                     Option.toObj c.Net,
                     defaultArg c.Leverage one
                 ),
-                RebalanceSpec(defaultArg c.RebalanceEvery one, Option.toObj c.KeepWithinRank),
+                RebalanceSpec(defaultArg c.RebalanceEvery one, Option.toObj c.KeepWithinRank, c.RebalanceCalendar),
                 defaultArg c.Costs CostSpec.Default,
                 ImmutableArray.CreateRange c.Risk,
                 defaultArg c.Execution ExecutionSpec.Default,

@@ -305,3 +305,53 @@ let ``a window longer than the data leaves its series missing with a warning, no
     use fits = run.Backtest(run.Bind(values [ "n", 5.0 ]), RunSettings.Default)
     Assert.Empty fits.Warnings
     Assert.Contains(fits.Ledger.GrossExposure, (fun g -> g > 0.0))
+
+// `assets` assets whose closes wander at random over `bars` daily bars from Wednesday 2020-01-01
+let private wandering (assets: int) (bars: int) =
+    let random = Random 7
+    let close = Array.zeroCreate (assets * bars)
+
+    for t in 0 .. bars - 1 do
+        for a in 0 .. assets - 1 do
+            let before = if t = 0 then 100.0 else close[(t - 1) * assets + a]
+            close[t * assets + a] <- before * (1.0 + (random.NextDouble() - 0.5) * 0.1)
+
+    let times = Array.init bars (fun t -> 1_577_836_800_000L + int64 t * 86_400_000L)
+
+    new Panel(
+        "wandering",
+        Interval.Parse "1d",
+        Collections.Immutable.ImmutableArray.CreateRange(Seq.init assets (fun a -> $"A%02d{a}")),
+        Collections.Immutable.ImmutableArray.Create<string>([| "open"; "high"; "low"; "close" |]),
+        new ArrayColumnStore(times, [| close; close; close; close |])
+    )
+
+[<Fact>]
+let ``weekly rebalancing starts its weeks on Monday 00:00 UTC, as weekly bars do, and a count of bars from the first bar``
+    ()
+    =
+    let plan every =
+        compileOk (
+            $"strategy t \"test\"\ndata wandering\nbar 1d\nsignal s = return(close, 1)\n"
+            + $"portfolio long top 3 by s, short bottom 3 by s\nrebalance every {every}\n"
+        )
+
+    use panel = wandering 12 120
+    // decisions at a rebalance bar's close fill at the next bar's open
+    let decisionDays (every: string) =
+        use run = PreparedRun.Prepare(plan every, panel)
+        use result = run.Backtest(run.Defaults, RunSettings.Default)
+
+        result.Ledger.Fills
+        |> Seq.map (fun f -> DateTimeOffset.FromUnixTimeMilliseconds(panel.Times[f.Bar - 1]).UtcDateTime)
+        |> Seq.distinct
+        |> List.ofSeq
+
+    let weekly = decisionDays "1w"
+    Assert.True(weekly.Length >= 15, $"%d{weekly.Length} decisions")
+    // the first bar (Wednesday 1 January) has no signal yet, so the first decision is Monday 6 January
+    Assert.Equal(DateTime(2020, 1, 6), weekly.Head)
+    Assert.All(weekly, (fun d -> Assert.Equal(DayOfWeek.Monday, d.DayOfWeek)))
+    // seven bars count from the first bar, a Wednesday: the decisions fall on Wednesdays
+    let sevenBars = decisionDays "7"
+    Assert.All(sevenBars, (fun d -> Assert.Equal(DayOfWeek.Wednesday, d.DayOfWeek)))

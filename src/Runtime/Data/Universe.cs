@@ -22,6 +22,19 @@ public abstract record UniverseRule
         return marks;
     }
 
+    /// <summary>
+    /// Rebalance marks at the first bar and at each bar that opens a new <paramref name="period"/> on
+    /// the calendar, as aggregated bars align (<see cref="Resample.BarOpen"/>: weeks from Monday
+    /// 00:00 UTC, other periods from the Unix epoch).
+    /// </summary>
+    public static bool[] PeriodStarts(ReadOnlySpan<long> times, Interval period)
+    {
+        var marks = new bool[times.Length];
+        for (var t = 0; t < times.Length; t++)
+            marks[t] = t == 0 || Resample.BarOpen(times[t], period) != Resample.BarOpen(times[t - 1], period);
+        return marks;
+    }
+
     /// <summary>Rebalance marks at the first bar of each UTC calendar month.</summary>
     public static bool[] MonthStarts(ReadOnlySpan<long> times)
     {

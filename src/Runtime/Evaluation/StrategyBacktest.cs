@@ -328,17 +328,22 @@ public static class StrategyBacktest
                 var count = (int)top.Count.EvaluateNumber(parameters);
                 if (count > panel.AssetCount)
                     throw new PlanException($"universe: top {count} is more than the {panel.AssetCount} assets of dataset '{panel.Name}'");
-                var every = top.EveryBars is { } bars ? (int)bars.EvaluateNumber(parameters) : (int)plan.Rebalance.EveryBars.EvaluateNumber(parameters);
-                return new TopNUniverse(count, top.Column).Select(panel, UniverseRule.EveryNthBar(panel.TimeCount, Math.Max(1, every)));
+                var marks = top.EveryBars is { } bars
+                    ? UniverseRule.EveryNthBar(panel.TimeCount, Math.Max(1, (int)bars.EvaluateNumber(parameters)))
+                    : RebalanceBars(plan, panel, parameters) ?? UniverseRule.EveryNthBar(panel.TimeCount, 1);
+                return new TopNUniverse(count, top.Column).Select(panel, marks);
             default:
                 throw new PlanException($"universe kind {plan.Universe.GetType().Name} is not supported");
         }
     }
 
+    // the bars targets change at: every bar, every n-th bar from the first, or the first bar of each calendar period
     private static bool[]? RebalanceBars(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters)
     {
         var every = (int)plan.Rebalance.EveryBars.EvaluateNumber(parameters);
-        return every <= 1 ? null : UniverseRule.EveryNthBar(panel.TimeCount, every);
+        return every <= 1 ? null
+            : plan.Rebalance.Calendar ? UniverseRule.PeriodStarts(panel.Times, new Interval(every * panel.Interval.Milliseconds))
+            : UniverseRule.EveryNthBar(panel.TimeCount, every);
     }
 
     // gross, net and leverage from the portfolio; a max_leverage limit caps the gross of every target

@@ -196,8 +196,14 @@ public sealed record PortfolioSpec(
 /// <summary>
 /// When targets are recomputed (every <see cref="EveryBars"/> bars) and the rank hysteresis: a held
 /// asset is kept while its rank stays within <see cref="KeepWithinRank"/> (null: full rebalance).
+/// A <see cref="Calendar"/> period (written as a duration, <c>every 1w</c>) starts on the calendar as
+/// aggregated bars do: weeks on Monday 00:00 UTC, other periods at the UTC epoch's multiples (days at
+/// midnight); a count of bars (<c>every 5</c>) counts from the first bar.
 /// </summary>
-public sealed record RebalanceSpec(ScalarExpr EveryBars, ScalarExpr? KeepWithinRank);
+public sealed record RebalanceSpec(
+    ScalarExpr EveryBars,
+    ScalarExpr? KeepWithinRank,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Calendar = false);
 
 /// <summary>Trading costs as fractions of traded notional; funding is charged from a data column.</summary>
 public sealed record CostSpec(ScalarExpr MakerFee, ScalarExpr TakerFee, ScalarExpr Slippage, string? FundingColumn)
