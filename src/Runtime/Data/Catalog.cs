@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using StrategyLab.Runtime.Data.Csv;
 
@@ -200,8 +201,19 @@ public sealed class Catalog
         File.Move(path + ".tmp", path, overwrite: true);
     }
 
-    /// <summary>The canonical JSON of a dataset definition, hashed into its cache key.</summary>
-    public static string Canonical(DatasetSpec spec) => JsonSerializer.Serialize(spec, Json);
+    /// <summary>
+    /// The canonical JSON of a dataset definition, hashed into its cache key: every object's keys in
+    /// ordinal order, since a dictionary (<c>where</c>, <c>columns</c>, <c>scale</c>) enumerates in the
+    /// order of its keys' string hashes, which differ from process to process.
+    /// </summary>
+    public static string Canonical(DatasetSpec spec) => Sorted(JsonSerializer.SerializeToNode(spec, Json))?.ToJsonString() ?? "null";
+
+    private static JsonNode? Sorted(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value)))),
+        JsonArray a => new JsonArray([.. a.Select(Sorted)]),
+        _ => node?.DeepClone(),
+    };
 
     private static int EditDistance(string a, string b)
     {

@@ -205,4 +205,12 @@ public sealed class CsvImportTests
         Assert.Equal(0.0001, p["funding_rate", 0, 0], 15);
         Assert.Equal(["funding_rate"], p.Columns.ToArray());
     }
+
+    [Fact]
+    public void TheCanonicalDefinitionListsDictionaryKeysInOrder()
+    {
+        var where = "hgfedcba".ToImmutableDictionary(c => c.ToString(), c => "v");
+        var text = Catalog.Canonical(Spec("bars.csv") with { Sources = [new SourceSpec { File = "bars.csv", Where = where }] });
+        Assert.Contains("{\"a\":\"v\",\"b\":\"v\",\"c\":\"v\",\"d\":\"v\",\"e\":\"v\",\"f\":\"v\",\"g\":\"v\",\"h\":\"v\"}", text, StringComparison.Ordinal);
+    }
 }
