@@ -1,6 +1,12 @@
 module StrategyLab.Cli.Tests.DataCommandTests
 
+open System
+open System.Diagnostics
+open System.Globalization
 open System.IO
+open System.Text
+open System.Text.RegularExpressions
+open System.Threading
 open Xunit
 open StrategyLab.Cli.Tests.Cli
 
@@ -143,3 +149,144 @@ let ``an imported file becomes a dataset that list and show can read`` () =
     Assert.Equal(0, show.ExitCode)
     Assert.Contains("2024-01-01T01:00:00Z", show.Out)
     Assert.Contains("2299", show.Out)
+
+/// Starts `strategylab args` in the folder without waiting; the second value completes with its outcome
+let private start (folder: string) (args: string list) =
+    let info =
+        ProcessStartInfo(
+            "dotnet",
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true
+        )
+
+    info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "strategylab.dll"))
+
+    for a in args do
+        info.ArgumentList.Add a
+
+    let p =
+        match Process.Start info with
+        | null -> failwith "strategylab did not start"
+        | p -> p
+
+    let out = p.StandardOutput.ReadToEndAsync()
+    let err = p.StandardError.ReadToEndAsync()
+
+    let outcome =
+        task {
+            do! p.WaitForExitAsync()
+
+            return
+                {
+                    ExitCode = p.ExitCode
+                    Out = out.Result
+                    Error = err.Result
+                }
+        }
+
+    p, outcome
+
+/// A Coinbase-layout candle file of `assets` × `days` daily bars (a deterministic walk) and a catalog naming it
+let private writeDataset (folder: TempFolder) (name: string) (assets: int) (days: int) =
+    let text = StringBuilder("date,symbol,base,open,high,low,close,volume\n")
+    let first = DateTime(2020, 1, 1)
+
+    for d in 0 .. days - 1 do
+        let date =
+            first.AddDays(float d).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
+
+        for a in 0 .. assets - 1 do
+            let close = 100.0 + float ((d * 7 + a * 13) % 50)
+
+            text.Append(
+                String.Format(
+                    CultureInfo.InvariantCulture,
+                    "{0},A{1}/USD,A{1},{2},{3},{4},{5},{6}\n",
+                    date,
+                    a,
+                    close - 1.0,
+                    close + 2.0,
+                    close - 3.0,
+                    close,
+                    a + d
+                )
+            )
+            |> ignore
+
+    Directory.CreateDirectory(Path.Combine(folder.Path, "data")) |> ignore
+    folder.Write $"data/{name}.csv" (string text) |> ignore
+
+    folder.Write
+        "data/datasets.json"
+        $"""{{ "datasets": [ {{ "name": "{name}", "interval": "1d", "sources": [ {{ "file": "{name}.csv" }} ] }} ] }}"""
+    |> ignore
+
+let private cacheEntries (folder: TempFolder) =
+    DirectoryInfo(Path.Combine(folder.Path, "data", ".cache")).GetFileSystemInfos()
+    |> Array.map (fun e -> e.Name)
+    |> Array.sort
+
+let private cacheLine (o: Outcome) =
+    Regex.Match(o.Out, @"cache (\w+)").Groups[1].Value
+
+[<Fact>]
+let ``eight processes opening a data folder with no cache all succeed, and one of them builds it`` () =
+    for round in 1..4 do
+        use folder = new TempFolder()
+        writeDataset folder "panel" 40 1500
+
+        let outcomes =
+            [ for _ in 1..8 -> start folder.Path [ "data"; "show"; "panel" ] ]
+            |> List.map (fun (_, o) -> o.Result)
+
+        for o in outcomes do
+            Assert.True(o.ExitCode = 0, $"round {round}: exit code {o.ExitCode}: {o.Error}")
+
+        Assert.Equal<string list>(
+            "Built" :: List.replicate 7 "Hit",
+            outcomes |> List.map cacheLine |> List.sortBy (fun c -> c <> "Built")
+        )
+
+        let tables =
+            outcomes
+            |> List.map (fun o -> Regex.Replace(o.Out, @"cache \w+", "cache"))
+            |> List.distinct
+
+        Assert.Equal(1, tables.Length)
+        Assert.Equal<string array>([| "panel"; "panel.lock" |], cacheEntries folder)
+
+[<Fact>]
+let ``a build killed midway leaves its folder, and the next load removes it`` () =
+    use folder = new TempFolder()
+    writeDataset folder "big" 200 1500
+    let data = Path.Combine(folder.Path, "data")
+
+    // the build's private folder exists for as long as the CSV is parsed: kill the process once it appears
+    let rec killMidBuild attempt =
+        let p, outcome = start folder.Path [ "data"; "show"; "big" ]
+        let name = $"big.tmp-{p.Id}"
+        let leftover = Path.Combine(data, ".cache", name)
+
+        while not p.HasExited && not (Directory.Exists leftover) do
+            Thread.Sleep 1
+
+        if not p.HasExited then
+            p.Kill()
+
+        outcome.Result |> ignore
+
+        if Directory.Exists leftover then
+            name, leftover
+        elif attempt < 5 then
+            killMidBuild (attempt + 1)
+        else
+            failwith "the build finished each time before it could be killed"
+
+    let name, leftover = killMidBuild 1
+    Assert.True(Directory.Exists leftover)
+    let o = runIn folder.Path [ "data"; "show"; "big" ]
+    Assert.Equal(0, o.ExitCode)
+    Assert.False(Directory.Exists leftover)
+    Assert.Contains($"removed {name}", o.Out)
+    Assert.Equal<string array>([| "big"; "big.lock" |], cacheEntries folder)

@@ -39,48 +39,81 @@ public sealed class DataStore(string folder, string? cacheFolder = null)
     /// <summary>Loads a dataset by name.</summary>
     public LoadResult Load(string name, Action<string, double>? progress = null) => Load(Catalog.Get(name), progress);
 
-    /// <summary>Loads a dataset, from its cache when that is current; <paramref name="progress"/> hears how far parsing is.</summary>
+    /// <summary>
+    /// Loads a dataset, from its cache when that is current; <paramref name="progress"/> hears how far
+    /// parsing is. Any number of processes may load the same data folder at once: they open the cache
+    /// under a shared lock, and build, append to or repair it under an exclusive one, so one process
+    /// builds while the others wait and then use what it built.
+    /// </summary>
     public LoadResult Load(DatasetSpec spec, Action<string, double>? progress = null)
     {
         var log = new ImportLog { OnProgress = progress };
         var interval = ParseInterval(spec);
         var policy = spec.Repair.ToPolicy();
-        var files = spec.Sources.Select(s => ResolvePath(s.File)).ToArray();
-        var mapped = files.Select(OpenSource).ToArray();
+        var mapped = new List<MappedFile>();
         try
         {
+            foreach (var s in spec.Sources)
+                mapped.Add(OpenSource(ResolvePath(s.File)));
             var fingerprints = mapped.Select((m, i) => new SourceFingerprint(spec.Sources[i].File, m.Length, XxHash64.HashHex(m.Bytes))).ToImmutableArray();
             var key = Key(spec, fingerprints);
             var folder = Path.Combine(CacheFolder, spec.Name);
-            var manifest = PanelCache.ReadManifest(folder);
-            if (manifest is not null)
+            PrepareCacheFolder(log);
+            using (CacheLock.Shared(folder))
             {
-                if (manifest.Key == key)
-                {
-                    var cached = PanelCache.TryOpen(folder, manifest, out var problem);
-                    if (cached is not null)
-                        return new(cached, CacheOutcome.Hit, log);
-                    log.Note($"cache of '{spec.Name}' rebuilt: {problem}");
-                }
-                else if (TryAppend(spec, interval, policy, folder, manifest, mapped, fingerprints, key, log) is { } appended)
-                {
-                    return new(appended, CacheOutcome.Appended, log);
-                }
+                if (PanelCache.ReadManifest(folder) is { } manifest && manifest.Key == key
+                    && PanelCache.TryOpen(folder, manifest, out _, repair: false) is { } cached)
+                    return new(cached, CacheOutcome.Hit, log);
             }
-
-            var sources = spec.Sources.Select((s, i) => ReadSource(s, interval, mapped[i].Bytes, policy, log)).ToList();
-            log.ThrowIfErrors();
-            using (var built = PanelBuilder.Build(spec.Name, interval, sources, policy, log))
-                PanelCache.Write(folder, built, key, fingerprints);
-            var written = PanelCache.ReadManifest(folder)!;
-            return new(PanelCache.TryOpen(folder, written, out var p) ?? throw new IOException($"the cache just written for '{spec.Name}' does not open: {p}"),
-                CacheOutcome.Built, log);
+            using (CacheLock.Exclusive(folder))
+                return Refresh(spec, interval, policy, folder, [.. mapped], fingerprints, key, log);
         }
         finally
         {
             foreach (var m in mapped)
                 m.Dispose();
         }
+    }
+
+    // under the exclusive lock: the cache as another process may just have left it, else appended to or built anew
+    private LoadResult Refresh(DatasetSpec spec, Interval interval, RepairPolicy policy, string folder, MappedFile[] mapped,
+        ImmutableArray<SourceFingerprint> fingerprints, string key, ImportLog log)
+    {
+        var manifest = PanelCache.ReadManifest(folder);
+        if (manifest is not null)
+        {
+            if (manifest.Key == key)
+            {
+                var cached = PanelCache.TryOpen(folder, manifest, out var problem);
+                if (cached is not null)
+                    return new(cached, CacheOutcome.Hit, log);
+                log.Note($"cache of '{spec.Name}' rebuilt: {problem}");
+            }
+            else if (TryAppend(spec, interval, policy, folder, manifest, mapped, fingerprints, key, log) is { } appended)
+            {
+                return new(appended, CacheOutcome.Appended, log);
+            }
+        }
+
+        using (var build = CacheBuild.Start(folder))
+        {
+            var sources = spec.Sources.Select((s, i) => ReadSource(s, interval, mapped[i].Bytes, policy, log)).ToList();
+            log.ThrowIfErrors();
+            using (var built = PanelBuilder.Build(spec.Name, interval, sources, policy, log))
+                build.Write(built, key, fingerprints);
+            build.Publish();
+        }
+        var written = PanelCache.ReadManifest(folder)!;
+        return new(PanelCache.TryOpen(folder, written, out var p) ?? throw new IOException($"the cache just written for '{spec.Name}' does not open: {p}"),
+            CacheOutcome.Built, log);
+    }
+
+    // the cache folder exists (the lock files live in it), and builds killed midway are cleared from it
+    private void PrepareCacheFolder(ImportLog log)
+    {
+        Directory.CreateDirectory(CacheFolder);
+        foreach (var name in CacheBuild.RemoveAbandoned(CacheFolder))
+            log.Note($"removed {name} from {CacheFolder}: a cache build its process never finished");
     }
 
     /// <summary>Parses a dataset's CSV files into an in-memory panel, bypassing the cache.</summary>

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using StrategyLab.Runtime.Data;
+using StrategyLab.Runtime.Data.Cache;
 
 namespace StrategyLab.Runtime.Tests.Data;
 
@@ -159,5 +161,92 @@ public sealed class PanelCacheTests
         Assert.Equal(CacheOutcome.Hit, reloaded.Outcome);
         reloaded.Panel.Dispose();
         Assert.Equal(length, new FileInfo(file).Length);
+    }
+
+    [Fact]
+    public void ABuildLeavesNoPrivateFolderBehindWhetherItSucceedsOrFails()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 9));
+        using var _ = folder;
+        store.Load(spec).Panel.Dispose();
+        folder.Write("bars.csv", Header + Rows(1, 9) + "2024-01-10,BTC/USD,BTC,1,2,0.5,x,1\n");
+        Assert.Throws<DataValidationException>(() => store.Load(spec));
+        Assert.Equal(["test"], Directory.GetDirectories(store.CacheFolder).Select(Path.GetFileName));
+    }
+
+    private static int DeadProcessId()
+    {
+        using var process = Process.Start("true") ?? throw new InvalidOperationException("'true' did not start");
+        process.WaitForExit();
+        return process.Id;
+    }
+
+    private static string LeaveBuild(DataStore store, string dataset, int processId)
+    {
+        var leftover = Path.Combine(store.CacheFolder, $"{dataset}.tmp-{processId}");
+        Directory.CreateDirectory(leftover);
+        File.WriteAllBytes(Path.Combine(leftover, "c0.f64"), new byte[4096]);
+        return leftover;
+    }
+
+    [Fact]
+    public void BuildsLeftByEndedProcessesAreRemoved()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 9));
+        using var _ = folder;
+        Directory.CreateDirectory(store.CacheFolder);
+        var dead = LeaveBuild(store, "test", DeadProcessId());
+        var replaced = LeaveBuild(store, "test", DeadProcessId()) + "-old";
+        Directory.Move(replaced[..^4], replaced);
+        // pid 1 is alive, and is not a build: the init process of the machine or container
+        var reused = LeaveBuild(store, "other", 1);
+
+        var loaded = store.Load(spec);
+        loaded.Panel.Dispose();
+        Assert.False(Directory.Exists(dead));
+        Assert.False(Directory.Exists(replaced));
+        Assert.False(Directory.Exists(reused));
+        Assert.Equal(3, loaded.Log.Notes.Count(n => n.Contains("a cache build its process never finished", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void ABuildInProgressIsLeftAlone()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 9));
+        using var _ = folder;
+        Directory.CreateDirectory(store.CacheFolder);
+        var other = Path.Combine(store.CacheFolder, "other");
+        string building;
+        // a build holds its cache's exclusive lock for as long as it runs
+        using (CacheLock.Exclusive(other))
+        {
+            building = LeaveBuild(store, "other", Environment.ProcessId);
+            store.Load(spec).Panel.Dispose();
+            Assert.True(Directory.Exists(building));
+        }
+        store.Load(spec).Panel.Dispose();
+        Assert.False(Directory.Exists(building));
+    }
+
+    [Fact]
+    public async Task ALoadWaitsForABuildInProgressAndUsesItsCache()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 9));
+        using var _ = folder;
+        store.Load(spec).Panel.Dispose();
+        var cache = Path.Combine(store.CacheFolder, "test");
+        var built = Path.Combine(folder.Path, "built");
+        Directory.Move(cache, built);
+        Task<LoadResult> waiting;
+        using (CacheLock.Exclusive(cache))
+        {
+            waiting = Task.Run(() => new DataStore(folder.Path).Load(spec));
+            // publish the cache as the process holding the lock would
+            Directory.Move(built, cache);
+            Assert.False(waiting.IsCompleted);
+        }
+        var result = await waiting;
+        using var panel = result.Panel;
+        Assert.Equal(CacheOutcome.Hit, result.Outcome);
     }
 }
