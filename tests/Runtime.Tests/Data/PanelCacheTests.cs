@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using StrategyLab.Runtime.Data;
 using StrategyLab.Runtime.Data.Cache;
 
@@ -161,6 +162,97 @@ public sealed class PanelCacheTests
         Assert.Equal(CacheOutcome.Hit, reloaded.Outcome);
         reloaded.Panel.Dispose();
         Assert.Equal(length, new FileInfo(file).Length);
+    }
+
+    private static void EditManifest(DataStore store, Action<JsonObject> edit)
+    {
+        var path = Path.Combine(store.CacheFolder, "test", "manifest.json");
+        var manifest = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        edit(manifest);
+        File.WriteAllText(path, manifest.ToJsonString());
+    }
+
+    private static void Swap(JsonNode parent, string a, string b)
+    {
+        var first = parent[a]!.DeepClone();
+        parent[a] = parent[b]!.DeepClone();
+        parent[b] = first;
+    }
+
+    private static void AssertRebuiltAsParsed(DataStore store, DatasetSpec spec, string because)
+    {
+        var reloaded = store.Load(spec);
+        using var panel = reloaded.Panel;
+        Assert.Equal(CacheOutcome.Built, reloaded.Outcome);
+        Assert.Contains(reloaded.Log.Notes, n => n == $"cache of 'test' rebuilt: {because}");
+        using var parsed = store.ParseCsv(spec, new ImportLog());
+        AssertSameData(parsed, panel);
+        Assert.Equal(parsed.Interval, panel.Interval);
+    }
+
+    [Fact]
+    public void SwappedColumnFilesAreRebuiltNamingTheColumn()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 9));
+        using var _ = folder;
+        store.Load(spec).Panel.Dispose();
+        var cache = Path.Combine(store.CacheFolder, "test");
+        File.Move(Path.Combine(cache, "c0.f64"), Path.Combine(cache, "swap"));
+        File.Move(Path.Combine(cache, "c3.f64"), Path.Combine(cache, "c0.f64"));
+        File.Move(Path.Combine(cache, "swap"), Path.Combine(cache, "c3.f64"));
+        AssertRebuiltAsParsed(store, spec, "c0.f64 (open) fails its checksum at block 0");
+    }
+
+    [Fact]
+    public void ColumnFilesSwappedWithTheirChecksumsAreRebuilt()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 9));
+        using var _ = folder;
+        store.Load(spec).Panel.Dispose();
+        var cache = Path.Combine(store.CacheFolder, "test");
+        File.Move(Path.Combine(cache, "c0.f64"), Path.Combine(cache, "swap"));
+        File.Move(Path.Combine(cache, "c3.f64"), Path.Combine(cache, "c0.f64"));
+        File.Move(Path.Combine(cache, "swap"), Path.Combine(cache, "c3.f64"));
+        EditManifest(store, m => Swap(m["checksums"]!, "c0.f64", "c3.f64"));
+        AssertRebuiltAsParsed(store, spec, "manifest.json does not match its checksum (edited or damaged)");
+    }
+
+    [Fact]
+    public void ColumnsRenamedInTheManifestAreRebuilt()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 9));
+        using var _ = folder;
+        store.Load(spec).Panel.Dispose();
+        EditManifest(store, m =>
+        {
+            var columns = m["columns"]!.AsArray();
+            (columns[0], columns[3]) = (JsonValue.Create("close"), JsonValue.Create("open"));
+        });
+        AssertRebuiltAsParsed(store, spec, "manifest.json does not match its checksum (edited or damaged)");
+    }
+
+    [Fact]
+    public void AnEditedIntervalIsRebuilt()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 9));
+        using var _ = folder;
+        store.Load(spec).Panel.Dispose();
+        EditManifest(store, m => m["interval"] = "1h");
+        AssertRebuiltAsParsed(store, spec, "manifest.json does not match its checksum (edited or damaged)");
+    }
+
+    [Fact]
+    public void ACacheOfTheEarlierFormatIsRebuilt()
+    {
+        var (folder, store, spec) = Setup(Header + Rows(1, 9));
+        using var _ = folder;
+        store.Load(spec).Panel.Dispose();
+        EditManifest(store, m =>
+        {
+            m["format"] = 1;
+            m.Remove("checksum");
+        });
+        AssertRebuiltAsParsed(store, spec, $"cache format 1 is not {CacheManifest.CurrentFormat}");
     }
 
     [Fact]

@@ -53,13 +53,16 @@ public static class PanelCache
 
     /// <summary>
     /// Opens a cache for reading. Returns null, with the reason in <paramref name="problem"/>, when
-    /// the cache is missing, of another format, truncated or fails its checksums.
+    /// the cache is missing, of another format, truncated, or fails its own or its files' checksums.
     /// Bytes past the manifest's end (an append that never committed) are cut back when
     /// <paramref name="repair"/> allows it (the caller holds the exclusive lock), else reported.
     /// </summary>
     public static Panel? TryOpen(string folder, CacheManifest manifest, out string? problem, long fullVerifyLimit = FullVerifyLimitBytes,
         bool repair = true)
     {
+        problem = CheckManifest(manifest);
+        if (problem is not null)
+            return null;
         problem = CheckLengths(folder, manifest, repair, out var expected);
         if (problem is not null)
             return null;
@@ -72,7 +75,7 @@ public static class PanelCache
         var first = Array.FindIndex(bad, b => b is not null);
         if (first >= 0)
         {
-            problem = $"{names[first]} fails its checksum at block {bad[first]}";
+            problem = $"{names[first]} ({(first == 0 ? "times" : manifest.Columns[first - 1])}) fails its checksum at block {bad[first]}";
             foreach (var f in files)
                 f.Dispose();
             return null;
@@ -106,12 +109,15 @@ public static class PanelCache
 
     private static string ColumnFile(int index) => $"c{index}.f64";
 
+    private static string? CheckManifest(CacheManifest manifest) =>
+        manifest.Format != CacheManifest.CurrentFormat ? $"cache format {manifest.Format} is not {CacheManifest.CurrentFormat}"
+        : !manifest.IsIntact ? $"{ManifestFile} does not match its checksum (edited or damaged)"
+        : null;
+
     // brings the file lengths in line with the manifest: cuts back an unfinished append (when allowed to), rejects anything else
     private static string? CheckLengths(string folder, CacheManifest manifest, bool repair, out Dictionary<string, long> expected)
     {
         expected = new Dictionary<string, long> { [TimeFile] = manifest.TimeCount * 8L };
-        if (manifest.Format != CacheManifest.CurrentFormat)
-            return $"cache format {manifest.Format} is not {CacheManifest.CurrentFormat}";
         for (var i = 0; i < manifest.Columns.Length; i++)
             expected[ColumnFile(i)] = (long)manifest.TimeCount * manifest.Symbols.Length * 8L;
         foreach (var (file, length) in expected)
