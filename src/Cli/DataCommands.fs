@@ -68,6 +68,9 @@ let private printLog (log: ImportLog) =
     for n in log.Notes do
         printLine ("note: " + n)
 
+    if log.DroppedRows > 0 then
+        printLine $"{log.DroppedRows} invalid row(s) dropped"
+
     if log.Repairs.Count > 0 then
         printLine $"{log.Repairs.Count} repair(s), as the dataset's repair policy allows:"
 

@@ -290,3 +290,70 @@ let ``a build killed midway leaves its folder, and the next load removes it`` ()
     Assert.False(Directory.Exists leftover)
     Assert.Contains($"removed {name}", o.Out)
     Assert.Equal<string array>([| "big"; "big.lock" |], cacheEntries folder)
+
+[<Fact>]
+let ``dropping invalid rows says how many were dropped`` () =
+    use folder = new TempFolder()
+    let rows = [ for d in 1..30 -> $"2024-01-{d:D2},10,12,9,11,5" ]
+
+    let broken =
+        rows
+        |> List.mapi (fun i r -> if i >= 10 && i < 23 then r.Replace(",11,", ",x,") else r)
+
+    folder.Write "BTC.csv" ("date,open,high,low,close,volume\n" + String.Join("\n", broken) + "\n")
+    |> ignore
+
+    let o =
+        runIn
+            folder.Path
+            [
+                "data"
+                "import"
+                "BTC.csv"
+                "--name"
+                "btc"
+                "--interval"
+                "1d"
+                "--invalid-rows"
+                "drop"
+                "--gaps"
+                "keep"
+                "-d"
+                "."
+            ]
+
+    Assert.Equal(0, o.ExitCode)
+    Assert.Contains("13 invalid row(s) dropped", o.Out)
+    Assert.Contains("imported 'btc': 1 asset(s), 17 bars", o.Out)
+
+[<Fact>]
+let ``an unclosed quote is an error at the line where it opens, even when dropping rows`` () =
+    use folder = new TempFolder()
+    let rows = [ for d in 1..20 -> $"2024-01-{d:D2},10,12,9,11,5" ]
+
+    let broken =
+        rows |> List.mapi (fun i r -> if i = 4 then r.Replace(",12,", ",\"12,") else r)
+
+    folder.Write "BTC.csv" ("date,open,high,low,close,volume\n" + String.Join("\n", broken) + "\n")
+    |> ignore
+
+    let o =
+        runIn
+            folder.Path
+            [
+                "data"
+                "import"
+                "BTC.csv"
+                "--name"
+                "btc"
+                "--interval"
+                "1d"
+                "--invalid-rows"
+                "drop"
+                "-d"
+                "."
+            ]
+
+    Assert.Equal(1, o.ExitCode)
+    Assert.Contains("BTC.csv(6): high: the quote that opens here is never closed", o.Error)
+    noStackTrace o

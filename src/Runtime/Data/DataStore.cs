@@ -179,7 +179,7 @@ public sealed class DataStore(string folder, string? cacheFolder = null)
         if (tailStart == 0)
             return CsvImporter.Read(spec.File, text, layout, policy, log);
         var tail = text[tailStart..];
-        var lines = text[..tailStart].Count((byte)'\n');
+        var lines = CsvRecordReader.CountLines(text[..tailStart]);
         return CsvImporter.Read(spec.File, tail, layout, policy, log,
             tailHeader: layout.Header.IsDefaultOrEmpty ? header : layout.Header, lineOffset: lines);
     }

@@ -207,6 +207,106 @@ public sealed class CsvImportTests
     }
 
     [Fact]
+    public void ReportsAHighBelowTheOpen() =>
+        Assert.Equal("bars.csv(3): high: the high 104 is below the open 105",
+            SingleError(DailyHeader + "2024-01-01,BTC/USD,BTC,100,110,90,105,1\n2024-01-02,BTC/USD,BTC,105,104,95,100,1\n").ToString());
+
+    [Fact]
+    public void ReportsAHighBelowTheClose() =>
+        Assert.Equal("bars.csv(2): high: the high 104 is below the close 104.5",
+            SingleError(DailyHeader + "2024-01-01,BTC/USD,BTC,100,104,90,104.5,1\n").ToString());
+
+    [Fact]
+    public void ReportsALowAboveTheOpen() =>
+        Assert.Equal("bars.csv(2): low: the low 96 is above the open 95",
+            SingleError(DailyHeader + "2024-01-01,BTC/USD,BTC,95,110,96,105,1\n").ToString());
+
+    [Fact]
+    public void ReportsALowAboveTheClose() =>
+        Assert.Equal("bars.csv(2): low: the low 96 is above the close 95.5",
+            SingleError(DailyHeader + "2024-01-01,BTC/USD,BTC,100,110,96,95.5,1\n").ToString());
+
+    [Fact]
+    public void AcceptsABarWhoseOpenAndCloseAreItsHighAndLow()
+    {
+        var (p, _) = Parse(DailyHeader + "2024-01-01,BTC/USD,BTC,110,110,90,90,1\n2024-01-02,BTC/USD,BTC,90,110,90,110,1\n");
+        Assert.Equal(2, p.TimeCount);
+    }
+
+    [Theory]
+    [InlineData("-1", "bars.csv(2): volume: expected a volume of zero or more, found -1")]
+    [InlineData("NaN", "bars.csv(2): volume: expected a finite volume, found 'NaN'")]
+    [InlineData("Infinity", "bars.csv(2): volume: expected a finite volume, found 'Infinity'")]
+    [InlineData("-Infinity", "bars.csv(2): volume: expected a finite volume, found '-Infinity'")]
+    public void ReportsANegativeOrNonFiniteVolume(string volume, string expected) =>
+        Assert.Equal(expected, SingleError(DailyHeader + $"2024-01-01,BTC/USD,BTC,100,110,90,105,{volume}\n").ToString());
+
+    [Fact]
+    public void AnEmptyVolumeIsMissingNotAnError()
+    {
+        var (p, _) = Parse(DailyHeader + "2024-01-01,BTC/USD,BTC,100,110,90,105,\n");
+        Assert.True(double.IsNaN(p["volume", 0, 0]));
+    }
+
+    [Fact]
+    public void ReportsAColumnNamedTwice() =>
+        Assert.Equal("bars.csv(1): close: the header names 'close' twice (columns 5 and 6)",
+            SingleError("date,open,high,low,close,close,volume\n2024-01-01,100,110,90,105,105,1\n").ToString());
+
+    [Fact]
+    public void ReportsAFileWithAHeaderButNoRows() =>
+        Assert.Equal("bars.csv(1): the file has a header but no rows", SingleError(DailyHeader).ToString());
+
+    [Fact]
+    public void ReadsCarriageReturnLineEndsAsTheSameRows()
+    {
+        var rows = new[] { "2024-01-01,BTC/USD,BTC,100,110,90,105,1", "2024-01-02,BTC/USD,BTC,105,120,100,115,2", "2024-01-03,BTC/USD,BTC,115,116,101,102,3" };
+        var (lf, _) = Parse(DailyHeader + string.Join("\n", rows) + "\n");
+        var (cr, _) = Parse(DailyHeader.Replace("\n", "\r", StringComparison.Ordinal) + string.Join("\r", rows) + "\r");
+        Assert.Equal(lf.Times.ToArray(), cr.Times.ToArray());
+        foreach (var c in lf.Columns)
+            Assert.Equal(lf.Column(c).ToArray(), cr.Column(c).ToArray());
+        Assert.Equal(3, cr.TimeCount);
+    }
+
+    [Fact]
+    public void NumbersLinesOfCarriageReturnFilesInErrors() =>
+        Assert.Equal("bars.csv(3): close: expected a number, found 'x'",
+            SingleError("date,symbol,base,open,high,low,close,volume\r2024-01-01,BTC/USD,BTC,100,110,90,105,1\r2024-01-02,BTC/USD,BTC,100,110,90,x,1\r\n").ToString());
+
+    [Fact]
+    public void ReportsAnUnclosedQuoteAtTheLineWhereItOpens() =>
+        Assert.Equal("bars.csv(3): open: the quote that opens here is never closed",
+            SingleError(DailyHeader + "2024-01-01,BTC/USD,BTC,100,110,90,105,1\n2024-01-02,BTC/USD,BTC,\"100,110,90,105,1\n" +
+                "2024-01-03,BTC/USD,BTC,100,110,90,105,1\n2024-01-04,BTC/USD,BTC,100,110,90,105,1\n").ToString());
+
+    [Fact]
+    public void AnUnclosedQuoteIsAnErrorEvenWhenInvalidRowsAreDropped() =>
+        Assert.Equal("bars.csv(3): open: the quote that opens here is never closed",
+            SingleError(DailyHeader + "2024-01-01,BTC/USD,BTC,100,110,90,105,1\n2024-01-02,BTC/USD,BTC,\"100,110,90,105,1\n" +
+                "2024-01-03,BTC/USD,BTC,100,110,90,105,1\n", new RepairSpec { InvalidRows = "drop", Gaps = "keep" }).ToString());
+
+    [Fact]
+    public void ReportsARowWithAQuotedLineBreakAtTheLineItStarts()
+    {
+        var e = Assert.Throws<DataValidationException>(() => Parse("date,symbol,base,note,open,high,low,close,volume\n" +
+            "2024-01-01,BTC/USD,BTC,,100,110,90,105,1\n2024-01-02,BTC/USD,BTC,\"two\nlines\",100,110,90,x,1\n2024-01-03,BTC/USD,BTC,,100,110,90,y,1\n"));
+        Assert.Equal(["bars.csv(3): close: expected a number, found 'x'", "bars.csv(5): close: expected a number, found 'y'"], e.Issues.Select(i => i.ToString()));
+    }
+
+    [Fact]
+    public void CountsEveryDroppedRow()
+    {
+        var good = Enumerable.Range(1, 9).Select(d => $"2024-01-{d:00},BTC/USD,BTC,100,110,90,105,1\n");
+        var bad = Enumerable.Range(10, 13).Select(d => d % 2 == 0 ? $"2024-01-{d:00},BTC/USD,BTC,100,110,90,x,1\n" : $"2024-01-{d:00},BTC/USD,BTC,100,110,90\n");
+        var (p, log) = Parse(DailyHeader + string.Concat(good) + string.Concat(bad) + "2024-01-23,BTC/USD,BTC,100,110,90,105,1\n",
+            new RepairSpec { InvalidRows = "drop", Gaps = "keep" });
+        Assert.Equal(13, log.DroppedRows);
+        Assert.Equal(Enumerable.Range(11, 13), log.Repairs.Where(r => r.Message.StartsWith("dropped the row", StringComparison.Ordinal)).Select(r => r.Line));
+        Assert.Equal(10, p.TimeCount);
+    }
+
+    [Fact]
     public void TheCanonicalDefinitionListsDictionaryKeysInOrder()
     {
         var where = "hgfedcba".ToImmutableDictionary(c => c.ToString(), c => "v");

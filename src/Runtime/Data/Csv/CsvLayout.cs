@@ -28,6 +28,9 @@ public sealed record CsvLayout(
     /// <summary>The price columns a candle layout carries; their rows are checked as candles.</summary>
     public static readonly ImmutableArray<string> PriceColumns = ["open", "high", "low", "close"];
 
+    /// <summary>The volume columns; a written volume must be finite and not negative.</summary>
+    public static readonly ImmutableArray<string> VolumeColumns = ["volume", "quote_volume", "taker_buy_volume"];
+
     /// <summary>True when the layout maps open, high, low and close.</summary>
     public bool HasCandles => PriceColumns.All(p => Columns.Any(c => c.Target == p));
 
