@@ -292,6 +292,91 @@ let ``a build killed midway leaves its folder, and the next load removes it`` ()
     Assert.Equal<string array>([| "big"; "big.lock" |], cacheEntries folder)
 
 [<Fact>]
+let ``the plain time,open,high,low,close,volume header imports with epoch seconds`` () =
+    use folder = new TempFolder()
+
+    folder.Write
+        "SOLUSDT.csv"
+        "time,open,high,low,close,volume\n1704067200,101.5,103,100,102,7\n1704070800,102,104,101,103.5,9\n"
+    |> ignore
+
+    let o =
+        runIn
+            folder.Path
+            [
+                "data"
+                "import"
+                "SOLUSDT.csv"
+                "--name"
+                "sol"
+                "--interval"
+                "1h"
+                "-d"
+                "."
+            ]
+
+    Assert.Equal(0, o.ExitCode)
+    Assert.Contains("imported 'sol': 1 asset(s), 2 bars", o.Out)
+    let show = runIn folder.Path [ "data"; "show"; "sol"; "-s"; "SOLUSDT"; "-d"; "." ]
+    Assert.Matches(@"2024-01-01T01:00:00Z\s+102\s+104\s+101\s+103\.5\s+9", show.Out)
+
+// the example in README.md, section Data
+[<Fact>]
+let ``any other layout imports with --columns`` () =
+    use folder = new TempFolder()
+
+    folder.Write
+        "trades_export.csv"
+        "ts,px,o,h,l,qty\n1704067200000,42500.5,42283.6,42554.6,42261,1271.7\n1704070800000,42613.6,42475.2,42775,42431.7,1196.4\n"
+    |> ignore
+
+    let o =
+        runIn
+            folder.Path
+            [
+                "data"
+                "import"
+                "trades_export.csv"
+                "--name"
+                "btc_1h"
+                "--interval"
+                "1h"
+                "--symbol"
+                "BTCUSDT"
+                "--columns"
+                "time=ts,open=o,high=h,low=l,close=px,volume=qty"
+                "-d"
+                "."
+            ]
+
+    Assert.Equal(0, o.ExitCode)
+
+    let show =
+        runIn folder.Path [ "data"; "show"; "btc_1h"; "-s"; "BTCUSDT"; "-d"; "." ]
+
+    Assert.Matches(@"2024-01-01T01:00:00Z\s+42475\.2\s+42775\s+42431\.7\s+42613\.6\s+1196\.4", show.Out)
+
+    let twice =
+        runIn
+            folder.Path
+            [
+                "data"
+                "import"
+                "trades_export.csv"
+                "--name"
+                "x"
+                "--interval"
+                "1h"
+                "--columns"
+                "time=ts,close=px,close=o"
+                "-d"
+                "."
+            ]
+
+    Assert.Equal(2, twice.ExitCode)
+    Assert.Equal("error: --columns: the column 'close' is named twice", twice.Error.Trim())
+
+[<Fact>]
 let ``dropping invalid rows says how many were dropped`` () =
     use folder = new TempFolder()
     let rows = [ for d in 1..30 -> $"2024-01-{d:D2},10,12,9,11,5" ]

@@ -36,6 +36,38 @@ public sealed record SourceSpec
     /// <summary>Moves each time down to the start of its bar (funding stamped 00:00:00.017 joins the 00:00 bar).</summary>
     public bool FloorToInterval { get; init; }
 
+    /// <summary>
+    /// This source with its columns named one by one, as <c>panel column = CSV column</c> pairs:
+    /// <c>time</c> and <c>symbol</c> name the time and symbol columns, every other pair a panel column
+    /// (<c>time=ts, close=px</c>). Throws <see cref="FormatException"/> when a name is empty or a panel
+    /// column is named twice.
+    /// </summary>
+    public SourceSpec WithColumnMap(IEnumerable<KeyValuePair<string, string>> map)
+    {
+        string? time = null, symbol = null;
+        var columns = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (target, source) in map)
+        {
+            if (target.Length == 0 || source.Length == 0)
+                throw new FormatException($"expected column=name, found '{target}={source}'");
+            if (!seen.Add(target))
+                throw new FormatException($"the column '{target}' is named twice");
+            if (target == "time")
+                time = source;
+            else if (target == "symbol")
+                symbol = source;
+            else
+                columns[target] = source;
+        }
+        return this with
+        {
+            Time = time ?? Time,
+            SymbolColumn = symbol ?? SymbolColumn,
+            Columns = columns.Count > 0 ? columns.ToImmutable() : Columns,
+        };
+    }
+
     /// <summary>Resolves the layout against the file's header.</summary>
     public CsvLayout? ResolveLayout(IReadOnlyList<string> header)
     {
@@ -46,7 +78,8 @@ public sealed record SourceSpec
             layout = new CsvLayout(
                 Time ?? "date",
                 [.. Columns.OrderBy(c => PanelBuilder.OrderColumns(Columns.Keys).IndexOf(c.Key))
-                    .Select(c => new ColumnMapping(c.Key, c.Value, Required: price.Contains(c.Key) || c.Key == "close"))]);
+                    .Select(c => new ColumnMapping(c.Key, c.Value, Required: price.Contains(c.Key) || c.Key == "close"))],
+                Symbol: CsvLayouts.SymbolFromFileName(File));
         }
         else
         {

@@ -173,7 +173,7 @@ public sealed class DataStore(string folder, string? cacheFolder = null)
         if (layout is null)
         {
             log.Error(new(DataIssueKind.Layout, spec.File, 1, null,
-                $"unrecognised layout (header: {string.Join(",", header)}); name the columns in the catalog"));
+                $"unrecognised layout (header: {string.Join(",", header)}); name its columns (data import --columns time=...,close=..., or \"columns\" in the catalog)"));
             return new SourceRows(spec.File, new CsvLayout("", []), [], new Dictionary<string, SymbolRows>());
         }
         if (tailStart == 0)

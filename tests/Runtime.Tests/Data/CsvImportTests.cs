@@ -206,6 +206,53 @@ public sealed class CsvImportTests
         Assert.Equal(["funding_rate"], p.Columns.ToArray());
     }
 
+    // 1704067200 = 2024-01-01T00:00:00Z (Python: int(datetime(2024, 1, 1, tzinfo=timezone.utc).timestamp()))
+    [Theory]
+    [InlineData("time", "1704067200", "1704153600")]
+    [InlineData("timestamp", "1704067200", "1704153600")]
+    [InlineData("timestamp", "1704067200000", "1704153600000")]
+    [InlineData("time", "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z")]
+    public void RecognisesThePlainCandleHeader(string timeColumn, string first, string second)
+    {
+        var (p, _) = Parse($"{timeColumn},open,high,low,close,volume\n{first},10,12,9,11,5\n{second},11,13,10,12.5,6\n", file: "BTCUSDT.csv");
+        Assert.Equal(["BTCUSDT"], p.Symbols.ToArray());
+        Assert.Equal([1704067200000L, 1704153600000L], p.Times.ToArray());
+        Assert.Equal(12.5, p["close", 1, 0]);
+        Assert.Equal(6, p["volume", 1, 0]);
+    }
+
+    [Fact]
+    public void ReadsThePlainCandleHeaderInAnyLetterCaseWithASymbolColumn()
+    {
+        var (p, _) = Parse("Timestamp,Symbol,Open,High,Low,Close,Volume\n" +
+            "1704067200,ETH,10,12,9,11,5\n1704067200,BTC,100,120,90,110,1\n1704153600,BTC,110,130,100,120,2\n");
+        Assert.Equal(["BTC", "ETH"], p.Symbols.ToArray());
+        Assert.Equal(120, p["close", 1, 0]);
+        Assert.Equal(11, p["close", 0, 1]);
+        Assert.True(double.IsNaN(p["close", 1, 1]));
+    }
+
+    [Fact]
+    public void ReadsAnyLayoutThroughAColumnMap()
+    {
+        using var folder = new TempFolder();
+        folder.Write("ticks.csv", "px,ts,lo,hi,first,qty\n11,1704067200000,9,12,10,5\n12,1704153600000,10,13,11,7\n");
+        var map = new Dictionary<string, string> { ["time"] = "ts", ["close"] = "px", ["open"] = "first", ["high"] = "hi", ["low"] = "lo", ["volume"] = "qty" };
+        var spec = Spec("ticks.csv") with { Sources = [new SourceSpec { File = "ticks.csv" }.WithColumnMap(map)] };
+        using var p = new DataStore(folder.Path).ParseCsv(spec, new ImportLog());
+        Assert.Equal(["TICKS"], p.Symbols.ToArray());
+        Assert.Equal(["open", "high", "low", "close", "volume"], p.Columns.ToArray());
+        Assert.Equal([11.0, 13.0, 10.0, 12.0, 7.0], p.Columns.Select(c => p[c, 1, 0]));
+    }
+
+    [Fact]
+    public void AColumnMapThatNamesAColumnTwiceIsRefused()
+    {
+        var map = new[] { KeyValuePair.Create("time", "ts"), KeyValuePair.Create("close", "px"), KeyValuePair.Create("close", "c") };
+        var e = Assert.Throws<FormatException>(() => new SourceSpec { File = "x.csv" }.WithColumnMap(map));
+        Assert.Equal("the column 'close' is named twice", e.Message);
+    }
+
     [Fact]
     public void ReportsAHighBelowTheOpen() =>
         Assert.Equal("bars.csv(3): high: the high 104 is below the open 105",
