@@ -90,6 +90,7 @@ let load (store: DataStore) (name: string) =
         withProgress $"loading {name}" (fun report -> store.Load(name, (fun file f -> report $"{name}: {file}" f)))
     with
     | :? DataValidationException as e -> failure e.Message
+    | :? DataFileException as e -> failure e.Message
     | :? FileNotFoundException as e -> failure e.Message
     | :? FormatException as e -> failure e.Message
     | :? Collections.Generic.KeyNotFoundException as e -> usageError e.Message
@@ -270,8 +271,9 @@ let import (store: DataStore) (args: ParseResults<ImportArgs>) =
     let r =
         try
             withProgress $"importing {file}" (fun report -> store.Load(spec, (fun f x -> report f x)))
-        with :? DataValidationException as e ->
-            failure e.Message
+        with
+        | :? DataValidationException as e -> failure e.Message
+        | :? DataFileException as e -> failure e.Message
 
     use p = r.Panel
     store.Catalog.Put spec

@@ -291,6 +291,70 @@ let ``a build killed midway leaves its folder, and the next load removes it`` ()
     Assert.Contains($"removed {name}", o.Out)
     Assert.Equal<string array>([| "big"; "big.lock" |], cacheEntries folder)
 
+/// Runs `strategylab args` as a user who cannot read files that only their owner may (root reads everything)
+let private runUnprivileged (folder: string) (args: string list) =
+    let info =
+        if Environment.IsPrivilegedProcess then
+            let i = ProcessStartInfo("setpriv", WorkingDirectory = folder)
+
+            for a in [ "--reuid=65534"; "--regid=65534"; "--clear-groups"; "dotnet" ] do
+                i.ArgumentList.Add a
+
+            i
+        else
+            ProcessStartInfo("dotnet", WorkingDirectory = folder)
+
+    info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "strategylab.dll"))
+
+    for a in args do
+        info.ArgumentList.Add a
+
+    info.RedirectStandardOutput <- true
+    info.RedirectStandardError <- true
+    info.Environment["HOME"] <- Path.GetTempPath()
+
+    use p =
+        match Process.Start info with
+        | null -> failwith "strategylab did not start"
+        | p -> p
+
+    let out = p.StandardOutput.ReadToEndAsync()
+    let err = p.StandardError.ReadToEndAsync()
+    p.WaitForExit()
+
+    {
+        ExitCode = p.ExitCode
+        Out = out.Result
+        Error = err.Result
+    }
+
+[<Fact>]
+let ``an unreadable file is a one-line error that names it`` () =
+    use folder = new TempFolder()
+
+    let file =
+        folder.Write "locked.csv" "date,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,10\n"
+
+    File.SetUnixFileMode(file, UnixFileMode.UserWrite)
+
+    let o =
+        runUnprivileged
+            folder.Path
+            [
+                "data"
+                "import"
+                "locked.csv"
+                "--name"
+                "locked"
+                "--interval"
+                "1d"
+                "-d"
+                "."
+            ]
+
+    Assert.Equal(1, o.ExitCode)
+    Assert.Equal($"error: cannot read data file {file}: permission denied", o.Error.Trim())
+
 [<Fact>]
 let ``the plain time,open,high,low,close,volume header imports with epoch seconds`` () =
     use folder = new TempFolder()

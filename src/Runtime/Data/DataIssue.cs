@@ -107,3 +107,6 @@ public sealed class DataValidationException(IReadOnlyList<DataIssue> issues)
         return $"{issues.Count} data error(s):{Environment.NewLine}{string.Join(Environment.NewLine, lines)}{more}";
     }
 }
+
+/// <summary>A data file or the cache folder cannot be read or written; the message names the path.</summary>
+public sealed class DataFileException(string message, Exception inner) : IOException(message, inner);

@@ -68,6 +68,10 @@ public sealed class DataStore(string folder, string? cacheFolder = null)
             using (CacheLock.Exclusive(folder))
                 return Refresh(spec, interval, policy, folder, [.. mapped], fingerprints, key, log);
         }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new DataFileException($"cannot write the cache in {CacheFolder}: {e.Message}", e);
+        }
         finally
         {
             foreach (var m in mapped)
@@ -123,8 +127,7 @@ public sealed class DataStore(string folder, string? cacheFolder = null)
         var sources = new List<SourceRows>();
         foreach (var s in spec.Sources)
         {
-            var path = ResolvePath(s.File);
-            sources.Add(ReadSource(s, ParseInterval(spec), File.ReadAllBytes(path), policy, log));
+            sources.Add(ReadSource(s, ParseInterval(spec), ReadSourceFile(ResolvePath(s.File), File.ReadAllBytes), policy, log));
         }
         log.ThrowIfErrors();
         return PanelBuilder.Build(spec.Name, ParseInterval(spec), sources, policy, log);
@@ -138,8 +141,26 @@ public sealed class DataStore(string folder, string? cacheFolder = null)
             ? i
             : throw new FormatException($"dataset '{spec.Name}': expected an interval such as 1m, 1h or 1d, found '{spec.Interval}'");
 
-    private static MappedFile OpenSource(string path) =>
-        File.Exists(path) ? new MappedFile(path) : throw new FileNotFoundException($"data file not found: {path}", path);
+    private static MappedFile OpenSource(string path) => ReadSourceFile(path, p => new MappedFile(p));
+
+    // a missing or unreadable file is the user's to fix: an error that names it, not the bare system message
+    private static T ReadSourceFile<T>(string path, Func<string, T> read)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"data file not found: {path}", path);
+        try
+        {
+            return read(path);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new DataFileException($"cannot read data file {path}: permission denied", e);
+        }
+        catch (IOException e)
+        {
+            throw new DataFileException($"cannot read data file {path}: {e.Message}", e);
+        }
+    }
 
     private static string Key(DatasetSpec spec, ImmutableArray<SourceFingerprint> sources)
     {
