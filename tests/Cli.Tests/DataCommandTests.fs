@@ -506,3 +506,37 @@ let ``an unclosed quote is an error at the line where it opens, even when droppi
     Assert.Equal(1, o.ExitCode)
     Assert.Contains("BTC.csv(6): high: the quote that opens here is never closed", o.Error)
     noStackTrace o
+
+[<Fact>]
+let ``a data folder the user may only read serves the cache built in it`` () =
+    use folder = new TempFolder()
+    writeDataset folder "panel" 3 20
+    let built = runIn folder.Path [ "data"; "show"; "panel" ]
+    Assert.Equal(0, built.ExitCode)
+    // as a cache copied without its lock file, or built before caches had one
+    File.Delete(Path.Combine(folder.Path, "data", ".cache", "panel.lock"))
+
+    let readOnly =
+        UnixFileMode.UserRead
+        ||| UnixFileMode.UserExecute
+        ||| UnixFileMode.GroupRead
+        ||| UnixFileMode.GroupExecute
+        ||| UnixFileMode.OtherRead
+        ||| UnixFileMode.OtherExecute
+
+    let folders =
+        [
+            Path.Combine(folder.Path, "data")
+            Path.Combine(folder.Path, "data", ".cache")
+        ]
+
+    for f in folders do
+        File.SetUnixFileMode(f, readOnly)
+
+    try
+        let o = runUnprivileged folder.Path [ "data"; "show"; "panel" ]
+        Assert.True(o.ExitCode = 0, o.Error)
+        Assert.Contains("cache Hit", o.Out)
+    finally
+        for f in folders do
+            File.SetUnixFileMode(f, readOnly ||| UnixFileMode.UserWrite)

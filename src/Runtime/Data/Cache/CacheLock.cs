@@ -28,8 +28,9 @@ public sealed class CacheLock : IDisposable
         {
             return new CacheLock(Wait(cacheFolder, exclusive: false));
         }
-        catch (UnauthorizedAccessException) when (!File.Exists(PathOf(cacheFolder)))
+        catch (Exception e) when ((e is UnauthorizedAccessException or IOException) && !File.Exists(PathOf(cacheFolder)))
         {
+            // a folder we may not write, or a read-only file system
             return new CacheLock(null);
         }
     }
