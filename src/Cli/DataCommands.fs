@@ -36,6 +36,7 @@ type ImportArgs =
     | [<Mandatory>] Name of dataset: string
     | [<Mandatory>] Interval of interval: string
     | Symbol of symbol: string
+    | Columns of map: string
     | Where of column_eq_value: string
     | Gaps of policy: string
     | Invalid_Rows of policy: string
@@ -45,10 +46,13 @@ type ImportArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | File _ -> "the CSV file (Binance klines, freqtrade, LEAN, Coinbase, Coinalyze or CoinMarketCap layout)"
+            | File _ ->
+                "the CSV file: time,open,high,low,close,volume (time, timestamp or date), Binance klines, freqtrade, LEAN, Coinbase, Coinalyze, CoinMarketCap, or any layout named with --columns"
             | Name _ -> "the dataset name strategies will use"
             | Interval _ -> "the bar interval: 1m, 5m, 1h, 4h, 1d, ..."
             | Symbol _ -> "the symbol of a single-symbol file (default: from the file name)"
+            | Columns _ ->
+                "name the columns of any other layout, panel column=CSV column: time=ts,open=o,high=h,low=l,close=px,volume=qty (symbol=COLUMN for a symbol column)"
             | Where _ -> "read only rows with this value, e.g. resolution=minute (repeatable)"
             | Gaps _ -> "missing bars: error (default), keep (leave missing), ffill (previous close, zero volume)"
             | Invalid_Rows _ -> "rows that fail validation: error (default) or drop"
@@ -68,6 +72,9 @@ let private printLog (log: ImportLog) =
     for n in log.Notes do
         printLine ("note: " + n)
 
+    if log.DroppedRows > 0 then
+        printLine $"{log.DroppedRows} invalid row(s) dropped"
+
     if log.Repairs.Count > 0 then
         printLine $"{log.Repairs.Count} repair(s), as the dataset's repair policy allows:"
 
@@ -83,6 +90,7 @@ let load (store: DataStore) (name: string) =
         withProgress $"loading {name}" (fun report -> store.Load(name, (fun file f -> report $"{name}: {file}" f)))
     with
     | :? DataValidationException as e -> failure e.Message
+    | :? DataFileException as e -> failure e.Message
     | :? FileNotFoundException as e -> failure e.Message
     | :? FormatException as e -> failure e.Message
     | :? Collections.Generic.KeyNotFoundException as e -> usageError e.Message
@@ -199,6 +207,22 @@ let private parseWhere (items: string list) =
     |> dict
     |> ImmutableDictionary.CreateRange
 
+let private parseColumns (text: string) =
+    text.Split(',', StringSplitOptions.TrimEntries)
+    |> Array.map (fun item ->
+        match item.Split('=', 2, StringSplitOptions.TrimEntries) with
+        | [| k; v |] when k <> "" && v <> "" -> Collections.Generic.KeyValuePair(k, v)
+        | _ -> usageError $"--columns: expected column=name pairs separated by commas, found '{item}'")
+
+let private withColumns (text: string option) (source: SourceSpec) =
+    match text with
+    | None -> source
+    | Some t ->
+        try
+            source.WithColumnMap(parseColumns t)
+        with :? FormatException as e ->
+            usageError $"--columns: {e.Message}"
+
 let import (store: DataStore) (args: ParseResults<ImportArgs>) =
     let file = Path.GetFullPath(args.GetResult File)
 
@@ -237,6 +261,7 @@ let import (store: DataStore) (args: ParseResults<ImportArgs>) =
             Sources =
                 ImmutableArray.Create<SourceSpec>(
                     SourceSpec(File = relative, Symbol = (args.TryGetResult Symbol |> Option.toObj), Where = where)
+                    |> withColumns (args.TryGetResult Columns)
                 ),
             Repair = repair,
             Description = $"imported from {Path.GetFileName file}"
@@ -246,8 +271,9 @@ let import (store: DataStore) (args: ParseResults<ImportArgs>) =
     let r =
         try
             withProgress $"importing {file}" (fun report -> store.Load(spec, (fun f x -> report f x)))
-        with :? DataValidationException as e ->
-            failure e.Message
+        with
+        | :? DataValidationException as e -> failure e.Message
+        | :? DataFileException as e -> failure e.Message
 
     use p = r.Panel
     store.Catalog.Put spec

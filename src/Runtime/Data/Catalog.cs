@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using StrategyLab.Runtime.Data.Csv;
 
@@ -35,6 +36,38 @@ public sealed record SourceSpec
     /// <summary>Moves each time down to the start of its bar (funding stamped 00:00:00.017 joins the 00:00 bar).</summary>
     public bool FloorToInterval { get; init; }
 
+    /// <summary>
+    /// This source with its columns named one by one, as <c>panel column = CSV column</c> pairs:
+    /// <c>time</c> and <c>symbol</c> name the time and symbol columns, every other pair a panel column
+    /// (<c>time=ts, close=px</c>). Throws <see cref="FormatException"/> when a name is empty or a panel
+    /// column is named twice.
+    /// </summary>
+    public SourceSpec WithColumnMap(IEnumerable<KeyValuePair<string, string>> map)
+    {
+        string? time = null, symbol = null;
+        var columns = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (target, source) in map)
+        {
+            if (target.Length == 0 || source.Length == 0)
+                throw new FormatException($"expected column=name, found '{target}={source}'");
+            if (!seen.Add(target))
+                throw new FormatException($"the column '{target}' is named twice");
+            if (target == "time")
+                time = source;
+            else if (target == "symbol")
+                symbol = source;
+            else
+                columns[target] = source;
+        }
+        return this with
+        {
+            Time = time ?? Time,
+            SymbolColumn = symbol ?? SymbolColumn,
+            Columns = columns.Count > 0 ? columns.ToImmutable() : Columns,
+        };
+    }
+
     /// <summary>Resolves the layout against the file's header.</summary>
     public CsvLayout? ResolveLayout(IReadOnlyList<string> header)
     {
@@ -45,7 +78,8 @@ public sealed record SourceSpec
             layout = new CsvLayout(
                 Time ?? "date",
                 [.. Columns.OrderBy(c => PanelBuilder.OrderColumns(Columns.Keys).IndexOf(c.Key))
-                    .Select(c => new ColumnMapping(c.Key, c.Value, Required: price.Contains(c.Key) || c.Key == "close"))]);
+                    .Select(c => new ColumnMapping(c.Key, c.Value, Required: price.Contains(c.Key) || c.Key == "close"))],
+                Symbol: CsvLayouts.SymbolFromFileName(File));
         }
         else
         {
@@ -200,8 +234,19 @@ public sealed class Catalog
         File.Move(path + ".tmp", path, overwrite: true);
     }
 
-    /// <summary>The canonical JSON of a dataset definition, hashed into its cache key.</summary>
-    public static string Canonical(DatasetSpec spec) => JsonSerializer.Serialize(spec, Json);
+    /// <summary>
+    /// The canonical JSON of a dataset definition, hashed into its cache key: every object's keys in
+    /// ordinal order, since a dictionary (<c>where</c>, <c>columns</c>, <c>scale</c>) enumerates in the
+    /// order of its keys' string hashes, which differ from process to process.
+    /// </summary>
+    public static string Canonical(DatasetSpec spec) => Sorted(JsonSerializer.SerializeToNode(spec, Json))?.ToJsonString() ?? "null";
+
+    private static JsonNode? Sorted(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value)))),
+        JsonArray a => new JsonArray([.. a.Select(Sorted)]),
+        _ => node?.DeepClone(),
+    };
 
     private static int EditDistance(string a, string b)
     {

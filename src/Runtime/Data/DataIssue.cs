@@ -17,6 +17,10 @@ public enum DataIssueKind
     DuplicateTime,
     /// <summary>The high is below the low.</summary>
     HighBelowLow,
+    /// <summary>The open or close lies outside the bar's range: above the high or below the low.</summary>
+    PriceOutsideRange,
+    /// <summary>A volume is negative, or written as NaN or infinity.</summary>
+    InvalidVolume,
     /// <summary>A price is zero or negative.</summary>
     NonPositivePrice,
     /// <summary>Bars are missing between two rows of a symbol.</summary>
@@ -103,3 +107,6 @@ public sealed class DataValidationException(IReadOnlyList<DataIssue> issues)
         return $"{issues.Count} data error(s):{Environment.NewLine}{string.Join(Environment.NewLine, lines)}{more}";
     }
 }
+
+/// <summary>A data file or the cache folder cannot be read or written; the message names the path.</summary>
+public sealed class DataFileException(string message, Exception inner) : IOException(message, inner);

@@ -39,48 +39,85 @@ public sealed class DataStore(string folder, string? cacheFolder = null)
     /// <summary>Loads a dataset by name.</summary>
     public LoadResult Load(string name, Action<string, double>? progress = null) => Load(Catalog.Get(name), progress);
 
-    /// <summary>Loads a dataset, from its cache when that is current; <paramref name="progress"/> hears how far parsing is.</summary>
+    /// <summary>
+    /// Loads a dataset, from its cache when that is current; <paramref name="progress"/> hears how far
+    /// parsing is. Any number of processes may load the same data folder at once: they open the cache
+    /// under a shared lock, and build, append to or repair it under an exclusive one, so one process
+    /// builds while the others wait and then use what it built.
+    /// </summary>
     public LoadResult Load(DatasetSpec spec, Action<string, double>? progress = null)
     {
         var log = new ImportLog { OnProgress = progress };
         var interval = ParseInterval(spec);
         var policy = spec.Repair.ToPolicy();
-        var files = spec.Sources.Select(s => ResolvePath(s.File)).ToArray();
-        var mapped = files.Select(OpenSource).ToArray();
+        var mapped = new List<MappedFile>();
         try
         {
+            foreach (var s in spec.Sources)
+                mapped.Add(OpenSource(ResolvePath(s.File)));
             var fingerprints = mapped.Select((m, i) => new SourceFingerprint(spec.Sources[i].File, m.Length, XxHash64.HashHex(m.Bytes))).ToImmutableArray();
             var key = Key(spec, fingerprints);
             var folder = Path.Combine(CacheFolder, spec.Name);
-            var manifest = PanelCache.ReadManifest(folder);
-            if (manifest is not null)
+            PrepareCacheFolder(log);
+            using (CacheLock.Shared(folder))
             {
-                if (manifest.Key == key)
-                {
-                    var cached = PanelCache.TryOpen(folder, manifest, out var problem);
-                    if (cached is not null)
-                        return new(cached, CacheOutcome.Hit, log);
-                    log.Note($"cache of '{spec.Name}' rebuilt: {problem}");
-                }
-                else if (TryAppend(spec, interval, policy, folder, manifest, mapped, fingerprints, key, log) is { } appended)
-                {
-                    return new(appended, CacheOutcome.Appended, log);
-                }
+                if (PanelCache.ReadManifest(folder) is { } manifest && manifest.Key == key
+                    && PanelCache.TryOpen(folder, manifest, out _, repair: false) is { } cached)
+                    return new(cached, CacheOutcome.Hit, log);
             }
-
-            var sources = spec.Sources.Select((s, i) => ReadSource(s, interval, mapped[i].Bytes, policy, log)).ToList();
-            log.ThrowIfErrors();
-            using (var built = PanelBuilder.Build(spec.Name, interval, sources, policy, log))
-                PanelCache.Write(folder, built, key, fingerprints);
-            var written = PanelCache.ReadManifest(folder)!;
-            return new(PanelCache.TryOpen(folder, written, out var p) ?? throw new IOException($"the cache just written for '{spec.Name}' does not open: {p}"),
-                CacheOutcome.Built, log);
+            using (CacheLock.Exclusive(folder))
+                return Refresh(spec, interval, policy, folder, [.. mapped], fingerprints, key, log);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new DataFileException($"cannot write the cache in {CacheFolder}: {e.Message}", e);
         }
         finally
         {
             foreach (var m in mapped)
                 m.Dispose();
         }
+    }
+
+    // under the exclusive lock: the cache as another process may just have left it, else appended to or built anew
+    private LoadResult Refresh(DatasetSpec spec, Interval interval, RepairPolicy policy, string folder, MappedFile[] mapped,
+        ImmutableArray<SourceFingerprint> fingerprints, string key, ImportLog log)
+    {
+        var manifest = PanelCache.ReadManifest(folder);
+        if (manifest is not null)
+        {
+            if (manifest.Key == key)
+            {
+                var cached = PanelCache.TryOpen(folder, manifest, out var problem);
+                if (cached is not null)
+                    return new(cached, CacheOutcome.Hit, log);
+                log.Note($"cache of '{spec.Name}' rebuilt: {problem}");
+            }
+            else if (TryAppend(spec, interval, policy, folder, manifest, mapped, fingerprints, key, log) is { } appended)
+            {
+                return new(appended, CacheOutcome.Appended, log);
+            }
+        }
+
+        using (var build = CacheBuild.Start(folder))
+        {
+            var sources = spec.Sources.Select((s, i) => ReadSource(s, interval, mapped[i].Bytes, policy, log)).ToList();
+            log.ThrowIfErrors();
+            using (var built = PanelBuilder.Build(spec.Name, interval, sources, policy, log))
+                build.Write(built, key, fingerprints);
+            build.Publish();
+        }
+        var written = PanelCache.ReadManifest(folder)!;
+        return new(PanelCache.TryOpen(folder, written, out var p) ?? throw new IOException($"the cache just written for '{spec.Name}' does not open: {p}"),
+            CacheOutcome.Built, log);
+    }
+
+    // the cache folder exists (the lock files live in it), and builds killed midway are cleared from it
+    private void PrepareCacheFolder(ImportLog log)
+    {
+        Directory.CreateDirectory(CacheFolder);
+        foreach (var name in CacheBuild.RemoveAbandoned(CacheFolder))
+            log.Note($"removed {name} from {CacheFolder}: a cache build its process never finished");
     }
 
     /// <summary>Parses a dataset's CSV files into an in-memory panel, bypassing the cache.</summary>
@@ -90,8 +127,7 @@ public sealed class DataStore(string folder, string? cacheFolder = null)
         var sources = new List<SourceRows>();
         foreach (var s in spec.Sources)
         {
-            var path = ResolvePath(s.File);
-            sources.Add(ReadSource(s, ParseInterval(spec), File.ReadAllBytes(path), policy, log));
+            sources.Add(ReadSource(s, ParseInterval(spec), ReadSourceFile(ResolvePath(s.File), File.ReadAllBytes), policy, log));
         }
         log.ThrowIfErrors();
         return PanelBuilder.Build(spec.Name, ParseInterval(spec), sources, policy, log);
@@ -105,8 +141,26 @@ public sealed class DataStore(string folder, string? cacheFolder = null)
             ? i
             : throw new FormatException($"dataset '{spec.Name}': expected an interval such as 1m, 1h or 1d, found '{spec.Interval}'");
 
-    private static MappedFile OpenSource(string path) =>
-        File.Exists(path) ? new MappedFile(path) : throw new FileNotFoundException($"data file not found: {path}", path);
+    private static MappedFile OpenSource(string path) => ReadSourceFile(path, p => new MappedFile(p));
+
+    // a missing or unreadable file is the user's to fix: an error that names it, not the bare system message
+    private static T ReadSourceFile<T>(string path, Func<string, T> read)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"data file not found: {path}", path);
+        try
+        {
+            return read(path);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new DataFileException($"cannot read data file {path}: permission denied", e);
+        }
+        catch (IOException e)
+        {
+            throw new DataFileException($"cannot read data file {path}: {e.Message}", e);
+        }
+    }
 
     private static string Key(DatasetSpec spec, ImmutableArray<SourceFingerprint> sources)
     {
@@ -140,13 +194,13 @@ public sealed class DataStore(string folder, string? cacheFolder = null)
         if (layout is null)
         {
             log.Error(new(DataIssueKind.Layout, spec.File, 1, null,
-                $"unrecognised layout (header: {string.Join(",", header)}); name the columns in the catalog"));
+                $"unrecognised layout (header: {string.Join(",", header)}); name its columns (data import --columns time=...,close=..., or \"columns\" in the catalog)"));
             return new SourceRows(spec.File, new CsvLayout("", []), [], new Dictionary<string, SymbolRows>());
         }
         if (tailStart == 0)
             return CsvImporter.Read(spec.File, text, layout, policy, log);
         var tail = text[tailStart..];
-        var lines = text[..tailStart].Count((byte)'\n');
+        var lines = CsvRecordReader.CountLines(text[..tailStart]);
         return CsvImporter.Read(spec.File, tail, layout, policy, log,
             tailHeader: layout.Header.IsDefaultOrEmpty ? header : layout.Header, lineOffset: lines);
     }

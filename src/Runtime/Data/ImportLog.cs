@@ -36,8 +36,18 @@ public sealed class ImportLog
             _errors.Add(issue);
     }
 
+    /// <summary>How many rows were dropped as invalid, as the repair policy allowed; each is also a repair.</summary>
+    public int DroppedRows { get; private set; }
+
     /// <summary>Records a repair.</summary>
     public void Repair(DataIssue issue) => _repairs.Add(issue);
+
+    /// <summary>Records a row dropped as invalid.</summary>
+    public void DropRow(DataIssue issue)
+    {
+        DroppedRows++;
+        Repair(issue);
+    }
 
     /// <summary>Records a note.</summary>
     public void Note(string note) => _notes.Add(note);

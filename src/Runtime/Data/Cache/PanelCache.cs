@@ -19,17 +19,25 @@ public static class PanelCache
     /// <summary>The manifest of the cache in <paramref name="folder"/>, or null.</summary>
     public static CacheManifest? ReadManifest(string folder) => CacheManifest.TryRead(Path.Combine(folder, ManifestFile));
 
-    /// <summary>Writes <paramref name="panel"/> as a new cache, replacing whatever <paramref name="folder"/> held.</summary>
+    /// <summary>
+    /// Writes <paramref name="panel"/> as a new cache in a private folder beside <paramref name="folder"/>,
+    /// then renames it into place, replacing whatever <paramref name="folder"/> held. Callers that share
+    /// the cache hold its <see cref="CacheLock.Exclusive"/> lock.
+    /// </summary>
     public static void Write(string folder, Panel panel, string key, ImmutableArray<SourceFingerprint> sources)
     {
-        var temp = folder + ".tmp-" + Environment.ProcessId;
-        if (Directory.Exists(temp))
-            Directory.Delete(temp, recursive: true);
-        Directory.CreateDirectory(temp);
+        using var build = CacheBuild.Start(folder);
+        build.Write(panel, key, sources);
+        build.Publish();
+    }
+
+    /// <summary>Writes the column files and, last, the manifest of <paramref name="panel"/> into <paramref name="folder"/>.</summary>
+    internal static void WriteFiles(string folder, Panel panel, string key, ImmutableArray<SourceFingerprint> sources)
+    {
         var checksums = ImmutableDictionary.CreateBuilder<string, ImmutableArray<ulong>>();
-        checksums[TimeFile] = WriteArray(Path.Combine(temp, TimeFile), panel.Times);
+        checksums[TimeFile] = WriteArray(Path.Combine(folder, TimeFile), panel.Times);
         for (var i = 0; i < panel.Columns.Length; i++)
-            checksums[ColumnFile(i)] = WriteArray(Path.Combine(temp, ColumnFile(i)), panel.Column(panel.Columns[i]));
+            checksums[ColumnFile(i)] = WriteArray(Path.Combine(folder, ColumnFile(i)), panel.Column(panel.Columns[i]));
         new CacheManifest
         {
             Key = key,
@@ -40,27 +48,22 @@ public static class PanelCache
             TimeCount = panel.TimeCount,
             Sources = sources,
             Checksums = checksums.ToImmutable(),
-        }.Write(Path.Combine(temp, ManifestFile));
-        try
-        {
-            if (Directory.Exists(folder))
-                Directory.Delete(folder, recursive: true);
-            Directory.Move(temp, folder);
-        }
-        catch (IOException) when (ReadManifest(folder)?.Key == key)
-        {
-            // another process wrote the same cache first; theirs serves as well as ours
-            Directory.Delete(temp, recursive: true);
-        }
+        }.Write(Path.Combine(folder, ManifestFile));
     }
 
     /// <summary>
     /// Opens a cache for reading. Returns null, with the reason in <paramref name="problem"/>, when
-    /// the cache is missing, of another format, truncated or fails its checksums.
+    /// the cache is missing, of another format, truncated, or fails its own or its files' checksums.
+    /// Bytes past the manifest's end (an append that never committed) are cut back when
+    /// <paramref name="repair"/> allows it (the caller holds the exclusive lock), else reported.
     /// </summary>
-    public static Panel? TryOpen(string folder, CacheManifest manifest, out string? problem, long fullVerifyLimit = FullVerifyLimitBytes)
+    public static Panel? TryOpen(string folder, CacheManifest manifest, out string? problem, long fullVerifyLimit = FullVerifyLimitBytes,
+        bool repair = true)
     {
-        problem = CheckLengths(folder, manifest, out var expected);
+        problem = CheckManifest(manifest);
+        if (problem is not null)
+            return null;
+        problem = CheckLengths(folder, manifest, repair, out var expected);
         if (problem is not null)
             return null;
         var full = expected.Values.Sum() <= fullVerifyLimit;
@@ -72,7 +75,7 @@ public static class PanelCache
         var first = Array.FindIndex(bad, b => b is not null);
         if (first >= 0)
         {
-            problem = $"{names[first]} fails its checksum at block {bad[first]}";
+            problem = $"{names[first]} ({(first == 0 ? "times" : manifest.Columns[first - 1])}) fails its checksum at block {bad[first]}";
             foreach (var f in files)
                 f.Dispose();
             return null;
@@ -106,12 +109,15 @@ public static class PanelCache
 
     private static string ColumnFile(int index) => $"c{index}.f64";
 
-    // brings the file lengths in line with the manifest: cuts back an unfinished append, rejects anything else
-    private static string? CheckLengths(string folder, CacheManifest manifest, out Dictionary<string, long> expected)
+    private static string? CheckManifest(CacheManifest manifest) =>
+        manifest.Format != CacheManifest.CurrentFormat ? $"cache format {manifest.Format} is not {CacheManifest.CurrentFormat}"
+        : !manifest.IsIntact ? $"{ManifestFile} does not match its checksum (edited or damaged)"
+        : null;
+
+    // brings the file lengths in line with the manifest: cuts back an unfinished append (when allowed to), rejects anything else
+    private static string? CheckLengths(string folder, CacheManifest manifest, bool repair, out Dictionary<string, long> expected)
     {
         expected = new Dictionary<string, long> { [TimeFile] = manifest.TimeCount * 8L };
-        if (manifest.Format != CacheManifest.CurrentFormat)
-            return $"cache format {manifest.Format} is not {CacheManifest.CurrentFormat}";
         for (var i = 0; i < manifest.Columns.Length; i++)
             expected[ColumnFile(i)] = (long)manifest.TimeCount * manifest.Symbols.Length * 8L;
         foreach (var (file, length) in expected)
@@ -124,6 +130,8 @@ public static class PanelCache
             var actual = new FileInfo(path).Length;
             if (actual < length)
                 return $"{file} is truncated ({actual} of {length} bytes)";
+            if (actual > length && !repair)
+                return $"{file} holds an append that was never committed";
             if (actual > length)
             {
                 using var stream = new FileStream(path, FileMode.Open, FileAccess.Write);

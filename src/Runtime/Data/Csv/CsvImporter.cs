@@ -57,6 +57,11 @@ public static class CsvImporter
             return result;
         }
 
+        if (reader.UnclosedQuoteLine > 0)
+        {
+            log.Error(new(DataIssueKind.Layout, file, reader.UnclosedQuoteLine, null, "the quote that opens here is never closed"));
+            return result;
+        }
         var plan = ColumnPlan.Create(file, header, layout, log);
         if (plan is null)
             return result;
@@ -71,6 +76,13 @@ public static class CsvImporter
             if (++rowCount % 65536 == 0)
                 log.OnProgress?.Invoke(file, (double)reader.Position / text.Length);
             rowErrors.Clear();
+            if (reader.UnclosedQuoteLine > 0)
+            {
+                // the rest of the file is one field: no row after it can be read, so this is never a droppable row
+                var field = reader.FieldCount <= header.Count ? header[reader.FieldCount - 1] : null;
+                log.Error(new(DataIssueKind.Layout, file, reader.UnclosedQuoteLine, field, "the quote that opens here is never closed"));
+                break;
+            }
             if (reader.FieldCount != header.Count)
             {
                 rowErrors.Add(new(DataIssueKind.Layout, file, reader.Line, null,
@@ -98,6 +110,8 @@ public static class CsvImporter
                 values[c] = ReadValue(ref reader, plan.Values[c], layout.Columns[c], file, rowErrors);
             if (hasCandles && rowErrors.Count == 0)
                 CheckCandle(values, plan, file, reader.Line, rowErrors);
+            foreach (var (index, name) in plan.Volumes)
+                CheckVolume(values[index], ref reader, plan.Values[index], name, file, rowErrors);
 
             if (rowErrors.Count > 0)
             {
@@ -112,6 +126,8 @@ public static class CsvImporter
             for (var c = 0; c < values.Length; c++)
                 rows.Values[c].Add(values[c]);
         }
+        if (rowCount == 0 && tailHeader is null)
+            log.Error(new(DataIssueKind.Layout, file, 1, null, layout.Header.IsDefaultOrEmpty ? "the file has a header but no rows" : "the file has no rows"));
         return result;
     }
 
@@ -162,22 +178,48 @@ public static class CsvImporter
         foreach (var (index, name) in plan.Prices)
         {
             if (v[index] <= 0)
-                errors.Add(new(DataIssueKind.NonPositivePrice, file, line, name, $"expected a positive price, found {v[index].ToString(CultureInfo.InvariantCulture)}"));
+                errors.Add(new(DataIssueKind.NonPositivePrice, file, line, name, $"expected a positive price, found {Number(v[index])}"));
         }
-        var high = v[plan.High];
-        var low = v[plan.Low];
+        var (open, high, low, close) = (v[plan.Open], v[plan.High], v[plan.Low], v[plan.Close]);
         if (high < low)
         {
-            errors.Add(new(DataIssueKind.HighBelowLow, file, line, plan.HighName,
-                $"the high {high.ToString(CultureInfo.InvariantCulture)} is below the low {low.ToString(CultureInfo.InvariantCulture)}"));
+            errors.Add(new(DataIssueKind.HighBelowLow, file, line, plan.HighName, $"the high {Number(high)} is below the low {Number(low)}"));
+            return;
+        }
+        // the high and low bound every trade of the bar, the first (open) and the last (close) among them
+        if (high < open || high < close)
+        {
+            var (bound, what) = high < open ? (open, "open") : (close, "close");
+            errors.Add(new(DataIssueKind.PriceOutsideRange, file, line, plan.HighName, $"the high {Number(high)} is below the {what} {Number(bound)}"));
+        }
+        if (low > open || low > close)
+        {
+            var (bound, what) = low > open ? (open, "open") : (close, "close");
+            errors.Add(new(DataIssueKind.PriceOutsideRange, file, line, plan.LowName, $"the low {Number(low)} is above the {what} {Number(bound)}"));
         }
     }
+
+    // an empty volume is missing; a written one is a count of units traded: finite and not negative
+    private static void CheckVolume(double value, ref CsvRecordReader reader, int field, string name, string file, List<DataIssue> errors)
+    {
+        if (field < 0)
+            return;
+        var raw = reader.Field(field).Trim(" "u8);
+        if (raw.IsEmpty)
+            return;
+        if (double.IsNaN(value) && double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            errors.Add(new(DataIssueKind.InvalidVolume, file, reader.Line, name, $"expected a finite volume, found '{Text(raw)}'"));
+        else if (value < 0)
+            errors.Add(new(DataIssueKind.InvalidVolume, file, reader.Line, name, $"expected a volume of zero or more, found {Number(value)}"));
+    }
+
+    private static string Number(double x) => x.ToString(CultureInfo.InvariantCulture);
 
     private static void Settle(string file, int line, List<DataIssue> errors, RepairPolicy policy, ImportLog log)
     {
         if (policy.InvalidRows == RowRepair.Drop)
         {
-            log.Repair(new(errors[0].Kind, file, line, errors[0].Field, "dropped the row: " + errors[0].Message));
+            log.DropRow(new(errors[0].Kind, file, line, errors[0].Field, "dropped the row: " + errors[0].Message));
             return;
         }
         foreach (var e in errors)
@@ -198,13 +240,17 @@ public static class CsvImporter
         public int[] Values { get; private init; } = [];
         public (int Field, byte[] Value)[] Filters { get; private init; } = [];
         public (int Index, string Name)[] Prices { get; private init; } = [];
+        public (int Index, string Name)[] Volumes { get; private init; } = [];
+        public int Open { get; private init; }
         public int High { get; private init; }
         public int Low { get; private init; }
+        public int Close { get; private init; }
         public string HighName { get; private init; } = "high";
+        public string LowName { get; private init; } = "low";
 
         public static ColumnPlan? Create(string file, IReadOnlyList<string> header, CsvLayout layout, ImportLog log)
         {
-            var ok = true;
+            var ok = CheckUniqueNames(file, header, log);
             int Find(string name, bool required)
             {
                 for (var i = 0; i < header.Count; i++)
@@ -231,7 +277,8 @@ public static class CsvImporter
             var values = layout.Columns.Select(c => Find(c.Source, c.Required)).ToArray();
             var filters = (layout.Where ?? []).Select(w => (Find(w.Key, true), Encoding.UTF8.GetBytes(w.Value))).ToArray();
             var targets = layout.Columns.Select(c => c.Target).ToList();
-            var prices = CsvLayout.PriceColumns.Where(targets.Contains).Select(p => (targets.IndexOf(p), layout.Columns[targets.IndexOf(p)].Source)).ToArray();
+            (int, string)[] Sources(IEnumerable<string> names) =>
+                names.Where(targets.Contains).Select(p => (targets.IndexOf(p), layout.Columns[targets.IndexOf(p)].Source)).ToArray();
             if (!ok)
                 return null;
             return new ColumnPlan
@@ -240,11 +287,33 @@ public static class CsvImporter
                 Symbol = symbol,
                 Values = values,
                 Filters = filters,
-                Prices = prices,
+                Prices = Sources(CsvLayout.PriceColumns),
+                Volumes = Sources(CsvLayout.VolumeColumns),
+                Open = targets.IndexOf("open"),
                 High = targets.IndexOf("high"),
                 Low = targets.IndexOf("low"),
+                Close = targets.IndexOf("close"),
                 HighName = layout.Columns.FirstOrDefault(c => c.Target == "high")?.Source ?? "high",
+                LowName = layout.Columns.FirstOrDefault(c => c.Target == "low")?.Source ?? "low",
             };
+        }
+
+        // two columns of one name make every reference to it ambiguous
+        private static bool CheckUniqueNames(string file, IReadOnlyList<string> header, ImportLog log)
+        {
+            var ok = true;
+            var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < header.Count; i++)
+            {
+                if (header[i].Length == 0)
+                    continue;
+                if (seen.TryAdd(header[i], i))
+                    continue;
+                log.Error(new(DataIssueKind.Layout, file, 1, header[i],
+                    $"the header names '{header[i]}' twice (columns {seen[header[i]] + 1} and {i + 1})"));
+                ok = false;
+            }
+            return ok;
         }
 
         public bool Matches(ref CsvRecordReader reader)

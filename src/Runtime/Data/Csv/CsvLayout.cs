@@ -28,6 +28,9 @@ public sealed record CsvLayout(
     /// <summary>The price columns a candle layout carries; their rows are checked as candles.</summary>
     public static readonly ImmutableArray<string> PriceColumns = ["open", "high", "low", "close"];
 
+    /// <summary>The volume columns; a written volume must be finite and not negative.</summary>
+    public static readonly ImmutableArray<string> VolumeColumns = ["volume", "quote_volume", "taker_buy_volume"];
+
     /// <summary>True when the layout maps open, high, low and close.</summary>
     public bool HasCandles => PriceColumns.All(p => Columns.Any(c => c.Target == p));
 
@@ -42,7 +45,9 @@ public sealed record CsvLayout(
 /// <summary>
 /// Recognises the layouts StrategyLab reads without being told: Binance klines (with or without a
 /// header), funding and open interest as the downloader writes them, Coinbase daily panels,
-/// freqtrade candle exports, LEAN trade bars, Coinalyze derivatives data and CoinMarketCap snapshots.
+/// freqtrade candle exports, LEAN trade bars, Coinalyze derivatives data, CoinMarketCap snapshots,
+/// and plain candle files (<c>time,open,high,low,close,volume</c> with the time as <c>timestamp</c>,
+/// <c>time</c> or <c>date</c>, in any letter case).
 /// </summary>
 public static class CsvLayouts
 {
@@ -93,11 +98,28 @@ public static class CsvLayouts
             return new("date", [new("market_cap", "market_cap")], SymbolColumn: "base");
         if (Has("pair", "date", "open", "close"))
             return new("date", Ohlcv, SymbolColumn: "pair");
-        if (Has("date", "open", "high", "low", "close"))
-            return new("date", Ohlcv, Symbol: stemSymbol);
+        if (PlainCandles(header, stemSymbol) is { } plain)
+            return plain;
         if (Has("date", "funding_rate"))
             return new("date", [new("funding_rate", "funding_rate")], Symbol: stemSymbol);
         return null;
+    }
+
+    /// <summary>The time columns of a plain candle file, the most precise first.</summary>
+    private static readonly string[] PlainTimeColumns = ["timestamp", "time", "date"];
+
+    // the commonest layout of all: a time column, open, high, low, close (and volume) in any letter case;
+    // the symbol from a symbol column, else from the file name
+    private static CsvLayout? PlainCandles(IReadOnlyList<string> header, string stemSymbol)
+    {
+        string? Find(string name) => header.Select(h => h.Trim()).FirstOrDefault(h => string.Equals(h, name, StringComparison.OrdinalIgnoreCase));
+        var time = PlainTimeColumns.Select(Find).FirstOrDefault(t => t is not null);
+        var prices = CsvLayout.PriceColumns.Select(p => (Target: p, Source: Find(p))).ToArray();
+        if (time is null || prices.Any(p => p.Source is null))
+            return null;
+        ImmutableArray<ColumnMapping> columns =
+            [.. prices.Select(p => new ColumnMapping(p.Target, p.Source!)), new("volume", Find("volume") ?? "volume", Required: false)];
+        return Find("symbol") is { } symbolColumn ? new(time, columns, SymbolColumn: symbolColumn) : new(time, columns, Symbol: stemSymbol);
     }
 
     /// <summary>The symbol a file name implies: the part before the first '-', '_' or '.'.</summary>
