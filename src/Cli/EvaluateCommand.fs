@@ -20,6 +20,7 @@ type EvaluateArgs =
     | From of date: string
     | To of date: string
     | Out of folder: string
+    | Json
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -35,6 +36,7 @@ type EvaluateArgs =
             | From _ -> "first bar to evaluate, e.g. 2023-01-01 (earlier data still warms the indicators up)"
             | To _ -> "end of the period, exclusive"
             | Out _ -> "a folder to write evaluation.json into"
+            | Json -> "print the evaluation as one JSON document on standard output; the text goes to standard error"
 
 let private inv = Globalization.CultureInfo.InvariantCulture
 
@@ -121,8 +123,7 @@ let private print (e: SignalEvaluation) =
 
     printLine $"directional accuracy: {percent d.Accuracy} of {d.Pairs} pairs ({how})"
 
-let evaluate (dataDir: string) (args: ParseResults<EvaluateArgs>) =
-    let path = args.GetResult EvaluateArgs.File
+let private runEvaluation (dataDir: string) (path: string) (args: ParseResults<EvaluateArgs>) =
     let plan = compileFile path
     let options = options args
 
@@ -159,3 +160,11 @@ let evaluate (dataDir: string) (args: ParseResults<EvaluateArgs>) =
         File.WriteAllBytes(file, SignalResearch.ToJson evaluation)
         printLine $"evaluation written to {file}"
     | None -> ()
+
+    fun (w: Text.Json.Utf8JsonWriter) ->
+        w.WritePropertyName "evaluation"
+        w.WriteRawValue(SignalResearch.ToJson evaluation)
+
+let evaluate (dataDir: string) (args: ParseResults<EvaluateArgs>) =
+    let path = args.GetResult EvaluateArgs.File
+    withJson "evaluate" path (args.Contains EvaluateArgs.Json) (fun () -> runEvaluation dataDir path args)

@@ -1,6 +1,7 @@
 /// Machine-readable output: one JSON document on standard output per command run with --json.
 /// Every document is an envelope {"command", "ok", "files": [{"path", "ok", "diagnostics": [...]}]}
-/// to which a command may add its own result fields; diagnostics keep the compiler's codes and 1-based ranges.
+/// to which a command adds its own result fields, or "error" with the line that stopped it;
+/// diagnostics keep the compiler's codes and 1-based ranges.
 module StrategyLab.Cli.JsonOutput
 
 open System
@@ -43,7 +44,12 @@ let private writeDiagnostic (w: Utf8JsonWriter) (d: Diagnostic) =
     w.WriteEndObject()
 
 /// Writes the envelope of a command to standard output; extra writes the command's own fields (none for check)
-let writeEnvelope (command: string) (files: FileReport list) (extra: Utf8JsonWriter -> unit) =
+let rec writeEnvelope (command: string) (files: FileReport list) (extra: Utf8JsonWriter -> unit) =
+    writeOutcome command files (Ok extra)
+
+/// Writes the envelope of a command that produced its fields (Ok) or stopped with an error line (Error):
+/// "ok" is false when a file has errors or the command failed, and a failure's line is under "error"
+and writeOutcome (command: string) (files: FileReport list) (outcome: Result<Utf8JsonWriter -> unit, string>) =
     use stdout = Console.OpenStandardOutput()
 
     let options =
@@ -52,7 +58,7 @@ let writeEnvelope (command: string) (files: FileReport list) (extra: Utf8JsonWri
     use w = new Utf8JsonWriter(stdout, options)
     w.WriteStartObject()
     w.WriteString("command", command)
-    w.WriteBoolean("ok", files |> List.forall (fun f -> f.Ok))
+    w.WriteBoolean("ok", Result.isOk outcome && files |> List.forall (fun f -> f.Ok))
     w.WriteStartArray "files"
 
     for f in files do
@@ -68,7 +74,11 @@ let writeEnvelope (command: string) (files: FileReport list) (extra: Utf8JsonWri
         w.WriteEndObject()
 
     w.WriteEndArray()
-    extra w
+
+    match outcome with
+    | Ok extra -> extra w
+    | Error message -> w.WriteString("error", message)
+
     w.WriteEndObject()
     w.Flush()
     stdout.WriteByte(byte '\n')

@@ -39,6 +39,16 @@ let failure message =
 let printError (message: string) =
     Console.Error.WriteLine("error: " + message.TrimEnd())
 
+/// Sends every human-readable line and table to standard error from now on, so that standard output
+/// carries one JSON document alone (--json)
+let humanTextToStandardError () =
+    AnsiConsole.Console <-
+        AnsiConsole.Create(
+            AnsiConsoleSettings(Out = AnsiConsoleOutput(Console.Error), Interactive = InteractionSupport.No)
+        )
+
+    AnsiConsole.Profile.Width <- 160
+
 /// Writes a warning the user must not miss: on standard error, and in yellow on a terminal
 let printWarning (message: string) =
     if AnsiConsole.Profile.Capabilities.Interactive then

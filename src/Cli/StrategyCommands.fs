@@ -53,6 +53,7 @@ type BacktestArgs =
     | Min_Notional of quote: float
     | Capital of quote: float
     | Export of tables: string
+    | Json
     | Out of folder: string
     | Breakdown of period: string
     | Retrain
@@ -71,6 +72,8 @@ type BacktestArgs =
             | Min_Notional _ ->
                 "the venue's minimum order notional in the quote currency; the strategy's min_notional rule skips or rounds up smaller orders"
             | Capital _ -> "starting cash in the quote currency (default 10,000)"
+            | Json ->
+                "print one JSON document (manifest, metrics, run folder) on standard output; the text goes to standard error"
             | Export _ ->
                 "also write tables: signals, weights, trades, equity (comma-separated; NAME=FILE picks the file, Parquet when it ends in .parquet; default NAME.csv in the run folder)"
             | Out _ -> "the run folder (default runs/<strategy>-<time>)"
@@ -157,8 +160,31 @@ let private checkOne (data: DataCheck.DataFolder option) (path: string) : JsonOu
                 Diagnostics = diagnostics
             }
 
+/// Runs a command on one strategy file. With --json (`json`), the human text goes to standard error and
+/// standard output gets one envelope: the file's diagnostics, then the fields `work` returns a writer for,
+/// or the error line that stopped the command (whose exit code is kept).
+let withJson (command: string) (path: string) (json: bool) (work: unit -> Text.Json.Utf8JsonWriter -> unit) =
+    if not json then
+        work () |> ignore
+    else
+        humanTextToStandardError ()
+        let file = checkOne None path
+
+        if not file.Ok then
+            JsonOutput.writeOutcome command [ file ] (Error $"{path}: {file.Diagnostics.Length} error(s)")
+            raise (UserError($"{path}: {file.Diagnostics.Length} error(s)", ExitCode.Usage))
+
+        let fields =
+            try
+                work ()
+            with UserError(message, code) ->
+                JsonOutput.writeOutcome command [ file ] (Error message)
+                raise (UserError(message, code))
+
+        JsonOutput.writeEnvelope command [ file ] fields
+
 let check (dataDir: string) (args: ParseResults<CheckArgs>) =
-    let json = args.Contains Json
+    let json = args.Contains CheckArgs.Json
 
     let data = if args.Contains No_Data then None else dataFolder dataDir
 
@@ -393,8 +419,8 @@ let private exports (given: string list) =
     ]
     |> List.distinctBy fst
 
-let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
-    let path = args.GetResult BacktestArgs.File
+// the backtest: everything the terminal shows, and the fields of its JSON document
+let private runBacktest (dataDir: string) (path: string) (args: ParseResults<BacktestArgs>) =
 
     let breakdowns =
         args.GetResults Breakdown |> List.map Breakdowns.parse |> List.distinct
@@ -467,3 +493,20 @@ let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
 
     for file in exported do
         printLine $"exported {file}"
+
+    fun (w: Text.Json.Utf8JsonWriter) ->
+        w.WriteString("run", folder)
+        w.WritePropertyName "manifest"
+        w.WriteRawValue(RunFolder.ManifestJson report)
+        w.WritePropertyName "metrics"
+        w.WriteRawValue(RunFolder.MetricsJson report)
+        w.WriteStartArray "exported"
+
+        for file in exported do
+            w.WriteStringValue file
+
+        w.WriteEndArray()
+
+let backtest (dataDir: string) (args: ParseResults<BacktestArgs>) =
+    let path = args.GetResult BacktestArgs.File
+    withJson "backtest" path (args.Contains BacktestArgs.Json) (fun () -> runBacktest dataDir path args)

@@ -118,3 +118,72 @@ let ``an unknown export is a usage error before any work`` () =
 
     Assert.Equal(2, o.ExitCode)
     Assert.Equal("error: --export: expected one of signals, weights, trades, equity, found 'orders'", o.Error.Trim())
+
+[<Fact>]
+let ``backtest --json prints one JSON document on standard output and the text on standard error`` () =
+    use folder = new TempFolder()
+    let out = Path.Combine(folder.Path, "run")
+
+    let o =
+        run [ "backtest"; "strategies/momentum_long_short.strat"; "--out"; out; "--json" ]
+
+    Assert.True((o.ExitCode = 0), o.Error)
+    use document = Text.Json.JsonDocument.Parse o.Out
+    let root = document.RootElement
+    Assert.Equal("backtest", root.GetProperty("command").GetString())
+    Assert.True(root.GetProperty("ok").GetBoolean())
+    Assert.Equal(out, root.GetProperty("run").GetString())
+    // the document's metrics are the run folder's, and the human summary went to standard error
+    use metrics =
+        Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(out, "metrics.json")))
+
+    Assert.Equal(
+        metrics.RootElement.GetProperty("metrics").GetProperty("total_return").GetDouble(),
+        root.GetProperty("metrics").GetProperty("metrics").GetProperty("total_return").GetDouble()
+    )
+
+    Assert.Equal("momentum_long_short", root.GetProperty("manifest").GetProperty("strategy").GetString())
+    Assert.Contains("total return", o.Error)
+    Assert.Contains("run written to", o.Error)
+
+[<Fact>]
+let ``evaluate --json fails with its error in the document and the exit code of a usage error`` () =
+    let o =
+        run
+            [
+                "evaluate"
+                "strategies/momentum_long_short.strat"
+                "--param"
+                "k=50"
+                "--json"
+            ]
+
+    Assert.Equal(2, o.ExitCode)
+    use document = Text.Json.JsonDocument.Parse o.Out
+    let root = document.RootElement
+    Assert.False(root.GetProperty("ok").GetBoolean())
+
+    Assert.Equal(
+        "strategies/momentum_long_short.strat: --param k: 50 is outside its range 3..10",
+        root.GetProperty("error").GetString()
+    )
+
+[<Fact>]
+let ``a strategy with errors gives its diagnostics in the JSON document`` () =
+    use folder = new TempFolder()
+
+    let file =
+        folder.Write
+            "bad.strat"
+            "strategy b \"bad\"\ndata daily_top100\nbar 1d\nsignal s = rsii(close, 14)\nportfolio long top 5 by s\n"
+
+    let o = run [ "backtest"; file; "--json" ]
+    Assert.Equal(2, o.ExitCode)
+    use document = Text.Json.JsonDocument.Parse o.Out
+
+    let diagnostics =
+        (document.RootElement.GetProperty("files")[0]).GetProperty("diagnostics")
+
+    Assert.Equal(1, diagnostics.GetArrayLength())
+    Assert.Equal(4, diagnostics[0].GetProperty("line").GetInt32())
+    Assert.Contains("rsii", diagnostics[0].GetProperty("message").GetString())

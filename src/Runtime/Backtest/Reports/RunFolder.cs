@@ -27,7 +27,25 @@ public static class RunFolder
     {
         ArgumentNullException.ThrowIfNull(report);
         Directory.CreateDirectory(folder);
-        File.WriteAllBytes(Path.Combine(folder, "manifest.json"), JsonSerializer.SerializeToUtf8Bytes(report.Manifest, Json));
+        File.WriteAllBytes(Path.Combine(folder, "manifest.json"), ManifestJson(report));
+        File.WriteAllBytes(Path.Combine(folder, "metrics.json"), MetricsJson(report));
+        File.WriteAllText(Path.Combine(folder, "equity.csv"), EquityCsv(report));
+        File.WriteAllText(Path.Combine(folder, "trades.csv"), TradesCsv(report));
+        File.WriteAllText(Path.Combine(folder, "report.html"), HtmlReport.Render(report));
+        PlotlyScript.WriteTo(folder);
+    }
+
+    /// <summary>The run's <c>manifest.json</c>.</summary>
+    public static byte[] ManifestJson(BacktestReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return JsonSerializer.SerializeToUtf8Bytes(report.Manifest, Json);
+    }
+
+    /// <summary>The run's <c>metrics.json</c>: statistics, trades, exposure, benchmark, breakdowns, warnings and notes.</summary>
+    public static byte[] MetricsJson(BacktestReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
         var metrics = new
         {
             report.Metrics,
@@ -48,11 +66,7 @@ public static class RunFolder
             report.Warnings,
             report.Notes,
         };
-        File.WriteAllBytes(Path.Combine(folder, "metrics.json"), JsonSerializer.SerializeToUtf8Bytes(metrics, Json));
-        File.WriteAllText(Path.Combine(folder, "equity.csv"), EquityCsv(report));
-        File.WriteAllText(Path.Combine(folder, "trades.csv"), TradesCsv(report));
-        File.WriteAllText(Path.Combine(folder, "report.html"), HtmlReport.Render(report));
-        PlotlyScript.WriteTo(folder);
+        return JsonSerializer.SerializeToUtf8Bytes(metrics, Json);
     }
 
     // periods named as people read them (2024-03, 2024), with their start as a time
