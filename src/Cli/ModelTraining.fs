@@ -55,8 +55,12 @@ let trainModels
     (store: ModelStore)
     (retrain: bool)
     =
+    // a store that cannot be used as it must (a folder where a fold file belongs) is a runtime failure, named
     let train (progress: IProgress<TrainingProgress>) =
-        refusedAs path (fun () -> StrategyModels.Train(plan, panel, parameters, store, retrain, progress))
+        try
+            refusedAs path (fun () -> StrategyModels.Train(plan, panel, parameters, store, retrain, progress))
+        with :? ModelStoreException as e ->
+            failure e.Message
 
     if plan.Models.IsEmpty then
         ModelTrainingResult(Dictionary<string, float array>(), [||], [||])

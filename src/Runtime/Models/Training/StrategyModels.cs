@@ -32,7 +32,8 @@ public sealed record OutOfSampleScore(string Model, string Measure, double Value
 /// predictions for the evaluator. Inputs and labels are evaluated over the whole history with the
 /// batch evaluator; the fold rule alone keeps every training row's label before its test period.
 /// With a <see cref="ModelStore"/>, a fold whose file matches is read instead of trained, and a
-/// refused file is retrained, rewritten and named in a note. Deterministic: the same plan, data,
+/// refused file is retrained, rewritten and named in a note; the plan's folder is locked for the
+/// whole run (<see cref="TrainingLock"/>), so that a prune in another process leaves it alone. Deterministic: the same plan, data,
 /// parameters and seeds give the same predictions, bit for bit.
 /// </summary>
 public static class StrategyModels
@@ -56,6 +57,8 @@ public static class StrategyModels
             StrategyBacktest.CheckData(plan, panel);
         }
         var run = new Run(plan, panel, parameters, store, retrain, progress);
+        // held while the plan's folder is read and written, so that a prune in another process leaves it alone
+        using var hold = store is not null && plan.Models.Length > 0 ? store.Lock(run.PlanHash, plan.Name) : null;
         foreach (var spec in plan.Models)
             run.Train(spec);
         return new ModelTrainingResult(run.Outputs, run.Reports, run.Notes) { Scores = run.Scores };
@@ -108,6 +111,8 @@ public static class StrategyModels
                 _totalFolds += folds.Count;
             }
         }
+
+        public string PlanHash => _planHash;
 
         public Dictionary<string, double[]> Outputs { get; } = new(StringComparer.Ordinal);
 
@@ -359,7 +364,12 @@ public static class StrategyModels
         }
 
         private FoldKey Key(string model, TrainingFold fold, ulong dataHash) =>
-            new(_planHash, _parametersHash, dataHash, model, fold.Index, _panel.Times[fold.TrainStart], _panel.Times[fold.TrainEnd - 1]);
+            new(_planHash, _parametersHash, dataHash, model, fold.Index, _panel.Times[fold.TrainStart], _panel.Times[fold.TrainEnd - 1])
+            {
+                Strategy = _plan.Name,
+                TestFirstMs = _panel.Times[fold.TestStart],
+                TestLastMs = _panel.Times[fold.TestEnd - 1],
+            };
 
         private static ulong Hash(TrainingSet fit, TrainingSet validation)
         {
