@@ -3,7 +3,10 @@ module StrategyLab.Cli.Tests.ModelCommandTests
 open System
 open System.IO
 open Xunit
+open StrategyLab.Cli
 open StrategyLab.Cli.Tests.Cli
+open StrategyLab.Runtime.Data
+open StrategyLab.Runtime.Models.Training
 
 // a ridge model over three returns on the bundled daily data: 7 folds of 250 days, fast to train
 let private linear =
@@ -71,11 +74,11 @@ let ``models prune keeps the given strategies' models and deletes other plans'``
     Assert.Equal(0, dry.ExitCode)
 
     Assert.Matches(
-        Text.RegularExpressions.Regex(@"would delete [0-9a-f]{16} \(lin_daily\): 7 file\(s\), 1\.7 kB"),
+        Text.RegularExpressions.Regex(@"would delete [0-9a-f]{16} \(lin_daily\): 7 file\(s\), [0-9.]+ kB"),
         dry.Out
     )
 
-    Assert.Contains("would delete 1 plan(s), 1.7 kB; 1 plan(s) kept", dry.Out)
+    Assert.Matches(Text.RegularExpressions.Regex(@"would delete 1 plan\(s\), [0-9.]+ kB; 1 plan\(s\) kept"), dry.Out)
     Assert.Equal(2, Directory.GetDirectories(models).Length)
 
     let pruned = run [ "models"; "prune"; file; "--models"; models ]
@@ -126,9 +129,13 @@ let ``models prune --dry-run lists each fold file with its strategy, model, date
 
     for row, (model, fold, train, test) in Array.zip rows (trainedFolds trained.Out) do
         Assert.Equal<string list>([ "lin_wider"; model; fold; train; test ], List.ofArray row[1..5])
-        // the size on disk, in bytes
+        // the size on disk, in bytes, or in kB (1,000 bytes) to one decimal
         let bytes = FileInfo(Path.Combine(plan, "lin", $"fold-{int fold - 1}.slm")).Length
-        Assert.Equal($"{bytes} B", row[6])
+
+        match row[6].Split(' ') with
+        | [| n; "B" |] -> Assert.Equal(bytes, int64 n)
+        | [| n; "kB" |] -> Assert.Equal(float bytes / 1e3, float n, 0.05)
+        | _ -> failwith $"size '{row[6]}'"
 
     Assert.Contains("(lin_wider): 7 file(s)", dry.Out)
     Assert.DoesNotContain("lin_daily", dry.Out)
@@ -391,3 +398,103 @@ let ``a folder where the model store keeps a fold file is a one-line error that 
         )
 
         Assert.Equal("mine", File.ReadAllText(Path.Combine(fold, "notes.txt")))
+
+// a small LSTM over 120-day windows of returns: three folds, each quick to train
+let private smallLstm =
+    """strategy small_lstm "An LSTM over 120 days of returns"
+data daily_top100
+bar 1d
+universe top 30 by market_cap
+label up = xs_percentile(forward_return(close, 1)) > 0.5
+model net = lstm(inputs: [return(close, 1)], window: 120, hidden: 2, objective: "binary", epochs: 1, batch: 256, ensemble: 2, seed: 3)
+    learn up
+    train walk_forward(train: 750, test: 500, purge: 1)
+signal score = net
+portfolio long top 3 by score, short bottom 3 by score, equal weight
+"""
+
+let private trainIn (store: ModelStore) (plan: StrategyLab.Runtime.Plan.StrategyPlan) (panel: Panel) =
+    StrategyModels.Train(plan, panel, plan.DefaultParameters(), store)
+
+[<Fact>]
+let ``a stored fold is read without building its training or test rows, and predicts what was trained, bit for bit``
+    ()
+    =
+    use folder = new TempFolder()
+    let plan = StrategyCommands.compileFile (folder.Write "small.strat" smallLstm)
+    use panel = DataStore(Path.Combine(repositoryRoot, "data")).Load(plan.Dataset).Panel
+    let store = ModelStore(Path.Combine(folder.Path, "models"))
+    let trained = trainIn store plan panel
+    Assert.All(trained.Folds, fun f -> Assert.False f.Reused)
+    let before = GC.GetAllocatedBytesForCurrentThread()
+    let stored = trainIn store plan panel
+    let allocated = GC.GetAllocatedBytesForCurrentThread() - before
+    Assert.All(stored.Folds, fun f -> Assert.True f.Reused)
+    Assert.Equal<float>(trained.Predictions["net"], stored.Predictions["net"])
+    // a training row is 120 returns of 8 bytes: reading every fold takes less than building their training rows
+    let rows = stored.Folds |> Seq.sumBy (fun f -> int64 f.Rows * 120L * 8L)
+
+    Assert.True(
+        allocated < rows,
+        $"reading the stored folds allocated {allocated} bytes, their training rows take {rows}"
+    )
+
+[<Fact>]
+let ``a stored fold whose test bars changed predicts them again from the stored model, without retraining`` () =
+    use folder = new TempFolder()
+    let plan = StrategyCommands.compileFile (folder.Write "small.strat" smallLstm)
+    use whole = DataStore(Path.Combine(repositoryRoot, "data")).Load(plan.Dataset).Panel
+    let store = ModelStore(Path.Combine(folder.Path, "models"))
+    let full = trainIn store plan whole
+    // the data cut inside the last fold's test period: its model stands, its test rows are fewer
+    let last = full.Folds |> Seq.last
+    use cut = whole.Slice(0, last.TestStart + 100)
+    let unstored = StrategyModels.Train(plan, cut, plan.DefaultParameters())
+
+    for _ in 1..2 do
+        let read = trainIn store plan cut
+        Assert.All(read.Folds, fun f -> Assert.True(f.Reused, $"fold {f.Fold}"))
+        Assert.Equal<float>(unstored.Predictions["net"], read.Predictions["net"])
+
+    // and back on the whole data, the predictions of the first training
+    Assert.Equal<float>(full.Predictions["net"], (trainIn store plan whole).Predictions["net"])
+
+[<Fact>]
+let ``a fitted ensemble's folds read back with their weights and predict what was trained, bit for bit, on the whole data or cut``
+    ()
+    =
+    use folder = new TempFolder()
+
+    let blend =
+        linear.Replace(
+            "signal score = lin",
+            """model mom = linear(inputs: [return(close, 5), return(close, 20)], l2: 10)
+    learn next
+    train walk_forward(train: 500, test: 250, purge: 1)
+model blend = ensemble(members: [lin, mom], fit_weights: true)
+    learn next
+    train walk_forward(train: 500, test: 250, purge: 1, validation: 100)
+signal score = blend"""
+        )
+
+    let plan = StrategyCommands.compileFile (folder.Write "blend.strat" blend)
+    use whole = DataStore(Path.Combine(repositoryRoot, "data")).Load(plan.Dataset).Panel
+    let store = ModelStore(Path.Combine(folder.Path, "models"))
+    let trained = trainIn store plan whole
+
+    let blendFolds (r: ModelTrainingResult) =
+        r.Folds |> Seq.filter (fun f -> f.Model = "blend")
+
+    Assert.All(blendFolds trained, fun f -> Assert.StartsWith("weights lin ", f.Metric))
+    let stored = trainIn store plan whole
+    Assert.All(stored.Folds, fun f -> Assert.True f.Reused)
+    // the weights as fitted, read back
+    for t, s in Seq.zip (blendFolds trained) (blendFolds stored) do
+        Assert.Equal("read from the model store; " + t.Metric.Split(" on ")[0], s.Metric)
+
+    Assert.Equal<float>(trained.Predictions["blend"], stored.Predictions["blend"])
+    use cut = whole.Slice(0, (blendFolds trained |> Seq.last).TestStart + 60)
+    let unstored = StrategyModels.Train(plan, cut, plan.DefaultParameters())
+    let read = trainIn store plan cut
+    Assert.All(read.Folds, fun f -> Assert.True f.Reused)
+    Assert.Equal<float>(unstored.Predictions["blend"], read.Predictions["blend"])

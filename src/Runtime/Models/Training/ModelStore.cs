@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 using StrategyLab.Runtime.Data.Cache;
 using StrategyLab.Runtime.Plan;
@@ -31,6 +32,15 @@ public sealed record FoldKey(string PlanHash, ulong ParametersHash, ulong DataHa
         return XxHash64.Hash(Encoding.UTF8.GetBytes(text.ToString()));
     }
 }
+
+/// <summary>
+/// A fold's predictions of its test rows and the hash of the inputs they were made from: a later run
+/// uses them only while its own test rows hash the same, and predicts afresh otherwise.
+/// </summary>
+public sealed record FoldPredictions(ulong InputsHash, double[] Values);
+
+/// <summary>A stored fold as read back: the fitted model's bytes, and its test predictions when the file holds them (format 2 on).</summary>
+public sealed record StoredFoldFile(byte[] Payload, FoldPredictions? Predictions);
 
 /// <summary>
 /// A fold file as a listing sees it, from its header alone: the model, the fold, the training and
@@ -83,7 +93,11 @@ public sealed record StoredPlan(string Name, string Path, int Files, long Bytes)
 /// test last  int64    Unix ms of the last bar the fold predicts  (version 2 on)
 /// length     int64    payload bytes
 /// payload             the fitted model (<see cref="FoldModel.Write"/>)
-/// checksum   uint64   XxHash64 of every byte from the version to the end of the payload
+/// predicted  byte     1 when the test predictions follow, else 0    (version 2 on)
+/// inputs     uint64   <see cref="FoldPredictions.InputsHash"/>       (version 2 on, when predicted)
+/// count      int32    predictions                                    (version 2 on, when predicted)
+/// values     float64  × count                                        (version 2 on, when predicted)
+/// checksum   uint64   XxHash64 of every byte from the version to the end of the predictions
 /// </code>
 /// (strings are a 7-bit encoded length and UTF-8 bytes). A file that is truncated, fails its
 /// checksum, has an unknown version, or was made for another plan, parameters, data, model, fold or
@@ -189,11 +203,11 @@ public sealed class ModelStore(string folder)
     private static bool IsPlanFolder(string name) => name.Length == 16 && name.All(char.IsAsciiHexDigitLower);
 
     /// <summary>
-    /// Returns the stored payload of <paramref name="key"/>, or null: with <paramref name="refusal"/>
+    /// Returns the stored fold of <paramref name="key"/>, or null: with <paramref name="refusal"/>
     /// null when there is no file, or the reason the file was refused.
     /// </summary>
     /// <exception cref="ModelStoreException">A folder stands where the fold's file belongs.</exception>
-    public byte[]? TryLoad(FoldKey key, out string? refusal)
+    public StoredFoldFile? TryLoad(FoldKey key, out string? refusal)
     {
         var path = PathOf(key);
         refusal = null;
@@ -211,22 +225,23 @@ public sealed class ModelStore(string folder)
             refusal = $"{path} cannot be read: {e.Message}";
             return null;
         }
-        var (payload, why) = Parse(bytes, key);
+        var (stored, why) = Parse(bytes, key);
         if (why is not null)
             refusal = $"{path} {why}";
-        return payload;
+        return stored;
     }
 
-    /// <summary>Writes a fold's payload (to a temporary file first, so that a crash leaves no half file under the name).</summary>
-    /// <exception cref="ModelStoreException">A folder stands where the file or its temporary belongs, or a file where a folder belongs.</exception>
-    public void Save(FoldKey key, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Writes a fold's payload and, when given, its test predictions (to a temporary file of its own
+    /// first, so that a crash leaves no half file under the name and two writers never mix their bytes).
+    /// </summary>
+    /// <exception cref="ModelStoreException">A folder stands where the file belongs, or a file where a folder belongs.</exception>
+    public void Save(FoldKey key, ReadOnlySpan<byte> payload, FoldPredictions? predictions = null)
     {
         var path = PathOf(key);
-        var temporary = path + ".tmp";
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         if (Directory.Exists(path))
             throw ModelStoreException.FolderForFile(path, "a fold model");
-        if (Directory.Exists(temporary))
-            throw ModelStoreException.FolderForFile(temporary, "a fold model being written");
         ModelStoreException.CreateFolder(Path.GetDirectoryName(path)!);
         using var body = new MemoryStream();
         using (var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
@@ -244,6 +259,13 @@ public sealed class ModelStore(string folder)
             w.Write(key.TestLastMs);
             w.Write((long)payload.Length);
             w.Write(payload);
+            w.Write(predictions is null ? (byte)0 : (byte)1);
+            if (predictions is not null)
+            {
+                w.Write(predictions.InputsHash);
+                w.Write(predictions.Values.Length);
+                w.Write(MemoryMarshal.AsBytes(predictions.Values.AsSpan()));
+            }
         }
         var content = body.GetBuffer().AsSpan(0, (int)body.Length);
         try
@@ -260,6 +282,14 @@ public sealed class ModelStore(string folder)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (Exception left) when (left is IOException or UnauthorizedAccessException)
+            {
+                // the error below says what went wrong; a leftover temporary file goes with its plan folder
+            }
             throw new ModelStoreException($"{path}: the fold model cannot be written: {e.Message}", e);
         }
     }
@@ -335,7 +365,7 @@ public sealed class ModelStore(string folder)
         return new StoredFold(file.FullName, file.Length, h.Model, h.Fold, h.First, h.Last, h.Strategy, h.TestFirst, h.TestLast, h.Version);
     }
 
-    private static (byte[]? Payload, string? Refusal) Parse(byte[] bytes, FoldKey key)
+    private static (StoredFoldFile? Stored, string? Refusal) Parse(byte[] bytes, FoldKey key)
     {
         if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             return (null, "is not a StrategyLab fold model file");
@@ -344,12 +374,33 @@ public sealed class ModelStore(string folder)
         if (h is null)
             return (null, refusal);
         var (start, length) = (h.Start, h.Length);
-        if (length < 0 || start + length + 8 > bytes.Length)
+        if (length < 0 || length > bytes.Length)
             return (null, $"is truncated: {bytes.Length} bytes, its header promises {start + Math.Max(0, length) + 8}");
-        if (start + length + 8 < bytes.Length)
+        // where the contents end: after the payload, or after the predictions that follow it (format 2 on)
+        long end = start + length;
+        var count = -1;
+        if (h.Version >= 2)
+        {
+            var predicted = end < bytes.Length ? bytes[end] : -1;
+            end += 1;
+            if (predicted == 1)
+            {
+                count = end + 12 <= bytes.Length ? BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan((int)end + 8)) : 0;
+                if (count < 0)
+                    return (null, "is corrupt: its prediction count is negative");
+                end += 12 + 8L * count;
+            }
+            else if (predicted > 1)
+            {
+                return (null, "is corrupt: its predictions flag is neither 0 nor 1");
+            }
+        }
+        if (end + 8 > bytes.Length)
+            return (null, $"is truncated: {bytes.Length} bytes, its header promises {end + 8}");
+        if (end + 8 < bytes.Length)
             return (null, "is corrupt: bytes follow its checksum");
-        var stored = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(start + (int)length));
-        if (XxHash64.Hash(bytes.AsSpan(Magic.Length, start + (int)length - Magic.Length)) != stored)
+        var stored = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan((int)end));
+        if (XxHash64.Hash(bytes.AsSpan(Magic.Length, (int)end - Magic.Length)) != stored)
             return (null, "is corrupt: its checksum does not match its contents");
         string? why =
             h.Plan != key.PlanHash ? $"was trained for another plan (hash {Short(h.Plan)}, this plan {Short(key.PlanHash)})"
@@ -359,7 +410,16 @@ public sealed class ModelStore(string folder)
             : h.First != key.TrainFirstMs || h.Last != key.TrainLastMs ? $"was trained on {Time(h.First)} … {Time(h.Last)}, this fold on {Time(key.TrainFirstMs)} … {Time(key.TrainLastMs)}"
             : h.Data != key.DataHash ? "was trained on other data for the same bars"
             : null;
-        return why is null ? (bytes.AsSpan(start, (int)length).ToArray(), null) : (null, why);
+        if (why is not null)
+            return (null, why);
+        FoldPredictions? predictions = null;
+        if (count >= 0)
+        {
+            var at = start + (int)length + 1;
+            var values = MemoryMarshal.Cast<byte, double>(bytes.AsSpan(at + 12, 8 * count)).ToArray();
+            predictions = new FoldPredictions(BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(at)), values);
+        }
+        return (new StoredFoldFile(bytes.AsSpan(start, (int)length).ToArray(), predictions), null);
     }
 
     private static string Short(string hash) => hash[..Math.Min(12, hash.Length)];
