@@ -7,6 +7,7 @@ open System.Globalization
 open System.IO
 open Argu
 open StrategyLab.Runtime.Data
+open StrategyLab.Runtime.Models.Training
 open StrategyLab.Runtime.Runs
 open StrategyLab.Runtime.Plan
 open StrategyLab.Cli.Output
@@ -251,11 +252,61 @@ type ModelsArgs =
             match a with
             | Prune _ -> "delete the stored models of every plan but those of the given strategies"
 
-let private megabytes (bytes: int64) =
-    (float bytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " MB"
+let private size (bytes: int64) =
+    let inv = CultureInfo.InvariantCulture
+
+    if bytes < 1000L then
+        $"{bytes} B"
+    elif bytes < 1_000_000L then
+        (float bytes / 1e3).ToString("0.0", inv) + " kB"
+    else
+        (float bytes / 1e6).ToString("0.0", inv) + " MB"
+
+let private strategyOf (plan: StoredPlan) =
+    plan.Strategy |> Option.ofObj |> Option.defaultValue "(not recorded)"
+
+let private named (plan: StoredPlan) =
+    match Option.ofObj plan.Strategy with
+    | Some s -> $"{plan.Name} ({s})"
+    | None -> $"{plan.Name} (strategy not recorded)"
+
+let private holder (state: LockState) =
+    let since =
+        if state.Since.HasValue then
+            $", started {time (state.Since.Value.ToUnixTimeMilliseconds())} UTC"
+        else
+            ""
+
+    if state.Process.HasValue then
+        $"process {state.Process.Value}{since}"
+    else
+        "a process that did not sign it"
+
+// one row per fold file: where the plan came from, what each file holds and its size
+let private foldRows (plan: StoredPlan) =
+    let row model fold trained predicts bytes =
+        [ plan.Name; strategyOf plan; model; fold; trained; predicts; size bytes ]
+
+    if plan.Folds.Count = 0 then
+        [ row "(no fold files)" "" "" "" plan.Bytes ]
+    else
+        [
+            for f in plan.Folds ->
+                match Option.ofObj f.Problem with
+                | None ->
+                    let predicts =
+                        if f.TestFirstMs.HasValue && f.TestLastMs.HasValue then
+                            $"{time f.TestFirstMs.Value} … {time f.TestLastMs.Value}"
+                        else
+                            "(not recorded)"
+
+                    row f.Model (string (f.Fold + 1)) $"{time f.TrainFirstMs} … {time f.TrainLastMs}" predicts f.Bytes
+                | Some problem -> row (string (Path.GetFileName f.Path)) "" problem "" f.Bytes
+        ]
 
 /// `models prune FILE...`: a changed strategy trains under a new plan hash and leaves its old folds
-/// behind; this keeps the folders of the given strategies' plans and deletes the other plans' folders
+/// behind; this keeps the folders of the given strategies' plans and deletes the other plans' folders,
+/// but never one that a training (in any process) holds
 let prune (dataDir: string) (args: ParseResults<PruneArgs>) =
     let keep =
         args.GetResult PruneArgs.Files
@@ -263,17 +314,41 @@ let prune (dataDir: string) (args: ParseResults<PruneArgs>) =
 
     let store =
         match args.TryGetResult PruneArgs.Models with
-        | Some folder -> StrategyLab.Runtime.Models.Training.ModelStore folder
+        | Some folder -> ModelStore folder
         | None -> modelStore (DataCommands.openStore dataDir) None
 
     let dryRun = args.Contains PruneArgs.Dry_Run
-    let pruned = store.Prune(keep, dryRun)
+
+    let result =
+        try
+            store.Prune(keep, dryRun)
+        with :? ModelStoreException as e ->
+            failure e.Message
+
     let verb = if dryRun then "would delete" else "deleted"
 
-    for plan in pruned do
-        printLine $"{verb} {plan.Name}: {plan.Files} file(s), {megabytes plan.Bytes}"
+    if result.Deleted.Count > 0 then
+        table
+            [ "plan"; "strategy"; "model"; "fold"; "trained on"; "predicts"; "size" ]
+            (result.Deleted |> Seq.collect foldRows)
 
-    let left = store.Plans().Count - (if dryRun then pruned.Count else 0)
+    for plan in result.Deleted do
+        let stale =
+            if plan.Lock.Kind = LockKind.Stale then
+                $"; its lock was left by {holder plan.Lock}, which ended while training"
+            else
+                ""
+
+        printLine $"{verb} {named plan}: {plan.Files} file(s), {size plan.Bytes}{stale}"
+
+    for plan in result.InUse do
+        printLine $"kept {named plan}: a training is using it ({holder plan.Lock})"
+
+    let inUse =
+        if result.InUse.Count > 0 then
+            $" ({result.InUse.Count} in use by a training)"
+        else
+            ""
 
     printLine
-        $"{store.Folder}: {verb} {pruned.Count} plan(s), {megabytes (pruned |> Seq.sumBy _.Bytes)}; {left} plan(s) kept"
+        $"{store.Folder}: {verb} {result.Deleted.Count} plan(s), {size (result.Deleted |> Seq.sumBy _.Bytes)}; {result.Kept.Count + result.InUse.Count} plan(s) kept{inUse}"

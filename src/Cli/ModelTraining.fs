@@ -47,8 +47,12 @@ let private eta (watch: Stopwatch) (fraction: float) =
 /// Trains (or reads back) the run's models under a progress bar with epoch, loss and ETA (on a
 /// terminal), or one line per fold on standard error (otherwise); a plan error exits with code 2
 let trainModels (path: string) (run: PreparedRun) (parameters: ParameterSet) (store: ModelStore) (retrain: bool) =
+    // a store that cannot be used as it must (a folder where a fold file belongs) is a runtime failure, named
     let train (progress: IProgress<TrainingProgress>) =
-        refusedAs path (fun () -> run.Models(parameters, store, retrain, progress))
+        try
+            refusedAs path (fun () -> run.Models(parameters, store, retrain, progress))
+        with :? ModelStoreException as e ->
+            failure e.Message
 
     if run.Plan.Models.IsEmpty then
         ModelTrainingResult(Dictionary<string, float array>(), [||], [||])

@@ -32,7 +32,11 @@ public sealed record OutOfSampleScore(string Model, string Measure, double Value
 /// predictions for the evaluator. Inputs and labels are evaluated over the whole history with the
 /// batch evaluator; the fold rule alone keeps every training row's label before its test period.
 /// With a <see cref="ModelStore"/>, a fold whose file matches is read instead of trained, and a
-/// refused file is retrained, rewritten and named in a note. Deterministic: the same plan, data,
+/// refused file is retrained, rewritten and named in a note. A fold file also keeps the fold's test
+/// predictions, used while the test rows hash the same (predicted afresh from the stored model, and
+/// rewritten, when they changed, e.g. on data cut short or grown). The training rows are only
+/// located, and hashed without being built, unless the fold is fitted; the plan's folder is locked for the
+/// whole run (<see cref="TrainingLock"/>), so that a prune in another process leaves it alone. Deterministic: the same plan, data,
 /// parameters and seeds give the same predictions, bit for bit.
 /// </summary>
 public static class StrategyModels
@@ -56,6 +60,8 @@ public static class StrategyModels
             StrategyBacktest.CheckData(plan, panel);
         }
         var run = new Run(plan, panel, parameters, store, retrain, progress);
+        // held while the plan's folder is read and written, so that a prune in another process leaves it alone
+        using var hold = store is not null && plan.Models.Length > 0 ? store.Lock(run.PlanHash, plan.Name) : null;
         foreach (var spec in plan.Models)
             run.Train(spec);
         return new ModelTrainingResult(run.Outputs, run.Reports, run.Notes) { Scores = run.Scores };
@@ -108,6 +114,8 @@ public static class StrategyModels
                 _totalFolds += folds.Count;
             }
         }
+
+        public string PlanHash => _planHash;
 
         public Dictionary<string, double[]> Outputs { get; } = new(StringComparer.Ordinal);
 
@@ -181,30 +189,41 @@ public static class StrategyModels
                     _progress.Report(new TrainingProgress(model, fold.Index, folds, e, Fraction((part + e.Fraction) / parts)));
                 });
 
+        // the rows are located first and built only to fit or predict: a stored fold is checked
+        // against the hash of its training rows, taken without building them, and its stored test
+        // predictions are used while the test rows hash the same
         private (int Rows, string Metric, bool Reused) SingleFold(ModelSpec spec, TrainingFold fold, int folds, double[] predictions)
         {
             var d = Data(spec);
-            var fit = d.Columns.Rows(fold.TrainStart, fold.FitEnd, fold.Fits, d.Label);
-            var validation = d.Columns.Rows(fold.ValidationStart, fold.TrainEnd, fold.Validates, d.Label);
-            if (fit.Rows == 0)
+            var fit = d.Columns.Select(fold.TrainStart, fold.FitEnd, fold.Fits, d.Label);
+            var validation = d.Columns.Select(fold.ValidationStart, fold.TrainEnd, fold.Validates, d.Label);
+            if (fit.Length == 0)
             {
                 Notes.Add($"model '{spec.Name}' fold {fold.Index}: no training row has every input and its label, so bars {fold.TestStart}–{fold.TestEnd - 1} have no prediction");
                 return (0, "no training rows", false);
             }
-            var key = Key(spec.Name, fold, Hash(fit, validation));
+            var key = Key(spec.Name, fold, DataHash(d.Columns.Hash(fit, d.Label), d.Columns.Hash(validation, d.Label)));
+            var test = d.Columns.Select(fold.TestStart, fold.TestEnd, _ => true, null);
+            var inputs = Combine(0, d.Columns.Hash(test, null));
             var metric = "read from the model store";
-            var model = Obtain(spec.Name, key, r => [d.Kind.Read(r)], () =>
+            var stored = Load(spec.Name, key, r => [d.Kind.Read(r)]);
+            var model = stored?.Models[0];
+            if (model is null)
             {
-                var m = Fit(spec.Name, d.Kind, fit, validation, EpochProgress(spec.Name, fold, folds, 0, 1), out var summary);
+                model = Fit(spec.Name, d.Kind, d.Columns.Gather(fit, d.Label), d.Columns.Gather(validation, d.Label),
+                    EpochProgress(spec.Name, fold, folds, 0, 1), out var summary);
                 metric = summary;
-                return [m];
-            }, out var reused)[0];
-            var test = d.Columns.Rows(fold.TestStart, fold.TestEnd, _ => true, null);
-            var output = new double[test.Rows];
-            model.Predict(test, output);
-            for (var i = 0; i < test.Rows; i++)
-                predictions[test.Bars[i] * Assets + test.Assets[i]] = output[i];
-            return (fit.Rows, metric, reused);
+            }
+            var output = stored?.Predictions is { } p && p.InputsHash == inputs && p.Values.Length == test.Length ? p.Values : null;
+            if (output is null)
+            {
+                output = new double[test.Length];
+                model.Predict(d.Columns.Gather(test, null), output);
+                Save(key, stored?.Payload ?? Payload([model]), new FoldPredictions(inputs, output));
+            }
+            for (var i = 0; i < test.Length; i++)
+                predictions[test[i]] = output[i];
+            return (fit.Length, metric, stored is not null);
         }
 
         // members fitted on the fold's train window less its validation slice; their validation
@@ -214,73 +233,94 @@ public static class StrategyModels
             if (fold.ValidationStart == fold.TrainEnd)
                 throw new PlanException($"model '{spec.Name}': fitting ensemble weights needs a validation slice: train ...(..., validation: N)");
             var members = spec.Members.Select(m => Data(Spec(m.Model))).ToList();
-            var fits = members.Select(d => d.Columns.Rows(fold.TrainStart, fold.FitEnd, fold.Fits, d.Label)).ToList();
-            var validations = members.Select(d => d.Columns.Rows(fold.ValidationStart, fold.TrainEnd, fold.Validates, null)).ToList();
+            var fits = members.Select(d => d.Columns.Select(fold.TrainStart, fold.FitEnd, fold.Fits, d.Label)).ToList();
+            var validations = members.Select(d => d.Columns.Select(fold.ValidationStart, fold.TrainEnd, fold.Validates, null)).ToList();
             var label = Data(spec).Label;
-            if (fits.Any(f => f.Rows == 0))
+            if (fits.Any(f => f.Length == 0))
             {
                 Notes.Add($"model '{spec.Name}' fold {fold.Index}: a member has no training rows, so bars {fold.TestStart}–{fold.TestEnd - 1} have no prediction");
                 return (0, "no training rows", false);
             }
             var hash = XxHash64.Hash(MemoryMarshal.AsBytes(label.AsSpan(fold.ValidationStart * Assets, (fold.TrainEnd - fold.ValidationStart) * Assets)));
             for (var i = 0; i < members.Count; i++)
-                hash ^= Hash(fits[i], validations[i]) * (ulong)(2 * i + 3);
+                hash ^= DataHash(members[i].Columns.Hash(fits[i], members[i].Label), members[i].Columns.Hash(validations[i], null)) * (ulong)(2 * i + 3);
             var key = Key(spec.Name, fold, hash);
+            var tests = members.Select(d => d.Columns.Select(fold.TestStart, fold.TestEnd, _ => true, null)).ToList();
+            ulong inputs = 0;
+            for (var i = 0; i < members.Count; i++)
+                inputs = Combine(inputs, members[i].Columns.Hash(tests[i], null));
             double[]? weights = null;
             var metric = "read from the model store";
-            var models = Obtain(spec.Name, key, r =>
+            var stored = Load(spec.Name, key, r =>
             {
                 var n = r.ReadInt32();
                 if (n != members.Count)
                     throw new InvalidDataException($"it holds {n} members, the ensemble has {members.Count}");
                 weights = [.. Enumerable.Range(0, n).Select(_ => r.ReadDouble())];
                 return [.. members.Select(d => d.Kind.Read(r))];
-            }, () =>
+            });
+            var models = stored?.Models;
+            if (models is null)
             {
                 var fitted = new List<FoldModel>();
                 var summaries = new List<string>();
                 for (var i = 0; i < members.Count; i++)
                 {
-                    fitted.Add(Fit(members[i].Spec.Name, members[i].Kind, fits[i], Empty(fits[i].Width),
+                    var rows = members[i].Columns.Gather(fits[i], members[i].Label);
+                    fitted.Add(Fit(members[i].Spec.Name, members[i].Kind, rows, Empty(rows.Width),
                         EpochProgress(spec.Name, fold, folds, i, members.Count), out var summary));
                     summaries.Add($"{members[i].Spec.Name}: {summary}");
                 }
-                var dense = members.Select((_, i) => Dense(fitted[i], validations[i])).ToList();
-                var rows = new List<int>();
+                var dense = members.Select((d, i) => Dense(fitted[i], d.Columns.Gather(validations[i], null))).ToList();
+                var cells = new List<int>();
                 for (var c = fold.ValidationStart * Assets; c < fold.TrainEnd * Assets; c++)
                 {
                     if (double.IsFinite(label[c]) && dense.All(p => double.IsFinite(p[c])))
-                        rows.Add(c);
+                        cells.Add(c);
                 }
-                if (rows.Count == 0)
+                if (cells.Count == 0)
                 {
                     weights = [.. members.Select(_ => 1.0 / members.Count)];
                     Notes.Add($"model '{spec.Name}' fold {fold.Index}: no validation row has every member's prediction and the label; equal weights used");
                 }
                 else
                 {
-                    weights = Ensembles.FitWeights([.. dense.Select(p => rows.Select(c => p[c]).ToArray())], rows.Select(c => label[c]).ToArray());
+                    weights = Ensembles.FitWeights([.. dense.Select(p => cells.Select(c => p[c]).ToArray())], cells.Select(c => label[c]).ToArray());
                 }
-                metric = $"weights {string.Join(", ", members.Select((d, i) => $"{d.Spec.Name} {weights[i]:0.###}"))} on {rows.Count} validation rows; {string.Join("; ", summaries)}";
-                return fitted;
-            }, out var reused, w =>
-            {
-                w.Write(members.Count);
-                foreach (var x in weights!)
-                    w.Write(x);
-            });
-            if (reused)
-                metric = $"read from the model store; weights {string.Join(", ", members.Select((d, i) => $"{d.Spec.Name} {weights![i]:0.###}"))}";
-            var tests = members.Select((d, i) => Dense(models[i], d.Columns.Rows(fold.TestStart, fold.TestEnd, _ => true, null))).ToList();
-            for (var c = fold.TestStart * Assets; c < fold.TestEnd * Assets; c++)
-            {
-                double s = 0;
-                for (var i = 0; i < members.Count; i++)
-                    s += weights![i] * tests[i][c];
-                if (double.IsFinite(s))
-                    predictions[c] = s;
+                metric = $"weights {string.Join(", ", members.Select((d, i) => $"{d.Spec.Name} {weights[i]:0.###}"))} on {cells.Count} validation rows; {string.Join("; ", summaries)}";
+                models = fitted;
             }
-            return (fits.Sum(f => f.Rows), metric, reused);
+            else
+            {
+                metric = $"read from the model store; weights {string.Join(", ", members.Select((d, i) => $"{d.Spec.Name} {weights![i]:0.###}"))}";
+            }
+            // the weighted sum over the fold's test bars, NaN where a member has no prediction
+            var first = fold.TestStart * Assets;
+            var block = stored?.Predictions is { } p && p.InputsHash == inputs && p.Values.Length == (fold.TestEnd - fold.TestStart) * Assets ? p.Values : null;
+            if (block is null)
+            {
+                var dense = members.Select((d, i) => Dense(models[i], d.Columns.Gather(tests[i], null))).ToList();
+                block = new double[(fold.TestEnd - fold.TestStart) * Assets];
+                for (var c = 0; c < block.Length; c++)
+                {
+                    double s = 0;
+                    for (var i = 0; i < members.Count; i++)
+                        s += weights![i] * dense[i][first + c];
+                    block[c] = s;
+                }
+                Save(key, stored?.Payload ?? Payload(models, w =>
+                {
+                    w.Write(members.Count);
+                    foreach (var x in weights!)
+                        w.Write(x);
+                }), new FoldPredictions(inputs, block));
+            }
+            for (var c = 0; c < block.Length; c++)
+            {
+                if (double.IsFinite(block[c]))
+                    predictions[first + c] = block[c];
+            }
+            return (fits.Sum(f => f.Length), metric, stored is not null);
         }
 
         private double[] Dense(FoldModel model, TrainingSet rows)
@@ -316,58 +356,70 @@ public static class StrategyModels
             }
         }
 
-        // reads the fold from the store when its file matches; otherwise fits, and writes the file
-        private List<FoldModel> Obtain(string model, FoldKey key, Func<BinaryReader, List<FoldModel>> read, Func<List<FoldModel>> fit, out bool reused,
-            Action<BinaryWriter>? writeHeader = null)
+        // the fold's models from the store when its file matches (and its test predictions when it holds them);
+        // null when there is none, or when it is refused (named in a note), or when retraining
+        private (List<FoldModel> Models, byte[] Payload, FoldPredictions? Predictions)? Load(string model, FoldKey key, Func<BinaryReader, List<FoldModel>> read)
         {
-            reused = false;
-            if (_store is not null && !_retrain)
+            if (_store is null || _retrain)
+                return null;
+            var stored = _store.TryLoad(key, out var refusal);
+            if (stored is not null)
             {
-                var bytes = _store.TryLoad(key, out var refusal);
-                if (bytes is not null)
+                try
                 {
-                    try
-                    {
-                        using var r = new BinaryReader(new MemoryStream(bytes, writable: false));
-                        var models = read(r);
-                        if (r.BaseStream.Position != bytes.Length)
-                            throw new InvalidDataException("bytes are left over after the model");
-                        reused = true;
-                        return models;
-                    }
-                    catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException)
-                    {
-                        refusal = $"{_store.PathOf(key)} does not hold this model: {e.Message}";
-                    }
+                    using var r = new BinaryReader(new MemoryStream(stored.Payload, writable: false));
+                    var models = read(r);
+                    if (r.BaseStream.Position != stored.Payload.Length)
+                        throw new InvalidDataException("bytes are left over after the model");
+                    return (models, stored.Payload, stored.Predictions);
                 }
-                if (refusal is not null)
-                    Notes.Add($"model '{model}' fold {key.Fold}: stored file refused and retrained: {refusal}");
-            }
-            var fitted = fit();
-            if (_store is not null)
-            {
-                using var payload = new MemoryStream();
-                using (var w = new BinaryWriter(payload))
+                catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException)
                 {
-                    writeHeader?.Invoke(w);
-                    foreach (var m in fitted)
-                        m.Write(w);
+                    refusal = $"{_store.PathOf(key)} does not hold this model: {e.Message}";
                 }
-                _store.Save(key, payload.ToArray());
             }
-            return fitted;
+            if (refusal is not null)
+                Notes.Add($"model '{model}' fold {key.Fold}: stored file refused and retrained: {refusal}");
+            return null;
         }
 
-        private FoldKey Key(string model, TrainingFold fold, ulong dataHash) =>
-            new(_planHash, _parametersHash, dataHash, model, fold.Index, _panel.Times[fold.TrainStart], _panel.Times[fold.TrainEnd - 1]);
+        // the bytes of fitted models, after what writeHeader writes
+        private static byte[] Payload(List<FoldModel> models, Action<BinaryWriter>? writeHeader = null)
+        {
+            using var payload = new MemoryStream();
+            using (var w = new BinaryWriter(payload))
+            {
+                writeHeader?.Invoke(w);
+                foreach (var m in models)
+                    m.Write(w);
+            }
+            return payload.ToArray();
+        }
 
-        private static ulong Hash(TrainingSet fit, TrainingSet validation)
+        // writes a fold fitted now, or one read back whose test predictions were made afresh
+        private void Save(FoldKey key, byte[] payload, FoldPredictions predictions) => _store?.Save(key, payload, predictions);
+
+        private FoldKey Key(string model, TrainingFold fold, ulong dataHash) =>
+            new(_planHash, _parametersHash, dataHash, model, fold.Index, _panel.Times[fold.TrainStart], _panel.Times[fold.TrainEnd - 1])
+            {
+                Strategy = _plan.Name,
+                TestFirstMs = _panel.Times[fold.TestStart],
+                TestLastMs = _panel.Times[fold.TestEnd - 1],
+            };
+
+        // the training rows' hash a fold file is keyed by (its value is part of the file format)
+        private static ulong DataHash(RowHashes fit, RowHashes validation)
         {
             ulong h = 0;
-            foreach (var part in new[] { fit.Features, fit.Labels, validation.Features, validation.Labels })
-                h = (h * 0x9E3779B97F4A7C15UL) ^ XxHash64.Hash(MemoryMarshal.AsBytes(part.AsSpan()), (ulong)part.Length);
-            foreach (var part in new[] { fit.Bars, fit.Assets, validation.Bars, validation.Assets })
-                h = (h * 0x9E3779B97F4A7C15UL) ^ XxHash64.Hash(MemoryMarshal.AsBytes(part.AsSpan()), (ulong)part.Length);
+            foreach (var part in new[] { fit.Features, fit.Labels, validation.Features, validation.Labels, fit.Bars, fit.Assets, validation.Bars, validation.Assets })
+                h = (h * 0x9E3779B97F4A7C15UL) ^ part;
+            return h;
+        }
+
+        private static ulong Combine(ulong h, RowHashes rows)
+        {
+            foreach (var part in new[] { rows.Features, rows.Labels, rows.Bars, rows.Assets })
+                h = (h * 0x9E3779B97F4A7C15UL) ^ part;
             return h;
         }
 

@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using StrategyLab.Runtime.Data.Cache;
+
 namespace StrategyLab.Runtime.Models.Training;
 
 /// <summary>
@@ -20,7 +23,8 @@ public sealed record TrainingSet(double[] Features, double[] Labels, int[] Bars,
 /// </summary>
 public sealed class FeatureColumns
 {
-    private readonly IReadOnlyList<double[]> _columns;
+    private readonly double[][] _columns;
+    private int[]? _runs;
 
     /// <summary>Wraps <paramref name="columns"/>, each [bars × assets].</summary>
     public FeatureColumns(IReadOnlyList<double[]> columns, int bars, int assets, int window)
@@ -34,7 +38,7 @@ public sealed class FeatureColumns
             if (c.Length != bars * assets)
                 throw new ArgumentException($"an input column holds {c.Length} values, not {bars} × {assets}");
         }
-        _columns = columns;
+        _columns = [.. columns];
         Bars = bars;
         Assets = assets;
         Window = window;
@@ -50,7 +54,7 @@ public sealed class FeatureColumns
     public int Window { get; }
 
     /// <summary>Inputs per bar.</summary>
-    public int Features => _columns.Count;
+    public int Features => _columns.Length;
 
     /// <summary>Values per row.</summary>
     public int Width => Window * Features;
@@ -60,49 +64,125 @@ public sealed class FeatureColumns
     /// is finite, in bar then asset order; with a <paramref name="label"/> column, rows whose label
     /// is not finite are skipped too.
     /// </summary>
-    public TrainingSet Rows(int from, int to, Func<int, bool> include, double[]? label)
+    public TrainingSet Rows(int from, int to, Func<int, bool> include, double[]? label) => Gather(Select(from, to, include, label), label);
+
+    /// <summary>
+    /// Where the rows of <see cref="Rows"/> are, as panel cells <c>bar × assets + asset</c>, without
+    /// copying their values.
+    /// </summary>
+    public int[] Select(int from, int to, Func<int, bool> include, double[]? label)
     {
         ArgumentNullException.ThrowIfNull(include);
-        var features = new List<double>();
-        var labels = new List<double>();
-        var bars = new List<int>();
-        var assets = new List<int>();
+        var runs = CompleteRuns();
         from = Math.Max(from, Window - 1);
-        for (var t = from; t < Math.Min(to, Bars); t++)
+        to = Math.Min(to, Bars);
+        var cells = new List<int>(Math.Max(0, to - from) * Assets);
+        for (var t = from; t < to; t++)
         {
             if (!include(t))
                 continue;
             for (var a = 0; a < Assets; a++)
             {
-                var y = label is null ? double.NaN : label[t * Assets + a];
-                if (label is not null && !double.IsFinite(y))
+                var cell = t * Assets + a;
+                if (label is not null && !double.IsFinite(label[cell]))
                     continue;
-                if (!Complete(t, a))
+                if (runs[cell] < Window)
                     continue;
-                for (var s = t - Window + 1; s <= t; s++)
-                {
-                    foreach (var c in _columns)
-                        features.Add(c[s * Assets + a]);
-                }
-                labels.Add(y);
-                bars.Add(t);
-                assets.Add(a);
+                cells.Add(cell);
             }
         }
-        return new TrainingSet([.. features], [.. labels], [.. bars], [.. assets], Width);
+        return [.. cells];
     }
 
-    private bool Complete(int t, int a)
+    /// <summary>The rows at <paramref name="cells"/> (from <see cref="Select"/>): their windows of inputs, labels (NaN without a label column), bars and assets.</summary>
+    public TrainingSet Gather(int[] cells, double[]? label)
     {
-        for (var s = t - Window + 1; s <= t; s++)
+        ArgumentNullException.ThrowIfNull(cells);
+        var width = Width;
+        var features = new double[cells.Length * width];
+        var labels = new double[cells.Length];
+        var bars = new int[cells.Length];
+        var assets = new int[cells.Length];
+        for (var i = 0; i < cells.Length; i++)
+        {
+            var cell = cells[i];
+            CopyWindow(cell, features.AsSpan(i * width, width));
+            labels[i] = label is null ? double.NaN : label[cell];
+            bars[i] = cell / Assets;
+            assets[i] = cell % Assets;
+        }
+        return new TrainingSet(features, labels, bars, assets, width);
+    }
+
+    /// <summary>
+    /// The XxHash64 of each array <see cref="Gather"/> would return for <paramref name="cells"/>
+    /// (seeded with its length, as <see cref="RowHashes.Of"/>), without building the arrays.
+    /// </summary>
+    public RowHashes Hash(int[] cells, double[]? label)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        var width = Width;
+        var features = new XxHash64Stream((ulong)((long)cells.Length * width));
+        var labels = new XxHash64Stream((ulong)cells.Length);
+        var bars = new XxHash64Stream((ulong)cells.Length);
+        var assets = new XxHash64Stream((ulong)cells.Length);
+        var row = new double[width];
+        foreach (var cell in cells)
+        {
+            CopyWindow(cell, row);
+            features.Append(MemoryMarshal.AsBytes(row.AsSpan()));
+            labels.Append(label is null ? double.NaN : label[cell]);
+            bars.Append(cell / Assets);
+            assets.Append(cell % Assets);
+        }
+        return new RowHashes(features.Digest(), labels.Digest(), bars.Digest(), assets.Digest());
+    }
+
+    // the window of inputs ending at a cell, oldest bar first, every input of a bar together
+    private void CopyWindow(int cell, Span<double> row)
+    {
+        var k = 0;
+        for (var s = cell - (Window - 1) * Assets; s <= cell; s += Assets)
         {
             foreach (var c in _columns)
+                row[k++] = c[s];
+        }
+    }
+
+    // per cell, how many bars in a row up to it have every input finite: a row is complete when its
+    // whole window is, that is when the run is at least the window
+    private int[] CompleteRuns()
+    {
+        if (_runs is not null)
+            return _runs;
+        var runs = new int[Bars * Assets];
+        for (var t = 0; t < Bars; t++)
+        {
+            for (var a = 0; a < Assets; a++)
             {
-                if (!double.IsFinite(c[s * Assets + a]))
-                    return false;
+                var cell = t * Assets + a;
+                var finite = true;
+                foreach (var c in _columns)
+                    finite &= double.IsFinite(c[cell]);
+                runs[cell] = !finite ? 0 : t == 0 ? 1 : runs[cell - Assets] + 1;
             }
         }
-        return true;
+        return _runs = runs;
+    }
+}
+
+/// <summary>
+/// The XxHash64 of each array of a <see cref="TrainingSet"/>, seeded with the array's length: what the
+/// model store's data hash is made of.
+/// </summary>
+public readonly record struct RowHashes(ulong Features, ulong Labels, ulong Bars, ulong Assets)
+{
+    /// <summary>The hashes of the arrays of <paramref name="rows"/>.</summary>
+    public static RowHashes Of(TrainingSet rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        static ulong H<T>(T[] part) where T : unmanaged => XxHash64.Hash(MemoryMarshal.AsBytes(part.AsSpan()), (ulong)part.Length);
+        return new RowHashes(H(rows.Features), H(rows.Labels), H(rows.Bars), H(rows.Assets));
     }
 }
 
