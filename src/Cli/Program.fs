@@ -8,6 +8,7 @@ open StrategyLab.Cli.DownloadCommand
 open StrategyLab.Cli.StrategyCommands
 open StrategyLab.Cli.EvaluateCommand
 open StrategyLab.Cli.ModelCommands
+open StrategyLab.Cli.SearchCommands
 
 type DataArgs =
     | [<CliPrefix(CliPrefix.None)>] List of ParseResults<ListArgs>
@@ -35,6 +36,7 @@ type RootArgs =
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Advise of ParseResults<AdviseArgs>
     | [<CliPrefix(CliPrefix.None)>] Models of ParseResults<ModelsArgs>
+    | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -50,6 +52,7 @@ type RootArgs =
             | Train _ -> "train a strategy's models walk-forward (stored models are reused)"
             | Advise _ -> "today's recommended longs and shorts, and the changes against the current book"
             | Models _ -> "the model store: prune the models of plans no strategy uses any more"
+            | Sweep _ -> "backtest every combination of a grid of parameters, in parallel, ranked by an objective"
 
 let private dataDir (args: ParseResults<RootArgs>) =
     match args.TryGetResult Data_Dir with
@@ -90,6 +93,7 @@ let private run (argv: string array) =
         | Some(Evaluate e) -> evaluate (dataDir args) e
         | Some(Train t) -> train (dataDir args) t
         | Some(Advise a) -> advise (dataDir args) a
+        | Some(Sweep s) -> sweep (dataDir args) s
         | Some(Models m) ->
             match m.GetSubCommand() with
             | Prune p -> prune (dataDir args) p

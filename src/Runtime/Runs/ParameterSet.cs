@@ -49,6 +49,9 @@ public sealed class ParameterSet : IReadOnlyDictionary<string, ScalarValue>
         return new(bound.ToImmutable());
     }
 
+    /// <summary>The values by name.</summary>
+    public ImmutableSortedDictionary<string, ScalarValue> ToDictionary() => _values;
+
     /// <summary>The parameters as <c>name=value</c> text by name, for manifests and reports.</summary>
     public ImmutableSortedDictionary<string, string> ToText() =>
         _values.ToImmutableSortedDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal);
