@@ -109,7 +109,7 @@ internal static class BacktestBenchmark
     }
 
     // bar t at t intervals after the epoch
-    private static long[] TimeAxis(int bars, string interval)
+    internal static long[] TimeAxis(int bars, string interval)
     {
         var step = Interval.Parse(interval).Milliseconds;
         var times = GC.AllocateUninitializedArray<long>(bars);
@@ -119,7 +119,7 @@ internal static class BacktestBenchmark
     }
 
     // prices from returns as the reference builds them, into close: P[t] = P[t−1] (1 + r[t]), P[−1] = 100
-    private static Panel Prices(double[] r, long[] times, int assets, string interval, double[] close)
+    internal static Panel Prices(double[] r, long[] times, int assets, string interval, double[] close)
     {
         var bars = r.Length / assets;
         for (var a = 0; a < assets; a++)
@@ -150,14 +150,14 @@ internal static class BacktestBenchmark
             new ArrayColumnStore(times, [close, close, close, close]));
     }
 
-    private static StrategyPlan Compile(string root, string name)
+    internal static StrategyPlan Compile(string root, string name)
     {
         var path = Path.Combine(root, "bench", "strategies", name + ".strat");
         var compiled = Compiler.compile(path, File.ReadAllText(path));
         return compiled.IsOk ? compiled.ResultValue : throw new InvalidOperationException($"{path} does not compile: {compiled.ErrorValue.Head}");
     }
 
-    private static string FindRoot()
+    internal static string FindRoot()
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {

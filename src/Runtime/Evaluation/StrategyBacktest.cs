@@ -71,7 +71,8 @@ public static class StrategyBacktest
     /// <paramref name="progress"/> hears the fraction done (0 to 1) as the run streams through the bars.
     /// </summary>
     internal static StrategyBacktestResult Run(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, bool[]? universe,
-        LedgerOptions options, int start, int end, List<string> notes, IReadOnlyDictionary<string, double[]>? modelOutputs = null, Action<double>? progress = null)
+        LedgerOptions options, int start, int end, List<string> notes, IReadOnlyDictionary<string, double[]>? modelOutputs = null, Action<double>? progress = null,
+        bool pipelined = true)
     {
         var rebalance = RebalanceBars(plan, panel, parameters);
         var a = panel.AssetCount;
@@ -80,7 +81,7 @@ public static class StrategyBacktest
         {
             w.CopyTo(weights.AsSpan(first * a, rows * a));
             progress?.Invoke(0.9 * (first + rows) / panel.TimeCount);
-        }, new TurnoverWindow(start, end, rebalance), modelOutputs);
+        }, new TurnoverWindow(start, end, rebalance), modelOutputs, pipelined);
         if (stream.Hysteresis is { } h)
             notes.Add($"Rank hysteresis: targets turned over {h.Kept:0.##} × NAV against {h.Full:0.##} with full rebalancing, {h.Saved * 100:0.0}% saved.");
         var warnings = stream.Missing.Concat(CrossedLegWarnings(plan, parameters, panel, stream.Crossings, start, end)).ToList();
@@ -106,7 +107,7 @@ public static class StrategyBacktest
     /// vectorbt-style code). Returns start at the bar after the signals' warm-up. Models as in <see cref="Run"/>.
     /// </summary>
     internal static WeightRunResult RunWeights(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, bool[]? universe,
-        LedgerOptions options, IReadOnlyDictionary<string, double[]>? modelOutputs = null)
+        LedgerOptions options, IReadOnlyDictionary<string, double[]>? modelOutputs = null, bool pipelined = true)
     {
         var warm = plan.WarmUpBars(parameters);
         Legs(plan, parameters, out var inputs);
@@ -129,7 +130,7 @@ public static class StrategyBacktest
                 accountant.Step(w.Slice(t * a, a), missing);
             // the block's returns are read again while they are still in cache
             statistics.Take(accountant.ReturnsSoFar);
-        }, modelOutputs: modelOutputs);
+        }, modelOutputs: modelOutputs, pipelined: pipelined);
         var result = accountant.Result();
         return new WeightRunResult(result, statistics.Finish(result.Returns, panel.Interval.BarsPerYear));
     }
@@ -174,7 +175,7 @@ public static class StrategyBacktest
     // evaluates the portfolio's inputs block by block and runs the legs bar by bar, handing each block of targets on;
     // with rank hysteresis and a turnover window, also runs the legs without it and returns both turnovers
     private static TargetStream StreamTargets(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters, bool[]? universe,
-        TargetSink sink, TurnoverWindow? window = null, IReadOnlyDictionary<string, double[]>? modelOutputs = null)
+        TargetSink sink, TurnoverWindow? window = null, IReadOnlyDictionary<string, double[]>? modelOutputs = null, bool pipelined = true)
     {
         var legs = Legs(plan, parameters, out var inputs);
         var portfolio = Portfolio(plan, parameters, panel.AssetCount, legs);
@@ -223,7 +224,7 @@ public static class StrategyBacktest
         }
 
         // the next block's targets are worked out while the sink takes the block before
-        if (Environment.ProcessorCount > 1 && panel.TimeCount > 2 * evaluator.BlockBars)
+        if (pipelined && Environment.ProcessorCount > 1 && panel.TimeCount > 2 * evaluator.BlockBars)
         {
             // the consumer waits for the first block, so it is a quarter of the others
             var produced = 0;

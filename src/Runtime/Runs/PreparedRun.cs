@@ -105,7 +105,8 @@ public sealed class PreparedRun : IDisposable
     {
         var (start, end) = Period(settings, "a backtest");
         var options = StrategyBacktest.Options(Plan, parameters, settings.Fee, settings.MinNotional, settings.Capital);
-        return StrategyBacktest.Run(Plan, Panel, parameters, Universe(parameters), options, start, end, [.. Notes], Predictions(models), progress);
+        return StrategyBacktest.Run(Plan, Panel, parameters, Universe(parameters), options, start, end, [.. Notes], Predictions(models), progress,
+            settings.Threads != 1);
     }
 
     /// <summary>
@@ -117,7 +118,7 @@ public sealed class PreparedRun : IDisposable
         settings ??= RunSettings.Default;
         settings.Validate();
         var options = StrategyBacktest.Options(Plan, parameters, settings.Fee, settings.MinNotional, settings.Capital);
-        return StrategyBacktest.RunWeights(Plan, Panel, parameters, Universe(parameters), options, Predictions(models));
+        return StrategyBacktest.RunWeights(Plan, Panel, parameters, Universe(parameters), options, Predictions(models), settings.Threads != 1);
     }
 
     /// <summary>The target weights the plan sets at the last bar, by asset (NaN or 0 where nothing is held).</summary>

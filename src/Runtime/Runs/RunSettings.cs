@@ -8,7 +8,9 @@ namespace StrategyLab.Runtime.Runs;
 /// <param name="Fee">A fee for both maker and taker fills replacing the plan's (a fraction: 5 bps = 0.0005), or null.</param>
 /// <param name="MinNotional">The venue's minimum order notional in the quote currency (the plan's <c>min_notional</c> rule says what happens below it), or null for none.</param>
 /// <param name="Capital">Starting cash in the quote currency.</param>
-public sealed record RunSettings(long? From = null, long? To = null, double? Fee = null, double? MinNotional = null, double Capital = RunSettings.DefaultCapital)
+/// <param name="Threads">Threads one run may use: 1 keeps it on the calling thread (a sweep's trials run side by side), 0 lets it use two where the machine has them.</param>
+public sealed record RunSettings(long? From = null, long? To = null, double? Fee = null, double? MinNotional = null, double Capital = RunSettings.DefaultCapital,
+    int Threads = 0)
 {
     /// <summary>The starting cash when none is given.</summary>
     public const double DefaultCapital = 10_000;

@@ -103,6 +103,9 @@ public static class Sweep
         ArgumentOutOfRangeException.ThrowIfLessThan(jobs, 1);
         var combinations = Combinations(run, axes, fixedValues);
         var period = TrialEvaluation.WholePeriod(run, settings);
+        // trials side by side keep to their own thread each
+        if (jobs > 1)
+            settings = settings with { Threads = 1 };
         var trials = new ConcurrentBag<SweepTrial>();
         var stopped = false;
         try
