@@ -1,0 +1,22 @@
+using StrategyLab.Runtime.Execution;
+
+using ErrorKind = StrategyLab.Runtime.Execution.ExchangeErrorKind;
+
+namespace StrategyLab.Exchanges.Binance.Http;
+/// <summary>
+/// A Binance request that failed, with what the caller should do next (<see cref="Kind"/>), the HTTP status and venue
+/// code when an answer came, and whether one came at all. The message is one line, already scrubbed of credentials.
+/// </summary>
+internal sealed class BinanceApiException(string message, ErrorKind kind, int? httpStatus = null, int? code = null) : Exception(message)
+{
+    public ErrorKind Kind { get; } = kind;
+
+    /// <summary>The HTTP status of the answer, or null when none came (timeout, dropped connection).</summary>
+    public int? HttpStatus { get; } = httpStatus;
+
+    /// <summary>The venue's error code, e.g. -2013, when it sent one.</summary>
+    public int? Code { get; } = code;
+
+    /// <summary>Whether the request may have been carried out although no definite answer came (no answer, or a 5xx).</summary>
+    public bool OutcomeUnknown => HttpStatus is null or >= 500;
+}
