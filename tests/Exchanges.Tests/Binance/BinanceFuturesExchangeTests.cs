@@ -39,7 +39,8 @@ public sealed class BinanceFuturesExchangeTests : IAsyncLifetime
             Environment = new BinanceEnvironment("fake", _venue.Host.RestBase, _venue.Host.StreamBase, IsTestnet: true),
             TimeProvider = _clock,
             Logger = _log,
-            RequestTimeout = TimeSpan.FromMilliseconds(500),
+            // long enough that a loaded machine never times out a request the venue answers; tests of hangs shorten it
+            RequestTimeout = TimeSpan.FromSeconds(30),
             Jitter = () => 0.5,
         };
         return new BinanceFuturesExchange(adjust is null ? options : adjust(options), BinanceCredentials.Of(Key, secret));
@@ -80,7 +81,7 @@ public sealed class BinanceFuturesExchangeTests : IAsyncLifetime
     [Fact]
     public async Task ReadsRetryATimeoutAndADroppedConnection()
     {
-        using var exchange = Exchange();
+        using var exchange = Exchange(adjust: o => o with { RequestTimeout = TimeSpan.FromSeconds(1) });
         _venue.Host.Fail("/fapi/v1/openOrders", InjectedFault.Timeout());
         _venue.Host.Fail("/fapi/v1/openOrders", InjectedFault.DropConnection());
 
@@ -118,7 +119,7 @@ public sealed class BinanceFuturesExchangeTests : IAsyncLifetime
     [Fact]
     public async Task AnOrderThatTimedOutBeforeReachingTheVenueIsReportedNotPlaced()
     {
-        using var exchange = Exchange();
+        using var exchange = Exchange(adjust: o => o with { RequestTimeout = TimeSpan.FromSeconds(1) });
         _venue.Host.Fail("/fapi/v1/order", InjectedFault.Timeout());
 
         var e = await Assert.ThrowsAsync<ExchangeError>(async () => await exchange.Place(Buy("timed-out")));

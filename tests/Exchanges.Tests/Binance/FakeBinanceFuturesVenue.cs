@@ -267,6 +267,15 @@ internal sealed class FakeBinanceFuturesVenue : IAsyncDisposable
         }
     }
 
+    /// <summary>Drops the listen key without telling the stream, as a venue that lost it would: the next keepalive gets -1125.</summary>
+    public void ForgetListenKey()
+    {
+        lock (_gate)
+        {
+            _listenKey = null;
+        }
+    }
+
     /// <summary>Closed klines of a symbol and interval, as <c>GET /fapi/v1/klines</c> serves them (open time, then the eleven values).</summary>
     public void AddKline(string symbol, string interval, string[] fields)
     {
