@@ -222,6 +222,26 @@ public sealed class BinanceFuturesExchangeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WeightTheVenueSaysIsUsedPacesTheNextRequest()
+    {
+        using var exchange = Exchange(adjust: o => o with { RequestWeightPerMinute = 100 });
+        _clock.Advance(TimeSpan.FromSeconds(20));
+
+        Assert.Single(await exchange.Balances());
+        Assert.Empty(_clock.Delays);
+
+        // another program on this IP has used 96 of the 100 this minute: the next weight-5 request waits
+        _venue.UsedWeight = 96;
+        Assert.Single(await exchange.Balances());
+        Assert.Empty(_clock.Delays);
+        Assert.Single(await exchange.Balances());
+
+        // to the venue's next minute and 0.25 s, from 00:00:20 on its clock as read to the millisecond
+        var wait = Assert.Single(_clock.Delays);
+        Assert.InRange(wait, TimeSpan.FromSeconds(40.249), TimeSpan.FromSeconds(40.25));
+    }
+
+    [Fact]
     public async Task SetsOneWayModeMarginTypeAndLeverageAndSettingThemAgainIsHarmless()
     {
         using var exchange = Exchange();

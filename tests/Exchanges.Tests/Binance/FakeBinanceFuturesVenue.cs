@@ -91,6 +91,9 @@ internal sealed class FakeBinanceFuturesVenue : IAsyncDisposable
     /// <summary>The venue's clock.</summary>
     public Func<DateTimeOffset> Now { get; set; } = () => DateTimeOffset.UtcNow;
 
+    /// <summary>The value of X-MBX-USED-WEIGHT-1M on every answer (weight other programs on the IP used too).</summary>
+    public int UsedWeight { get; set; } = 1;
+
     /// <summary>The USDT wallet balance.</summary>
     public decimal Wallet { get; private set; } = 10_000m;
 
@@ -318,7 +321,7 @@ internal sealed class FakeBinanceFuturesVenue : IAsyncDisposable
     {
         var headers = new Dictionary<string, string>
         {
-            ["X-MBX-USED-WEIGHT-1M"] = "1",
+            ["X-MBX-USED-WEIGHT-1M"] = UsedWeight.ToString(CultureInfo.InvariantCulture),
             ["Date"] = Now().ToString("R", CultureInfo.InvariantCulture),
         };
         if (request.Method == "POST" && request.Path == "/fapi/v1/order")
