@@ -282,7 +282,7 @@ public sealed class BinanceFuturesExchange : IExchange, IMarketFeed, IDisposable
             text => BinanceWsParse.Kline(text) is { Closed: true } k && k.Symbol == symbol
                 ? new VenueBar(symbol, k.OpenTime, (double)k.Open, (double)k.High, (double)k.Low, (double)k.Close, (double)k.Volume)
                 : null,
-            async (from, ct) => await Bars(symbol, interval, from, long.MaxValue, ct).ConfigureAwait(false),
+            async (from, ct) => await Bars(symbol, interval, from, Now.ToUnixTimeMilliseconds() + interval.Milliseconds, ct).ConfigureAwait(false),
             new Backoff(_options.StreamReconnectBaseDelay, _options.StreamReconnectMaxDelay, _options.Jitter),
             _options.TimeProvider,
             _log);

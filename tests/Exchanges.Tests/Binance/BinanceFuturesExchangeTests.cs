@@ -117,6 +117,18 @@ public sealed class BinanceFuturesExchangeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnOrderAcceptedWithAnAnswerThatCannotBeReadIsLookedUp()
+    {
+        using var exchange = Exchange();
+        _venue.Host.Fail("/fapi/v1/order", new InjectedFault(FaultKind.Answer, 200, "{\"orderId\":", AfterProcessing: true));
+
+        var placed = await exchange.Place(Buy("garbled"));
+
+        Assert.Equal((OrderStatus.New, "garbled"), (placed.Status, placed.ClientOrderId));
+        Assert.Equal(1, Posts);
+    }
+
+    [Fact]
     public async Task AnOrderThatTimedOutBeforeReachingTheVenueIsReportedNotPlaced()
     {
         using var exchange = Exchange(adjust: o => o with { RequestTimeout = TimeSpan.FromSeconds(1) });

@@ -17,6 +17,9 @@ internal sealed class BinanceApiException(string message, ErrorKind kind, int? h
     /// <summary>The venue's error code, e.g. -2013, when it sent one.</summary>
     public int? Code { get; } = code;
 
-    /// <summary>Whether the request may have been carried out although no definite answer came (no answer, or a 5xx).</summary>
-    public bool OutcomeUnknown => HttpStatus is null or >= 500;
+    /// <summary>
+    /// Whether the request may have been carried out although no definite answer came: no answer, a 5xx, or a success
+    /// whose body could not be read.
+    /// </summary>
+    public bool OutcomeUnknown => HttpStatus is null or >= 500 or (>= 200 and < 300);
 }

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Polly;
+using Polly.Retry;
 using StrategyLab.Exchanges.Binance.Common;
 using StrategyLab.Runtime.Execution;
 
@@ -38,7 +38,7 @@ internal sealed record NewOrderRequest(
 /// <c>X-MBX-USED-WEIGHT-1M</c> and <c>X-MBX-ORDER-COUNT-10S/1M</c> headers say). Signed requests carry a timestamp on
 /// the venue's clock (<see cref="Clock"/>, read from <c>GET /fapi/v1/time</c>) and <c>recvWindow</c>; a -1021 answer
 /// (timestamp outside the window) reads the clock again and, for a request that is not an order, sends it once more.
-/// Reads are retried by a Polly pipeline (Microsoft.Extensions.Http.Resilience) on 429, 5xx, dropped connections and
+/// Reads are retried by a Polly retry pipeline on 429, 5xx, dropped connections and
 /// timeouts, with exponential backoff and jitter or the venue's Retry-After; 418 (a ban) is never retried, and neither
 /// is an order: <see cref="NewOrder"/> sends once and reports an unknown outcome as such, for the caller to look the
 /// order up. Failures are <see cref="BinanceApiException"/>s whose messages never hold the key, the secret or a
@@ -469,14 +469,16 @@ internal sealed partial class BinanceFuturesHttpClient : IDisposable
 
     private ResiliencePipeline<HttpResponseMessage> BuildRetries()
     {
-        var retry = new HttpRetryStrategyOptions
+        var retry = new RetryStrategyOptions<HttpResponseMessage>
         {
             MaxRetryAttempts = Math.Max(1, _options.MaxRetries),
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = _options.RetryBaseDelay,
             MaxDelay = _options.RetryMaxDelay,
-            ShouldRetryAfterHeader = true,
+
+            // the venue's Retry-After when it sent one, the jittered backoff otherwise
+            DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } answer ? RetryAfter(answer) : null),
             Randomizer = _options.Jitter,
             ShouldHandle = args => ValueTask.FromResult(_options.MaxRetries > 0 && IsTransient(args.Outcome, args.Context.CancellationToken)),
             OnRetry = args =>

@@ -64,9 +64,10 @@ internal sealed class BinanceUserDataStream(
                 {
                     interrupted = await Receive(connection, output, session.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested && keepalive.IsCompleted)
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
-                    interrupted = await keepalive.ConfigureAwait(false);
+                    // only the keepalive ends a session this way, and it says why
+                    interrupted = await keepalive.ConfigureAwait(false) ?? "the user data stream was interrupted";
                 }
                 finally
                 {
