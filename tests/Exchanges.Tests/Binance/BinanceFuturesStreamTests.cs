@@ -148,8 +148,10 @@ public sealed class BinanceFuturesStreamTests : IAsyncLifetime
         var pending = stream.MoveNextAsync();
         await Opened();
 
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         while (_venue.Host.RequestsTo("PUT", "/fapi/v1/listenKey").Count < 2)
         {
+            Assert.True(waited.Elapsed < Patience, "no two keepalives came");
             await Task.Delay(20);
         }
 
