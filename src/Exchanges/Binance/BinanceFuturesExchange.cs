@@ -52,6 +52,21 @@ public sealed class BinanceFuturesExchange : IExchange, IMarketFeed, IDisposable
         _http = new BinanceFuturesHttpClient(_options, credentials);
     }
 
+    /// <summary>
+    /// A client for production or, with <paramref name="testnet"/> (the <c>--testnet</c> switch), the testnet, with the
+    /// matching keys from the environment or the <c>.env</c> file at <paramref name="envFile"/>.
+    /// </summary>
+    /// <exception cref="ExchangeException">The keys are missing or the options invalid (kind <see cref="Exchanges.ExchangeErrorKind.InvalidRequest"/>).</exception>
+    public static BinanceFuturesExchange FromEnvironment(
+        bool testnet, BinanceFuturesOptions? options = null, string? envFile = ".env", System.Collections.IDictionary? environment = null)
+    {
+        var credentials = BinanceCredentials.FromEnvironment(testnet, envFile, environment);
+        return new BinanceFuturesExchange((options ?? new BinanceFuturesOptions()) with { Environment = BinanceEnvironment.For(testnet) }, credentials);
+    }
+
+    /// <summary>Where this client connects.</summary>
+    public BinanceEnvironment Environment => _options.Environment;
+
     /// <inheritdoc/>
     public string Venue => _options.Environment.IsTestnet ? "binance-usdm-testnet" : "binance-usdm";
 
@@ -150,6 +165,10 @@ public sealed class BinanceFuturesExchange : IExchange, IMarketFeed, IDisposable
         catch (BinanceApiException e) when (e.Code == BinanceErrors.InvalidTimestamp)
         {
             throw new ExchangeError($"{e.Message}; the order was not placed and Binance's clock has been read again: send it again", ErrorKind.VenueFailure);
+        }
+        catch (BinanceApiException e) when (e.NeverSent)
+        {
+            throw new ExchangeError($"{e.Message}; the order was not placed", ErrorKind.VenueFailure);
         }
         catch (BinanceApiException e) when (e.OutcomeUnknown)
         {

@@ -90,6 +90,42 @@ public sealed class BinanceFuturesExchangeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AReadThatKeepsFailingEndsAsAVenueFailureAfterEveryRetry()
+    {
+        using var exchange = Exchange(adjust: o => o with { MaxRetries = 2 });
+        _venue.Host.Fail("/fapi/v3/balance", InjectedFault.ServerError(), times: 3);
+
+        var e = await Assert.ThrowsAsync<ExchangeError>(async () => await exchange.Balances());
+
+        Assert.Equal(ErrorKind.VenueFailure, e.Kind);
+        Assert.Equal("Binance failed on its side answering GET /fapi/v3/balance (HTTP 503); the outcome is unknown", e.Message);
+        Assert.Equal(3, _venue.Host.RequestsTo("GET", "/fapi/v3/balance").Count);
+        Assert.Equal(2, _clock.Delays.Count);
+    }
+
+    [Fact]
+    public async Task AVenueThatCannotBeReachedFailsAtOnceWithoutRetries()
+    {
+        var closed = _venue.Host.RestBase;
+        await _venue.DisposeAsync();
+        using var exchange = new BinanceFuturesExchange(
+            new BinanceFuturesOptions { Environment = new BinanceEnvironment("fake", closed, closed, IsTestnet: true), TimeProvider = _clock },
+            BinanceCredentials.Of(Key, Secret));
+
+        var e = await Assert.ThrowsAsync<ExchangeError>(async () => await exchange.Instruments());
+
+        Assert.Equal(ErrorKind.Unknown, e.Kind);
+        Assert.StartsWith($"GET /fapi/v1/exchangeInfo: cannot reach Binance at {closed.GetLeftPart(UriPartial.Authority)}", e.Message, StringComparison.Ordinal);
+        Assert.Empty(_clock.Delays);
+
+        // an order that could not even be sent is known not to be placed: no look-up, which could not be sent either
+        var order = await Assert.ThrowsAsync<ExchangeError>(async () => await exchange.Place(Buy("offline")));
+        Assert.Equal(ErrorKind.VenueFailure, order.Kind);
+        Assert.EndsWith("the order was not placed", order.Message, StringComparison.Ordinal);
+        _venue = await FakeBinanceFuturesVenue.StartAsync(Key, Secret);
+    }
+
+    [Fact]
     public async Task ABanIsNeverRetried()
     {
         using var exchange = Exchange();

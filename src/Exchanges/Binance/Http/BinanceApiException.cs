@@ -7,8 +7,11 @@ namespace StrategyLab.Exchanges.Binance.Http;
 /// A Binance request that failed, with what the caller should do next (<see cref="Kind"/>), the HTTP status and venue
 /// code when an answer came, and whether one came at all. The message is one line, already scrubbed of credentials.
 /// </summary>
-internal sealed class BinanceApiException(string message, ErrorKind kind, int? httpStatus = null, int? code = null) : Exception(message)
+internal sealed class BinanceApiException(string message, ErrorKind kind, int? httpStatus = null, int? code = null, bool neverSent = false) : Exception(message)
 {
+    /// <summary>True when no connection to the venue could be made at all, so the request cannot have reached it.</summary>
+    public bool NeverSent { get; } = neverSent;
+
     public ErrorKind Kind { get; } = kind;
 
     /// <summary>The HTTP status of the answer, or null when none came (timeout, dropped connection).</summary>
@@ -21,5 +24,5 @@ internal sealed class BinanceApiException(string message, ErrorKind kind, int? h
     /// Whether the request may have been carried out although no definite answer came: no answer, a 5xx, or a success
     /// whose body could not be read.
     /// </summary>
-    public bool OutcomeUnknown => HttpStatus is null or >= 500 or (>= 200 and < 300);
+    public bool OutcomeUnknown => !NeverSent && HttpStatus is null or >= 500 or (>= 200 and < 300);
 }

@@ -395,7 +395,7 @@ internal sealed partial class BinanceFuturesHttpClient : IDisposable
                 HttpRequestException when _connections.ConnectionsMade == 0 => $"cannot reach Binance at {_options.Environment.RestBase.GetLeftPart(UriPartial.Authority)} ({OneLine(e)})",
                 _ => $"the connection failed ({OneLine(e)})",
             };
-            throw new BinanceApiException(Scrub($"{call.Shown}: {what}"), ErrorKind.Unknown);
+            throw new BinanceApiException(Scrub($"{call.Shown}: {what}"), ErrorKind.Unknown, neverSent: e is HttpRequestException && _connections.ConnectionsMade == 0);
         }
     }
 
