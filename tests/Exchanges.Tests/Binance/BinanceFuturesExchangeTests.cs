@@ -304,6 +304,23 @@ public sealed class BinanceFuturesExchangeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AStopTriggeredByTheMarkIgnoresTradesAndFiresOnTheMark()
+    {
+        using var exchange = Exchange(adjust: o => o with { StopTrigger = "MARK_PRICE" });
+        await exchange.Place(new OrderRequest("mark-long", Symbol, OrderSide.Buy, OrderType.Market, 1m));
+        await exchange.Place(new OrderRequest("mark-stop", Symbol, OrderSide.Sell, OrderType.StopMarket, 1m, StopPrice: 99.0m));
+        Assert.Equal("MARK_PRICE", _venue.Host.RequestsTo("POST", "/fapi/v1/order")[^1].Parameter("workingType"));
+        Assert.Equal("true", _venue.Host.RequestsTo("POST", "/fapi/v1/order")[^1].Parameter("reduceOnly"));
+
+        await _venue.TradeAsync(Symbol, 98.5m, 1m);
+        Assert.Equal(OrderStatus.New, (await exchange.Order(Symbol, "mark-stop"))!.Status);
+
+        await _venue.MarkAsync(Symbol, 98.9m);
+        Assert.Equal(OrderStatus.Filled, (await exchange.Order(Symbol, "mark-stop"))!.Status);
+        Assert.Empty(await exchange.Positions());
+    }
+
+    [Fact]
     public async Task APostOnlyOrderTheVenueExpiresInsteadOfRefusingIsExpired()
     {
         using var exchange = Exchange();

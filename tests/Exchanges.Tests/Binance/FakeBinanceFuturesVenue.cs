@@ -23,6 +23,7 @@ internal sealed class FakeOrder
     public required decimal Price { get; init; }
     public required decimal StopPrice { get; init; }
     public required bool ReduceOnly { get; init; }
+    public string WorkingType { get; init; } = "CONTRACT_PRICE";
     public string Status { get; set; } = "NEW";
     public decimal Executed { get; set; }
     public decimal Quote { get; set; }
@@ -46,7 +47,7 @@ internal sealed record FakeFill(long Id, long OrderId, string Symbol, string Sid
 /// wallet, orders, fills, funding income) and matches orders against a scripted book and trade tape: MARKET and
 /// crossing LIMIT orders take the book level by level, a post-only (GTX) order that would take is refused with -5022,
 /// a resting LIMIT fills as the tape trades through its price (partly when the tape is smaller), and a reduce-only
-/// STOP_MARKET fires when the last trade reaches its stop. The user data stream (<c>/ws/&lt;listenKey&gt;</c>) pushes
+/// STOP_MARKET fires when the last trade (or, for workingType MARK_PRICE, the mark) reaches its stop. The user data stream (<c>/ws/&lt;listenKey&gt;</c>) pushes
 /// ORDER_TRADE_UPDATE and ACCOUNT_UPDATE, and listenKeyExpired when the test expires the key; kline streams
 /// (<c>/ws/&lt;symbol&gt;@kline_&lt;interval&gt;</c>) push the bars the test closes. Faults are scripted through
 /// <see cref="Host"/>.
@@ -207,24 +208,40 @@ internal sealed class FakeBinanceFuturesVenue : IAsyncDisposable
                 Fill(order, order.Price, fill, maker: true, events);
             }
 
-            foreach (var stop in _orders.Where(o => o.Symbol == symbol && o.IsOpen && o.Type == "STOP_MARKET").ToList())
-            {
-                var fires = stop.Side == "SELL" ? price <= stop.StopPrice : price >= stop.StopPrice;
-                if (fires)
-                {
-                    var held = _positions.GetValueOrDefault(symbol).Amount;
-                    var reducible = stop.Side == "SELL" ? Math.Max(held, 0m) : Math.Max(-held, 0m);
-                    var wanted = Math.Min(stop.Remaining, reducible);
-                    Take(stop, wanted, limit: null, events);
-                    if (stop.IsOpen)
-                    {
-                        Finish(stop, "EXPIRED", events);
-                    }
-                }
-            }
+            FireStops(symbol, price, "CONTRACT_PRICE", events);
         }
 
         await PushUser(events);
+    }
+
+    /// <summary>The mark price moves to <paramref name="price"/>: stops triggered by the mark (workingType MARK_PRICE) that it reaches fire.</summary>
+    public async Task MarkAsync(string symbol, decimal price)
+    {
+        List<string> events = [];
+        lock (_gate)
+        {
+            FireStops(symbol, price, "MARK_PRICE", events);
+        }
+
+        await PushUser(events);
+    }
+
+    private void FireStops(string symbol, decimal price, string workingType, List<string> events)
+    {
+        foreach (var stop in _orders.Where(o => o.Symbol == symbol && o.IsOpen && o.Type == "STOP_MARKET" && o.WorkingType == workingType).ToList())
+        {
+            var fires = stop.Side == "SELL" ? price <= stop.StopPrice : price >= stop.StopPrice;
+            if (fires)
+            {
+                var held = _positions.GetValueOrDefault(symbol).Amount;
+                var reducible = stop.Side == "SELL" ? Math.Max(held, 0m) : Math.Max(-held, 0m);
+                Take(stop, Math.Min(stop.Remaining, reducible), limit: null, events);
+                if (stop.IsOpen)
+                {
+                    Finish(stop, "EXPIRED", events);
+                }
+            }
+        }
     }
 
     /// <summary>Charges or pays funding at <paramref name="rate"/> on the position's notional at <paramref name="markPrice"/>.</summary>
@@ -519,6 +536,7 @@ internal sealed class FakeBinanceFuturesVenue : IAsyncDisposable
             StopPrice = stop,
             ReduceOnly = reduceOnly,
             UpdateTime = NowMs(),
+            WorkingType = p.GetValueOrDefault("workingType") ?? "CONTRACT_PRICE",
         };
         _orders.Add(order);
         events.Add(OrderUpdate(order, "NEW", null));
@@ -825,7 +843,7 @@ internal sealed class FakeBinanceFuturesVenue : IAsyncDisposable
         ["side"] = o.Side,
         ["positionSide"] = "BOTH",
         ["stopPrice"] = Text(o.StopPrice),
-        ["workingType"] = "CONTRACT_PRICE",
+        ["workingType"] = o.WorkingType,
         ["priceProtect"] = false,
         ["origType"] = o.Type,
         ["priceMatch"] = "NONE",
@@ -859,7 +877,7 @@ internal sealed class FakeBinanceFuturesVenue : IAsyncDisposable
             ["a"] = "0",
             ["m"] = fill?.Maker ?? false,
             ["R"] = o.ReduceOnly,
-            ["wt"] = "CONTRACT_PRICE",
+            ["wt"] = o.WorkingType,
             ["ot"] = o.Type,
             ["ps"] = "BOTH",
             ["cp"] = false,
