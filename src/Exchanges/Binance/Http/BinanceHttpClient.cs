@@ -33,8 +33,7 @@ internal sealed class BinanceHttpClient : IDisposable
     private readonly RequestCountWindow _fundingWindow;
     private readonly ILogger _log;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
-    private readonly AsyncLocal<RequestSends?> _sends = new();
-    private int _connectionsMade;
+    private readonly GuardedConnections _connections = new();
     private bool _clockContradicted;
     private bool _dateDisagreementLogged;
 
@@ -43,17 +42,7 @@ internal sealed class BinanceHttpClient : IDisposable
         _options = options;
         _log = options.Logger;
         Clock = new VenueClock(options.TimeProvider);
-        var handler = new SocketsHttpHandler
-        {
-            ConnectTimeout = options.ConnectTimeout,
-            AutomaticDecompression = DecompressionMethods.All,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            ConnectCallback = ConnectAsync,
-
-            // a redirect followed by the handler would be a second request counted nowhere
-            AllowAutoRedirect = false,
-            PlaintextStreamFilter = (context, _) => ValueTask.FromResult<Stream>(new OneSendStream(context.PlaintextStream, MaySend)),
-        };
+        var handler = _connections.CreateHandler(options.ConnectTimeout);
         _http = new HttpClient(handler, disposeHandler: true)
         {
             BaseAddress = options.BaseAddress,
@@ -217,7 +206,7 @@ internal sealed class BinanceHttpClient : IDisposable
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-                _sends.Value = new RequestSends();
+                _connections.BeginRequest();
                 var sentAt = _options.TimeProvider.GetUtcNow();
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
                     .ConfigureAwait(false);
@@ -311,7 +300,7 @@ internal sealed class BinanceHttpClient : IDisposable
             }
             catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
             {
-                if (Volatile.Read(ref _connectionsMade) == 0)
+                if (_connections.ConnectionsMade == 0)
                 {
                     throw Unreachable(e);
                 }
@@ -326,7 +315,7 @@ internal sealed class BinanceHttpClient : IDisposable
             }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
-                if (Volatile.Read(ref _connectionsMade) == 0)
+                if (_connections.ConnectionsMade == 0)
                 {
                     throw Unreachable(e);
                 }
@@ -359,11 +348,6 @@ internal sealed class BinanceHttpClient : IDisposable
         }
     }
 
-    // SocketsHttpHandler sends a request again, up to 3 times and at once, when its connection closes before any byte
-    // of an answer; the venue may have counted each. Only the first send of each request is let through: a resend
-    // fails with the connection's failure, which the retry rules above then see, pace and count.
-    private bool MaySend() => _sends.Value is not { } sends || Interlocked.Increment(ref sends.Count) == 1;
-
     // an answer dated outside what is known of the venue's clock means one of the clocks was stepped: observe it again
     private void CheckDate(HttpResponseMessage response, DateTimeOffset sentAt, DateTimeOffset receivedAt, string shown)
     {
@@ -378,23 +362,6 @@ internal sealed class BinanceHttpClient : IDisposable
                 shown,
                 date.UtcDateTime);
             _dateDisagreementLogged = true;
-        }
-    }
-
-    // Counts the connections actually made, so that "never connected" (offline) can fail at once instead of retrying
-    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
-    {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
-            Interlocked.Increment(ref _connectionsMade);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
         }
     }
 
@@ -469,11 +436,6 @@ internal sealed class BinanceHttpClient : IDisposable
     }
 
     private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private sealed class RequestSends
-    {
-        public int Count;
-    }
 }
 
 /// <summary>A parsed answer, with the local times its request left and its headers arrived.</summary>

@@ -7,10 +7,12 @@ namespace StrategyLab.Exchanges.Binance.Http;
 /// The client counts the weight it spends; the venue's <c>X-MBX-USED-WEIGHT-1M</c> header, which also counts other
 /// programs on the same IP, raises the count when it is higher. Before a request would cross the limit the budget
 /// waits for the next minute. Not thread-safe across concurrent callers by design: one download runs its requests in sequence.
+/// The same budget counts orders per 10 seconds and per minute (<c>X-MBX-ORDER-COUNT-10S</c>, <c>-1M</c>) with
+/// <paramref name="window"/> set to the window the venue counts in.
 /// </summary>
-internal sealed class RequestWeightBudget(int limitPerMinute, TimeProvider time)
+internal sealed class RequestWeightBudget(int limitPerMinute, TimeProvider time, TimeSpan? window = null)
 {
-    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+    private readonly TimeSpan Window = window ?? TimeSpan.FromMinutes(1);
 
     // the venue's minute may start a little after ours; waiting this much longer avoids landing in its old window
     private static readonly TimeSpan BoundaryMargin = TimeSpan.FromMilliseconds(250);
