@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace StrategyLab.Runtime.Search.Samplers;
 
 /// <summary>
@@ -16,13 +18,15 @@ namespace StrategyLab.Runtime.Search.Samplers;
 /// </remarks>
 internal sealed class ParzenEstimator
 {
+    private const double LogSqrtTwoPi = 0.91893853320467274178;
     private readonly ParameterScale[] _scales;
     private readonly double[] _weights;       // per kernel, summing to 1; the prior last
     private readonly double[] _logWeights;
     private readonly double[][] _mus;         // per parameter, per kernel (numeric parameters)
     private readonly double[][] _sigmas;
     private readonly double[][] _logNorm;     // log of each kernel's mass on the line
-    private readonly double[][] _logScale;    // −log σ − log mass: a continuous kernel's density offset
+    private readonly double[][] _inverseSigmas;
+    private readonly double[] _base;          // per kernel: log weight plus every continuous kernel's −log(σ √2π) − log mass
     private readonly double[][] _logChoice;   // per parameter, kernel × choice (categorical parameters)
     private readonly bool _weighByBandwidth;
 
@@ -50,7 +54,7 @@ internal sealed class ParzenEstimator
         _mus = new double[scales.Length][];
         _sigmas = new double[scales.Length][];
         _logNorm = new double[scales.Length][];
-        _logScale = new double[scales.Length][];
+        _inverseSigmas = new double[scales.Length][];
         _logChoice = new double[scales.Length][];
         var scott = 0.2 * Math.Pow(Math.Max(n, 1), -1.0 / (scales.Length + 4));
         for (var p = 0; p < scales.Length; p++)
@@ -60,6 +64,11 @@ internal sealed class ParzenEstimator
             else
                 FitNumeric(p, observations[p], multivariate ? scott : double.NaN, magicClip, considerEndpoints);
         }
+        _base = (double[])_logWeights.Clone();
+        for (var p = 0; p < scales.Length; p++)
+            if (!scales[p].IsCategorical && !scales[p].IsDiscrete)
+                for (var k = 0; k < kernels; k++)
+                    _base[k] += (_weighByBandwidth ? 0 : -Math.Log(_sigmas[p][k])) - LogSqrtTwoPi - _logNorm[p][k];
     }
 
     /// <summary>The number of kernels, the prior included.</summary>
@@ -84,16 +93,27 @@ internal sealed class ParzenEstimator
     public double[] LogDensity(double[][] points)
     {
         var count = points[0].Length;
-        var kernels = Kernels;
-        var table = new double[count * kernels];
-        for (var c = 0; c < count; c++)
-            _logWeights.CopyTo(table.AsSpan(c * kernels, kernels));
-        for (var p = 0; p < _scales.Length; p++)
-            for (var c = 0; c < count; c++)
-                AddLogKernels(p, points[p][c], table.AsSpan(c * kernels, kernels));
+        var row = new double[Kernels];
+        var scratch = new double[Kernels];
         var result = new double[count];
         for (var c = 0; c < count; c++)
-            result[c] = LogSumExp(table.AsSpan(c * kernels, kernels));
+        {
+            _base.CopyTo(row, 0);
+            for (var p = 0; p < _scales.Length; p++)
+                AddLogKernels(p, points[p][c], row, scratch);
+            // log Σ exp(row), vectorised: the exponentials of the kernels dominate a proposal's cost
+            var max = TensorPrimitives.Max<double>(row);
+            if (double.IsNegativeInfinity(max))
+            {
+                result[c] = max;
+                continue;
+            }
+            TensorPrimitives.Subtract(row, max, scratch);
+            // terms below e^−700 cannot change a sum that holds a 1; cut them so Exp stays on its vector path
+            TensorPrimitives.Max(scratch, -700.0, scratch);
+            TensorPrimitives.Exp<double>(scratch, scratch);
+            result[c] = max + Math.Log(TensorPrimitives.Sum<double>(scratch));
+        }
         return result;
     }
 
@@ -114,7 +134,7 @@ internal sealed class ParzenEstimator
         for (var k = 0; k <= n; k++)
             logNorm[k] = StandardNormal.LogMass((low - mus[k]) / sigmas[k], (high - mus[k]) / sigmas[k]);
         (_mus[p], _sigmas[p], _logNorm[p]) = (mus, sigmas, logNorm);
-        _logScale[p] = logNorm.Select((l, k) => (_weighByBandwidth ? 0 : -Math.Log(sigmas[k])) - l).ToArray();
+        _inverseSigmas[p] = sigmas.Select(sigma => 1 / sigma).ToArray();
     }
 
     // σ of each centre: the larger gap to its sorted neighbours, the ends of the line counting as neighbours;
@@ -122,7 +142,9 @@ internal sealed class ParzenEstimator
     private static double[] NeighbourGaps(double[] mus, double low, double high, bool considerEndpoints)
     {
         var m = mus.Length;
-        var order = Enumerable.Range(0, m).OrderBy(i => mus[i]).ToArray();
+        var order = Enumerable.Range(0, m).ToArray();
+        var keys = (double[])mus.Clone();
+        Array.Sort(keys, order);
         var line = new double[m + 2];
         line[0] = low;
         for (var i = 0; i < m; i++)
@@ -196,7 +218,8 @@ internal sealed class ParzenEstimator
         return onGrid;
     }
 
-    private void AddLogKernels(int p, double x, Span<double> row)
+    // adds each kernel's log density at x (without the constant terms already in the base) to row
+    private void AddLogKernels(int p, double x, Span<double> row, Span<double> scratch)
     {
         var scale = _scales[p];
         if (scale.IsCategorical)
@@ -209,33 +232,19 @@ internal sealed class ParzenEstimator
             return;
         }
         var mus = _mus[p];
-        var sigmas = _sigmas[p];
-        var logNorm = _logNorm[p];
         if (scale.IsDiscrete)
         {
+            var sigmas = _sigmas[p];
+            var logNorm = _logNorm[p];
             double lower = Math.Max(x - (scale.Step / 2), scale.Low), upper = Math.Min(x + (scale.Step / 2), scale.High);
             for (var k = 0; k < row.Length; k++)
                 row[k] += StandardNormal.LogMass((lower - mus[k]) / sigmas[k], (upper - mus[k]) / sigmas[k]) - logNorm[k];
             return;
         }
-        var logScale = _logScale[p];
-        for (var k = 0; k < row.Length; k++)
-        {
-            var z = (x - mus[k]) / sigmas[k];
-            row[k] += StandardNormal.LogPdf(z) + logScale[k];
-        }
-    }
-
-    private static double LogSumExp(ReadOnlySpan<double> values)
-    {
-        var max = double.NegativeInfinity;
-        foreach (var v in values)
-            max = Math.Max(max, v);
-        if (double.IsNegativeInfinity(max))
-            return max;
-        double sum = 0;
-        foreach (var v in values)
-            sum += Math.Exp(v - max);
-        return max + Math.Log(sum);
+        // row −= ((μ − x) / σ)² / 2
+        TensorPrimitives.Subtract(mus, x, scratch);
+        TensorPrimitives.Multiply(scratch, _inverseSigmas[p], scratch);
+        TensorPrimitives.Multiply(scratch, scratch, scratch);
+        TensorPrimitives.MultiplyAdd(scratch, -0.5, row, row);
     }
 }

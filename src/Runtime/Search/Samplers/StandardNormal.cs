@@ -23,6 +23,9 @@ internal static class StandardNormal
         return LogPdf(z) + Math.Log(MillsRatio(z));
     }
 
+    // P(Z > z) for z > 0, as 0 beyond 8.5 where it is below 1e-17 and cannot move 1 − P (a kernel far from both ends)
+    private static double UpperTail(double z) => z > 8.5 ? 0 : Math.Exp(LogUpperTail(z));
+
     /// <summary>Returns log Φ(z) = log P(Z ≤ z).</summary>
     public static double LogCdf(double z) => LogUpperTail(-z);
 
@@ -37,7 +40,7 @@ internal static class StandardNormal
             return LogDifference(LogUpperTail(-b), LogUpperTail(-a));
         if (b - a < 1e-2)
             return Math.Log((b - a) * NarrowAverageDensity(a, b));
-        return LogOnePlus(-Math.Exp(LogUpperTail(b)) - Math.Exp(LogUpperTail(-a)));
+        return LogOnePlus(-UpperTail(b) - UpperTail(-a));
     }
 
     /// <summary>Returns the z with log Φ(z) = <paramref name="logP"/> for log P ≤ log 0.5 (so z ≤ 0).</summary>

@@ -193,20 +193,82 @@ public sealed class TpeSampler : ISampler
     // the good rows and the rest, each in trial-number order (the order the fading weights follow)
     private static (List<int> Below, List<int> Above) Split(List<int> rows, History history, int good)
     {
-        var byStanding = rows.ToLookup(t => history.Standings[t]);
-        var ranked = new List<int>();
-        var complete = byStanding[Standing.Complete].ToList();
+        var ranked = Ranked(rows, history, good);
+        var isBelow = new bool[history.Standings.Length];
+        for (var i = 0; i < good && i < ranked.Count; i++)
+            isBelow[ranked[i]] = true;
+        var ordered = new List<int>(rows);
+        if (!IsInNumberOrder(ordered, history.Numbers))
+            ordered.Sort((x, y) => history.Numbers[x].CompareTo(history.Numbers[y]));
+        List<int> below = new(good), above = new(ordered.Count);
+        foreach (var t in ordered)
+            (isBelow[t] ? below : above).Add(t);
+        return (below, above);
+    }
+
+    // the rows best first, as far as the first `good` of them: complete, then pruned, infeasible, broken.
+    // With one objective the order is the same for every group, so it is sorted once per proposal
+    private static List<int> Ranked(List<int> rows, History history, int good)
+    {
+        if (history.Objectives > 1)
+            return Rank(rows, history, good);
+        var inRows = new bool[history.Standings.Length];
+        foreach (var t in rows)
+            inRows[t] = true;
+        var ranked = new List<int>(good);
+        foreach (var t in history.SingleObjectiveOrder)
+            if (inRows[t] && ranked.Count < good)
+                ranked.Add(t);
+        return ranked;
+    }
+
+    private static List<int> Rank(IEnumerable<int> rows, History history, int good)
+    {
+        List<int> complete = [], pruned = [], infeasible = [], broken = [];
+        foreach (var t in rows)
+        {
+            var list = history.Standings[t] switch
+            {
+                Standing.Complete => complete,
+                Standing.Pruned => pruned,
+                Standing.Infeasible => infeasible,
+                Standing.Broken => broken,
+                _ => null,
+            };
+            list?.Add(t);
+        }
+        var numbers = history.Numbers;
+        var losses = history.Losses;
+        var ranked = new List<int>(complete.Count + pruned.Count + infeasible.Count + broken.Count);
         if (history.Objectives == 1 || complete.Count <= good)
-            ranked.AddRange(complete.OrderBy(t => history.Losses[t][0]).ThenBy(t => history.Numbers[t]));
+        {
+            complete.Sort((x, y) => losses[x][0] != losses[y][0] ? losses[x][0].CompareTo(losses[y][0]) : numbers[x].CompareTo(numbers[y]));
+            ranked.AddRange(complete);
+        }
         else
+        {
             ranked.AddRange(BestByRankAndHypervolume(complete, history, good));
-        ranked.AddRange(byStanding[Standing.Pruned].OrderByDescending(t => history.LastStep[t]).ThenBy(t => history.Losses[t][0]).ThenBy(t => history.Numbers[t]));
-        ranked.AddRange(byStanding[Standing.Infeasible].OrderBy(t => history.Violation[t]).ThenBy(t => history.Numbers[t]));
-        ranked.AddRange(byStanding[Standing.Broken].OrderBy(t => history.Numbers[t]));
-        var below = ranked.Take(good).ToHashSet();
-        return (
-            [.. rows.Where(below.Contains).OrderBy(t => history.Numbers[t])],
-            [.. rows.Where(t => !below.Contains(t)).OrderBy(t => history.Numbers[t])]);
+        }
+        if (ranked.Count >= good)
+            return ranked;
+        var steps = history.LastStep;
+        pruned.Sort((x, y) => steps[x] != steps[y] ? steps[y].CompareTo(steps[x])
+            : losses[x][0] != losses[y][0] ? losses[x][0].CompareTo(losses[y][0]) : numbers[x].CompareTo(numbers[y]));
+        ranked.AddRange(pruned);
+        var violation = history.Violation;
+        infeasible.Sort((x, y) => violation[x] != violation[y] ? violation[x].CompareTo(violation[y]) : numbers[x].CompareTo(numbers[y]));
+        ranked.AddRange(infeasible);
+        broken.Sort((x, y) => numbers[x].CompareTo(numbers[y]));
+        ranked.AddRange(broken);
+        return ranked;
+    }
+
+    private static bool IsInNumberOrder(List<int> rows, int[] numbers)
+    {
+        for (var i = 1; i < rows.Count; i++)
+            if (numbers[rows[i]] < numbers[rows[i - 1]])
+                return false;
+        return true;
     }
 
     // the first `good` complete trials by non-domination rank; the rank that overflows is cut by greedy hypervolume
@@ -270,6 +332,11 @@ public sealed class TpeSampler : ISampler
         public required int[] Numbers { get; init; }
         public required int Finished { get; init; }
         public required int Objectives { get; init; }
+
+        // every finished trial best first (one objective): complete by value, then pruned, infeasible, broken
+        public List<int> SingleObjectiveOrder => _order ??= Rank(Enumerable.Range(0, Standings.Length), this, int.MaxValue);
+
+        private List<int>? _order;
 
         public static History Of(IReadOnlyList<FrozenTrial> trials, IReadOnlyList<Direction> directions, ParameterScale[] scales, TpeOptions options)
         {
