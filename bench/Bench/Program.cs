@@ -25,6 +25,11 @@ internal static class Program
             GbdtBenchmark.Run(args);
             return;
         }
+        if (args.Length > 0 && args[0] == "tpe")
+        {
+            SamplerBenchmark.Run(args);
+            return;
+        }
         if (args.Length > 0 && args[0] == "lstm")
         {
             LstmBenchmark.Run(args);
