@@ -30,6 +30,11 @@ internal static class Program
             SweepBenchmark.Run(args);
             return;
         }
+        if (args.Length > 0 && args[0] == "tpe")
+        {
+            SamplerBenchmark.Run(args);
+            return;
+        }
         if (args.Length > 0 && args[0] == "lstm")
         {
             LstmBenchmark.Run(args);
