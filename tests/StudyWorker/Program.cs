@@ -1,0 +1,90 @@
+using System.Globalization;
+using StrategyLab.Runtime.Search;
+using StrategyLab.Runtime.Search.Storage;
+using StrategyLab.StudyWorker;
+
+// StudyWorker --storage URL --study NAME --worker NAME --seed S --trials N
+//             [--steps K] [--heartbeat-ms MS] [--stale-ms MS] [--stall-at I] [--drain]
+// Runs N trials of the fake study: each takes a waiting trial (a retry) or starts a new one, sends
+// heartbeats, reports K intermediate values and finishes with the loss of its parameters. Prints
+// "finished NUMBER VALUE" per trial; with --stall-at I it prints "stalled NUMBER" after the first
+// report of its I-th trial and hangs there (heartbeats go on) until it is killed. With --drain it
+// then keeps failing stale trials and running retries until no trial of the study runs or waits.
+var options = Options.Parse(args);
+try
+{
+    using var storage = StudyStorage.Open(options.Storage);
+    var study = storage.OpenOrCreate(FakeStudy.Definition(options.Study));
+    var worker = new TrialRunner(storage, study.Id, options);
+    for (var i = 0; i < options.Trials; i++)
+        worker.RunNext(i);
+    if (options.Drain)
+        worker.Drain();
+    return 0;
+}
+catch (StudyStorageException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return e.ExitCode;
+}
+
+internal sealed record Options(string Storage, string Study, string Worker, int Seed, int Trials, int Steps, int HeartbeatMs, int StaleMs, int StallAt, bool Drain)
+{
+    public static Options Parse(string[] args)
+    {
+        string Value(string name, string? fallback = null)
+        {
+            var at = Array.IndexOf(args, name);
+            return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback ?? throw new ArgumentException($"missing {name}");
+        }
+
+        int Number(string name, int fallback) => int.Parse(Value(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+
+        return new(Value("--storage"), Value("--study"), Value("--worker"), Number("--seed", 0), Number("--trials", 1), Number("--steps", 3),
+            Number("--heartbeat-ms", 100), Number("--stale-ms", 2000), Number("--stall-at", -1), args.Contains("--drain"));
+    }
+}
+
+internal sealed class TrialRunner(IStudyStorage storage, long studyId, Options options)
+{
+    public void RunNext(int index)
+    {
+        storage.FailStale(studyId, TimeSpan.FromMilliseconds(options.StaleMs));
+        var trial = storage.ClaimWaiting(studyId, options.Worker)
+            ?? storage.StartTrial(studyId, FakeStudy.Parameters(options.Seed, index), options.Worker);
+        Run(trial, stall: index == options.StallAt);
+    }
+
+    public void Drain()
+    {
+        while (true)
+        {
+            storage.FailStale(studyId, TimeSpan.FromMilliseconds(options.StaleMs));
+            if (storage.ClaimWaiting(studyId, options.Worker) is { } retry)
+                Run(retry, stall: false);
+            else if (storage.Trials(studyId).Any(t => !t.IsFinished))
+                Thread.Sleep(20);
+            else
+                return;
+        }
+    }
+
+    private void Run(FrozenTrial trial, bool stall)
+    {
+        using var heartbeat = new TrialHeartbeat(storage, trial.Id, TimeSpan.FromMilliseconds(options.HeartbeatMs));
+        var loss = FakeStudy.Loss(trial.Params);
+        for (var step = 0; step < options.Steps; step++)
+        {
+            storage.Report(trial.Id, step, loss * (step + 1) / options.Steps);
+            if (stall && step == 0)
+            {
+                Console.WriteLine($"stalled {trial.Number}");
+                Console.Out.Flush();
+                Thread.Sleep(Timeout.Infinite);
+            }
+        }
+        storage.Finish(trial.Id, TrialState.Complete, [loss], new Dictionary<string, string>());
+        Console.WriteLine(FormattableString.Invariant($"finished {trial.Number} {loss:R}"));
+        Console.Out.Flush();
+    }
+}
