@@ -4,12 +4,14 @@ using StrategyLab.Runtime.Search.Storage;
 using StrategyLab.StudyWorker;
 
 // StudyWorker --storage URL --study NAME --worker NAME --seed S --trials N
-//             [--steps K] [--heartbeat-ms MS] [--stale-ms MS] [--stall-at I] [--drain]
+//             [--steps K] [--heartbeat-ms MS] [--stale-ms MS] [--stall-at I] [--drain] [--drain-until T]
 // Runs N trials of the fake study: each takes a waiting trial (a retry) or starts a new one, sends
 // heartbeats, reports K intermediate values and finishes with the loss of its parameters. Prints
 // "finished NUMBER VALUE" per trial; with --stall-at I it prints "stalled NUMBER" after the first
 // report of its I-th trial and hangs there (heartbeats go on) until it is killed. With --drain it
-// then keeps failing stale trials and running retries until no trial of the study runs or waits.
+// then keeps failing stale trials and running retries until no trial of the study runs or waits
+// (and, with --drain-until T, at least T trials have finished: a worker between two trials has none
+// running, so the count keeps a draining worker from leaving before a slower one is killed).
 var options = Options.Parse(args);
 try
 {
@@ -18,8 +20,8 @@ try
     var worker = new TrialRunner(storage, study.Id, options);
     for (var i = 0; i < options.Trials; i++)
         worker.RunNext(i);
-    if (options.Drain)
-        worker.Drain();
+    if (options.Drain || options.DrainUntil > 0)
+        worker.Drain(options.DrainUntil);
     return 0;
 }
 catch (StudyStorageException e)
@@ -28,7 +30,7 @@ catch (StudyStorageException e)
     return e.ExitCode;
 }
 
-internal sealed record Options(string Storage, string Study, string Worker, int Seed, int Trials, int Steps, int HeartbeatMs, int StaleMs, int StallAt, bool Drain)
+internal sealed record Options(string Storage, string Study, string Worker, int Seed, int Trials, int Steps, int HeartbeatMs, int StaleMs, int StallAt, bool Drain, int DrainUntil)
 {
     public static Options Parse(string[] args)
     {
@@ -41,7 +43,7 @@ internal sealed record Options(string Storage, string Study, string Worker, int 
         int Number(string name, int fallback) => int.Parse(Value(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
         return new(Value("--storage"), Value("--study"), Value("--worker"), Number("--seed", 0), Number("--trials", 1), Number("--steps", 3),
-            Number("--heartbeat-ms", 100), Number("--stale-ms", 2000), Number("--stall-at", -1), args.Contains("--drain"));
+            Number("--heartbeat-ms", 100), Number("--stale-ms", 2000), Number("--stall-at", -1), args.Contains("--drain"), Number("--drain-until", 0));
     }
 }
 
@@ -55,17 +57,20 @@ internal sealed class TrialRunner(IStudyStorage storage, long studyId, Options o
         Run(trial, stall: index == options.StallAt);
     }
 
-    public void Drain()
+    public void Drain(int atLeast)
     {
         while (true)
         {
             storage.FailStale(studyId, TimeSpan.FromMilliseconds(options.StaleMs));
             if (storage.ClaimWaiting(studyId, options.Worker) is { } retry)
+            {
                 Run(retry, stall: false);
-            else if (storage.Trials(studyId).Any(t => !t.IsFinished))
-                Thread.Sleep(20);
-            else
+                continue;
+            }
+            var trials = storage.Trials(studyId);
+            if (trials.All(t => t.IsFinished) && trials.Count >= atLeast)
                 return;
+            Thread.Sleep(20);
         }
     }
 

@@ -194,13 +194,9 @@ public sealed record PostgresStorageUrl(string Host, int Port, string Database, 
 
     private static string Unescape(string url, string text)
     {
-        try
-        {
-            return Uri.UnescapeDataString(text);
-        }
-        catch (UriFormatException)
-        {
-            throw Bad(url, "a %-escape is malformed");
-        }
+        for (var i = text.IndexOf('%', StringComparison.Ordinal); i >= 0; i = text.IndexOf('%', i + 1))
+            if (i + 2 >= text.Length || !Uri.IsHexDigit(text[i + 1]) || !Uri.IsHexDigit(text[i + 2]))
+                throw Bad(url, "a %-escape is malformed (write % itself as %25)");
+        return Uri.UnescapeDataString(text);
     }
 }
