@@ -32,8 +32,11 @@ public sealed class PostgresServer : IDisposable
     {
         _bin = FindPrograms();
         _runAs = Environment.UserName == "root" ? "postgres" : null;
-        StopOrphans(_bin, _runAs);
-        _folder = Directory.CreateTempSubdirectory(FolderPrefix).FullName;
+        // the postgres user must reach the folder: /tmp, not a TMPDIR that may sit in root's home
+        var parent = _runAs is null ? Path.GetTempPath() : "/tmp";
+        StopOrphans(parent, _bin, _runAs);
+        _folder = Path.Combine(parent, FolderPrefix + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(_folder);
         File.WriteAllText(Path.Combine(_folder, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         File.WriteAllText(Path.Combine(_folder, "password"), Password + "\n");
         if (_runAs is not null)
@@ -141,9 +144,9 @@ public sealed class PostgresServer : IDisposable
     }
 
     /// <summary>Stops the servers of test runs that died without stopping them, and deletes their folders.</summary>
-    private static void StopOrphans(string bin, string? runAs)
+    private static void StopOrphans(string parent, string bin, string? runAs)
     {
-        foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), FolderPrefix + "*"))
+        foreach (var folder in Directory.GetDirectories(parent, FolderPrefix + "*"))
         {
             var owner = Path.Combine(folder, "owner.pid");
             if (!File.Exists(owner) || !int.TryParse(File.ReadAllText(owner), out var pid) || IsAlive(pid))
