@@ -5,9 +5,10 @@ using StrategyLab.StudyWorker;
 
 // StudyWorker --storage URL --study NAME --worker NAME --seed S --trials N
 //             [--steps K] [--heartbeat-ms MS] [--stale-ms MS] [--stall-at I] [--drain] [--drain-until T]
-// Runs N trials of the fake study: each takes a waiting trial (a retry) or starts a new one, sends
-// heartbeats, reports K intermediate values and finishes with the loss of its parameters. Prints
-// "finished NUMBER VALUE" per trial; with --stall-at I it prints "stalled NUMBER" after the first
+// Runs N new trials of the fake study, and before each any waiting trial (a retry) it finds: each
+// sends heartbeats, reports K intermediate values and finishes with the loss of its parameters. Prints
+// "finished NUMBER VALUE" per trial ("lost NUMBER" for one another worker failed while it ran: a
+// heartbeat that looked expired); with --stall-at I it prints "stalled NUMBER" after the first
 // report of its I-th trial and hangs there (heartbeats go on) until it is killed. With --drain it
 // then keeps failing stale trials and running retries until no trial of the study runs or waits
 // (and, with --drain-until T, at least T trials have finished: a worker between two trials has none
@@ -49,12 +50,14 @@ internal sealed record Options(string Storage, string Study, string Worker, int 
 
 internal sealed class TrialRunner(IStudyStorage storage, long studyId, Options options)
 {
+    // retries first, as a real worker takes them, but on top of its own N: how many trials a test
+    // sees then does not depend on which worker happened to find a retry
     public void RunNext(int index)
     {
         storage.FailStale(studyId, TimeSpan.FromMilliseconds(options.StaleMs));
-        var trial = storage.ClaimWaiting(studyId, options.Worker)
-            ?? storage.StartTrial(studyId, FakeStudy.Parameters(options.Seed, index), options.Worker);
-        Run(trial, stall: index == options.StallAt);
+        while (storage.ClaimWaiting(studyId, options.Worker) is { } retry)
+            Run(retry, stall: false);
+        Run(storage.StartTrial(studyId, FakeStudy.Parameters(options.Seed, index), options.Worker), stall: index == options.StallAt);
     }
 
     public void Drain(int atLeast)
@@ -74,7 +77,21 @@ internal sealed class TrialRunner(IStudyStorage storage, long studyId, Options o
         }
     }
 
+    // a trial failed behind this worker's back (its heartbeat looked expired to another) is given
+    // up, as a real worker gives it up: it prints "lost NUMBER" and goes on with the next
     private void Run(FrozenTrial trial, bool stall)
+    {
+        try
+        {
+            RunTrial(trial, stall);
+        }
+        catch (StudyStorageException e) when (e.Fault == StudyStorageFault.TrialNotRunning)
+        {
+            Console.WriteLine($"lost {trial.Number}");
+        }
+    }
+
+    private void RunTrial(FrozenTrial trial, bool stall)
     {
         using var heartbeat = new TrialHeartbeat(storage, trial.Id, TimeSpan.FromMilliseconds(options.HeartbeatMs));
         var loss = FakeStudy.Loss(trial.Params);

@@ -30,7 +30,19 @@ internal sealed class WorkerProcess : IDisposable
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "StudyWorker.dll"));
         foreach (var a in arguments)
             start.ArgumentList.Add(a);
-        _process = new Process { StartInfo = start };
+        _process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        // an exit wakes a wait for a line as a line does, so a worker that failed is seen at once
+        _process.Exited += (_, _) =>
+        {
+            try
+            {
+                _lines.Release();
+            }
+            catch (ObjectDisposedException)
+            {
+                // the test was already over
+            }
+        };
         _process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null)
@@ -71,8 +83,13 @@ internal sealed class WorkerProcess : IDisposable
             var seen = _output.Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).ToList();
             if (seen.Count >= count)
                 return seen[count - 1];
-            if (_process.HasExited && _lines.CurrentCount == 0)
+            if (_process.HasExited)
+            {
+                _process.WaitForExit(); // the rest of its output
+                if (_output.Count(l => l.StartsWith(prefix, StringComparison.Ordinal)) >= count)
+                    continue;
                 throw new InvalidOperationException($"{Name} exited ({_process.ExitCode}) before printing '{prefix}' {count} times: {Transcript}");
+            }
             if (!_lines.Wait(HangGuard))
                 throw new InvalidOperationException($"{Name} printed no line for {HangGuard.TotalMinutes} minutes while '{prefix}' was awaited: {Transcript}");
         }
@@ -83,6 +100,29 @@ internal sealed class WorkerProcess : IDisposable
     {
         _process.Kill();
         _process.WaitForExit();
+    }
+
+    /// <summary>
+    /// Waits for all of <paramref name="workers"/> to end with exit code 0; when one fails, the others
+    /// (which may be waiting for its trials) are killed and every transcript is told.
+    /// </summary>
+    public static void WaitForAll(params WorkerProcess[] workers)
+    {
+        var deadline = DateTime.UtcNow + HangGuard;
+        while (workers.Any(w => !w._process.HasExited))
+        {
+            if (workers.Any(w => w._process.HasExited && w._process.ExitCode != 0) || DateTime.UtcNow > deadline)
+            {
+                foreach (var w in workers.Where(w => !w._process.HasExited))
+                    w.Kill();
+                break;
+            }
+            Thread.Sleep(20);
+        }
+        foreach (var w in workers)
+            w._process.WaitForExit();
+        if (workers.Any(w => w._process.ExitCode != 0))
+            throw new InvalidOperationException(string.Join("; ", workers.Select(w => $"{w.Name} exited with {w._process.ExitCode}: {w.Transcript}")));
     }
 
     /// <summary>Waits for the worker to end and requires exit code 0.</summary>

@@ -13,8 +13,13 @@ public abstract class WorkerProcessContract : IDisposable
 {
     private const string Study = "shared";
 
-    // heartbeats every 100 ms; a trial counts as dead after 3 s without one, far beyond any pause of a live worker
-    private static readonly string[] Stale = ["--stale-ms", "3000"];
+    // heartbeats every 100 ms; a trial counts as dead after 5 s without one. A live worker on a machine
+    // busy with the whole test suite may still pause that long: then its trial is failed and rerun like
+    // a dead one's, which the tests allow, as long as every failed trial is rerun once.
+    private static readonly string[] Stale = ["--stale-ms", "5000"];
+
+    // where no worker is killed, only a minute's silence counts as death
+    private static readonly string[] NoDeaths = ["--stale-ms", "60000"];
 
     /// <summary>The URL of an empty store of the test's own.</summary>
     protected abstract string NewStorageUrl();
@@ -43,12 +48,10 @@ public abstract class WorkerProcessContract : IDisposable
     public void ThreeWorkerProcessesNumberTrialsWithoutGapsOrDuplicatesAndLoseNoResult()
     {
         var url = NewStorageUrl();
-        using var a = WorkerProcess.Start(url, Study, "a", seed: 1, trials: 25, Stale);
-        using var b = WorkerProcess.Start(url, Study, "b", seed: 2, trials: 25, Stale);
-        using var c = WorkerProcess.Start(url, Study, "c", seed: 3, trials: 25, Stale);
-        a.WaitForSuccess();
-        b.WaitForSuccess();
-        c.WaitForSuccess();
+        using var a = WorkerProcess.Start(url, Study, "a", seed: 1, trials: 25, NoDeaths);
+        using var b = WorkerProcess.Start(url, Study, "b", seed: 2, trials: 25, NoDeaths);
+        using var c = WorkerProcess.Start(url, Study, "c", seed: 3, trials: 25, NoDeaths);
+        WorkerProcess.WaitForAll(a, b, c);
 
         var trials = Trials(url);
 
@@ -71,21 +74,19 @@ public abstract class WorkerProcessContract : IDisposable
     public void AWorkerKilledMidTrialHasItsTrialFailedAndRerunByAnother()
     {
         var url = NewStorageUrl();
-        // 8 + 8 + c's 2 finished, its killed one, and the retry
+        // 8 + 8 + c's 3 new trials, and at least the killed one's retry
         using var a = WorkerProcess.Start(url, Study, "a", seed: 1, trials: 8, [.. Stale, "--drain-until", "20"]);
         using var b = WorkerProcess.Start(url, Study, "b", seed: 2, trials: 8, [.. Stale, "--drain-until", "20"]);
         using var c = WorkerProcess.Start(url, Study, "c", seed: 3, trials: 8, [.. Stale, "--stall-at", "2"]);
         var stalled = int.Parse(c.WaitFor("stalled ").Split(' ')[1], CultureInfo.InvariantCulture);
         c.Kill();
-        a.WaitForSuccess();
-        b.WaitForSuccess();
+        WorkerProcess.WaitForAll(a, b);
 
         var trials = Trials(url);
 
-        Assert.Equal(Enumerable.Range(0, 20), trials.Select(t => t.Number));
         var killed = trials[stalled];
         Assert.Equal((TrialState.Failed, "c"), (killed.State, killed.Attributes[TrialAttributes.Worker]));
-        Assert.Equal("no heartbeat for more than 3 s: its worker stopped", killed.Attributes[TrialAttributes.Reason]);
+        Assert.Equal("no heartbeat for more than 5 s: its worker stopped", killed.Attributes[TrialAttributes.Reason]);
         Assert.Equal([(0, Loss(killed) / 3)], killed.Intermediate.Select(p => (p.Key, p.Value)));
         var retry = Assert.Single(trials, t => t.Attributes.GetValueOrDefault(TrialAttributes.RetryOf) == stalled.ToString(CultureInfo.InvariantCulture));
         Assert.Equal(TrialState.Complete, retry.State);
@@ -93,9 +94,8 @@ public abstract class WorkerProcessContract : IDisposable
         Assert.Equal(Loss(retry), retry.Values.Single());
         Assert.Contains(retry.Attributes[TrialAttributes.Worker], new[] { "a", "b" });
         Assert.Contains((retry.Number, retry.Values[0]), a.Finished.Concat(b.Finished));
-        Assert.All(trials.Where(t => t.Number != stalled), t => Assert.Equal((TrialState.Complete, Loss(t)), (t.State, t.Values.Single())));
-        Assert.Equal(2, c.Finished.Count);
         Assert.All(c.Finished, f => Assert.Equal((TrialState.Complete, f.Loss), (trials[f.Number].State, trials[f.Number].Values[0])));
+        AssertNothingLost(trials, newTrials: 19);
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public abstract class WorkerProcessContract : IDisposable
             first.Kill();
             before = first.Finished;
         }
-        using (var resumed = WorkerProcess.Start(url, Study, "resumed", seed: 6, trials: 1, [.. Stale, "--drain"]))
+        using (var resumed = WorkerProcess.Start(url, Study, "resumed", seed: 6, trials: 0, [.. Stale, "--drain"]))
             resumed.WaitForSuccess();
 
         var trials = Trials(url);
@@ -122,7 +122,7 @@ public abstract class WorkerProcessContract : IDisposable
         var retry = Assert.Single(trials, t => t.Attributes.GetValueOrDefault(TrialAttributes.RetryOf) == "3");
         Assert.Equal((TrialState.Complete, "resumed"), (retry.State, retry.Attributes[TrialAttributes.Worker]));
         Assert.Equal(trials[3].Params, retry.Params);
-        Assert.Equal(6, trials.Count); // 3 finished, the killed one, the resumed worker's own and the retry
+        Assert.Equal(5, trials.Count); // 3 finished, the killed one and its retry
     }
 
     [Fact]
@@ -139,16 +139,30 @@ public abstract class WorkerProcessContract : IDisposable
 
         var trials = Trials(url);
 
-        Assert.Equal(Enumerable.Range(0, trials.Count), trials.Select(t => t.Number));
         Assert.All(c.Finished, f => Assert.Equal((TrialState.Complete, f.Loss), (trials[f.Number].State, trials[f.Number].Values[0])));
+        AssertNothingLost(trials, newTrials: null);
+    }
+
+    /// <summary>
+    /// Numbers run 0.. without a gap; every trial is COMPLETE with its own parameters' loss, or FAILED
+    /// and rerun exactly once with the same parameters (a retry that may itself have failed and been
+    /// rerun); the trials that are no retry are the <paramref name="newTrials"/> the workers started.
+    /// </summary>
+    private static void AssertNothingLost(IReadOnlyList<FrozenTrial> trials, int? newTrials)
+    {
+        Assert.Equal(Enumerable.Range(0, trials.Count), trials.Select(t => t.Number));
         Assert.All(trials, t => Assert.True(t.State is TrialState.Complete or TrialState.Failed, $"trial {t.Number} is {t.State}"));
-        foreach (var failed in trials.Where(t => t.State == TrialState.Failed))
-        {
-            var retry = Assert.Single(trials, t => t.Attributes.GetValueOrDefault(TrialAttributes.RetryOf) == failed.Number.ToString(CultureInfo.InvariantCulture));
-            Assert.Equal(TrialState.Complete, retry.State);
-            Assert.Equal(failed.Params, retry.Params);
-        }
         Assert.All(trials.Where(t => t.State == TrialState.Complete), t => Assert.Equal(Loss(t), t.Values.Single()));
+        var failed = trials.Where(t => t.State == TrialState.Failed).ToList();
+        foreach (var f in failed)
+        {
+            var retry = Assert.Single(trials, t => t.Attributes.GetValueOrDefault(TrialAttributes.RetryOf) == f.Number.ToString(CultureInfo.InvariantCulture));
+            Assert.Equal(f.Params, retry.Params);
+        }
+        var retries = trials.Count(t => t.Attributes.ContainsKey(TrialAttributes.RetryOf));
+        Assert.Equal(failed.Count, retries);
+        if (newTrials is { } expected)
+            Assert.Equal(expected, trials.Count - retries);
     }
 }
 
@@ -169,5 +183,7 @@ public sealed class SqliteWorkerProcessTests : WorkerProcessContract
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresWorkerProcessTests(PostgresServer server) : WorkerProcessContract
 {
-    protected override string NewStorageUrl() => server.Url(server.CreateDatabase());
+    // a worker's first connection includes compiling the driver in a fresh process: with the test
+    // suite's other processes on two cores it can take longer than the default five seconds
+    protected override string NewStorageUrl() => server.Url(server.CreateDatabase()) + "?connect_timeout=60";
 }
