@@ -4,10 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-# the report test opens HTML reports in Debian's headless Chromium
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages the tests need: the report test opens HTML reports in headless Chromium; the
+# study storage tests start PostgreSQL servers of their own with its initdb and pg_ctl (so the
+# package is told not to create and start a cluster of its own)
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    if [[ " ${missing[*]} " == *" postgresql "* ]] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+        $SUDO mkdir -p /etc/postgresql-common
+        echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null
+    fi
+    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 dotnet build StrategyLab.sln -c Release
 log=$(mktemp)
