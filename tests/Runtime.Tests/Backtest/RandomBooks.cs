@@ -1,5 +1,7 @@
+using System.Collections.Immutable;
 using StrategyLab.Runtime.Backtest;
 using StrategyLab.Runtime.Data;
+using StrategyLab.Runtime.Execution;
 
 namespace StrategyLab.Runtime.Tests.Backtest;
 
@@ -111,6 +113,24 @@ internal static class RandomBooks
                 new[] { 1.0, 1.0, 3.0, rng.NextDouble() * 0.8 + 0.05 }[rng.Next(4)],
                 Maybe(0.3, () => rng.NextDouble() * 0.2 + 0.01, double.NaN),
                 Maybe(0.3, () => rng.NextDouble() * 0.5 + 0.05, double.NaN)),
+        };
+    }
+
+    /// <summary>Per-position exits, each present or not: stops and targets of 0.5–15 %, holding times, a ROI table, cooldowns.</summary>
+    public static ExitRules Exits(Random rng)
+    {
+        double Maybe(double low, double high) => rng.NextDouble() < 0.5 ? low + (rng.NextDouble() * (high - low)) : double.NaN;
+        var roi = rng.NextDouble() < 0.4
+            ? [.. Enumerable.Range(0, rng.Next(1, 4)).Select(k => new RoiStep(k * rng.Next(1, 6), rng.NextDouble() * 0.1 - 0.01))]
+            : ImmutableArray<RoiStep>.Empty;
+        return new ExitRules
+        {
+            StopLoss = Maybe(0.005, 0.15),
+            TakeProfit = Maybe(0.005, 0.15),
+            TrailingStop = Maybe(0.005, 0.15),
+            MaxHoldBars = rng.NextDouble() < 0.4 ? rng.Next(1, 12) : 0,
+            Roi = roi,
+            CooldownBars = rng.NextDouble() < 0.4 ? rng.Next(1, 6) : 0,
         };
     }
 
