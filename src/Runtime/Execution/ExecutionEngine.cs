@@ -194,7 +194,8 @@ public sealed class ExecutionEngine : IVenueEvents
                     Ledger.CountRoundedUp();
                     break;
             }
-            var order = _policy.Order(intent);
+            // an exit is urgent: a market order whatever the policy
+            var order = purpose.IsExit() ? new WorkingOrder(i, intent.Quantity, OrderType.Market, purpose) : _policy.Order(intent);
             if (_setup.FillAtSignalClose && order.Type == OrderType.Market)
                 _venue.Match(order, BarQuote.At(prices[i], bar.Volume.IsEmpty ? double.NaN : bar.Volume[i]));
             else

@@ -94,6 +94,17 @@ public sealed class PositionExitTests
     }
 
     [Fact]
+    public void AnExitIsAMarketOrderWhateverThePolicy()
+    {
+        // a limit buy at 100 × 0.99 = 99 fills in bar 1 (low 98) as maker; held 1 bar at bar 1's close, it is sold
+        // at bar 2's open 103 by a market order, as taker, though the policy quotes limits
+        var options = new LedgerOptions { TakerFee = 0, MakerFee = 0, Orders = OrderKind.LimitMaker, LimitOffset = 0.01 };
+        var r = Run(Bars((100, 100, 100, 100), (100, 101, 98, 100), (103, 104, 102, 103)), [1, 1, 1], new ExitRules { MaxHoldBars = 1 }, options,
+            rebalance: [true, false, false]);
+        Assert.Equal([(1, 99.0, true), (2, 103.0, false)], r.Fills.Select(f => (f.Bar, f.Price, f.Maker)));
+    }
+
+    [Fact]
     public void TheMinimalRoiTableAsksLessTheLongerAPositionIsHeld()
     {
         // 10 % from entry, 1 % after 2 bars held. Bar 1 (held 0 bars at its open) reaches 105 of the 110 asked;
