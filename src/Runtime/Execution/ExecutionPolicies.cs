@@ -125,7 +125,7 @@ public sealed class MarketExecutionPolicy(SizingRules sizing, IReadOnlyList<Inst
 {
     /// <inheritdoc />
     public override WorkingOrder Order(in OrderIntent intent) =>
-        new(intent.Asset, intent.Quantity, OrderType.Market, intent.Purpose);
+        new(intent.Asset, intent.Quantity, OrderType.Market, intent.Purpose, ReduceOnly: intent.Closing);
 
     /// <inheritdoc />
     public override OrderRequest? Request(in OrderIntent intent, Instrument instrument, string clientOrderId, int attempt) =>
@@ -182,7 +182,8 @@ public sealed class LimitMakerExecutionPolicy : ExecutionPolicy
     /// <inheritdoc />
     public override WorkingOrder Order(in OrderIntent intent) =>
         new(intent.Asset, intent.Quantity, OrderType.Limit, intent.Purpose,
-            new QuoteLadder(intent.ReferencePrice, Offset, Shrink, _quotesPerBar, Filter(intent.Asset).Tick), MarketFallback: MarketFallback);
+            new QuoteLadder(intent.ReferencePrice, Offset, Shrink, _quotesPerBar, Filter(intent.Asset).Tick), MarketFallback: MarketFallback,
+            ReduceOnly: intent.Closing);
 
     /// <inheritdoc />
     public override OrderRequest? Request(in OrderIntent intent, Instrument instrument, string clientOrderId, int attempt)

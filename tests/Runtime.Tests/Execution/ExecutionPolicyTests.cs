@@ -36,9 +36,11 @@ public sealed class ExecutionPolicyTests
         Assert.Equal(IntentOutcome.Skipped, policy.Intent(0, 0.003, 10_000, 30_000, 0, OrderPurpose.Rebalance, out _));
         // 0.0002 BTC is less than one lot: skipped
         Assert.Equal(IntentOutcome.Skipped, policy.Intent(0, 0.0006, 10_000, 30_000, 0, OrderPurpose.Rebalance, out _));
-        // a close is never skipped, and is sent as held
+        // a close is never skipped, and is sent as held, reduce-only (a venue exempts it from its minimum notional)
         Assert.Equal(IntentOutcome.Order, policy.Intent(0, 0, 10_000, 30_000, 0.002, OrderPurpose.Rebalance, out var close));
         Assert.Equal(-0.002, close.Quantity);
+        Assert.True(policy.Order(close).ReduceOnly);
+        Assert.False(policy.Order(intent).ReduceOnly);
     }
 
     [Fact]
