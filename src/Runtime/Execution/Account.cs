@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace StrategyLab.Runtime.Execution;
@@ -12,6 +13,7 @@ public sealed class Account
 {
     private readonly double[] _units;
     private readonly double[] _entryPrice;
+    private readonly ulong[] _held;
 
     /// <summary>An account of <paramref name="cash"/> and no positions in <paramref name="assets"/> assets.</summary>
     public Account(int assets, double cash)
@@ -19,8 +21,15 @@ public sealed class Account
         _units = new double[assets];
         _entryPrice = new double[assets];
         _entryPrice.AsSpan().Fill(double.NaN);
+        _held = new ulong[(assets + 63) / 64];
         Cash = cash;
     }
+
+    /// <summary>
+    /// The assets with a position, in ascending order (the order a loop over every asset skipping flat ones
+    /// visits them, so sums over them come out the same to the bit), without visiting the flat ones.
+    /// </summary>
+    public HeldAssets Held => new(_held);
 
     /// <summary>The cash balance: initial capital, less what fills bought, fees and funding paid.</summary>
     public double Cash { get; private set; }
@@ -44,6 +53,10 @@ public sealed class Account
         _units[asset] = Math.Abs(after) < 1e-12 * Math.Abs(quantity) ? 0 : after;
         after = _units[asset];
         if (after == 0)
+            _held[asset >> 6] &= ~(1UL << asset);
+        else
+            _held[asset >> 6] |= 1UL << asset;
+        if (after == 0)
             _entryPrice[asset] = double.NaN;
         else if (before == 0 || (after > 0) != (before > 0))
             _entryPrice[asset] = price;
@@ -64,14 +77,51 @@ public sealed class Account
     {
         grossNotional = 0;
         netNotional = 0;
-        for (var i = 0; i < _units.Length; i++)
+        foreach (var i in Held)
         {
-            if (_units[i] == 0)
-                continue;
             var notional = _units[i] * prices[i];
             grossNotional += Math.Abs(notional);
             netNotional += notional;
         }
         return Cash + netNotional;
+    }
+}
+
+/// <summary>
+/// The assets of an account with a position, ascending. A position closed while the walk is on is not visited
+/// if the walk has not reached its word of 64 assets yet; the loops that close positions close the one visited.
+/// </summary>
+public ref struct HeldAssets
+{
+    private readonly ulong[] _words;
+    private int _word;
+    private ulong _bits;
+
+    internal HeldAssets(ulong[] words)
+    {
+        _words = words;
+        _word = -1;
+        _bits = 0;
+        Current = -1;
+    }
+
+    /// <summary>The asset at hand.</summary>
+    public int Current { get; private set; }
+
+    /// <summary>Returns this walk, for <c>foreach</c>.</summary>
+    public readonly HeldAssets GetEnumerator() => this;
+
+    /// <summary>Moves to the next asset with a position; false when there is none.</summary>
+    public bool MoveNext()
+    {
+        while (_bits == 0)
+        {
+            if (++_word >= _words.Length)
+                return false;
+            _bits = _words[_word];
+        }
+        Current = (_word << 6) + BitOperations.TrailingZeroCount(_bits);
+        _bits &= _bits - 1;
+        return true;
     }
 }

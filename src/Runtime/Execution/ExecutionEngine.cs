@@ -161,8 +161,7 @@ public sealed class ExecutionEngine : IVenueEvents
     private void Decide(in BarRow bar, ReadOnlySpan<double> weights, bool flatten, double equity, bool everyAsset)
     {
         var targets = _targets.AsSpan();
-        for (var i = 0; i < targets.Length; i++)
-            targets[i] = double.IsNaN(weights[i]) ? 0 : weights[i];
+        Rows.ZeroMissing(weights, targets);
         var context = new RiskContext(bar.Index, bar.Time);
         foreach (var rule in _targetRules)
             rule.Apply(targets, context);

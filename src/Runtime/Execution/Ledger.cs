@@ -92,11 +92,7 @@ public sealed class Ledger
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Close(ReadOnlySpan<double> close)
     {
-        for (var i = 0; i < _lastClose.Length; i++)
-        {
-            if (!double.IsNaN(close[i]))
-                _lastClose[i] = close[i];
-        }
+        Rows.CarryForward(_lastClose, close);
         AtClose = true;
     }
 

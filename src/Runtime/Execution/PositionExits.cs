@@ -100,7 +100,7 @@ internal sealed class PositionExits
     public void Within(in BarRow bar, Account account, IVenuePort venue)
     {
         var units = account.Units;
-        for (var i = 0; i < units.Length; i++)
+        foreach (var i in account.Held)
         {
             if (units[i] == 0 || double.IsNaN(bar.Open[i]) || bar.Index < _heldFrom[i])
                 continue;
@@ -123,11 +123,12 @@ internal sealed class PositionExits
     public void Closed(in BarRow bar, Account account)
     {
         var units = account.Units;
+        if (_anyDue)
+            Array.Clear(_due);
         _anyDue = false;
-        for (var i = 0; i < units.Length; i++)
+        foreach (var i in account.Held)
         {
-            _due[i] = false;
-            if (units[i] == 0 || bar.Index < _heldFrom[i])
+            if (bar.Index < _heldFrom[i])
                 continue;
             if (units[i] > 0 ? bar.High[i] > _best[i] : bar.Low[i] < _best[i])
                 _best[i] = units[i] > 0 ? bar.High[i] : bar.Low[i];

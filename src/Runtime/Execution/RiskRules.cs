@@ -23,16 +23,7 @@ public sealed class MaxPositionRiskRule(double fraction) : IRiskRule
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Apply(Span<double> targets, in RiskContext context)
-    {
-        // Math.Clamp, without its argument check in the loop
-        var (low, high) = (-Fraction, Fraction);
-        for (var i = 0; i < targets.Length; i++)
-        {
-            var x = targets[i];
-            targets[i] = x < low ? low : x > high ? high : x;
-        }
-    }
+    public void Apply(Span<double> targets, in RiskContext context) => Rows.Clamp(targets, Fraction);
 }
 
 /// <summary>What an account rule calls for at a bar's close.</summary>

@@ -95,12 +95,7 @@ public sealed class SimulatedExchange : IVenuePort, IExchange
         CloseDelisted(bar.Index);
         if (!bar.FundingRate.IsEmpty)
             ChargeFunding(bar);
-        var close = bar.Close;
-        for (var i = 0; i < _lastClose.Length; i++)
-        {
-            if (!double.IsNaN(close[i]))
-                _lastClose[i] = close[i];
-        }
+        Rows.CarryForward(_lastClose, bar.Close);
     }
 
     /// <inheritdoc />
@@ -141,7 +136,7 @@ public sealed class SimulatedExchange : IVenuePort, IExchange
             Finish(o, OrderStatus.Canceled);
         _resting.Clear();
         var units = _account.Units;
-        for (var i = 0; i < units.Length; i++)
+        foreach (var i in _account.Held)
         {
             if (units[i] != 0)
                 Execute(new WorkingOrder(i, -units[i], OrderType.Market, OrderPurpose.Liquidation), -units[i], _lastClose[i], 0, maker: false);
@@ -234,7 +229,7 @@ public sealed class SimulatedExchange : IVenuePort, IExchange
     private void CloseDelisted(int bar)
     {
         var units = _account.Units;
-        for (var i = 0; i < units.Length; i++)
+        foreach (var i in _account.Held)
         {
             if (units[i] == 0 || bar <= _lastBar[i])
                 continue;
@@ -250,9 +245,9 @@ public sealed class SimulatedExchange : IVenuePort, IExchange
     {
         var units = _account.Units;
         var rate = bar.FundingRate;
-        for (var i = 0; i < units.Length; i++)
+        foreach (var i in _account.Held)
         {
-            if (units[i] == 0 || double.IsNaN(rate[i]))
+            if (double.IsNaN(rate[i]))
                 continue;
             var price = !double.IsNaN(bar.Open[i]) ? bar.Open[i] : !double.IsNaN(bar.Close[i]) ? bar.Close[i] : _lastClose[i];
             var payment = units[i] * price * rate[i];

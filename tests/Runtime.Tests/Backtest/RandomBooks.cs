@@ -18,7 +18,8 @@ internal static class RandomBooks
     public static LedgerCase Case(int seed)
     {
         var rng = new Random(seed);
-        var assets = rng.Next(1, 7);
+        // wider books too, so that row steps take their vector paths (8 doubles a vector with AVX-512) and their tails
+        var assets = rng.NextDouble() < 0.7 ? rng.Next(1, 7) : rng.Next(7, 27);
         var bars = rng.Next(2, 90);
         var step = new[] { 86_400_000L, 3_600_000L, 300_000L }[rng.Next(3)];
         var wild = rng.NextDouble() < 0.3;
