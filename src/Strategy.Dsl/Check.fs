@@ -56,6 +56,7 @@ type Checked =
         Costs: CostSpec option
         Risk: RiskLimit list
         Execution: ExecutionSpec option
+        Exits: ExitSpec option
     }
 
 /// What a compile-time scalar measures
@@ -899,6 +900,9 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
                             }
                     ]
             | _ -> [ { Value = VError; Guard = None } ]
+        | ListItem.Pair(_, _, range) ->
+            report (pairOutsideTable range)
+            [ { Value = VError; Guard = None } ]
         | ListItem.Guarded(e, cond) ->
             let guard =
                 match eval ctx cond with
@@ -1625,6 +1629,7 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
             | Decl.Costs(cs, _) when keyword = "costs" -> Some cs
             | Decl.Risk(cs, _) when keyword = "risk" -> Some cs
             | Decl.Execution(cs, _) when keyword = "execution" -> Some cs
+            | Decl.Exits(cs, _) when keyword = "exits" -> Some cs
             | _ -> None)
 
     let settingsCtx where = rootCtx where
@@ -1732,6 +1737,7 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
             let mutable minNotional = MinNotionalRule.Skip
             let mutable fill = FillTiming.NextOpen
             let mutable participation = None
+            let mutable fallback = None
 
             for c in cs do
                 match ModelCatalogue.FindExecutionPolicy c.Key.Name with
@@ -1743,22 +1749,25 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
                     | "fill", Some(Expr.Name v) ->
                         choiceOf "fill" v [ "next_open", FillTiming.NextOpen; "signal_close", FillTiming.SignalClose ]
                         |> Option.iter (fun f -> fill <- f)
-                    | ("min_notional" | "fill"), _ ->
+                    | "fallback", Some(Expr.Name v) ->
+                        choiceOf "fallback" v [ "market", true; "none", false ]
+                        |> Option.iter (fun f -> fallback <- Some(f, c.Range))
+                    | ("min_notional" | "fill" | "fallback"), _ ->
                         report (
                             settingNeedsValue
                                 c.Key.Range
                                 c.Key.Name
-                                (if c.Key.Name = "fill" then
-                                     "next_open or signal_close"
-                                 else
-                                     "skip or round_up")
+                                (match c.Key.Name with
+                                 | "fill" -> "next_open or signal_close"
+                                 | "fallback" -> "market or none"
+                                 | _ -> "skip or round_up")
                         )
                     | "participation", Some v -> participation <- numberWithin ctx "participation" 0.0 1.0 true v
                     | "participation", None ->
                         report (settingNeedsValue c.Key.Range "participation" "a fraction of bar volume such as 10%")
                     | key, _ ->
                         let known =
-                            [ "min_notional"; "fill"; "participation" ]
+                            [ "min_notional"; "fill"; "participation"; "fallback" ]
                             @ (ModelCatalogue.ExecutionPolicies |> Seq.map (fun p -> p.Name) |> List.ofSeq)
 
                         report (unknownSetting c.Key.Range "execution" key (suggest key known))
@@ -1780,7 +1789,107 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
                         policy <- config.Name, converted |> List.map (fun (n, v) -> NamedArgument(n, v.Value))
 
             let name, args = policy
-            ExecutionSpec(name, ImmutableArray.CreateRange args, minNotional, fill, Option.toObj participation))
+
+            // a market order has nothing to fall back from
+            let marketFallback =
+                match fallback with
+                | Some(true, r) when name <> "limit_maker" ->
+                    report (
+                        settingNeedsPolicy
+                            r
+                            "fallback market"
+                            "limit_maker"
+                            "what a limit order's last quote leaves goes to market; market orders need no fallback"
+                    )
+
+                    false
+                | Some(f, _) -> f
+                | None -> false
+
+            ExecutionSpec(
+                name,
+                ImmutableArray.CreateRange args,
+                minNotional,
+                fill,
+                Option.toObj participation,
+                marketFallback
+            ))
+
+    // per-position exits: fractions of the entry price, times in bars
+    let exits =
+        clausesOf "exits"
+        |> Option.map (fun cs ->
+            uniqueKeys cs
+            let ctx = settingsCtx "the exits"
+            let values = Dictionary<string, ScalarExpr>()
+            let mutable roi = []
+
+            let itemRange (item: ListItem) =
+                match item with
+                | ListItem.Item e
+                | ListItem.Guarded(e, _) -> e.Range
+                | ListItem.Span(range = r)
+                | ListItem.Pair(range = r) -> r
+
+            for c in cs do
+                match c.Key.Name, c.Value with
+                | ("stop_loss" | "trailing_stop"), Some v ->
+                    numberWithin ctx c.Key.Name 0.0 1.0 true v
+                    |> Option.iter (fun x -> values[c.Key.Name] <- x)
+                | "take_profit", Some v ->
+                    numberWithin ctx c.Key.Name 0.0 10.0 true v
+                    |> Option.iter (fun x -> values[c.Key.Name] <- x)
+                | ("max_hold" | "cooldown"), Some v ->
+                    toWindow c.Key.Name 1.0 v.Range (eval ctx v)
+                    |> Option.iter (fun x -> values[c.Key.Name] <- x)
+                | "roi", Some(Expr.List(items, _)) ->
+                    roi <-
+                        items
+                        |> List.choose (fun item ->
+                            match item with
+                            | ListItem.Pair(after, gain, _) ->
+                                match
+                                    toWindow "roi" 0.0 after.Range (eval ctx after),
+                                    numberWithin ctx "roi" -1.0 10.0 true gain
+                                with
+                                | Some a, Some g -> Some(RoiRow(a, g))
+                                | _ -> None
+                            | other ->
+                                report (
+                                    typeMismatch (itemRange other) "a row such as 30m: 2%" "a value without its time"
+                                )
+
+                                None)
+                | "roi", Some other ->
+                    report (typeMismatch other.Range "a table such as [0: 4%, 30m: 2%]" (describe (eval ctx other)))
+                | ("stop_loss" | "trailing_stop" | "take_profit"), None ->
+                    report (settingNeedsValue c.Key.Range c.Key.Name "a share of the entry price such as 5%")
+                | ("max_hold" | "cooldown"), None ->
+                    report (settingNeedsValue c.Key.Range c.Key.Name "a time such as 48h, or a number of bars")
+                | "roi", None -> report (settingNeedsValue c.Key.Range "roi" "a table such as [0: 4%, 30m: 2%]")
+                | key, _ ->
+                    report (
+                        unknownSetting
+                            c.Key.Range
+                            "exits"
+                            key
+                            (suggest key [ "stop_loss"; "take_profit"; "trailing_stop"; "max_hold"; "roi"; "cooldown" ])
+                    )
+
+            let get key =
+                match values.TryGetValue key with
+                | true, v -> Some v
+                | _ -> None
+                |> Option.toObj
+
+            ExitSpec(
+                get "stop_loss",
+                get "take_profit",
+                get "trailing_stop",
+                get "max_hold",
+                ImmutableArray.CreateRange roi,
+                get "cooldown"
+            ))
 
     // universe
     let universeCtx = rootCtx "the universe"
@@ -1843,7 +1952,8 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
                         | ListItem.Item e -> names e
                         | ListItem.Span(lo, hi, step, _) ->
                             names lo @ names hi @ (step |> Option.map names |> Option.defaultValue [])
-                        | ListItem.Guarded(e, c) -> names e @ names c)
+                        | ListItem.Guarded(e, c) -> names e @ names c
+                        | ListItem.Pair(k, v, _) -> names k @ names v)
                 | Expr.For(body, v, src, _) -> (names body |> List.filter (fun i -> i.Name <> v.Name)) @ names src
                 | _ -> []
 
@@ -1912,4 +2022,5 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
                 Costs = costs
                 Risk = risk
                 Execution = execution
+                Exits = exits
             }

@@ -71,6 +71,7 @@ type Checked =
         Costs: CostSpec option
         Risk: RiskLimit list
         Execution: ExecutionSpec option
+        Exits: ExitSpec option
     }
 
 /// Checks a program whose includes are already spliced in (statements from other files keep their file in their

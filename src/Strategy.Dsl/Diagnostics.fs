@@ -230,6 +230,14 @@ let expansionTooLarge range (limit: int) =
 let outsideRange range (what: string) (lowest: string) (highest: string) (found: string) hint =
     err "SL0317" range $"%s{what} must be between %s{lowest} and %s{highest}, found %s{found}" hint
 
+/// SL0318: a 'key: value' row anywhere but in a table
+let pairOutsideTable range =
+    err
+        "SL0318"
+        range
+        "a 'key: value' row belongs in a table"
+        (Some "tables are written after a setting that takes one, such as 'exits roi [0: 4%, 30m: 2%]'")
+
 // SL04xx: time safety
 
 /// SL0401: a forward-looking expression outside a label definition
@@ -353,6 +361,10 @@ let settingNeedsValue range (name: string) (what: string) =
 /// SL0512: a model with no inputs
 let modelWithoutInputs range (model: string) =
     err "SL0512" range $"model '%s{model}' has no inputs" (Some "add 'inputs: [...]'")
+
+/// SL0520: a setting that applies to another order policy only
+let settingNeedsPolicy range (setting: string) (policy: string) (why: string) =
+    err "SL0520" range $"'%s{setting}' applies to %s{policy} orders only" (Some why)
 
 /// Returns the diagnostic in MSBuild style: location, severity, code and message, then the source line, carets
 /// under the range, and the hint

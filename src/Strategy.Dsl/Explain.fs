@@ -260,7 +260,33 @@ let explain (plan: StrategyPlan) =
         ($"execution %s{x.Policy}(%s{argText}), min notional %A{x.MinNotional}, fill %A{x.Fill}"
          + (match x.Participation with
             | null -> ""
-            | v -> ", participation " + scalar v))
+            | v -> ", participation " + scalar v)
+         + (if x.MarketFallback then ", fallback market" else ""))
+
+    match plan.Exits with
+    | null -> ()
+    | exits ->
+        line 1 "exits"
+
+        let share name (v: ScalarExpr | null) =
+            match v with
+            | null -> ()
+            | v -> line 2 (name + " " + percent v)
+
+        share "stop loss" exits.StopLoss
+        share "take profit" exits.TakeProfit
+        share "trailing stop" exits.TrailingStop
+
+        match exits.MaxHoldBars with
+        | null -> ()
+        | v -> line 2 ("max hold " + scalar v + " bars")
+
+        for row in exits.Roi do
+            line 2 ("roi after " + scalar row.AfterBars + " bars " + percent row.Return)
+
+        match exits.CooldownBars with
+        | null -> ()
+        | v -> line 2 ("cooldown " + scalar v + " bars")
 
     line 1 ("hash " + plan.ContentHash())
     sb.ToString()

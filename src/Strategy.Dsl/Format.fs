@@ -78,6 +78,7 @@ let decl (decl: Decl) =
     | Decl.Costs(cs, _) -> "costs " + join ", " (cs |> List.map clause)
     | Decl.Risk(cs, _) -> "risk " + join "; " (cs |> List.map clause)
     | Decl.Execution(cs, _) -> "execution " + join ", " (cs |> List.map clause)
+    | Decl.Exits(cs, _) -> "exits " + join ", " (cs |> List.map clause)
     | Decl.Error _ -> "<error>"
 
 let format (program: Program) =

@@ -205,6 +205,7 @@ let lower (``checked``: Checked) : Result<StrategyPlan, Diagnostic list> =
                 ImmutableArray.CreateRange c.Risk,
                 defaultArg c.Execution ExecutionSpec.Default,
                 ImmutableArray.CreateRange columns,
-                sourceMap.ToImmutableDictionary()
+                sourceMap.ToImmutableDictionary(),
+                Option.toObj c.Exits
             )
         )

@@ -24,6 +24,7 @@ let statementKeywords =
         "costs"
         "risk"
         "execution"
+        "exits"
     ]
 
 let private expr, private exprRef = createParserForwardedToRef<Expr, ParseState>()
@@ -51,16 +52,20 @@ let private args: P<Arg list> =
     sym "(" >>. sepBy arg (sym ",") .>> sym ")"
 
 let private listItem: P<ListItem> =
-    let span = sym ".." >>. guardedExpr .>>. opt (keyword "by" >>. guardedExpr)
+    let span =
+        sym ".." >>. guardedExpr .>>. opt (keyword "by" >>. guardedExpr) |>> Choice1Of2
 
-    pipe4 pos guardedExpr (opt span) (opt (keyword "when" >>. guardedExpr)) (fun start e sp guard ->
-        start, e, sp, guard)
-    >>= fun (start, e, sp, guard) ->
+    let pair = sym ":" >>. guardedExpr |>> Choice2Of2
+
+    pipe4 pos guardedExpr (opt (span <|> pair)) (opt (keyword "when" >>. guardedExpr)) (fun start e rest guard ->
+        start, e, rest, guard)
+    >>= fun (start, e, rest, guard) ->
         rangeFrom start
         |>> fun r ->
             let item =
-                match sp with
-                | Some(hi, step) -> ListItem.Span(e, hi, step, r)
+                match rest with
+                | Some(Choice1Of2(hi, step)) -> ListItem.Span(e, hi, step, r)
+                | Some(Choice2Of2 value) -> ListItem.Pair(e, value, r)
                 | None -> ListItem.Item e
 
             match guard with
@@ -332,6 +337,7 @@ let private statement: P<Decl> =
             stmt "costs" (sepBy1 clause (sym ",") |>> fun cs -> fun r -> Decl.Costs(cs, r))
             stmt "risk" (sepBy1 clause (sym ";" <|> sym ",") |>> fun cs -> fun r -> Decl.Risk(cs, r))
             stmt "execution" (sepBy1 clause (sym ",") |>> fun cs -> fun r -> Decl.Execution(cs, r))
+            stmt "exits" (sepBy1 clause (sym ",") |>> fun cs -> fun r -> Decl.Exits(cs, r))
         ]
     <?> "statement"
 

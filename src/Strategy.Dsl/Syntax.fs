@@ -97,6 +97,8 @@ and [<RequireQualifiedAccess; NoEquality; NoComparison>] ListItem =
     | Span of lo: Expr * hi: Expr * step: Expr option * range: Range
     /// value when flag: present only when the flag is true (model inputs)
     | Guarded of value: Expr * cond: Expr
+    /// key: value, a row of a table (the minimal-ROI table: [0: 4%, 30m: 2%])
+    | Pair of key: Expr * value: Expr * range: Range
 
 /// The search space of a parameter
 [<RequireQualifiedAccess; NoEquality; NoComparison>]
@@ -168,6 +170,8 @@ type Decl =
     | Costs of clauses: Clause list * range: Range
     | Risk of clauses: Clause list * range: Range
     | Execution of clauses: Clause list * range: Range
+    /// exits stop_loss 5%, take_profit 10%, trailing_stop 3%, max_hold 48h, roi [0: 4%, 30m: 2%], cooldown 4h
+    | Exits of clauses: Clause list * range: Range
     | Include of path: string * range: Range
     /// a statement the parser could not read, with the name it seems to declare (so uses of it are not reported
     /// again as unknown)
@@ -190,6 +194,7 @@ type Decl =
         | Costs(range = r)
         | Risk(range = r)
         | Execution(range = r)
+        | Exits(range = r)
         | Include(range = r)
         | Error(range = r) -> r
 
@@ -327,6 +332,7 @@ module Dump =
         | ListItem.Item e -> expr e
         | ListItem.Span(lo, hi, step, _) -> "(span " + expr lo + " " + expr hi + " " + opt expr step + ")"
         | ListItem.Guarded(e, c) -> "(when " + expr e + " " + expr c + ")"
+        | ListItem.Pair(k, v, _) -> "(pair " + expr k + " " + expr v + ")"
 
     let private clause (c: Clause) =
         "("
@@ -383,6 +389,7 @@ module Dump =
         | Decl.Costs(cs, _) -> $"(costs %s{clauses cs})"
         | Decl.Risk(cs, _) -> $"(risk %s{clauses cs})"
         | Decl.Execution(cs, _) -> $"(execution %s{clauses cs})"
+        | Decl.Exits(cs, _) -> $"(exits %s{clauses cs})"
         | Decl.Include(p, _) -> $"(include \"%s{p}\")"
         | Decl.Error _ -> "(error)"
 
@@ -454,6 +461,7 @@ module Print =
             + exprAt 0 hi
             + (step |> Option.map (fun s -> " by " + exprAt 0 s) |> Option.defaultValue "")
         | ListItem.Guarded(e, c) -> exprAt 0 e + " when " + exprAt 0 c
+        | ListItem.Pair(k, v, _) -> exprAt 0 k + ": " + exprAt 0 v
 
     /// Returns the canonical text of an expression, e.g. "xs_rank(forward_return(close, 1)) > 0.5"
     let expr (e: Expr) = exprAt 0 e
@@ -476,7 +484,8 @@ let children (e: Expr) : Expr list =
             match i with
             | ListItem.Item x -> [ x ]
             | ListItem.Span(lo, hi, step, _) -> lo :: hi :: Option.toList step
-            | ListItem.Guarded(x, c) -> [ x; c ])
+            | ListItem.Guarded(x, c) -> [ x; c ]
+            | ListItem.Pair(k, v, _) -> [ k; v ])
     | Expr.For(body, _, source, _) -> [ body; source ]
     | _ -> []
 
@@ -515,7 +524,8 @@ let expressionsOf (d: Decl) : Expr list =
     | Decl.Rebalance(every, keep, _) -> Option.toList every @ Option.toList keep
     | Decl.Costs(cs, _)
     | Decl.Risk(cs, _)
-    | Decl.Execution(cs, _) -> clauses cs
+    | Decl.Execution(cs, _)
+    | Decl.Exits(cs, _) -> clauses cs
     | _ -> []
 
 /// Returns the deepest nesting of expressions in a declaration and where it is, without recursion (so that

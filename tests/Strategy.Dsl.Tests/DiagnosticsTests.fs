@@ -74,7 +74,17 @@ let private rows: (string * string * string) list =
          "label up = forward_return(close, 1) > 0\nmodel m = gbdt(inputs: [close])\n    learn up",
          "SL0507 (6,7) model 'm' has no training scheme")
         ("SL0509", "risk max_drawdown 25% -> stopp", "SL0509 (5,26) unknown risk action 'stopp'")
+        ("SL0208", "exits stop_los 5%", "SL0208 (5,7) unknown exits setting 'stop_los'")
+        ("SL0304", "exits roi [4%]", "SL0304 (5,12) expected a row such as 30m: 2%, found a value without its time")
+        ("SL0304", "exits roi 4%", "SL0304 (5,11) expected a table such as [0: 4%, 30m: 2%], found 0.04")
+        ("SL0305", "exits max_hold 90m", "SL0305 (5,16) window 90m is not a whole number of 1d bars")
+        ("SL0317", "exits stop_loss 150%", "SL0317 (5,17) 'stop_loss' must be between 0% and 100%, found 150%")
+        ("SL0318", "let a = [1: 2]", "SL0318 (5,10) a 'key: value' row belongs in a table")
         ("SL0510", "costs fee 5 bps, fee 6 bps", "SL0510 (5,18) 'fee' is given more than once")
+        ("SL0511", "exits stop_loss", "SL0511 (5,7) 'stop_loss' needs a share of the entry price such as 5%")
+        ("SL0520",
+         "execution market, fallback market",
+         "SL0520 (5,19) 'fallback market' applies to limit_maker orders only")
         ("SL0511", "risk max_position", "SL0511 (5,6) 'max_position' needs a limit such as 10%")
         ("SL0512",
          "label up = forward_return(close, 1) > 0\nmodel m = gbdt(inputs: [])\n    learn up\n    train walk_forward(train: 10, test: 5)",

@@ -321,6 +321,48 @@ let ``fills statement defaults: fees, market orders, every bar, full exposure`` 
     Assert.Empty p.Risk
 
 [<Fact>]
+let ``lowers exits to fractions of the entry price and times in bars`` () =
+    let p =
+        compileOk (
+            header.Replace("bar 1d", "bar 1h")
+            + "param sl = 5% in 1%..10%\nlet s = close\n"
+            + "exits stop_loss sl, take_profit 10%, trailing_stop 3%, max_hold 48h, roi [0: 4%, 30m * 2: 2%, 6: -1%], cooldown 4\n"
+            + "portfolio long top 5 by s\n"
+        )
+
+    let x = nn p.Exits
+    let v (e: ScalarExpr | null) = number p (nn e)
+    Assert.Equal((0.05, 0.1, 0.03), (v x.StopLoss, v x.TakeProfit, v x.TrailingStop))
+    // 48 hours of 1-hour bars; the table's times in bars (30m × 2 is one bar), its returns as fractions
+    Assert.Equal((48.0, 4.0), (v x.MaxHoldBars, v x.CooldownBars))
+
+    Assert.Equal<(float * float) list>(
+        [ 0.0, 0.04; 1.0, 0.02; 6.0, -0.01 ],
+        x.Roi
+        |> Seq.map (fun r -> number p r.AfterBars, number p r.Return)
+        |> List.ofSeq
+    )
+
+    Assert.Equal("sl", (nn x.StopLoss :?> ScalarParam).Name)
+
+[<Fact>]
+let ``lowers an order policy's market fallback, and plans without exits or a fallback keep their hashes`` () =
+    let p =
+        compileOk (withPortfolio "let s = close\nexecution limit_maker(offset: 0.05%), fallback market")
+
+    Assert.True p.Execution.MarketFallback
+
+    Assert.False(
+        compileOk(withPortfolio "let s = close\nexecution limit_maker(offset: 0.05%)").Execution.MarketFallback
+    )
+    // what plans without the new settings write is what they wrote before them
+    let plain = compileOk (withPortfolio "let s = close")
+    Assert.Null plain.Exits
+    Assert.DoesNotContain("Exits", plain.ToCanonicalJson())
+    Assert.DoesNotContain("MarketFallback", plain.ToCanonicalJson())
+    Assert.Contains("\"Exits\":", (compileOk (withPortfolio "let s = close\nexits stop_loss 5%")).ToCanonicalJson())
+
+[<Fact>]
 let ``maps nodes back to the source line and column`` () =
     let p = compileOk (withPortfolio "let s = rsi(close, 14)")
     let s = p.Named |> Seq.find (fun n -> n.Name = "s")

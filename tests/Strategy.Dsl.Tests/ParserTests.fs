@@ -163,6 +163,19 @@ let ``parses costs, risk limits with actions and execution policies`` () =
     )
 
 [<Fact>]
+let ``parses exits with a minimal-ROI table, and an order policy's fallback`` () =
+    Assert.Equal(
+        "(exits (stop_loss _ 5%) (take_profit _ 10%) (trailing_stop _ 3%) (max_hold _ 48h) (roi _ [(pair 0 4%) (pair 30m 2%) (pair 2h 0%)]) (cooldown _ 4h))",
+        tree
+            "exits stop_loss 5%, take_profit 10%, trailing_stop 3%, max_hold 48h, roi [0: 4%, 30m: 2%, 2h: 0%], cooldown 4h"
+    )
+
+    Assert.Equal(
+        "(execution (limit_maker (offset:0.05%) _) (fallback _ market))",
+        tree "execution limit_maker(offset: 0.05%), fallback market"
+    )
+
+[<Fact>]
 let ``parses includes`` () =
     Assert.Equal("(include \"shared/normalize.strat\")", tree "include \"shared/normalize.strat\"")
 

@@ -355,3 +355,42 @@ let ``weekly rebalancing starts its weeks on Monday 00:00 UTC, as weekly bars do
     // seven bars count from the first bar, a Wednesday: the decisions fall on Wednesdays
     let sevenBars = decisionDays "7"
     Assert.All(sevenBars, (fun d -> Assert.Equal(DayOfWeek.Wednesday, d.DayOfWeek)))
+
+[<Fact>]
+let ``a plan's exits and its order fallback reach the backtest, which notes what the exits closed`` () =
+    let text =
+        File
+            .ReadAllText(Path.Combine(repoRoot, "strategies", "momentum_long_short.strat"))
+            .Replace(
+                "costs fee 5 bps",
+                "costs fee 5 bps\nexits stop_loss 8%, max_hold 10d, cooldown 2d\nexecution limit_maker(offset: 0.05%), fallback market"
+            )
+
+    use panel = dataset "daily_top100"
+    use run = PreparedRun.Prepare(compileOk text, panel)
+    use result = run.Backtest(run.Defaults, RunSettings.Default)
+    let exits = result.Options.Exits
+    Assert.Equal((0.08, 10, 2), (exits.StopLoss, exits.MaxHoldBars, exits.CooldownBars))
+    Assert.True(Double.IsNaN exits.TakeProfit)
+    Assert.True result.Options.LimitFallbackMarket
+    Assert.NotEmpty result.Ledger.Exits
+    Assert.All(result.Ledger.Exits, (fun e -> Assert.Contains(e.Rule, [ "stop_loss"; "max_hold" ])))
+    let counts = result.Ledger.Exits |> Seq.countBy (fun e -> e.Rule) |> Map.ofSeq
+
+    let expected =
+        "Positions closed by their exits: "
+        + String.Join(
+            ", ",
+            result.Ledger.Exits
+            |> Seq.map (fun e -> e.Rule)
+            |> Seq.distinct
+            |> Seq.map (fun r -> $"%d{counts[r]} by %s{r}")
+        )
+        + "."
+
+    Assert.Contains(expected, result.Notes)
+    // without the statement, nothing of it reaches the run
+    use plain = PreparedRun.Prepare(momentum (), panel)
+    use plainResult = plain.Backtest(plain.Defaults, RunSettings.Default)
+    Assert.True plainResult.Options.Exits.IsEmpty
+    Assert.Empty plainResult.Ledger.Exits

@@ -117,6 +117,7 @@ let rec private genExpr (size: int) : Gen<Expr> =
                         return ListItem.Span(lo, hi, step, nowhere)
                     }
                     1, Gen.map2 (fun e c -> ListItem.Guarded(e, c)) sub sub
+                    1, Gen.map2 (fun k v -> ListItem.Pair(k, v, nowhere)) sub sub
                 ]
 
         Gen.frequency
@@ -275,6 +276,7 @@ let private genDecl: Gen<Decl> =
             nonEmpty genClause |> Gen.map (fun cs -> Decl.Costs(cs, nowhere))
             nonEmpty genClause |> Gen.map (fun cs -> Decl.Risk(cs, nowhere))
             nonEmpty genClause |> Gen.map (fun cs -> Decl.Execution(cs, nowhere))
+            nonEmpty genClause |> Gen.map (fun cs -> Decl.Exits(cs, nowhere))
             Gen.elements [ "shared/a.strat"; "b.strat" ]
             |> Gen.map (fun p -> Decl.Include(p, nowhere))
         ]
@@ -375,6 +377,7 @@ let private tokens =
         "costs"
         "risk"
         "execution"
+        "exits"
         "include"
         "long"
         "short"

@@ -1,3 +1,5 @@
+using StrategyLab.Runtime.Execution;
+
 namespace StrategyLab.Runtime.Backtest;
 
 /// <summary>When orders decided at a bar's close are filled.</summary>
@@ -73,6 +75,12 @@ public sealed record LedgerOptions
     /// <summary>Seconds a quote rests before it is re-quoted (0 = every re-quote fits in a bar).</summary>
     public double LimitTimeoutSeconds { get; init; }
 
+    /// <summary>
+    /// A limit order none of whose quotes filled goes to market for the rest, at the fill bar's close
+    /// with slippage and the taker fee (off by default: what does not fill waits for the next decision).
+    /// </summary>
+    public bool LimitFallbackMarket { get; init; }
+
     /// <summary>At most this fraction of a bar's volume fills; the rest of the order does not (NaN = no cap).</summary>
     public double MaxParticipation { get; init; } = double.NaN;
 
@@ -87,4 +95,14 @@ public sealed record LedgerOptions
 
     /// <summary>The risk limits.</summary>
     public RiskLimits Risk { get; init; } = RiskLimits.None;
+
+    /// <summary>Per-position exits: stop-loss, take-profit, trailing stop, maximum holding time, minimal ROI, cooldown (none by default).</summary>
+    public ExitRules Exits { get; init; } = ExitRules.None;
+
+    /// <summary>
+    /// The venue's instruments by symbol, whose filters the simulated exchange enforces and the execution
+    /// policy sizes within (quantities in whole lots, limit prices on ticks, minimum quantity and notional);
+    /// null (the default) or a symbol missing: no filters.
+    /// </summary>
+    public IReadOnlyDictionary<string, Instrument>? Instruments { get; init; }
 }

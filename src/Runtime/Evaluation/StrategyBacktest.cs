@@ -2,6 +2,7 @@ using System.Globalization;
 using StrategyLab.Runtime.Backtest;
 using StrategyLab.Runtime.Data;
 using StrategyLab.Runtime.Data.Csv;
+using StrategyLab.Runtime.Execution;
 using StrategyLab.Runtime.Plan;
 using StrategyLab.Runtime.Portfolio;
 using FillTiming = StrategyLab.Runtime.Backtest.FillTiming;
@@ -91,6 +92,8 @@ public static class StrategyBacktest
         var traded = start == 0 && end == panel.TimeCount ? panel : panel.Slice(start, end);
         var ledger = LedgerBacktest.Run(traded, weights.AsSpan(start * panel.AssetCount, (end - start) * panel.AssetCount), options,
             rebalance?[start..end]);
+        if (ledger.Exits.Count > 0)
+            notes.Add("Positions closed by their exits: " + string.Join(", ", ledger.Exits.GroupBy(e => e.Rule).Select(g => $"{g.Count()} by {g.Key}")) + ".");
         progress?.Invoke(1);
         return new StrategyBacktestResult(traded, ledger, options, parameters, universe?[(start * panel.AssetCount)..(end * panel.AssetCount)], notes)
         {
@@ -423,6 +426,7 @@ public static class StrategyBacktest
         var execution = plan.Execution;
         var options = new LedgerOptions
         {
+            Exits = plan.Exits is { } exits ? Exits(exits, parameters) : ExitRules.None,
             InitialCapital = capital,
             TakerFee = fee ?? c.TakerFee.EvaluateNumber(parameters),
             MakerFee = fee ?? c.MakerFee.EvaluateNumber(parameters),
@@ -447,6 +451,23 @@ public static class StrategyBacktest
             LimitRetries = (int)Argument("retries"),
             LimitShrink = Argument("shrink"),
             LimitTimeoutSeconds = Argument("timeout"),
+            LimitFallbackMarket = execution.MarketFallback,
+        };
+    }
+
+    // the plan's exits under the parameters: fractions as they are, times in whole bars
+    private static ExitRules Exits(ExitSpec spec, IReadOnlyDictionary<string, ScalarValue> parameters)
+    {
+        double Share(ScalarExpr? x) => x?.EvaluateNumber(parameters) ?? double.NaN;
+        int Bars(ScalarExpr? x) => x is null ? 0 : (int)Math.Round(x.EvaluateNumber(parameters));
+        return new ExitRules
+        {
+            StopLoss = Share(spec.StopLoss),
+            TakeProfit = Share(spec.TakeProfit),
+            TrailingStop = Share(spec.TrailingStop),
+            MaxHoldBars = Bars(spec.MaxHoldBars),
+            Roi = [.. spec.Roi.Select(r => new RoiStep(Bars(r.AfterBars), r.Return.EvaluateNumber(parameters)))],
+            CooldownBars = Bars(spec.CooldownBars),
         };
     }
 }

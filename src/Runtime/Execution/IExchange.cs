@@ -20,6 +20,11 @@ public enum OrderType
     Limit,
     /// <summary>A market order sent when the mark trades through the stop price (stop-loss exits).</summary>
     StopMarket,
+    /// <summary>
+    /// A market order sent when the price reaches the stop price in the position's favour (take-profit
+    /// exits: a sell above the market, a buy below it; Binance TAKE_PROFIT_MARKET).
+    /// </summary>
+    TakeProfitMarket,
 }
 
 /// <summary>How long an order rests.</summary>

@@ -265,13 +265,36 @@ public enum FillTiming
 /// The order policy (<c>market</c> or <c>limit_maker</c> with its arguments, defaults filled in),
 /// the minimum notional rule, the fill timing and a volume participation cap (fraction of bar volume).
 /// </summary>
+/// <param name="MarketFallback">
+/// <c>fallback market</c>: what a limit-maker order's last quote leaves unfilled goes to market (off by
+/// default, and not in the canonical JSON of plans without it).
+/// </param>
 public sealed record ExecutionSpec(
     string Policy,
     ImmutableArray<NamedArgument> Arguments,
     MinNotionalRule MinNotional,
     FillTiming Fill,
-    ScalarExpr? Participation)
+    ScalarExpr? Participation,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool MarketFallback = false)
 {
     /// <summary>Market orders, skip under minimum notional, next-open fills, no cap.</summary>
     public static ExecutionSpec Default { get; } = new("market", [], MinNotionalRule.Skip, FillTiming.NextOpen, null);
 }
+
+/// <summary>A row of the minimal-ROI table: from <see cref="AfterBars"/> bars held, a position is closed at a gain of <see cref="Return"/>.</summary>
+public sealed record RoiRow(ScalarExpr AfterBars, ScalarExpr Return);
+
+/// <summary>
+/// Per-position exits, from <c>exits stop_loss 5%, take_profit 10%, trailing_stop 3%, max_hold 48h,
+/// roi [0: 4%, 30m: 2%, 2h: 0%], cooldown 4h</c>: the stop-loss, take-profit and trailing stop as
+/// fractions of the entry price (the trailing stop of the best price since entry), the maximum
+/// holding time, the ROI table's times and the cooldown after an exit in bars. A null member (an
+/// empty table) is not set.
+/// </summary>
+public sealed record ExitSpec(
+    ScalarExpr? StopLoss,
+    ScalarExpr? TakeProfit,
+    ScalarExpr? TrailingStop,
+    ScalarExpr? MaxHoldBars,
+    ImmutableArray<RoiRow> Roi,
+    ScalarExpr? CooldownBars);

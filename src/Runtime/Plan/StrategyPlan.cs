@@ -26,6 +26,7 @@ namespace StrategyLab.Runtime.Plan;
 /// <param name="Execution">How target changes become orders.</param>
 /// <param name="Columns">Data columns the plan reads.</param>
 /// <param name="SourceMap">Node id to the source position that introduced it; not part of the hash.</param>
+/// <param name="Exits">Per-position exits, or null (then absent from the canonical JSON, so plans without exits keep their hashes).</param>
 public sealed record StrategyPlan(
     string Name,
     string Description,
@@ -42,7 +43,8 @@ public sealed record StrategyPlan(
     ImmutableArray<RiskLimit> Risk,
     ExecutionSpec Execution,
     ImmutableArray<string> Columns,
-    [property: JsonIgnore] ImmutableDictionary<int, SourceLocation> SourceMap)
+    [property: JsonIgnore] ImmutableDictionary<int, SourceLocation> SourceMap,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ExitSpec? Exits = null)
 {
     private static readonly JsonSerializerOptions CanonicalJson = new()
     {

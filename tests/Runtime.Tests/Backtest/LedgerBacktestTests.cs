@@ -1,5 +1,6 @@
 using StrategyLab.Runtime.Backtest;
 using StrategyLab.Runtime.Data;
+using StrategyLab.Runtime.Execution;
 
 namespace StrategyLab.Runtime.Tests.Backtest;
 
@@ -95,6 +96,25 @@ public sealed class LedgerBacktestTests
         Near(50, rounded.Fills[0].Quantity);
         Assert.Equal(1, rounded.RoundedUpOrders);
         Assert.Equal(1, rounded.SkippedOrders);
+    }
+
+    [Fact]
+    public void AVenuesFiltersSizeOrdersInLotsQuoteLimitsOnTicksAndSkipSmallOrders()
+    {
+        var x = new Instrument("X", "X", "USDT", TickSize: 0.5m, StepSize: 0.3m, MinQuantity: 0m, MinNotional: 5000m, MaxLeverage: 10);
+        var options = new LedgerOptions { TakerFee = 0, MakerFee = 0, Instruments = new Dictionary<string, Instrument> { ["X"] = x } };
+        // 10000 / 100 = 100 units: 333 lots of 0.3 = 99.9 bought at bar 1's open 102
+        Near(99.9, LedgerBacktest.Run(ThreeBars, [1, 0, 0], options).Fills[0].Quantity);
+        // limit maker: bar 1's quote at 100 × 0.987 = 98.7 rests at 98.5 on the tick and is not reached (low 101);
+        // bar 2's at 105 × 0.987 = 103.635 rests at 103.5 for 10000 / 105 = 95.238… → 317 lots = 95.1, and the low 102.5 reaches it
+        var fill = Assert.Single(LedgerBacktest.Run(ThreeBars, [1, 1, 0], options with { Orders = OrderKind.LimitMaker, LimitOffset = 0.013 }).Fills);
+        Assert.Equal(2, fill.Bar);
+        Near(103.5, fill.Price);
+        Near(95.1, fill.Quantity);
+        // 30 % of 10000 = 3000, under the instrument's minimum notional of 5000: skipped at bars 0 and 1
+        var small = LedgerBacktest.Run(ThreeBars, [0.3, 0.3, 0], options);
+        Assert.Empty(small.Fills);
+        Assert.Equal(2, small.SkippedOrders);
     }
 
     [Fact]
