@@ -294,35 +294,6 @@ public sealed class ConstraintSet
     private static string ToText(ConstraintOperator op) => new Constraint("", op, 0).OperatorText;
 }
 
-/// <summary>
-/// Where a trial keeps its named metrics (sharpe, maxdd, mar...): attributes <c>metric:NAME</c> holding the
-/// value as round-trip invariant text. Constraints and the best-trial choice read them from there.
-/// </summary>
-public static class TrialMetrics
-{
-    /// <summary>The attribute prefix of a metric.</summary>
-    public const string Prefix = "metric:";
-
-    /// <summary>The attributes that store <paramref name="metrics"/>.</summary>
-    public static ImmutableSortedDictionary<string, string> Attributes(IReadOnlyDictionary<string, double> metrics)
-    {
-        ArgumentNullException.ThrowIfNull(metrics);
-        return metrics.ToImmutableSortedDictionary(m => Prefix + m.Key, m => m.Value.ToString("R", CultureInfo.InvariantCulture), StringComparer.Ordinal);
-    }
-
-    /// <summary>The metrics stored in <paramref name="trial"/>'s attributes; an attribute that is not a number is left out.</summary>
-    public static IReadOnlyDictionary<string, double> Read(FrozenTrial trial)
-    {
-        ArgumentNullException.ThrowIfNull(trial);
-        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var (key, value) in trial.Attributes)
-            if (key.StartsWith(Prefix, StringComparison.Ordinal)
-                && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var x))
-                metrics[key[Prefix.Length..]] = x;
-        return metrics;
-    }
-}
-
 /// <summary>The best trial of a study: the best complete trial that clears every constraint.</summary>
 public static class BestTrial
 {

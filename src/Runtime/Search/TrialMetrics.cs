@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Immutable;
 using StrategyLab.Runtime.Backtest;
 
@@ -8,7 +9,9 @@ public sealed record MetricSpec(string Name, Direction Better, string Meaning);
 
 /// <summary>
 /// The metrics every trial reports, by name: what objectives and constraints may name. Annualised
-/// figures use the bar's periods per year, as backtests report them.
+/// figures use the bar's periods per year, as backtests report them. A study's trial keeps them as
+/// attributes <c>metric:NAME</c> holding the value as round-trip invariant text; constraints and the
+/// best-trial choice read them from there.
 /// </summary>
 public static class TrialMetrics
 {
@@ -35,6 +38,28 @@ public static class TrialMetrics
     /// <summary>The metric of that name, or a one-line error naming the ones there are.</summary>
     public static MetricSpec Require(string name, string what) =>
         Find(name) ?? throw new Evaluation.PlanException($"{what}: no metric '{name}'; the metrics are {string.Join(", ", Known.Select(m => m.Name))}");
+
+    /// <summary>The attribute prefix of a metric.</summary>
+    public const string Prefix = "metric:";
+
+    /// <summary>The attributes that store <paramref name="metrics"/>.</summary>
+    public static ImmutableSortedDictionary<string, string> Attributes(IReadOnlyDictionary<string, double> metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        return metrics.ToImmutableSortedDictionary(m => Prefix + m.Key, m => m.Value.ToString("R", CultureInfo.InvariantCulture), StringComparer.Ordinal);
+    }
+
+    /// <summary>The metrics stored in <paramref name="trial"/>'s attributes; an attribute that is not a number is left out.</summary>
+    public static IReadOnlyDictionary<string, double> Read(FrozenTrial trial)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (key, value) in trial.Attributes)
+            if (key.StartsWith(Prefix, StringComparison.Ordinal)
+                && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var x))
+                metrics[key[Prefix.Length..]] = x;
+        return metrics;
+    }
 
     /// <summary>Every metric of a run from its statistics; trade figures are NaN for a run without round trips (research accounting).</summary>
     public static ImmutableSortedDictionary<string, double> Of(PerformanceMetrics metrics, TradeStatistics? trades, double turnover)
