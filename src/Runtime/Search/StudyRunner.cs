@@ -1,0 +1,226 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using StrategyLab.Runtime.Evaluation;
+using StrategyLab.Runtime.Models.Training;
+using StrategyLab.Runtime.Plan;
+using StrategyLab.Runtime.Runs;
+using StrategyLab.Runtime.Search.Pruners;
+using StrategyLab.Runtime.Search.Samplers;
+using StrategyLab.Runtime.Search.Storage;
+
+namespace StrategyLab.Runtime.Search;
+
+/// <summary>
+/// How a study searches: its objectives (one, or two for a Pareto front), constraints, how each trial
+/// is scored (walk-forward folds, accounting, period), the sampler and pruner, and how many trials the
+/// study should hold when this worker stops.
+/// </summary>
+public sealed record StudyOptions
+{
+    /// <summary>What is optimised, in order; two give a Pareto front.</summary>
+    public required IReadOnlyList<Objective> Objectives { get; init; }
+
+    /// <summary>What the chosen trial must satisfy (e.g. <c>maxdd &lt; 0.25</c>).</summary>
+    public ConstraintSet Constraints { get; init; } = ConstraintSet.None;
+
+    /// <summary>Each trial is scored on these folds of the period: the mean of each metric over them.</summary>
+    public CrossValidation CrossValidation { get; init; } = CrossValidation.None;
+
+    /// <summary>How returns are counted.</summary>
+    public Accounting Accounting { get; init; } = Accounting.Ledger;
+
+    /// <summary>The period, costs and capital of every trial.</summary>
+    public RunSettings Settings { get; init; } = RunSettings.Default;
+
+    /// <summary><c>tpe</c>, <c>random</c>, <c>grid</c> or <c>cmaes</c>.</summary>
+    public string Sampler { get; init; } = "tpe";
+
+    /// <summary>The seed of every proposal (the proposal of the study's n-th trial draws from seed + n).</summary>
+    public long Seed { get; init; }
+
+    /// <summary><c>none</c>, <c>median</c> or <c>halving</c> (stopping trials on their first folds).</summary>
+    public string Pruner { get; init; } = "none";
+
+    /// <summary>The worker stops once the study holds this many complete or pruned trials.</summary>
+    public int Trials { get; init; } = 100;
+
+    /// <summary>Trials this worker runs at a time.</summary>
+    public int Jobs { get; init; } = 1;
+
+    /// <summary>No trial starts after this long; null for no limit.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>How often a running trial tells storage it is alive, and how old a heartbeat may get before its trial is failed and rerun.</summary>
+    public (TimeSpan Interval, TimeSpan Timeout) Heartbeat { get; init; } = (TrialHeartbeat.DefaultInterval, TrialHeartbeat.DefaultTimeout);
+
+    /// <summary>The objectives' directions.</summary>
+    public IReadOnlyList<Direction> Directions => [.. Objectives.Select(o => o.Direction)];
+
+    /// <summary>The sampler of that name, or a one-line error naming the ones there are.</summary>
+    public ISampler CreateSampler() => Sampler switch
+    {
+        "tpe" => new TpeSampler(new TpeOptions { Constraints = Constraints.Constraints.IsEmpty ? null : Constraints }),
+        "random" => new RandomSampler(),
+        "grid" => new GridSampler(),
+        "cmaes" => new CmaEsSampler(),
+        _ => throw new PlanException($"--sampler: expected tpe, random, grid or cmaes, found '{Sampler}'"),
+    };
+
+    /// <summary>The pruner of that name (null for none), or a one-line error naming the ones there are.</summary>
+    public IPruner? CreatePruner() => Pruner switch
+    {
+        "none" => null,
+        "median" => new MedianPruner(),
+        "halving" => new SuccessiveHalvingPruner(),
+        _ => throw new PlanException($"--pruner: expected none, median or halving, found '{Pruner}'"),
+    };
+}
+
+/// <summary>What one worker's run of a study did, and why it stopped.</summary>
+public sealed record StudyRunOutcome(int Completed, int Pruned, int Failed, string StoppedBecause);
+
+/// <summary>A finished trial as the worker saw it, for progress displays.</summary>
+public sealed record TrialFinished(FrozenTrial Trial, int StudyFinished, int Target);
+
+/// <summary>
+/// One worker of a study: takes the study's waiting trials (retries of failed ones) first, otherwise
+/// asks the sampler for parameters from every trial in storage and starts a new trial, evaluates it on
+/// the prepared run fold by fold (reporting each fold's value, so that the pruner may stop it), and
+/// finishes it with its objective values and every metric as attributes. Storage alone numbers trials,
+/// so any number of workers, on any number of machines, share one study. Trials that were running in a
+/// worker that died are failed and rerun once their heartbeat is older than the timeout.
+/// </summary>
+public sealed class StudyRunner(IStudyStorage storage, StudyRecord study, PreparedRun run, StudyOptions options, string worker,
+    Func<ParameterSet, ModelTrainingResult?>? models = null)
+{
+    private readonly ISampler _sampler = options.CreateSampler();
+    private readonly IPruner? _pruner = options.CreatePruner();
+    private readonly object _gate = new();
+    private int _completed;
+    private int _pruned;
+    private int _failed;
+
+    /// <summary>Runs trials until the study holds <see cref="StudyOptions.Trials"/>, the time is up, the grid is exhausted or <paramref name="stop"/> is cancelled (the running trials finish).</summary>
+    public StudyRunOutcome Run(CancellationToken stop = default, Action<TrialFinished>? finished = null)
+    {
+        var deadline = options.Timeout is { } t ? DateTimeOffset.UtcNow + t : DateTimeOffset.MaxValue;
+        var period = TrialEvaluation.WholePeriod(run, options.Settings);
+        var folds = options.CrossValidation.Split(new BarRange(period.Start, period.End));
+        var settings = options.Jobs > 1 ? options.Settings with { Threads = 1 } : options.Settings;
+        string? why = null;
+        void Stop(string reason)
+        {
+            lock (_gate)
+                why ??= reason;
+        }
+        var workers = Enumerable.Range(0, options.Jobs).Select(_ => Task.Factory.StartNew(() =>
+        {
+            while (why is null)
+            {
+                if (stop.IsCancellationRequested)
+                {
+                    Stop("stopped");
+                    break;
+                }
+                if (DateTimeOffset.UtcNow >= deadline)
+                {
+                    Stop("the time is up");
+                    break;
+                }
+                var (trial, reason) = Next();
+                if (trial is null)
+                    Stop(reason!);
+                else
+                    Evaluate(trial, settings, folds, finished);
+            }
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        Task.WaitAll(workers);
+        return new StudyRunOutcome(_completed, _pruned, _failed, why ?? "stopped");
+    }
+
+    // a waiting trial, else a new one, else why there is none
+    private (FrozenTrial? Trial, string? Stop) Next()
+    {
+        storage.FailStale(study.Id, options.Heartbeat.Timeout);
+        if (storage.ClaimWaiting(study.Id, worker) is { } waiting)
+            return (waiting, null);
+        lock (_gate)
+        {
+            var trials = storage.Trials(study.Id);
+            // running trials count, so that workers together stop at the target
+            if (trials.Count(t => t.State is TrialState.Complete or TrialState.Pruned or TrialState.Running) >= options.Trials)
+                return (null, $"the study holds {options.Trials} trials");
+            var random = new Random(HashCode.Combine(options.Seed, trials.Count));
+            try
+            {
+                var parameters = _sampler.Propose(study.Definition.Space, options.Directions, trials, random);
+                return (storage.StartTrial(study.Id, parameters, worker), null);
+            }
+            catch (GridExhaustedException)
+            {
+                return (null, "every grid point has a trial");
+            }
+        }
+    }
+
+    private void Evaluate(FrozenTrial trial, RunSettings settings, IReadOnlyList<BarRange> folds, Action<TrialFinished>? finished)
+    {
+        using var heartbeat = new TrialHeartbeat(storage, trial.Id, options.Heartbeat.Interval);
+        TrialState state;
+        IReadOnlyList<double> values = [];
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            var parameters = run.Bind(trial.Params);
+            var scored = new List<PeriodOutcome>();
+            var pruned = false;
+            TrialEvaluation.Run(run, parameters, settings, options.Accounting, [.. folds.Select(f => (f.Start, f.End))], models?.Invoke(parameters),
+                (k, outcome) =>
+                {
+                    if (pruned)
+                        return;
+                    scored.Add(outcome);
+                    var value = Mean(scored, options.Objectives[0].Metric);
+                    storage.Report(trial.Id, k, value);
+                    if (_pruner is not null && k < folds.Count - 1)
+                    {
+                        var now = trial with { Intermediate = trial.Intermediate.SetItem(k, value) };
+                        pruned = _pruner.ShouldPrune(now, storage.Trials(study.Id), options.Objectives[0].Direction);
+                    }
+                });
+            var metrics = TrialMetrics.Known.ToDictionary(m => m.Name, m => Mean(scored, m.Name), StringComparer.Ordinal);
+            foreach (var (key, text) in TrialMetrics.Attributes(metrics))
+                attributes[key] = text;
+            attributes["folds"] = scored.Count.ToString(CultureInfo.InvariantCulture);
+            state = pruned ? TrialState.Pruned : TrialState.Complete;
+            values = pruned ? [] : [.. options.Objectives.Select(o => metrics[o.Metric])];
+        }
+        catch (Exception e) when (e is PlanException or ModelStoreException)
+        {
+            state = TrialState.Failed;
+            attributes[TrialAttributes.Reason] = e.Message;
+        }
+        if (heartbeat.Lost)
+            return; // another worker failed this trial for a missed heartbeat; its retry takes its place
+        storage.Finish(trial.Id, state, values, attributes);
+        int done;
+        lock (_gate)
+        {
+            _ = state switch
+            {
+                TrialState.Complete => ++_completed,
+                TrialState.Pruned => ++_pruned,
+                _ => ++_failed,
+            };
+            done = storage.Trials(study.Id).Count(t => t.State is TrialState.Complete or TrialState.Pruned);
+        }
+        finished?.Invoke(new TrialFinished(trial with { State = state, Values = [.. values] }, done, options.Trials));
+    }
+
+    // a metric's mean over the folds scored so far; NaN folds (no trades) are left out
+    private static double Mean(List<PeriodOutcome> folds, string metric)
+    {
+        var finite = folds.Select(f => f.Metrics[metric]).Where(double.IsFinite).ToList();
+        return finite.Count == 0 ? double.NaN : finite.Average();
+    }
+}
