@@ -58,9 +58,10 @@ public interface IStudyStorage : IDisposable
     /// <paramref name="heartbeatTimeout"/>, and queues each one's parameters once as a WAITING trial
     /// with <c>retry_of</c> = its number, unless it was already attempt <paramref name="maxAttempts"/>.
     /// Several workers may call it at once: each stale trial is failed and retried exactly once.
-    /// Returns how many trials it failed.
+    /// Returns how many trials it failed. A RUNNING trial whose worker <paramref name="workerGone"/> says is
+    /// gone (a process of this machine that no longer runs) is failed and retried the same way at once.
     /// </summary>
-    int FailStale(long studyId, TimeSpan heartbeatTimeout, int maxAttempts = TrialAttributes.DefaultMaxAttempts);
+    int FailStale(long studyId, TimeSpan heartbeatTimeout, int maxAttempts = TrialAttributes.DefaultMaxAttempts, Func<string, bool>? workerGone = null);
 }
 
 /// <summary>The trial attributes storage itself writes.</summary>

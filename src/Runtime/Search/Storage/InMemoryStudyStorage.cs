@@ -161,20 +161,23 @@ public sealed class InMemoryStudyStorage(TimeProvider? clock = null) : IStudySto
     }
 
     /// <inheritdoc />
-    public int FailStale(long studyId, TimeSpan heartbeatTimeout, int maxAttempts = TrialAttributes.DefaultMaxAttempts)
+    public int FailStale(long studyId, TimeSpan heartbeatTimeout, int maxAttempts = TrialAttributes.DefaultMaxAttempts, Func<string, bool>? workerGone = null)
     {
         TrialRules.CheckTimeout(heartbeatTimeout, maxAttempts);
         lock (_gate)
         {
             var study = Study(studyId);
             var now = _clock.GetUtcNow();
-            var stale = study.Trials.Where(t => t.State == TrialState.Running && t.Heartbeat < now - heartbeatTimeout).ToList();
+            var stale = study.Trials.Where(t => t.State == TrialState.Running
+                && (t.Heartbeat < now - heartbeatTimeout || TrialRules.IsAbandoned(t.Attributes, workerGone))).ToList();
             foreach (var trial in stale)
             {
                 trial.State = TrialState.Failed;
                 trial.Finished = now;
+                trial.Attributes = trial.Heartbeat < now - heartbeatTimeout
+                    ? TrialRules.Failed(trial.Attributes, heartbeatTimeout)
+                    : TrialRules.Abandoned(trial.Attributes);
                 trial.Heartbeat = null;
-                trial.Attributes = TrialRules.Failed(trial.Attributes, heartbeatTimeout);
                 if (TrialRules.Retry(trial.Number, trial.Attributes, maxAttempts) is { } retry)
                     Add(study, TrialState.Waiting, trial.Params, retry);
             }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Data.Common;
+using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json;
 using StrategyLab.Runtime.Plan;
@@ -23,7 +24,7 @@ public abstract class SqlStudyStorage : IStudyStorage
     private const string TrialColumns = "id, number, state, params, objective_values, attributes, started, finished";
 
     private const string StudyFields = "name, strategy_name, strategy_hash, strategy_source, dataset_name, data_hash, search_space, "
-        + "directions, objectives, constraints_text, sampler_name, sampler_seed, created, program_version";
+        + "directions, objectives, constraints_text, sampler_name, sampler_seed, created, program_version, scoring";
 
     private const string StudyColumns = "id, " + StudyFields;
 
@@ -107,7 +108,7 @@ public abstract class SqlStudyStorage : IStudyStorage
             var id = Scalar(c, t, $"""
                 INSERT INTO strategylab_studies ({StudyFields})
                 VALUES (@name, @strategy_name, @strategy_hash, @strategy_source, @dataset_name, @data_hash, @search_space,
-                        @directions, @objectives, @constraints_text, @sampler_name, @sampler_seed, @created, @program_version)
+                        @directions, @objectives, @constraints_text, @sampler_name, @sampler_seed, @created, @program_version, @scoring)
                 ON CONFLICT (name) DO NOTHING RETURNING id
                 """, StudyParameters(definition));
             // another worker created it between our look and our insert: compare with theirs
@@ -256,7 +257,7 @@ public abstract class SqlStudyStorage : IStudyStorage
     }
 
     /// <inheritdoc />
-    public int FailStale(long studyId, TimeSpan heartbeatTimeout, int maxAttempts = TrialAttributes.DefaultMaxAttempts)
+    public int FailStale(long studyId, TimeSpan heartbeatTimeout, int maxAttempts = TrialAttributes.DefaultMaxAttempts, Func<string, bool>? workerGone = null)
     {
         TrialRules.CheckTimeout(heartbeatTimeout, maxAttempts);
         Study(studyId);
@@ -267,12 +268,14 @@ public abstract class SqlStudyStorage : IStudyStorage
                 throw TrialRules.NoStudy(studyId);
             var now = Now(c, t);
             var cutoff = now - heartbeatTimeout.Ticks / 10;
-            var stale = Query(c, t, $"SELECT {TrialColumns} FROM strategylab_trials WHERE study_id = @study AND state = 'RUNNING' AND heartbeat < @cutoff ORDER BY number"
-                + ForUpdate, [("@study", studyId), ("@cutoff", cutoff)], ReadTrial);
-            foreach (var trial in stale)
+            var running = Query(c, t, $"SELECT {TrialColumns}, CASE WHEN heartbeat < @cutoff THEN 1 ELSE 0 END FROM strategylab_trials WHERE study_id = @study AND state = 'RUNNING' ORDER BY number"
+                + ForUpdate, [("@study", studyId), ("@cutoff", cutoff)], r => (Trial: ReadTrial(r), Expired: Convert.ToInt64(r.GetValue(8), CultureInfo.InvariantCulture) == 1));
+            var stale = running.Where(x => x.Expired || TrialRules.IsAbandoned(x.Trial.Attributes, workerGone)).ToList();
+            foreach (var (trial, expired) in stale)
             {
+                var attributes = expired ? TrialRules.Failed(trial.Attributes, heartbeatTimeout) : TrialRules.Abandoned(trial.Attributes);
                 Execute(c, t, "UPDATE strategylab_trials SET state = 'FAILED', finished = @now, heartbeat = NULL, attributes = @attributes WHERE id = @id",
-                    ("@now", now), ("@attributes", StudyJson.Attributes(TrialRules.Failed(trial.Attributes, heartbeatTimeout))), ("@id", trial.Id));
+                    ("@now", now), ("@attributes", StudyJson.Attributes(attributes)), ("@id", trial.Id));
                 if (TrialRules.Retry(trial.Number, trial.Attributes, maxAttempts) is { } retry)
                     Insert(c, t, studyId, TrialState.Waiting, trial.Params, retry, now: null);
             }
@@ -405,7 +408,7 @@ public abstract class SqlStudyStorage : IStudyStorage
             id {IdColumn}, name text NOT NULL UNIQUE, strategy_name text NOT NULL, strategy_hash text NOT NULL,
             strategy_source text NOT NULL, dataset_name text NOT NULL, data_hash text NOT NULL, search_space text NOT NULL,
             directions text NOT NULL, objectives text NOT NULL, constraints_text text NOT NULL, sampler_name text NOT NULL,
-            sampler_seed bigint, created bigint NOT NULL, program_version text NOT NULL, trial_count integer NOT NULL DEFAULT 0)
+            sampler_seed bigint, created bigint NOT NULL, program_version text NOT NULL, scoring text NOT NULL, trial_count integer NOT NULL DEFAULT 0)
         """,
         $"""
         CREATE TABLE strategylab_trials (
@@ -468,6 +471,7 @@ public abstract class SqlStudyStorage : IStudyStorage
         ("@dataset_name", d.DatasetName), ("@data_hash", d.DataHash), ("@search_space", StudyJson.Space(d.Space)),
         ("@directions", StudyJson.Directions(d.Directions)), ("@objectives", StudyJson.Names(d.Objectives)), ("@constraints_text", d.Constraints),
         ("@sampler_name", d.SamplerName), ("@sampler_seed", d.SamplerSeed), ("@created", Microseconds(d.Created)), ("@program_version", d.ProgramVersion),
+        ("@scoring", d.Scoring),
     ];
 
     private static StudyRecord ReadStudy(DbDataReader r) => new(
@@ -486,7 +490,8 @@ public abstract class SqlStudyStorage : IStudyStorage
             SamplerName: r.GetString(11),
             SamplerSeed: r.IsDBNull(12) ? null : Convert.ToInt64(r.GetValue(12)),
             Created: Time(Convert.ToInt64(r.GetValue(13))),
-            ProgramVersion: r.GetString(14)));
+            ProgramVersion: r.GetString(14),
+            Scoring: r.GetString(15)));
 
     private static FrozenTrial ReadTrial(DbDataReader r) => new(
         Id: Convert.ToInt64(r.GetValue(0)),

@@ -6,7 +6,8 @@ namespace StrategyLab.Runtime.Search.Storage;
 /// What a study searches, fixed when it is created: the strategy (name, content hash and its whole
 /// source, so that workers on other machines can run the study from storage alone), the data it
 /// runs on, the search space, the objectives and their directions, the constraints, the sampler,
-/// when and by which program version it was created.
+/// when and by which program version it was created, and how each trial is scored (period, costs,
+/// accounting, folds), so that a resumed study measures its new trials as it measured the old ones.
 /// </summary>
 public sealed record StudyDefinition(
     string Name,
@@ -22,7 +23,8 @@ public sealed record StudyDefinition(
     string SamplerName,
     long? SamplerSeed,
     DateTimeOffset Created,
-    string ProgramVersion)
+    string ProgramVersion,
+    string Scoring = "")
 {
     /// <summary>The longest study name storage accepts.</summary>
     public const int MaxNameLength = 200;
@@ -45,7 +47,7 @@ public sealed record StudyDefinition(
 
     /// <summary>
     /// Why a stored definition of the same name cannot take this study's trials, or null when it can:
-    /// another strategy hash, dataset or data hash, search space, directions, objectives or constraints.
+    /// another strategy hash, dataset or data hash, search space, directions, objectives, constraints or scoring.
     /// The sampler may change between runs, as in Optuna.
     /// </summary>
     public string? MismatchWith(StudyDefinition stored)
@@ -61,6 +63,8 @@ public sealed record StudyDefinition(
             return $"objectives {Describe(stored)} there, {Describe(this)} here";
         if (Constraints != stored.Constraints)
             return $"constraints '{stored.Constraints}' there, '{Constraints}' here";
+        if (Scoring != stored.Scoring)
+            return $"trials scored on '{stored.Scoring}' there, '{Scoring}' here";
         return null;
     }
 

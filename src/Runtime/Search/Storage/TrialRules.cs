@@ -90,6 +90,13 @@ internal static class TrialRules
         attributes.SetItem(TrialAttributes.Reason,
             $"no heartbeat for more than {heartbeatTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s: its worker stopped");
 
+    public static ImmutableSortedDictionary<string, string> Abandoned(ImmutableSortedDictionary<string, string> attributes) =>
+        attributes.SetItem(TrialAttributes.Reason, $"its worker {attributes.GetValueOrDefault(TrialAttributes.Worker, "?")} stopped while it ran");
+
+    /// <summary>True when <paramref name="workerGone"/> says the trial's worker is gone.</summary>
+    public static bool IsAbandoned(IReadOnlyDictionary<string, string> attributes, Func<string, bool>? workerGone) =>
+        workerGone is not null && attributes.TryGetValue(TrialAttributes.Worker, out var w) && workerGone(w);
+
     public static int Attempt(IReadOnlyDictionary<string, string> attributes) =>
         attributes.TryGetValue(TrialAttributes.Attempt, out var a) && int.TryParse(a, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 1;
 

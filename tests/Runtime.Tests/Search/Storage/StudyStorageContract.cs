@@ -369,6 +369,25 @@ public abstract class StudyStorageContract : IDisposable
     }
 
     [Fact]
+    public void FailStaleFailsAtOnceTheTrialsOfAWorkerThatIsGoneAndQueuesThemForRetry()
+    {
+        var storage = Open();
+        var study = storage.OpenOrCreate(Definition());
+        var orphan = storage.StartTrial(study.Id, Params(1, "b", 0.5), "host/41");
+        storage.StartTrial(study.Id, Params(2), "host/42");
+
+        // heartbeats are fresh: only the gone worker's trial fails, and only once
+        Assert.Equal(1, storage.FailStale(study.Id, TimeSpan.FromSeconds(60), workerGone: w => w == "host/41"));
+        Assert.Equal(0, Open().FailStale(study.Id, TimeSpan.FromSeconds(60), workerGone: w => w == "host/41"));
+
+        var trials = storage.Trials(study.Id);
+        Assert.Equal([TrialState.Failed, TrialState.Running, TrialState.Waiting], trials.Select(t => t.State));
+        Assert.Equal("its worker host/41 stopped while it ran", trials[0].Attributes[TrialAttributes.Reason]);
+        Assert.Equal(orphan.Params, trials[2].Params);
+        Assert.Equal("0", trials[2].Attributes[TrialAttributes.RetryOf]);
+    }
+
+    [Fact]
     public void RefusesTheResultOfATrialFailedForItsExpiredHeartbeat()
     {
         var storage = Open();

@@ -101,8 +101,8 @@ public sealed class TrialHeartbeatTests
 
         public IReadOnlyList<FrozenTrial> Trials(long studyId) => inner.Trials(studyId);
 
-        public int FailStale(long studyId, TimeSpan heartbeatTimeout, int maxAttempts = TrialAttributes.DefaultMaxAttempts) =>
-            inner.FailStale(studyId, heartbeatTimeout, maxAttempts);
+        public int FailStale(long studyId, TimeSpan heartbeatTimeout, int maxAttempts = TrialAttributes.DefaultMaxAttempts, Func<string, bool>? workerGone = null) =>
+            inner.FailStale(studyId, heartbeatTimeout, maxAttempts, workerGone);
 
         public void Dispose() => inner.Dispose();
     }
