@@ -171,6 +171,13 @@ public sealed class ConstraintSet
     /// <summary>The empty set: every trial is feasible.</summary>
     public static ConstraintSet None { get; } = new([]);
 
+    /// <summary>The constraints as one line, joined by "and" (empty for none): how a study keeps them.</summary>
+    public override string ToString() => string.Join(" and ", Constraints);
+
+    /// <summary>Reads the text <see cref="ToString"/> writes.</summary>
+    public static ConstraintSet Read(string text) =>
+        string.IsNullOrWhiteSpace(text) ? None : Parse(text.Split(" and ", StringSplitOptions.TrimEntries));
+
     /// <summary>
     /// Parses each text as "NAME OP NUMBER" (OP one of &lt; &lt;= &gt; &gt;= ==; NUMBER in invariant culture,
     /// a trailing % dividing it by 100); throws <see cref="FormatException"/> with a one-line message for the

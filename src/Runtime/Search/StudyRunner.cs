@@ -56,6 +56,77 @@ public sealed record StudyOptions
     /// <summary>The objectives' directions.</summary>
     public IReadOnlyList<Direction> Directions => [.. Objectives.Select(o => o.Direction)];
 
+    /// <summary>
+    /// How each trial is measured, as the study keeps it: accounting, period, costs, capital and folds.
+    /// A study resumed with other terms would rank trials measured two ways, so storage refuses it.
+    /// </summary>
+    public string Scoring
+    {
+        get
+        {
+            static string Time(long? ms) => ms is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "";
+            static string Number(double? x) => x is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : "plan";
+            var s = Settings;
+            return $"{Accounting.ToString().ToLowerInvariant()}; period {Time(s.From)}..{Time(s.To)}; fee {Number(s.Fee)}; "
+                + $"min notional {Number(s.MinNotional)}; capital {Number(s.Capital)}; folds {CrossValidation.Folds}, purge {CrossValidation.Purge}";
+        }
+    }
+
+    /// <summary>The study this search defines over <paramref name="run"/>: its strategy (with <paramref name="source"/>), data, declared search space, objectives, constraints and scoring.</summary>
+    /// <exception cref="PlanException">The strategy declares nothing to search.</exception>
+    public StudyDefinition Define(string name, PreparedRun run, string source)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return new StudyDefinition(name, run.Plan.Name, run.Plan.ContentHash(), source, run.Plan.Dataset, run.DataHash, PlanSearchSpace.From(run.Plan),
+            [.. Directions], [.. Objectives.Select(o => o.Metric)], Constraints.ToString(), Sampler, Seed, DateTimeOffset.UtcNow, PreparedRun.Version, Scoring);
+    }
+
+    /// <summary>
+    /// Refuses, before any trial runs, a search no trial could complete: no objective or more than two,
+    /// a trade figure under weights accounting (which has no round trips), an unknown sampler or
+    /// pruner, pruning without folds to prune on, CMA-ES with two objectives, a grid over a float
+    /// without a step.
+    /// </summary>
+    /// <exception cref="PlanException">The first such problem, in one line.</exception>
+    public void Validate(SearchSpace space)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        if (Objectives.Count is < 1 or > 2)
+            throw new PlanException($"--objective: give one objective, or two for a Pareto front; found {Objectives.Count}");
+        if (Objectives.Select(o => o.Metric).Distinct().Count() != Objectives.Count)
+            throw new PlanException("--objective: the same metric is given twice");
+        foreach (var metric in Objectives.Select(o => o.Metric).Concat(Constraints.Constraints.Select(c => c.Metric)))
+            if (Accounting == Accounting.Weights && metric is "trades" or "win_rate" or "profit_factor")
+                throw new PlanException($"'{metric}' counts round trips, which weights accounting does not have; use --accounting ledger");
+        if (Trials < 1 || Jobs < 1)
+            throw new PlanException($"--trials and --jobs: expected at least 1, found {Trials} and {Jobs}");
+        CreateSampler();
+        if (CreatePruner() is not null && CrossValidation.Folds < 2)
+            throw new PlanException($"--pruner {Pruner}: a trial is stopped on its first walk-forward folds; give --cv walk-forward:folds=N with N of 2 or more");
+        if (Sampler == "cmaes" && Objectives.Count > 1)
+            throw new PlanException("--sampler cmaes: CMA-ES optimises one objective; use tpe or random for a Pareto front");
+        if (Sampler == "grid" && space.Parameters.FirstOrDefault(p => p.Distribution is FloatDistribution { Step: null }) is { } unstepped)
+            throw new PlanException($"--sampler grid: parameter '{unstepped.Name}' is a real range without a step; declare one (param {unstepped.Name} = … in LOW..HIGH by STEP) or use tpe");
+    }
+
+    /// <summary>Parses <c>--constraint</c> texts, each naming a metric trials report.</summary>
+    /// <exception cref="PlanException">A malformed constraint, or one on a metric no trial reports.</exception>
+    public static ConstraintSet ParseConstraints(IEnumerable<string> texts)
+    {
+        ConstraintSet set;
+        try
+        {
+            set = ConstraintSet.Parse(texts);
+        }
+        catch (FormatException e)
+        {
+            throw new PlanException("--constraint: " + e.Message);
+        }
+        foreach (var c in set.Constraints)
+            TrialMetrics.Require(c.Metric, $"--constraint '{c}'");
+        return set;
+    }
+
     /// <summary>The sampler of that name, or a one-line error naming the ones there are.</summary>
     public ISampler CreateSampler() => Sampler switch
     {
@@ -88,7 +159,8 @@ public sealed record TrialFinished(FrozenTrial Trial, int StudyFinished, int Tar
 /// the prepared run fold by fold (reporting each fold's value, so that the pruner may stop it), and
 /// finishes it with its objective values and every metric as attributes. Storage alone numbers trials,
 /// so any number of workers, on any number of machines, share one study. Trials that were running in a
-/// worker that died are failed and rerun once their heartbeat is older than the timeout.
+/// worker that died are failed and rerun once their heartbeat is older than the timeout, or at once when
+/// the worker was a process of this machine that no longer runs (<see cref="LocalWorker"/>).
 /// </summary>
 public sealed class StudyRunner(IStudyStorage storage, StudyRecord study, PreparedRun run, StudyOptions options, string worker,
     Func<ParameterSet, ModelTrainingResult?>? models = null)
@@ -134,14 +206,22 @@ public sealed class StudyRunner(IStudyStorage storage, StudyRecord study, Prepar
                     Evaluate(trial, settings, folds, finished);
             }
         }, TaskCreationOptions.LongRunning)).ToArray();
-        Task.WaitAll(workers);
+        try
+        {
+            Task.WaitAll(workers);
+        }
+        catch (AggregateException e)
+        {
+            // the first worker's error as it was thrown (a storage or plan error is one line for the user)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
         return new StudyRunOutcome(_completed, _pruned, _failed, why ?? "stopped");
     }
 
     // a waiting trial, else a new one, else why there is none
     private (FrozenTrial? Trial, string? Stop) Next()
     {
-        storage.FailStale(study.Id, options.Heartbeat.Timeout);
+        storage.FailStale(study.Id, options.Heartbeat.Timeout, workerGone: LocalWorker.IsGone);
         if (storage.ClaimWaiting(study.Id, worker) is { } waiting)
             return (waiting, null);
         lock (_gate)
@@ -174,19 +254,18 @@ public sealed class StudyRunner(IStudyStorage storage, StudyRecord study, Prepar
             var parameters = run.Bind(trial.Params);
             var scored = new List<PeriodOutcome>();
             var pruned = false;
+            var intermediate = trial.Intermediate;
             TrialEvaluation.Run(run, parameters, settings, options.Accounting, [.. folds.Select(f => (f.Start, f.End))], models?.Invoke(parameters),
                 (k, outcome) =>
                 {
-                    if (pruned)
-                        return;
                     scored.Add(outcome);
                     var value = Mean(scored, options.Objectives[0].Metric);
                     storage.Report(trial.Id, k, value);
-                    if (_pruner is not null && k < folds.Count - 1)
-                    {
-                        var now = trial with { Intermediate = trial.Intermediate.SetItem(k, value) };
-                        pruned = _pruner.ShouldPrune(now, storage.Trials(study.Id), options.Objectives[0].Direction);
-                    }
+                    intermediate = intermediate.SetItem(k, value);
+                    // the last fold completes the trial whatever its value; an earlier one may stop it
+                    pruned = _pruner is not null && k < folds.Count - 1
+                        && _pruner.ShouldPrune(trial with { Intermediate = intermediate }, storage.Trials(study.Id), options.Objectives[0].Direction);
+                    return !pruned;
                 });
             var metrics = TrialMetrics.Known.ToDictionary(m => m.Name, m => Mean(scored, m.Name), StringComparer.Ordinal);
             foreach (var (key, text) in TrialMetrics.Attributes(metrics))

@@ -26,9 +26,12 @@ public sealed record PeriodOutcome(ImmutableSortedDictionary<string, double> Met
 /// </summary>
 public static class TrialEvaluation
 {
-    /// <summary>The outcome of each period of <paramref name="periods"/> (bar indices [start, end) of the prepared panel), in order.</summary>
+    /// <summary>
+    /// The outcome of each period of <paramref name="periods"/> (bar indices [start, end) of the prepared panel), in order;
+    /// <paramref name="onPeriod"/> sees each as it is measured and may stop the rest (a pruned trial) by returning false.
+    /// </summary>
     public static IReadOnlyList<PeriodOutcome> Run(PreparedRun run, ParameterSet parameters, RunSettings settings, Accounting accounting,
-        IReadOnlyList<(int Start, int End)> periods, ModelTrainingResult? models = null, Action<int, PeriodOutcome>? onPeriod = null)
+        IReadOnlyList<(int Start, int End)> periods, ModelTrainingResult? models = null, Func<int, PeriodOutcome, bool>? onPeriod = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(settings);
@@ -39,7 +42,8 @@ public static class TrialEvaluation
         {
             var outcome = weights is null ? Ledger(run, parameters, settings, periods[k], models) : Cut(run, weights, periods[k]);
             outcomes.Add(outcome);
-            onPeriod?.Invoke(k, outcome);
+            if (onPeriod is not null && !onPeriod(k, outcome))
+                break;
         }
         return outcomes;
     }

@@ -1,0 +1,202 @@
+/// A study's worker: trials proposed from storage, scored fold by fold, pruned, resumed and rerun
+module StrategyLab.Strategy.Dsl.Tests.StudyRunnerTests
+
+open System
+open System.Collections.Generic
+open System.Diagnostics
+open System.IO
+open Xunit
+open StrategyLab.Runtime.Backtest
+open StrategyLab.Runtime.Data
+open StrategyLab.Runtime.Evaluation
+open StrategyLab.Runtime.Plan
+open StrategyLab.Runtime.Runs
+open StrategyLab.Runtime.Search
+open StrategyLab.Runtime.Search.Storage
+open StrategyLab.Strategy.Dsl
+open StrategyLab.Strategy.Dsl.Tests.Support
+
+let private momentumPath =
+    Path.Combine(repoRoot, "strategies", "momentum_long_short.strat")
+
+let private prepare () =
+    let plan =
+        match Compiler.compile momentumPath (File.ReadAllText momentumPath) with
+        | Ok p -> p
+        | Error d -> failwithf "%A" d
+
+    let store = DataStore(Path.Combine(repoRoot, "data"))
+    let panel = store.ParseCsv(store.Catalog.Get "daily_top100", ImportLog())
+    panel, PreparedRun.Prepare(plan, panel)
+
+let private options (trials: int) =
+    StudyOptions(Objectives = [ Objective.Of "sharpe" ], Sampler = "random", Seed = 3L, Trials = trials, Jobs = 2)
+
+let private open' (storage: IStudyStorage) (run: PreparedRun) (o: StudyOptions) =
+    storage.OpenOrCreate(o.Define("momentum", run, File.ReadAllText momentumPath))
+
+let private sharpeOf (run: PreparedRun) (parameters: IReadOnlyDictionary<string, ScalarValue>) =
+    use alone = run.Backtest(run.Bind parameters, RunSettings.Default)
+    PerformanceMetrics.FromReturns(alone.Ledger.Returns, 365.0).Sharpe
+
+[<Fact>]
+let ``every trial of a study is the backtest of its parameters, and a second run tops the study up to its target`` () =
+    let panel, run = prepare ()
+    use _ = panel
+    use _ = run
+    use storage = new InMemoryStudyStorage()
+    let study = open' storage run (options 5)
+
+    let first = StudyRunner(storage, study, run, options 5, "w1").Run()
+    Assert.Equal(StudyRunOutcome(5, 0, 0, "the study holds 5 trials"), first)
+    let before = storage.Trials study.Id
+
+    for t in before do
+        Assert.Equal(TrialState.Complete, t.State)
+        // the objective is the plain backtest's Sharpe over the whole history, and kept among the metrics
+        Assert.Equal(sharpeOf run t.Params, t.Values[0])
+        Assert.Equal(t.Values[0], (TrialMetrics.Read t)["sharpe"])
+
+    let second = StudyRunner(storage, study, run, options 8, "w2").Run()
+    Assert.Equal(3, second.Completed)
+    let after = storage.Trials study.Id
+    Assert.Equal<int>([ 0..7 ], after |> Seq.map _.Number)
+    // the first run's trials are untouched
+    Assert.Equal<FrozenTrial>(before, after |> Seq.take 5)
+
+[<Fact>]
+let ``a study resumed with other scoring terms is refused before any trial`` () =
+    let panel, run = prepare ()
+    use _ = panel
+    use _ = run
+    use storage = new InMemoryStudyStorage()
+    open' storage run (options 2) |> ignore
+
+    let other =
+        StudyOptions(Objectives = [ Objective.Of "sharpe" ], Accounting = Accounting.Weights)
+            .Define("momentum", run, File.ReadAllText momentumPath)
+
+    let e =
+        Assert.Throws<StudyStorageException>(fun () -> storage.OpenOrCreate other |> ignore)
+
+    Assert.StartsWith(
+        "study 'momentum' exists with another definition: trials scored on 'ledger; period ..;",
+        e.Message
+    )
+
+    Assert.Empty(storage.List() |> Seq.filter (fun s -> s.TrialCount > 0))
+
+[<Fact>]
+let ``a pruned trial stopped on a fold whose running mean was below the median of the complete trials there`` () =
+    let panel, run = prepare ()
+    use _ = panel
+    use _ = run
+    use storage = new InMemoryStudyStorage()
+
+    let o =
+        StudyOptions(
+            Objectives = [ Objective.Of "sharpe" ],
+            Sampler = "random",
+            Seed = 11L,
+            Trials = 16,
+            Jobs = 1,
+            CrossValidation = CrossValidation(Folds = 4),
+            Pruner = "median"
+        )
+
+    let study = open' storage run o
+    let outcome = StudyRunner(storage, study, run, o, "w").Run()
+    let trials = storage.Trials study.Id
+
+    let pruned =
+        trials |> Seq.filter (fun t -> t.State = TrialState.Pruned) |> List.ofSeq
+
+    Assert.Equal(outcome.Pruned, pruned.Length)
+    Assert.NotEmpty pruned
+
+    for t in pruned do
+        let step, value = t.Intermediate |> Seq.last |> fun p -> p.Key, p.Value
+        Assert.True(step < 3, $"trial {t.Number} was pruned on its last fold")
+        Assert.Equal(step + 1, t.Intermediate.Count) // no fold ran after the pruning one
+        // the complete trials numbered before it had that step's value when it was judged
+        let earlier =
+            trials
+            |> Seq.filter (fun c -> c.State = TrialState.Complete && c.Number < t.Number)
+            |> Seq.map (fun c -> c.Intermediate[step])
+            |> Seq.sort
+            |> Array.ofSeq
+
+        let median =
+            if earlier.Length % 2 = 1 then
+                earlier[earlier.Length / 2]
+            else
+                (earlier[earlier.Length / 2 - 1] + earlier[earlier.Length / 2]) / 2.0
+
+        Assert.True(value < median, $"trial {t.Number}: {value} at fold {step} is not below the median {median}")
+
+    for t in trials |> Seq.filter (fun t -> t.State = TrialState.Complete) do
+        Assert.Equal(4, t.Intermediate.Count)
+        // a complete trial's objective is its mean over the four folds, the last running mean
+        Assert.Equal(t.Intermediate[3], t.Values[0], 12)
+
+[<Fact>]
+let ``a trial left running by a process that is gone is failed and rerun at once`` () =
+    let panel, run = prepare ()
+    use _ = panel
+    use _ = run
+    use storage = new InMemoryStudyStorage()
+    let study = open' storage run (options 3)
+    // a worker process of this machine that has ended
+    use gone = Process.Start("true")
+    gone.WaitForExit()
+    let worker = $"{Environment.MachineName}/{gone.Id}/1"
+
+    let orphan =
+        storage.StartTrial(study.Id, readOnlyDict [ "k", ScalarValue.Of 4.0; "lookback", ScalarValue.Of 30.0 ], worker)
+
+    StudyRunner(storage, study, run, options 3, LocalWorker.Name).Run() |> ignore
+    let trials = storage.Trials study.Id
+    Assert.Equal(TrialState.Failed, trials[0].State)
+    Assert.Equal($"its worker {worker} stopped while it ran", trials[0].Attributes[TrialAttributes.Reason])
+    let retry = trials[1]
+    Assert.Equal(TrialState.Complete, retry.State)
+    Assert.Equal<KeyValuePair<string, ScalarValue>>(orphan.Params, retry.Params)
+    Assert.Equal("0", retry.Attributes[TrialAttributes.RetryOf])
+    Assert.Equal(3, trials |> Seq.filter (fun t -> t.State = TrialState.Complete) |> Seq.length)
+    // this process is alive: its own name is never taken for a gone worker
+    Assert.False(LocalWorker.IsGone LocalWorker.Name)
+
+[<Fact>]
+let ``searches no trial could complete are refused before any trial runs`` () =
+    let panel, run = prepare ()
+    use _ = panel
+    use _ = run
+    let space = PlanSearchSpace.From run.Plan
+
+    let refused (o: StudyOptions) =
+        (Assert.Throws<PlanException>(fun () -> o.Validate space)).Message
+
+    Assert.Equal(
+        "'trades' counts round trips, which weights accounting does not have; use --accounting ledger",
+        refused (StudyOptions(Objectives = [ Objective.Of "trades" ], Accounting = Accounting.Weights))
+    )
+
+    Assert.Equal(
+        "--pruner median: a trial is stopped on its first walk-forward folds; give --cv walk-forward:folds=N with N of 2 or more",
+        refused (StudyOptions(Objectives = [ Objective.Of "sharpe" ], Pruner = "median"))
+    )
+
+    Assert.Equal(
+        "--sampler cmaes: CMA-ES optimises one objective; use tpe or random for a Pareto front",
+        refused (StudyOptions(Objectives = [ Objective.Of "sharpe"; Objective.Of "maxdd" ], Sampler = "cmaes"))
+    )
+
+    Assert.Equal(
+        "--sampler: expected tpe, random, grid or cmaes, found 'bayes'",
+        refused (StudyOptions(Objectives = [ Objective.Of "sharpe" ], Sampler = "bayes"))
+    )
+
+    Assert.Equal(
+        "--constraint 'calmer < 1': no metric 'calmer'; the metrics are sharpe, sortino, return, cagr, calmar, mar, maxdd, volatility, trades, win_rate, profit_factor, turnover",
+        (Assert.Throws<PlanException>(fun () -> StudyOptions.ParseConstraints [ "calmer < 1" ] |> ignore)).Message
+    )
