@@ -37,6 +37,7 @@ type RootArgs =
     | [<CliPrefix(CliPrefix.None)>] Advise of ParseResults<AdviseArgs>
     | [<CliPrefix(CliPrefix.None)>] Models of ParseResults<ModelsArgs>
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
+    | [<CliPrefix(CliPrefix.None)>] Optimize of ParseResults<OptimizeArgs>
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -53,6 +54,8 @@ type RootArgs =
             | Advise _ -> "today's recommended longs and shorts, and the changes against the current book"
             | Models _ -> "the model store: prune the models of plans no strategy uses any more"
             | Sweep _ -> "backtest every combination of a grid of parameters, in parallel, ranked by an objective"
+            | Optimize _ ->
+                "search the strategy's declared parameter ranges (TPE, random, grid, CMA-ES) in a resumable study"
 
 let private dataDir (args: ParseResults<RootArgs>) =
     match args.TryGetResult Data_Dir with
@@ -94,6 +97,7 @@ let private run (argv: string array) =
         | Some(Train t) -> train (dataDir args) t
         | Some(Advise a) -> advise (dataDir args) a
         | Some(Sweep s) -> sweep (dataDir args) s
+        | Some(Optimize o) -> optimize (dataDir args) o
         | Some(Models m) ->
             match m.GetSubCommand() with
             | Prune p -> prune (dataDir args) p

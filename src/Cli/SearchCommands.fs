@@ -1,4 +1,5 @@
-/// `strategylab sweep`: every combination of a grid of parameters, in parallel, ranked by an objective
+/// `strategylab sweep` (every combination of a grid of parameters, in parallel, ranked by an objective),
+/// `strategylab optimize` (a study: a sampler's search of the declared ranges) and `strategylab study`
 module StrategyLab.Cli.SearchCommands
 
 open System
@@ -7,6 +8,7 @@ open System.Threading
 open Argu
 open StrategyLab.Runtime.Runs
 open StrategyLab.Runtime.Search
+open StrategyLab.Runtime.Search.Storage
 open StrategyLab.Cli.Output
 open StrategyLab.Cli.StrategyCommands
 
@@ -200,3 +202,291 @@ let private runSweep (dataDir: string) (path: string) (args: ParseResults<SweepA
 let sweep (dataDir: string) (args: ParseResults<SweepArgs>) =
     let path = args.GetResult SweepArgs.File
     withJson "sweep" path (args.Contains SweepArgs.Json) (fun () -> runSweep dataDir path args)
+
+// ---- optimize: an Optuna-style search of the ranges the strategy declares ----
+
+type OptimizeArgs =
+    | [<MainCommand; Mandatory>] File of path: string
+    | Trials of count: int
+    | Sampler of name: string
+    | Objective of metric: string
+    | Constraint of text: string
+    | Cv of text: string
+    | Pruner of name: string
+    | Seed of seed: int64
+    | Study of name: string
+    | Storage of url: string
+    | Jobs of count: int
+    | Timeout of duration: string
+    | Accounting of kind: string
+    | From of date: string
+    | To of date: string
+    | Fee of bps: float
+    | Capital of quote: float
+    | Top of rows: int
+    | Json
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | File _ -> "the .strat file whose declared parameter ranges are searched"
+            | Trials _ -> "the study stops once it holds this many finished trials, counting earlier runs (default 100)"
+            | Sampler _ -> "tpe (the default), random, grid or cmaes"
+            | Objective _ ->
+                "a metric to optimise in its own direction (default sharpe); give two for a Pareto front: "
+                + (TrialMetrics.Known |> Seq.map _.Name |> String.concat ", ")
+            | Constraint _ -> "a bar the chosen trial must clear, e.g. \"maxdd < 0.25\" (repeatable)"
+            | Cv _ -> "score each trial as the mean over walk-forward folds: walk-forward:folds=5,purge=BARS"
+            | Pruner _ -> "none (the default), median or halving: stop weak trials on their first folds (needs --cv)"
+            | Seed _ -> "seed of the sampler's proposals (default 0)"
+            | Study _ -> "the study's name; an existing study of that name is resumed (default: the strategy's name)"
+            | Storage _ ->
+                "where studies are kept: sqlite:PATH (default sqlite:runs/studies.db) or postgresql://user:password@host:port/db"
+            | Jobs _ -> "trials this process runs at a time (default: every core)"
+            | Timeout _ -> "start no trial after this long, e.g. 2h, 30m, 1h30m"
+            | Accounting _ -> "ledger (what backtest reports; the default) or weights (research accounting, faster)"
+            | From _ -> "first bar to trade, e.g. 2023-01-01 (earlier data still warms the indicators up)"
+            | To _ -> "end of the period, exclusive"
+            | Fee _ -> "replace the strategy's maker and taker fees, in basis points"
+            | Capital _ -> "starting cash in the quote currency (default 10,000)"
+            | Top _ -> "rows of the terminal table (default 10)"
+            | Json -> "print one JSON document (the study's result) on standard output; the text goes to standard error"
+
+/// Runs work against study storage: its errors are one line, exit code 2 for the user's to fix, 1 otherwise
+let private storageGuard (work: unit -> 'T) : 'T =
+    try
+        work ()
+    with :? StudyStorageException as e ->
+        raise (UserError(e.Message, enum<ExitCode> e.ExitCode))
+
+/// Reads 2h, 30m, 90s, 1h30m, 1d
+let parseDuration (option: string) (text: string) =
+    let units = dict [ 'd', 86400.0; 'h', 3600.0; 'm', 60.0; 's', 1.0 ]
+
+    let parts =
+        Text.RegularExpressions.Regex.Matches(text, @"(\d+(?:\.\d+)?)([dhms])")
+        |> Seq.map (fun m -> float m.Groups[1].Value * units[m.Groups[2].Value[0]], m.Length)
+        |> List.ofSeq
+
+    let seconds = parts |> List.sumBy fst
+
+    if text = "" || List.sumBy snd parts <> text.Length || seconds <= 0.0 then
+        usageError $"{option}: expected a duration such as 2h, 30m, 90s or 1h30m, found '{text}'"
+
+    TimeSpan.FromSeconds seconds
+
+let private storageUrl (given: string option) =
+    storageGuard (fun () ->
+        match given with
+        | Some url -> StorageUrl.Parse url
+        | None ->
+            Directory.CreateDirectory "runs" |> ignore
+            StorageUrl.Default "runs" :> StorageUrl)
+
+let private metricValue (t: FrozenTrial) (name: string) =
+    match (TrialMetrics.Read t).TryGetValue name with
+    | true, v -> v
+    | _ -> nan
+
+// the best trials (or the Pareto front): their parameters and the metrics people compare first
+let private printTrials (study: StudyRecord) (shown: FrozenTrial list) =
+    let d = study.Definition
+    let names = [ for p in d.Space.Parameters -> p.Name ]
+
+    let metrics =
+        (List.ofSeq d.Objectives) @ [ "sharpe"; "return"; "maxdd"; "trades" ]
+        |> List.distinct
+
+    table
+        ([ "trial"; "state" ] @ names @ metrics)
+        [
+            for t in shown ->
+                [ string t.Number; t.State.ToString().ToLowerInvariant() ]
+                @ [
+                    for n in names ->
+                        match t.Params.TryGetValue n with
+                        | true, v -> string v
+                        | _ -> ""
+                ]
+                @ [ for m in metrics -> number (metricValue t m) ]
+        ]
+
+/// The trials a study puts forward: the best feasible trial, or the feasible Pareto front for two objectives
+let chosenTrials (study: StudyRecord) (trials: Collections.Generic.IReadOnlyList<FrozenTrial>) =
+    let d = study.Definition
+    let constraints = ConstraintSet.Read d.Constraints
+
+    if d.Directions.Length > 1 then
+        ParetoFront.Of(trials, d.Directions, constraints) |> List.ofSeq
+    else
+        BestTrial.Select(trials, d.Directions[0], constraints)
+        |> Option.ofObj
+        |> Option.toList
+
+let private countsByState (trials: FrozenTrial seq) =
+    trials
+    |> Seq.countBy _.State
+    |> Seq.sortBy fst
+    |> Seq.map (fun (s, n) -> $"{n} {s.ToString().ToLowerInvariant()}")
+    |> String.concat ", "
+
+let private runOptimize (dataDir: string) (path: string) (args: ParseResults<OptimizeArgs>) =
+    let settings =
+        runSettings
+            (args.TryGetResult From |> Option.map (parseDate "--from"))
+            (args.TryGetResult To |> Option.map (parseDate "--to"))
+            (args.TryGetResult Fee)
+            None
+            (args.TryGetResult Capital)
+
+    let plan = compileFile path
+
+    let options =
+        refusedAs path (fun () ->
+            let objectives =
+                match args.GetResults OptimizeArgs.Objective with
+                | [] -> [ "sharpe" ]
+                | given -> given
+
+            StudyOptions(
+                Objectives = [ for o in objectives -> Objective.Of o ],
+                Constraints = StudyOptions.ParseConstraints(args.GetResults Constraint),
+                CrossValidation = CrossValidation.Parse(args.GetResult(Cv, defaultValue = "none")),
+                Accounting = accounting (args.TryGetResult OptimizeArgs.Accounting),
+                Settings = settings,
+                Sampler = args.GetResult(Sampler, defaultValue = "tpe"),
+                Seed = args.GetResult(Seed, defaultValue = 0L),
+                Pruner = args.GetResult(Pruner, defaultValue = "none"),
+                Trials = args.GetResult(Trials, defaultValue = 100),
+                Jobs = args.GetResult(OptimizeArgs.Jobs, defaultValue = Environment.ProcessorCount),
+                Timeout =
+                    (args.TryGetResult Timeout
+                     |> Option.map (parseDuration "--timeout")
+                     |> Option.toNullable)
+            ))
+
+    refusedAs path (fun () -> options.Validate(PlanSearchSpace.From plan))
+    let url = storageUrl (args.TryGetResult Storage)
+    let name = args.GetResult(Study, defaultValue = plan.Name)
+    let store, data, prepared = prepareRun dataDir path plan id
+    use _ = data
+    use run = prepared
+
+    let definition =
+        refusedAs path (fun () -> options.Define(name, run, File.ReadAllText path))
+
+    use storage = storageGuard (fun () -> StudyStorage.Open url)
+    let study = storageGuard (fun () -> storage.OpenOrCreate definition)
+    let modelStore = ModelTraining.modelStore store None
+
+    let models =
+        if plan.Models.IsEmpty then
+            null
+        else
+            Func<ParameterSet, _>(fun p -> run.Models(p, modelStore))
+
+    let runner = StudyRunner(storage, study, run, options, LocalWorker.Name, models)
+
+    // Ctrl+C: no further trial starts, the running ones finish and are kept; a second Ctrl+C stops at once
+    use stop = new CancellationTokenSource()
+
+    let onCancel =
+        ConsoleCancelEventHandler(fun _ e ->
+            if not stop.IsCancellationRequested then
+                e.Cancel <- true
+                Console.Error.WriteLine "stopping after the running trials (Ctrl+C again to stop at once)"
+                stop.Cancel())
+
+    Console.CancelKeyPress.AddHandler onCancel
+    let objective = options.Objectives[0]
+    let mutable best: (int * float) option = None
+    let watch = Diagnostics.Stopwatch.StartNew()
+    let mutable lastLine: TimeSpan option = None
+
+    let outcome =
+        try
+            withProgress $"optimizing {plan.Name}" (fun progress ->
+                let report (f: TrialFinished) =
+                    lock watch (fun () ->
+                        if f.Trial.State = TrialState.Complete && f.Trial.Values.Length > 0 then
+                            let v = f.Trial.Values[0]
+
+                            match best with
+                            | Some(_, b) when objective.Compare(v, b) >= 0 -> ()
+                            | _ when Double.IsNaN v -> ()
+                            | _ -> best <- Some(f.Trial.Number, v)
+
+                        let bestText =
+                            match best with
+                            | Some(n, v) -> $"best {objective.Metric} {number v} (trial {n})"
+                            | None -> "no complete trial yet"
+
+                        let line = $"{study.Name}: {f.StudyFinished}/{f.Target} trials, {bestText}"
+
+                        let fraction = min 1.0 (float f.StudyFinished / float f.Target)
+
+                        if Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive then
+                            progress line fraction
+                        elif
+                            lastLine
+                            |> Option.forall (fun t -> watch.Elapsed - t >= TimeSpan.FromSeconds 10.0)
+                        then
+                            lastLine <- Some watch.Elapsed
+                            Console.Error.WriteLine line)
+
+                storageGuard (fun () -> refusedAs path (fun () -> runner.Run(stop.Token, report))))
+        finally
+            Console.CancelKeyPress.RemoveHandler onCancel
+
+    let trials = storageGuard (fun () -> storage.Trials study.Id)
+    let chosen = chosenTrials study trials
+
+    printLine
+        $"study {study.Name} in {storage.Location}: {trials.Count} trials ({countsByState trials}); this run: {outcome.Completed} complete, {outcome.Pruned} pruned, {outcome.Failed} failed; stopped because {outcome.StoppedBecause}"
+
+    let constraints = study.Definition.Constraints
+
+    match chosen with
+    | [] ->
+        printWarning (
+            if constraints = "" then
+                "no complete trial with a finite objective"
+            else
+                $"no complete trial clears the constraints {constraints}"
+        )
+    | [ t ] when study.Definition.Directions.Length = 1 ->
+        let among =
+            if constraints = "" then
+                ""
+            else
+                " among trials with " + constraints
+
+        printLine $"best trial {t.Number}, chosen by {objective.Metric}{among}"
+        printTrials study [ t ]
+    | front ->
+        let objectives = String.Join(" and ", study.Definition.Objectives)
+        printLine $"Pareto front of {objectives}: {front.Length} trial(s)"
+        printTrials study (front |> List.truncate (args.GetResult(Top, defaultValue = 10)))
+
+    fun (w: Text.Json.Utf8JsonWriter) ->
+        w.WriteString("study", study.Name)
+        w.WriteString("storage", storage.Location)
+        w.WriteNumber("trials", trials.Count)
+        w.WriteString("stoppedBecause", outcome.StoppedBecause)
+        w.WritePropertyName "chosen"
+        w.WriteStartArray()
+
+        for t in chosen do
+            w.WriteStartObject()
+            w.WriteNumber("number", t.Number)
+            w.WritePropertyName "params"
+            w.WriteRawValue(StudyJson.Params t.Params)
+            w.WritePropertyName "values"
+            w.WriteRawValue(StudyJson.Values t.Values)
+            w.WriteEndObject()
+
+        w.WriteEndArray()
+
+let optimize (dataDir: string) (args: ParseResults<OptimizeArgs>) =
+    let path = args.GetResult OptimizeArgs.File
+    withJson "optimize" path (args.Contains OptimizeArgs.Json) (fun () -> runOptimize dataDir path args)
