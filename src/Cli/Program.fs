@@ -38,6 +38,7 @@ type RootArgs =
     | [<CliPrefix(CliPrefix.None)>] Models of ParseResults<ModelsArgs>
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
     | [<CliPrefix(CliPrefix.None)>] Optimize of ParseResults<OptimizeArgs>
+    | [<CliPrefix(CliPrefix.None)>] Study of ParseResults<StudyArgs>
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -56,6 +57,7 @@ type RootArgs =
             | Sweep _ -> "backtest every combination of a grid of parameters, in parallel, ranked by an objective"
             | Optimize _ ->
                 "search the strategy's declared parameter ranges (TPE, random, grid, CMA-ES) in a resumable study"
+            | Study _ -> "the studies of a storage: list, show, delete"
 
 let private dataDir (args: ParseResults<RootArgs>) =
     match args.TryGetResult Data_Dir with
@@ -98,6 +100,7 @@ let private run (argv: string array) =
         | Some(Advise a) -> advise (dataDir args) a
         | Some(Sweep s) -> sweep (dataDir args) s
         | Some(Optimize o) -> optimize (dataDir args) o
+        | Some(Study s) -> study s
         | Some(Models m) ->
             match m.GetSubCommand() with
             | Prune p -> prune (dataDir args) p

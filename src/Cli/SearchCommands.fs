@@ -490,3 +490,132 @@ let private runOptimize (dataDir: string) (path: string) (args: ParseResults<Opt
 let optimize (dataDir: string) (args: ParseResults<OptimizeArgs>) =
     let path = args.GetResult OptimizeArgs.File
     withJson "optimize" path (args.Contains OptimizeArgs.Json) (fun () -> runOptimize dataDir path args)
+
+// ---- study: the studies a storage holds ----
+
+type StudyListArgs =
+    | Storage of url: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Storage _ -> "where studies are kept (default sqlite:runs/studies.db)"
+
+type StudyShowArgs =
+    | [<MainCommand; Mandatory>] Name of study: string
+    | Storage of url: string
+    | Top of rows: int
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Name _ -> "the study"
+            | Storage _ -> "where studies are kept (default sqlite:runs/studies.db)"
+            | Top _ -> "rows of the best trials' table (default 10)"
+
+type StudyDeleteArgs =
+    | [<MainCommand; Mandatory>] Name of study: string
+    | Storage of url: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Name _ -> "the study to delete with all its trials"
+            | Storage _ -> "where studies are kept (default sqlite:runs/studies.db)"
+
+type StudyArgs =
+    | [<CliPrefix(CliPrefix.None)>] List of ParseResults<StudyListArgs>
+    | [<CliPrefix(CliPrefix.None)>] Show of ParseResults<StudyShowArgs>
+    | [<CliPrefix(CliPrefix.None)>] Delete of ParseResults<StudyDeleteArgs>
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | List _ -> "every study: strategy, data, objectives and trials by state"
+            | Show _ -> "a study's definition, its trials by state and its best trials"
+            | Delete _ -> "delete a study and its trials"
+
+let private openStorage (given: string option) =
+    let url = storageUrl given
+    storageGuard (fun () -> StudyStorage.Open url)
+
+let private findStudy (storage: IStudyStorage) (name: string) =
+    match storageGuard (fun () -> storage.Find name) with
+    | null -> usageError $"no study named '{name}' in storage {storage.Location}"
+    | study -> study
+
+let private listStudies (args: ParseResults<StudyListArgs>) =
+    use storage = openStorage (args.TryGetResult StudyListArgs.Storage)
+    let studies = storageGuard (fun () -> storage.List())
+
+    if studies.Count = 0 then
+        printLine $"no study in {storage.Location}"
+    else
+        table
+            [ "study"; "strategy"; "data"; "directions"; "trials"; "created" ]
+            [
+                for s in studies ->
+                    [
+                        s.Name
+                        s.StrategyName
+                        s.DatasetName
+                        (s.Directions
+                         |> Seq.map (fun d -> d.ToString().ToLowerInvariant())
+                         |> String.concat ", ")
+                        (s.TrialsByState
+                         |> Seq.map (fun p -> $"{p.Value} {p.Key.ToString().ToLowerInvariant()}")
+                         |> String.concat ", ")
+                        s.Created.ToString("yyyy-MM-dd HH:mm", Globalization.CultureInfo.InvariantCulture)
+                    ]
+            ]
+
+let private showStudy (args: ParseResults<StudyShowArgs>) =
+    use storage = openStorage (args.TryGetResult StudyShowArgs.Storage)
+    let study = findStudy storage (args.GetResult StudyShowArgs.Name)
+    let d = study.Definition
+    let trials = storageGuard (fun () -> storage.Trials study.Id)
+
+    let objectives =
+        Seq.zip d.Objectives d.Directions
+        |> Seq.map (fun (o, dir) -> $"{dir.ToString().ToLowerInvariant()} {o}")
+        |> String.concat ", "
+
+    printLine $"study {d.Name}: strategy {d.StrategyName} ({d.StrategyHash[..11]}) on {d.DatasetName}"
+    let constraints = if d.Constraints = "" then "none" else d.Constraints
+
+    printLine $"objectives: {objectives}; constraints: {constraints}"
+    printLine $"scored: {d.Scoring}; sampler {d.SamplerName}"
+    printLine $"{trials.Count} trials ({countsByState trials})"
+
+    let rows = args.GetResult(StudyShowArgs.Top, defaultValue = 10)
+
+    match chosenTrials study trials with
+    | [] -> printWarning "no complete trial clears the constraints"
+    | front when d.Directions.Length > 1 ->
+        printLine $"Pareto front: {front.Length} trial(s)"
+        printTrials study (front |> List.truncate rows)
+    | best :: _ ->
+        // the best trial, then the other complete trials, best first
+        let objective =
+            StrategyLab.Runtime.Search.Objective(d.Objectives[0], d.Directions[0])
+
+        let others =
+            trials
+            |> Seq.filter (fun t -> t.State = TrialState.Complete && t.Number <> best.Number)
+            |> Seq.sortWith (fun a b -> objective.Compare(a.Values[0], b.Values[0]))
+            |> List.ofSeq
+
+        printLine $"best trial {best.Number}, then the others by {objective.Metric}"
+        printTrials study (best :: others |> List.truncate rows)
+
+let private deleteStudy (args: ParseResults<StudyDeleteArgs>) =
+    use storage = openStorage (args.TryGetResult StudyDeleteArgs.Storage)
+    let study = findStudy storage (args.GetResult StudyDeleteArgs.Name)
+    storageGuard (fun () -> storage.Delete study.Name)
+    printLine $"deleted study {study.Name} from {storage.Location}"
+
+let study (args: ParseResults<StudyArgs>) =
+    match args.GetSubCommand() with
+    | List a -> listStudies a
+    | Show a -> showStudy a
+    | Delete a -> deleteStudy a
