@@ -212,6 +212,7 @@ type OptimizeArgs =
     | Objective of metric: string
     | Constraint of text: string
     | Cv of text: string
+    | Walk_Forward of windows: string
     | Pruner of name: string
     | Seed of seed: int64
     | Study of name: string
@@ -237,6 +238,8 @@ type OptimizeArgs =
                 + (TrialMetrics.Known |> Seq.map _.Name |> String.concat ", ")
             | Constraint _ -> "a bar the chosen trial must clear, e.g. \"maxdd < 0.25\" (repeatable)"
             | Cv _ -> "score each trial as the mean over walk-forward folds: walk-forward:folds=5,purge=BARS"
+            | Walk_Forward _ ->
+                "walk-forward optimisation: a study per in-sample window, its best trial traded on the next window, stitched: rolling:train=BARS,test=BARS[,purge=BARS,embargo=BARS] or anchored:…"
             | Pruner _ -> "none (the default), median or halving: stop weak trials on their first folds (needs --cv)"
             | Seed _ -> "seed of the sampler's proposals (default 0)"
             | Study _ -> "the study's name; an existing study of that name is resumed (default: the strategy's name)"
@@ -330,7 +333,7 @@ let private countsByState (trials: FrozenTrial seq) =
     |> Seq.map (fun (s, n) -> $"{n} {s.ToString().ToLowerInvariant()}")
     |> String.concat ", "
 
-let private runOptimize (dataDir: string) (path: string) (args: ParseResults<OptimizeArgs>) =
+let private studyOptions (path: string) (args: ParseResults<OptimizeArgs>) =
     let settings =
         runSettings
             (args.TryGetResult From |> Option.map (parseDate "--from"))
@@ -339,55 +342,32 @@ let private runOptimize (dataDir: string) (path: string) (args: ParseResults<Opt
             None
             (args.TryGetResult Capital)
 
-    let plan = compileFile path
+    refusedAs path (fun () ->
+        let objectives =
+            match args.GetResults OptimizeArgs.Objective with
+            | [] -> [ "sharpe" ]
+            | given -> given
 
-    let options =
-        refusedAs path (fun () ->
-            let objectives =
-                match args.GetResults OptimizeArgs.Objective with
-                | [] -> [ "sharpe" ]
-                | given -> given
+        StudyOptions(
+            Objectives = [ for o in objectives -> Objective.Of o ],
+            Constraints = StudyOptions.ParseConstraints(args.GetResults Constraint),
+            CrossValidation = CrossValidation.Parse(args.GetResult(Cv, defaultValue = "none")),
+            Accounting = accounting (args.TryGetResult OptimizeArgs.Accounting),
+            Settings = settings,
+            Sampler = args.GetResult(Sampler, defaultValue = "tpe"),
+            Seed = args.GetResult(Seed, defaultValue = 0L),
+            Pruner = args.GetResult(Pruner, defaultValue = "none"),
+            Trials = args.GetResult(Trials, defaultValue = 100),
+            Jobs = args.GetResult(OptimizeArgs.Jobs, defaultValue = Environment.ProcessorCount),
+            Timeout =
+                (args.TryGetResult Timeout
+                 |> Option.map (parseDuration "--timeout")
+                 |> Option.toNullable)
+        ))
 
-            StudyOptions(
-                Objectives = [ for o in objectives -> Objective.Of o ],
-                Constraints = StudyOptions.ParseConstraints(args.GetResults Constraint),
-                CrossValidation = CrossValidation.Parse(args.GetResult(Cv, defaultValue = "none")),
-                Accounting = accounting (args.TryGetResult OptimizeArgs.Accounting),
-                Settings = settings,
-                Sampler = args.GetResult(Sampler, defaultValue = "tpe"),
-                Seed = args.GetResult(Seed, defaultValue = 0L),
-                Pruner = args.GetResult(Pruner, defaultValue = "none"),
-                Trials = args.GetResult(Trials, defaultValue = 100),
-                Jobs = args.GetResult(OptimizeArgs.Jobs, defaultValue = Environment.ProcessorCount),
-                Timeout =
-                    (args.TryGetResult Timeout
-                     |> Option.map (parseDuration "--timeout")
-                     |> Option.toNullable)
-            ))
-
-    refusedAs path (fun () -> options.Validate(PlanSearchSpace.From plan))
-    let url = storageUrl (args.TryGetResult Storage)
-    let name = args.GetResult(Study, defaultValue = plan.Name)
-    let store, data, prepared = prepareRun dataDir path plan id
-    use _ = data
-    use run = prepared
-
-    let definition =
-        refusedAs path (fun () -> options.Define(name, run, File.ReadAllText path))
-
-    use storage = storageGuard (fun () -> StudyStorage.Open url)
-    let study = storageGuard (fun () -> storage.OpenOrCreate definition)
-    let modelStore = ModelTraining.modelStore store None
-
-    let models =
-        if plan.Models.IsEmpty then
-            null
-        else
-            Func<ParameterSet, _>(fun p -> run.Models(p, modelStore))
-
-    let runner = StudyRunner(storage, study, run, options, LocalWorker.Name, models)
-
-    // Ctrl+C: no further trial starts, the running ones finish and are kept; a second Ctrl+C stops at once
+/// Runs work with a token Ctrl+C cancels: no further trial starts, the running ones finish and are
+/// kept; a second Ctrl+C stops at once
+let private untilCtrlC (work: CancellationToken -> 'T) =
     use stop = new CancellationTokenSource()
 
     let onCancel =
@@ -398,45 +378,80 @@ let private runOptimize (dataDir: string) (path: string) (args: ParseResults<Opt
                 stop.Cancel())
 
     Console.CancelKeyPress.AddHandler onCancel
-    let objective = options.Objectives[0]
+
+    try
+        work stop.Token
+    finally
+        Console.CancelKeyPress.RemoveHandler onCancel
+
+/// Progress of a study's trials: a bar with the best value so far on a terminal, else a line on
+/// standard error every ten seconds. `place` maps a finished trial to its label and the fraction done.
+let private trialProgress
+    (objective: Objective)
+    (progress: string -> float -> unit)
+    (place: TrialFinished -> string * float)
+    =
     let mutable best: (int * float) option = None
     let watch = Diagnostics.Stopwatch.StartNew()
     let mutable lastLine: TimeSpan option = None
 
+    fun (f: TrialFinished) ->
+        lock watch (fun () ->
+            if f.Trial.State = TrialState.Complete && f.Trial.Values.Length > 0 then
+                let v = f.Trial.Values[0]
+
+                match best with
+                | Some(_, b) when objective.Compare(v, b) >= 0 -> ()
+                | _ when Double.IsNaN v -> ()
+                | _ -> best <- Some(f.Trial.Number, v)
+
+            let bestText =
+                match best with
+                | Some(n, v) -> $"best {objective.Metric} {number v} (trial {n})"
+                | None -> "no complete trial yet"
+
+            let label, fraction = place f
+            let line = $"{label}, {bestText}"
+
+            if Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive then
+                progress line (min 1.0 fraction)
+            elif
+                lastLine
+                |> Option.forall (fun t -> watch.Elapsed - t >= TimeSpan.FromSeconds 10.0)
+            then
+                lastLine <- Some watch.Elapsed
+                Console.Error.WriteLine line)
+
+let private writeTrial (w: Text.Json.Utf8JsonWriter) (t: FrozenTrial) =
+    w.WriteStartObject()
+    w.WriteNumber("number", t.Number)
+    w.WritePropertyName "params"
+    w.WriteRawValue(StudyJson.Params t.Params)
+    w.WritePropertyName "values"
+    w.WriteRawValue(StudyJson.Values t.Values)
+    w.WriteEndObject()
+
+// one study of the whole period
+let private runStudy
+    (path: string)
+    (plan: StrategyLab.Runtime.Plan.StrategyPlan)
+    (storage: IStudyStorage)
+    (study: StudyRecord)
+    run
+    options
+    models
+    top
+    =
+    let runner = StudyRunner(storage, study, run, options, LocalWorker.Name, models)
+    let objective = options.Objectives[0]
+
     let outcome =
-        try
-            withProgress $"optimizing {plan.Name}" (fun progress ->
-                let report (f: TrialFinished) =
-                    lock watch (fun () ->
-                        if f.Trial.State = TrialState.Complete && f.Trial.Values.Length > 0 then
-                            let v = f.Trial.Values[0]
+        withProgress $"optimizing {plan.Name}" (fun progress ->
+            let report =
+                trialProgress objective progress (fun f ->
+                    $"{study.Name}: {f.StudyFinished}/{f.Target} trials", float f.StudyFinished / float f.Target)
 
-                            match best with
-                            | Some(_, b) when objective.Compare(v, b) >= 0 -> ()
-                            | _ when Double.IsNaN v -> ()
-                            | _ -> best <- Some(f.Trial.Number, v)
-
-                        let bestText =
-                            match best with
-                            | Some(n, v) -> $"best {objective.Metric} {number v} (trial {n})"
-                            | None -> "no complete trial yet"
-
-                        let line = $"{study.Name}: {f.StudyFinished}/{f.Target} trials, {bestText}"
-
-                        let fraction = min 1.0 (float f.StudyFinished / float f.Target)
-
-                        if Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive then
-                            progress line fraction
-                        elif
-                            lastLine
-                            |> Option.forall (fun t -> watch.Elapsed - t >= TimeSpan.FromSeconds 10.0)
-                        then
-                            lastLine <- Some watch.Elapsed
-                            Console.Error.WriteLine line)
-
-                storageGuard (fun () -> refusedAs path (fun () -> runner.Run(stop.Token, report))))
-        finally
-            Console.CancelKeyPress.RemoveHandler onCancel
+            untilCtrlC (fun stop -> storageGuard (fun () -> refusedAs path (fun () -> runner.Run(stop, report)))))
 
     let trials = storageGuard (fun () -> storage.Trials study.Id)
     let chosen = chosenTrials study trials
@@ -466,26 +481,191 @@ let private runOptimize (dataDir: string) (path: string) (args: ParseResults<Opt
     | front ->
         let objectives = String.Join(" and ", study.Definition.Objectives)
         printLine $"Pareto front of {objectives}: {front.Length} trial(s)"
-        printTrials study (front |> List.truncate (args.GetResult(Top, defaultValue = 10)))
+        printTrials study (front |> List.truncate top)
+
+    let location = storage.Location
 
     fun (w: Text.Json.Utf8JsonWriter) ->
         w.WriteString("study", study.Name)
-        w.WriteString("storage", storage.Location)
+        w.WriteString("storage", location)
         w.WriteNumber("trials", trials.Count)
         w.WriteString("stoppedBecause", outcome.StoppedBecause)
         w.WritePropertyName "chosen"
         w.WriteStartArray()
+        chosen |> List.iter (writeTrial w)
+        w.WriteEndArray()
 
-        for t in chosen do
+let private date (ms: int64) =
+    DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd", Globalization.CultureInfo.InvariantCulture)
+
+// a study per in-sample window, each window's choice traded on the next, stitched
+let private runWalkForward
+    (path: string)
+    (plan: StrategyLab.Runtime.Plan.StrategyPlan)
+    storage
+    name
+    source
+    (run: PreparedRun)
+    options
+    models
+    scheme
+    =
+    let windows =
+        refusedAs path (fun () -> WalkForwardStudy.Windows(run, options, scheme))
+
+    let objective = options.Objectives[0]
+
+    let result =
+        withProgress $"walk-forward {plan.Name}" (fun progress ->
+            // each window's study reports its own best so far
+            let mutable current = (0, fun (_: TrialFinished) -> ())
+
+            untilCtrlC (fun stop ->
+                storageGuard (fun () ->
+                    refusedAs path (fun () ->
+                        WalkForwardStudy.Run(
+                            storage,
+                            name,
+                            run,
+                            source,
+                            options,
+                            scheme,
+                            LocalWorker.Name,
+                            stop,
+                            (fun window f ->
+                                if fst current <> window.Index + 1 then
+                                    current <-
+                                        window.Index + 1,
+                                        trialProgress objective progress (fun f ->
+                                            $"window {window.Index + 1}/{windows.Count}: {f.StudyFinished}/{f.Target} trials",
+                                            (float window.Index + float f.StudyFinished / float f.Target)
+                                            / float windows.Count)
+
+                                (snd current) f),
+                            models
+                        )))))
+
+    match result with
+    | null ->
+        printWarning "stopped: the windows' studies keep their trials; run the same command to go on"
+        fun (w: Text.Json.Utf8JsonWriter) -> w.WriteBoolean("stopped", true)
+    | r ->
+        let names = [ for p in run.Plan.Parameters -> p.Name ]
+
+        table
+            ([ "window"; "in sample"; "out of sample"; "trial" ]
+             @ names
+             @ [ $"in-sample {objective.Metric}"; "oos sharpe"; "oos return"; "oos maxdd" ])
+            [
+                for w in r.Windows ->
+                    let times = run.Panel.Times
+                    let inS = w.Window.InSample
+                    let oos = w.Window.OutOfSample
+
+                    [
+                        string (w.Window.Index + 1)
+                        $"{date times[inS.Start]}..{date times[inS.End - 1]}"
+                        $"{date times[oos.Start]}..{date times[oos.End - 1]}"
+                        (match w.Chosen with
+                         | null -> "none"
+                         | t -> string t.Number)
+                    ]
+                    @ [
+                        for n in names ->
+                            match w.Chosen with
+                            | null -> ""
+                            | t ->
+                                match t.Params.TryGetValue n with
+                                | true, v -> string v
+                                | _ -> ""
+                    ]
+                    @ (match w.Chosen, w.OutOfSample with
+                       | null, _
+                       | _, null -> [ "—"; "flat"; "flat"; "flat" ]
+                       | t, o ->
+                           [
+                               number t.Values[0]
+                               number o.Metrics["sharpe"]
+                               number o.Metrics["return"]
+                               number o.Metrics["maxdd"]
+                           ])
+            ]
+
+        let m = r.Stitched.Metrics
+
+        printLine
+            $"out of sample, stitched over {r.Windows.Count} windows ({r.Stitched.Returns.Length} bars): Sharpe {number m.Sharpe}, return {number m.TotalReturn}, max drawdown {number m.MaxDrawdown}, PSR(0) {number r.Stitched.ProbabilisticSharpe}"
+
+        // the run's data is released before the document is written: take its times now
+        let windows =
+            [
+                for x in r.Windows ->
+                    x.Study,
+                    run.Panel.Times[x.Window.InSample.Start],
+                    run.Panel.Times[x.Window.OutOfSample.Start],
+                    x.Chosen
+            ]
+
+        let location = storage.Location
+
+        fun (w: Text.Json.Utf8JsonWriter) ->
+            w.WriteString("study", name)
+            w.WriteString("storage", location)
+            w.WritePropertyName "windows"
+            w.WriteStartArray()
+
+            for study, inSample, outOfSample, chosen in windows do
+                w.WriteStartObject()
+                w.WriteString("study", study)
+                w.WriteNumber("inSampleStart", inSample)
+                w.WriteNumber("outOfSampleStart", outOfSample)
+                w.WritePropertyName "chosen"
+
+                match chosen with
+                | null -> w.WriteNullValue()
+                | t -> writeTrial w t
+
+                w.WriteEndObject()
+
+            w.WriteEndArray()
+            w.WritePropertyName "outOfSample"
             w.WriteStartObject()
-            w.WriteNumber("number", t.Number)
-            w.WritePropertyName "params"
-            w.WriteRawValue(StudyJson.Params t.Params)
-            w.WritePropertyName "values"
-            w.WriteRawValue(StudyJson.Values t.Values)
+            w.WriteNumber("bars", r.Stitched.Returns.Length)
+            w.WriteNumber("sharpe", m.Sharpe)
+            w.WriteNumber("return", m.TotalReturn)
+            w.WriteNumber("maxdd", m.MaxDrawdown)
             w.WriteEndObject()
 
-        w.WriteEndArray()
+let private runOptimize (dataDir: string) (path: string) (args: ParseResults<OptimizeArgs>) =
+    let plan = compileFile path
+    let options = studyOptions path args
+    refusedAs path (fun () -> options.Validate(PlanSearchSpace.From plan))
+
+    let scheme =
+        args.TryGetResult Walk_Forward
+        |> Option.map (fun text -> refusedAs path (fun () -> WalkForwardOptimization.Parse text))
+
+    let url = storageUrl (args.TryGetResult Storage)
+    let name = args.GetResult(Study, defaultValue = plan.Name)
+    let store, data, prepared = prepareRun dataDir path plan id
+    use _ = data
+    use run = prepared
+    let source = File.ReadAllText path
+    use storage = storageGuard (fun () -> StudyStorage.Open url)
+    let modelStore = ModelTraining.modelStore store None
+
+    let models =
+        if plan.Models.IsEmpty then
+            null
+        else
+            Func<ParameterSet, _>(fun p -> run.Models(p, modelStore))
+
+    match scheme with
+    | Some scheme -> runWalkForward path plan storage name source run options models scheme
+    | None ->
+        let definition = refusedAs path (fun () -> options.Define(name, run, source))
+        let study = storageGuard (fun () -> storage.OpenOrCreate definition)
+        runStudy path plan storage study run options models (args.GetResult(Top, defaultValue = 10))
 
 let optimize (dataDir: string) (args: ParseResults<OptimizeArgs>) =
     let path = args.GetResult OptimizeArgs.File

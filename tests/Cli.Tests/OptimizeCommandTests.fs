@@ -318,3 +318,49 @@ let ``study list, show and delete read and remove what optimize stored`` () =
     let again = run [ "study"; "show"; "mom"; "--storage"; storage ]
     Assert.Equal(2, again.ExitCode)
     Assert.Equal($"error: no study named 'mom' in storage {storage}", again.Error.Trim())
+
+[<Fact>]
+let ``optimize --walk-forward chooses on each in-sample window and reports the stitched out-of-sample bars`` () =
+    use folder = new TempFolder()
+    let storage = "sqlite:" + Path.Combine(folder.Path, "studies.db")
+
+    let args =
+        [
+            "optimize"
+            strategy
+            "--trials"
+            "3"
+            "--sampler"
+            "random"
+            "--walk-forward"
+            "rolling:train=600,test=400,purge=5"
+            "--storage"
+            storage
+        ]
+
+    let o = run (args @ [ "--json" ])
+    Assert.True((o.ExitCode = 0), o.Error)
+    use json = JsonDocument.Parse o.Out
+    let windows = json.RootElement.GetProperty "windows"
+    Assert.Equal(4, windows.GetArrayLength())
+    // 2,125 daily bars; the first out-of-sample bar is 600 + 5 after the first
+    Assert.Equal(2125 - 605, json.RootElement.GetProperty("outOfSample").GetProperty("bars").GetInt32())
+
+    Assert.Equal<string>(
+        [
+            "momentum_long_short/wf-0"
+            "momentum_long_short/wf-1"
+            "momentum_long_short/wf-2"
+            "momentum_long_short/wf-3"
+        ],
+        windows.EnumerateArray()
+        |> Seq.map (fun w -> w.GetProperty("study").GetString() |> nonNull)
+    )
+
+    let both = run (args @ [ "--cv"; "walk-forward:folds=3" ])
+    Assert.Equal(2, both.ExitCode)
+
+    Assert.Equal(
+        "error: strategies/momentum_long_short.strat: --walk-forward scores each in-sample window whole: give --cv or --walk-forward, not both",
+        both.Error.Trim()
+    )

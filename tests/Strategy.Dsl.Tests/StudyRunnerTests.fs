@@ -71,7 +71,7 @@ let ``every trial of a study is the backtest of its parameters, and a second run
             StudyJson.Attributes t.Attributes
         )
 
-    Assert.Equal<obj>(before |> Seq.map snapshot, after |> Seq.take 5 |> Seq.map snapshot)
+    Assert.Equal<obj | null>(before |> Seq.map snapshot, after |> Seq.take 5 |> Seq.map snapshot)
 
 [<Fact>]
 let ``a study resumed with other scoring terms is refused before any trial`` () =
@@ -209,3 +209,86 @@ let ``searches no trial could complete are refused before any trial runs`` () =
         "--constraint 'calmer < 1': no metric 'calmer'; the metrics are sharpe, sortino, return, cagr, calmar, mar, maxdd, volatility, trades, win_rate, profit_factor, turnover",
         (Assert.Throws<PlanException>(fun () -> StudyOptions.ParseConstraints [ "calmer < 1" ] |> ignore)).Message
     )
+
+[<Fact>]
+let ``walk-forward optimisation trades each window's best in-sample trial on the next window and stitches the out-of-sample bars``
+    ()
+    =
+    let panel, run = prepare ()
+    use _ = panel
+    use _ = run
+    use storage = new InMemoryStudyStorage()
+
+    let o =
+        StudyOptions(Objectives = [ Objective.Of "sharpe" ], Sampler = "random", Seed = 5L, Trials = 4, Jobs = 2)
+
+    let scheme =
+        WalkForwardOptimization(Anchored = false, Train = 600, Test = 400, Purge = 5, Embargo = 0)
+
+    let source = File.ReadAllText momentumPath
+
+    let result =
+        WalkForwardStudy.Run(storage, "wf", run, source, o, scheme, "w")
+        |> Option.ofObj
+        |> Option.defaultWith (fun () -> failwith "the optimisation stopped")
+
+    // 2,125 daily bars: out-of-sample windows from bar 605, of 400 bars, the last one shorter
+    Assert.Equal<int * int>(
+        [ 605, 1005; 1005, 1405; 1405, 1805; 1805, 2125 ],
+        result.Windows
+        |> Seq.map (fun w -> w.Window.OutOfSample.Start, w.Window.OutOfSample.End)
+    )
+
+    let mutable stitched = []
+
+    for w in result.Windows do
+        let trials = storage.Trials(storage.Find(w.Study) |> nonNull |> _.Id)
+        Assert.Equal(4, trials.Count)
+        // the chosen trial is the study's best in-sample Sharpe, scored on bars before the purge gap
+        let best = trials |> Seq.maxBy (fun t -> t.Values[0])
+        let chosen = w.Chosen |> nonNull
+        Assert.Equal(best.Number, chosen.Number)
+        let inSample = w.Window.InSample
+        Assert.Equal(w.Window.OutOfSample.Start - 5, inSample.End)
+        Assert.EndsWith($"bars {inSample.Start}..{inSample.End}", (storage.Find w.Study |> nonNull).Definition.Scoring)
+
+        let scored =
+            let from = run.Panel.Times[inSample.Start]
+            let until = run.Panel.Times[inSample.End]
+            use r = run.Backtest(run.Bind chosen.Params, RunSettings(From = from, To = until))
+            PerformanceMetrics.FromReturns(r.Ledger.Returns, 365.0).Sharpe
+
+        Assert.Equal(scored, chosen.Values[0])
+        // out of sample: the chosen parameters from a flat book at the window's first bar
+        let oos = w.Window.OutOfSample
+
+        let traded =
+            let until =
+                if oos.End < run.Panel.TimeCount then
+                    Nullable run.Panel.Times[oos.End]
+                else
+                    Nullable()
+
+            use r =
+                run.Backtest(run.Bind chosen.Params, RunSettings(From = run.Panel.Times[oos.Start], To = until))
+
+            r.Ledger.Returns
+
+        Assert.Equal<float>(traded, (w.OutOfSample |> nonNull).Returns)
+        stitched <- stitched @ List.ofArray traded
+
+    Assert.Equal<float>(stitched, result.Stitched.Returns)
+
+    Assert.Equal(
+        PerformanceMetrics.FromReturns(ReadOnlySpan(Array.ofList stitched), 365.0).Sharpe,
+        result.Stitched.Metrics.Sharpe
+    )
+
+    Assert.Equal(stitched.Length, result.Times.Length)
+
+    // run again: every window's study is complete, nothing new runs, the same record comes out
+    let again =
+        WalkForwardStudy.Run(storage, "wf", run, source, o, scheme, "w") |> nonNull
+
+    Assert.Equal<float>(result.Stitched.Returns, again.Stitched.Returns)
+    Assert.Equal(16, storage.List() |> Seq.sumBy _.TrialCount)

@@ -26,6 +26,12 @@ public sealed record StudyOptions
     /// <summary>Each trial is scored on these folds of the period: the mean of each metric over them.</summary>
     public CrossValidation CrossValidation { get; init; } = CrossValidation.None;
 
+    /// <summary>
+    /// The bar ranges each trial is scored on, in place of the period's folds (a walk-forward window's
+    /// in-sample bars less its embargo); null to split the settings' period by <see cref="CrossValidation"/>.
+    /// </summary>
+    public IReadOnlyList<BarRange>? Periods { get; init; }
+
     /// <summary>How returns are counted.</summary>
     public Accounting Accounting { get; init; } = Accounting.Ledger;
 
@@ -68,7 +74,10 @@ public sealed record StudyOptions
             static string Number(double? x) => x is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : "plan";
             var s = Settings;
             return $"{Accounting.ToString().ToLowerInvariant()}; period {Time(s.From)}..{Time(s.To)}; fee {Number(s.Fee)}; "
-                + $"min notional {Number(s.MinNotional)}; capital {Number(s.Capital)}; folds {CrossValidation.Folds}, purge {CrossValidation.Purge}";
+                + $"min notional {Number(s.MinNotional)}; capital {Number(s.Capital)}; "
+                + (Periods is null
+                    ? $"folds {CrossValidation.Folds}, purge {CrossValidation.Purge}"
+                    : "bars " + string.Join(", ", Periods.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Start}..{p.End}"))));
         }
     }
 
@@ -177,7 +186,7 @@ public sealed class StudyRunner(IStudyStorage storage, StudyRecord study, Prepar
     {
         var deadline = options.Timeout is { } t ? DateTimeOffset.UtcNow + t : DateTimeOffset.MaxValue;
         var period = TrialEvaluation.WholePeriod(run, options.Settings);
-        var folds = options.CrossValidation.Split(new BarRange(period.Start, period.End));
+        var folds = options.Periods ?? options.CrossValidation.Split(new BarRange(period.Start, period.End));
         var settings = options.Jobs > 1 ? options.Settings with { Threads = 1 } : options.Settings;
         string? why = null;
         void Stop(string reason)
