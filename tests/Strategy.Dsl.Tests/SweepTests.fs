@@ -171,3 +171,97 @@ let ``a sweep folder holds every trial as CSV, JSON and a page with a heatmap pe
         Assert.Equal(4, json.RootElement.GetProperty("trials").GetArrayLength())
     finally
         Directory.Delete(folder, true)
+
+// a statistic of a study's page; one that could not be computed fails the test with its reason
+let private computed (c: Reports.Computed<'T>) =
+    match c.Value with
+    | null -> failwith $"not computed: {c.Reason}"
+    | v -> v
+
+[<Fact>]
+let ``a study's page from eight random trials of the momentum strategy holds the chosen trial's backtest and statistics over all eight``
+    ()
+    =
+    use panel = daily ()
+    use run = PreparedRun.Prepare(momentum (), panel)
+    let plan = run.Plan
+
+    let definition =
+        Storage.StudyDefinition(
+            "momentum-page",
+            plan.Name,
+            plan.ContentHash(),
+            File.ReadAllText(Path.Combine(repoRoot, "strategies", "momentum_long_short.strat")),
+            plan.Dataset,
+            run.DataHash,
+            PlanSearchSpace.From plan,
+            Collections.Immutable.ImmutableArray.Create Direction.Maximize,
+            Collections.Immutable.ImmutableArray.Create "sharpe",
+            "",
+            "random",
+            Nullable 3L,
+            DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
+            "test"
+        )
+
+    use storage = new Storage.InMemoryStudyStorage()
+    let study = storage.OpenOrCreate definition
+
+    let options =
+        StudyOptions(
+            Objectives = ([| Objective.Of "sharpe" |] :> IReadOnlyList<_>),
+            Sampler = "random",
+            Seed = 3L,
+            Trials = 8
+        )
+
+    StudyRunner(storage, study, run, options, "test").Run() |> ignore
+    let trials = storage.Trials study.Id
+
+    let folder =
+        Path.Combine(Path.GetTempPath(), "study-" + Guid.NewGuid().ToString "N")
+
+    try
+        let statistics =
+            Reports.StudyPage.Write(folder, study, trials, run, RunSettings.Default, Accounting.Ledger)
+
+        Assert.Equal(8, statistics.CompleteTrials)
+        let sharpe (t: FrozenTrial) = (TrialMetrics.Read t)["sharpe"]
+        let chosen = trials |> Seq.maxBy sharpe
+        Assert.Equal(Nullable chosen.Number, statistics.ChosenTrial)
+        // the trial's stored Sharpe is its ledger backtest's; re-run for its returns, the per-bar Sharpe annualised is the same
+        Assert.Equal(sharpe chosen, (computed statistics.Chosen).AnnualSharpe, 9)
+        Assert.Equal(8, (computed statistics.Deflated).Deflated.Trials)
+        Assert.Equal(run.Panel.TimeCount, statistics.Bars)
+        Assert.Equal(16, (computed statistics.Overfitting).Blocks)
+        Assert.NotNull statistics.Importance.Value
+
+        // best/ is the chosen trial's own backtest report, as `strategylab backtest` writes it
+        use manifest =
+            Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "best", "manifest.json")))
+
+        for p in chosen.Params do
+            Assert.Equal(
+                p.Value.ToString(),
+                manifest.RootElement.GetProperty("parameters").GetProperty(p.Key).GetString()
+            )
+
+        use metrics =
+            Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "best", "metrics.json")))
+
+        Assert.Equal(sharpe chosen, metrics.RootElement.GetProperty("metrics").GetProperty("sharpe").GetDouble(), 12)
+
+        let html = File.ReadAllText(Path.Combine(folder, "study.html"))
+        Assert.Contains("href=\"best/report.html\"", html)
+        Assert.Contains("id=\"contour\"", html)
+        Assert.Contains("id=\"importance\"", html)
+        Assert.True(File.Exists(Path.Combine(folder, "best", "report.html")))
+        Assert.Equal(9, File.ReadAllLines(Path.Combine(folder, "trials.csv")).Length)
+
+        use json =
+            Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "study.json")))
+
+        Assert.Equal(chosen.Number, json.RootElement.GetProperty("study").GetProperty("best_trial").GetInt32())
+    finally
+        if Directory.Exists folder then
+            Directory.Delete(folder, true)
