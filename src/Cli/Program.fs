@@ -57,7 +57,7 @@ type RootArgs =
             | Sweep _ -> "backtest every combination of a grid of parameters, in parallel, ranked by an objective"
             | Optimize _ ->
                 "search the strategy's declared parameter ranges (TPE, random, grid, CMA-ES) in a resumable study"
-            | Study _ -> "the studies of a storage: list, show, delete"
+            | Study _ -> "the studies of a storage: list, show, export, report, delete"
 
 let private dataDir (args: ParseResults<RootArgs>) =
     match args.TryGetResult Data_Dir with
@@ -100,7 +100,7 @@ let private run (argv: string array) =
         | Some(Advise a) -> advise (dataDir args) a
         | Some(Sweep s) -> sweep (dataDir args) s
         | Some(Optimize o) -> optimize (dataDir args) o
-        | Some(Study s) -> study s
+        | Some(Study s) -> study (dataDir args) s
         | Some(Models m) ->
             match m.GetSubCommand() with
             | Prune p -> prune (dataDir args) p

@@ -9,6 +9,7 @@ open Argu
 open StrategyLab.Runtime.Runs
 open StrategyLab.Runtime.Search
 open StrategyLab.Runtime.Search.Storage
+open StrategyLab.Runtime.Search.Reports
 open StrategyLab.Cli.Output
 open StrategyLab.Cli.StrategyCommands
 
@@ -225,6 +226,7 @@ type OptimizeArgs =
     | Fee of bps: float
     | Capital of quote: float
     | Top of rows: int
+    | Out of folder: string
     | Json
 
     interface IArgParserTemplate with
@@ -253,6 +255,7 @@ type OptimizeArgs =
             | Fee _ -> "replace the strategy's maker and taker fees, in basis points"
             | Capital _ -> "starting cash in the quote currency (default 10,000)"
             | Top _ -> "rows of the terminal table (default 10)"
+            | Out _ -> "with --walk-forward, the folder of its study page (default runs/<study>-walk-forward)"
             | Json -> "print one JSON document (the study's result) on standard output; the text goes to standard error"
 
 /// Runs work against study storage: its errors are one line, exit code 2 for the user's to fix, 1 otherwise
@@ -509,6 +512,7 @@ let private runWalkForward
     options
     models
     scheme
+    (out: string option)
     =
     let windows =
         refusedAs path (fun () -> WalkForwardStudy.Windows(run, options, scheme))
@@ -596,6 +600,32 @@ let private runWalkForward
         printLine
             $"out of sample, stitched over {r.Windows.Count} windows ({r.Stitched.Returns.Length} bars): Sharpe {number m.Sharpe}, return {number m.TotalReturn}, max drawdown {number m.MaxDrawdown}, PSR(0) {number r.Stitched.ProbabilisticSharpe}"
 
+        // the page: the last window's study (the parameters trading now) with the stitched record
+        let last = r.Windows[r.Windows.Count - 1]
+        let lastStudy = storageGuard (fun () -> storage.Find last.Study) |> nonNull
+        let inSample = last.Window.InSample
+
+        let settings =
+            options.Settings.With(run.Panel.Times[inSample.Start], run.Panel.Times[inSample.End])
+
+        let folder =
+            out
+            |> Option.defaultWith (fun () -> Path.Combine("runs", name.Replace('/', '-') + "-walk-forward"))
+
+        StudyPage.Write(
+            folder,
+            lastStudy,
+            storageGuard (fun () -> storage.Trials lastStudy.Id),
+            run,
+            settings,
+            options.Accounting,
+            models,
+            WalkForwardSummary.From r
+        )
+        |> ignore
+
+        printLine $"study page of the last window, with the stitched out-of-sample record, written to {folder}"
+
         // the run's data is released before the document is written: take its times now
         let windows =
             [
@@ -661,7 +691,8 @@ let private runOptimize (dataDir: string) (path: string) (args: ParseResults<Opt
             Func<ParameterSet, _>(fun p -> run.Models(p, modelStore))
 
     match scheme with
-    | Some scheme -> runWalkForward path plan storage name source run options models scheme
+    | Some scheme ->
+        runWalkForward path plan storage name source run options models scheme (args.TryGetResult OptimizeArgs.Out)
     | None ->
         let definition = refusedAs path (fun () -> options.Define(name, run, source))
         let study = storageGuard (fun () -> storage.OpenOrCreate definition)
@@ -685,6 +716,7 @@ type StudyShowArgs =
     | [<MainCommand; Mandatory>] Name of study: string
     | Storage of url: string
     | Top of rows: int
+    | Json
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -692,6 +724,33 @@ type StudyShowArgs =
             | Name _ -> "the study"
             | Storage _ -> "where studies are kept (default sqlite:runs/studies.db)"
             | Top _ -> "rows of the best trials' table (default 10)"
+            | Json -> "print the study and every trial, with its state, as one JSON document"
+
+type StudyExportArgs =
+    | [<MainCommand; Mandatory>] Name of study: string
+    | Storage of url: string
+    | Format of kind: string
+    | Out of file: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Name _ -> "the study"
+            | Storage _ -> "where studies are kept (default sqlite:runs/studies.db)"
+            | Format _ -> "csv (one row per trial; the default) or json (the study and its trials)"
+            | Out _ -> "the file to write (default: standard output)"
+
+type StudyReportArgs =
+    | [<MainCommand; Mandatory>] Name of study: string
+    | Storage of url: string
+    | Out of folder: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Name _ -> "the study"
+            | Storage _ -> "where studies are kept (default sqlite:runs/studies.db)"
+            | Out _ -> "the study page's folder (default runs/<study>-study)"
 
 type StudyDeleteArgs =
     | [<MainCommand; Mandatory>] Name of study: string
@@ -706,6 +765,8 @@ type StudyDeleteArgs =
 type StudyArgs =
     | [<CliPrefix(CliPrefix.None)>] List of ParseResults<StudyListArgs>
     | [<CliPrefix(CliPrefix.None)>] Show of ParseResults<StudyShowArgs>
+    | [<CliPrefix(CliPrefix.None)>] Export of ParseResults<StudyExportArgs>
+    | [<CliPrefix(CliPrefix.None)>] Report of ParseResults<StudyReportArgs>
     | [<CliPrefix(CliPrefix.None)>] Delete of ParseResults<StudyDeleteArgs>
 
     interface IArgParserTemplate with
@@ -713,6 +774,9 @@ type StudyArgs =
             match a with
             | List _ -> "every study: strategy, data, objectives and trials by state"
             | Show _ -> "a study's definition, its trials by state and its best trials"
+            | Export _ -> "a study's trials as CSV or JSON"
+            | Report _ ->
+                "write the study page: history, importance, slices, contour, Pareto front, honest statistics, the chosen trial's report"
             | Delete _ -> "delete a study and its trials"
 
 let private openStorage (given: string option) =
@@ -749,11 +813,23 @@ let private listStudies (args: ParseResults<StudyListArgs>) =
                     ]
             ]
 
-let private showStudy (args: ParseResults<StudyShowArgs>) =
-    use storage = openStorage (args.TryGetResult StudyShowArgs.Storage)
-    let study = findStudy storage (args.GetResult StudyShowArgs.Name)
+/// The honest statistics, one line each, or why one has no value
+let private printStatistics (s: StudyStatisticsResult) =
+    let line (label: string) (c: Computed<'T>) (text: 'T -> string) =
+        match c.Value with
+        | null -> printLine $"{label}: none ({c.Reason})"
+        | v -> printLine $"{label}: {text v}"
+
+    line "deflated Sharpe ratio of the chosen trial" s.Deflated (fun d ->
+        $"{number d.Deflated.Probability} (N = {d.Deflated.Trials} trials; luck alone would show an annual Sharpe of {number d.ExpectedMaxAnnualSharpe})")
+
+    line "probability of backtest overfitting (CSCV)" s.Overfitting (fun o -> number o.Probability)
+
+    line "minimum backtest length" s.BacktestLength (fun b ->
+        $"{number b.MinimumYears} years for {b.Trials} trials at an annual Sharpe of {number b.TargetAnnualSharpe}; the data holds {number b.Years}")
+
+let private printStudy (study: StudyRecord) (trials: Collections.Generic.IReadOnlyList<FrozenTrial>) (rows: int) =
     let d = study.Definition
-    let trials = storageGuard (fun () -> storage.Trials study.Id)
 
     let objectives =
         Seq.zip d.Objectives d.Directions
@@ -767,7 +843,6 @@ let private showStudy (args: ParseResults<StudyShowArgs>) =
     printLine $"scored: {d.Scoring}; sampler {d.SamplerName}"
     printLine $"{trials.Count} trials ({countsByState trials})"
 
-    let rows = args.GetResult(StudyShowArgs.Top, defaultValue = 10)
 
     match chosenTrials study trials with
     | [] -> printWarning "no complete trial clears the constraints"
@@ -788,14 +863,107 @@ let private showStudy (args: ParseResults<StudyShowArgs>) =
         printLine $"best trial {best.Number}, then the others by {objective.Metric}"
         printTrials study (best :: others |> List.truncate rows)
 
+let private showStudy (args: ParseResults<StudyShowArgs>) =
+    use storage = openStorage (args.TryGetResult StudyShowArgs.Storage)
+    let study = findStudy storage (args.GetResult StudyShowArgs.Name)
+    let trials = storageGuard (fun () -> storage.Trials study.Id)
+
+    if args.Contains StudyShowArgs.Json then
+        Console.Out.WriteLine(StudyExport.Json(study, trials))
+    else
+        printStudy study trials (args.GetResult(StudyShowArgs.Top, defaultValue = 10))
+
+let private exportStudy (args: ParseResults<StudyExportArgs>) =
+    use storage = openStorage (args.TryGetResult StudyExportArgs.Storage)
+    let study = findStudy storage (args.GetResult StudyExportArgs.Name)
+    let trials = storageGuard (fun () -> storage.Trials study.Id)
+
+    let text =
+        match args.GetResult(Format, defaultValue = "csv") with
+        | "csv" -> StudyExport.Csv(study, trials)
+        | "json" -> StudyExport.Json(study, trials)
+        | other -> usageError $"--format: expected csv or json, found '{other}'"
+
+    match args.TryGetResult StudyExportArgs.Out with
+    | None -> Console.Out.Write text
+    | Some file ->
+        File.WriteAllText(file, text)
+        printLine $"{trials.Count} trials of study {study.Name} written to {file}"
+
+/// A stored study's strategy compiled from the source the study keeps, bound to today's data, which
+/// must be the data the study ran on
+let private prepareStudyRun (dataDir: string) (study: StudyRecord) =
+    let d = study.Definition
+    let path = d.StrategyName + ".strat"
+
+    let plan =
+        match StrategyLab.Strategy.Dsl.Compiler.compile path d.StrategySource with
+        | Ok plan -> plan
+        | Error diagnostics ->
+            usageError
+                $"study {d.Name}: its stored strategy no longer compiles ({diagnostics.Length} error(s)); run it with this version again"
+
+    let store, panel, run = prepareRun dataDir path plan id
+
+    if run.DataHash <> d.DataHash then
+        (run :> IDisposable).Dispose()
+        panel.Dispose()
+
+        failure
+            $"study {d.Name}: dataset {d.DatasetName} has changed since the study ran (hash {d.DataHash} then, {run.DataHash} now)"
+
+    store, panel, run
+
+let private reportStudy (dataDir: string) (args: ParseResults<StudyReportArgs>) =
+    use storage = openStorage (args.TryGetResult StudyReportArgs.Storage)
+    let study = findStudy storage (args.GetResult StudyReportArgs.Name)
+    let trials = storageGuard (fun () -> storage.Trials study.Id)
+    let d = study.Definition
+
+    let options =
+        try
+            StudyOptions(
+                Objectives =
+                    [
+                        for o, dir in Seq.zip d.Objectives d.Directions -> StrategyLab.Runtime.Search.Objective(o, dir)
+                    ]
+            )
+                .WithScoring(d.Scoring)
+        with :? FormatException as e ->
+            failure e.Message
+
+    let store, panel, prepared = prepareStudyRun dataDir study
+    use _ = panel
+    use run = prepared
+    let modelStore = ModelTraining.modelStore store None
+
+    let models =
+        if run.Plan.Models.IsEmpty then
+            null
+        else
+            Func<ParameterSet, _>(fun p -> run.Models(p, modelStore))
+
+    let folder =
+        args.TryGetResult StudyReportArgs.Out
+        |> Option.defaultWith (fun () -> Path.Combine("runs", d.Name.Replace('/', '-') + "-study"))
+
+    let statistics =
+        withStatus $"re-running the complete trials of {d.Name}" (fun () ->
+            StudyPage.Write(folder, study, trials, run, options.Settings, options.Accounting, models))
+
+    printStatistics statistics
+    printLine $"study page written to {folder} (study.html, trials.csv, study.json, best/)"
+
 let private deleteStudy (args: ParseResults<StudyDeleteArgs>) =
     use storage = openStorage (args.TryGetResult StudyDeleteArgs.Storage)
     let study = findStudy storage (args.GetResult StudyDeleteArgs.Name)
     storageGuard (fun () -> storage.Delete study.Name)
     printLine $"deleted study {study.Name} from {storage.Location}"
 
-let study (args: ParseResults<StudyArgs>) =
+let study (dataDir: string) (args: ParseResults<StudyArgs>) =
     match args.GetSubCommand() with
     | List a -> listStudies a
     | Show a -> showStudy a
+    | Export a -> exportStudy a
+    | Report a -> reportStudy dataDir a
     | Delete a -> deleteStudy a

@@ -313,6 +313,30 @@ let ``study list, show and delete read and remove what optimize stored`` () =
     Assert.Contains("objectives: maximize sharpe; constraints: maxdd < 0.99", shown.Out)
     Assert.Contains("3 trials (3 complete)", shown.Out)
 
+    let json = run [ "study"; "show"; "mom"; "--json"; "--storage"; storage ]
+    Assert.True((json.ExitCode = 0), json.Error)
+    use document = JsonDocument.Parse json.Out
+    let trials = document.RootElement.GetProperty "trials"
+    Assert.Equal(3, trials.GetArrayLength())
+    Assert.All(trials.EnumerateArray(), (fun t -> Assert.Equal("complete", t.GetProperty("state").GetString())))
+
+    let csv = Path.Combine(folder.Path, "trials.csv")
+    let exported = run [ "study"; "export"; "mom"; "--out"; csv; "--storage"; storage ]
+    Assert.True((exported.ExitCode = 0), exported.Error)
+    let lines = File.ReadAllLines csv
+    Assert.Equal(4, lines.Length)
+    Assert.StartsWith("number,state,value:sharpe,", lines[0])
+
+    let pageFolder = Path.Combine(folder.Path, "page")
+
+    let report =
+        run [ "study"; "report"; "mom"; "--out"; pageFolder; "--storage"; storage ]
+
+    Assert.True((report.ExitCode = 0), report.Error)
+    Assert.Contains("probability of backtest overfitting (CSCV): ", report.Out)
+    Assert.True(File.Exists(Path.Combine(pageFolder, "study.html")))
+    Assert.True(File.Exists(Path.Combine(pageFolder, "best", "report.html")))
+
     let deleted = run [ "study"; "delete"; "mom"; "--storage"; storage ]
     Assert.True((deleted.ExitCode = 0), deleted.Error)
     let again = run [ "study"; "show"; "mom"; "--storage"; storage ]
@@ -336,6 +360,8 @@ let ``optimize --walk-forward chooses on each in-sample window and reports the s
             "rolling:train=600,test=400,purge=5"
             "--storage"
             storage
+            "--out"
+            Path.Combine(folder.Path, "wf")
         ]
 
     let o = run (args @ [ "--json" ])
@@ -356,6 +382,11 @@ let ``optimize --walk-forward chooses on each in-sample window and reports the s
         windows.EnumerateArray()
         |> Seq.map (fun w -> w.GetProperty("study").GetString() |> nonNull)
     )
+
+    // the page: the last window's study with the stitched record, and the chosen trial's report
+    let page = File.ReadAllText(Path.Combine(folder.Path, "wf", "study.html"))
+    Assert.Contains("momentum_long_short/wf-3", page)
+    Assert.True(File.Exists(Path.Combine(folder.Path, "wf", "best", "report.html")))
 
     let both = run (args @ [ "--cv"; "walk-forward:folds=3" ])
     Assert.Equal(2, both.ExitCode)

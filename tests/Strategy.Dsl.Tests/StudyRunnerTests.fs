@@ -292,3 +292,34 @@ let ``walk-forward optimisation trades each window's best in-sample trial on the
 
     Assert.Equal<float>(result.Stitched.Returns, again.Stitched.Returns)
     Assert.Equal(16, storage.List() |> Seq.sumBy _.TrialCount)
+
+[<Fact>]
+let ``a study's scoring text reads back as the options that wrote it`` () =
+    let base' = StudyOptions(Objectives = [ Objective.Of "sharpe" ])
+
+    let folded =
+        StudyOptions(
+            Objectives = [ Objective.Of "sharpe" ],
+            Accounting = Accounting.Weights,
+            Settings = RunSettings(From = 1_600_000_000_123L, To = 1_700_000_000_000L, Fee = 0.0007, Capital = 2500.0),
+            CrossValidation = CrossValidation(Folds = 5, Purge = 3)
+        )
+
+    Assert.Equal(
+        "weights; period 2020-09-13T12:26:40.123Z..2023-11-14T22:13:20.000Z; fee 0.0007; min notional plan; capital 2500; folds 5, purge 3",
+        folded.Scoring
+    )
+
+    let read = base'.WithScoring folded.Scoring
+    Assert.Equal(folded.Scoring, read.Scoring)
+    Assert.Equal(folded.Settings, read.Settings)
+    Assert.Equal(Accounting.Weights, read.Accounting)
+
+    let windowed =
+        StudyOptions(Objectives = [ Objective.Of "sharpe" ], Periods = [ BarRange(10, 200); BarRange(210, 600) ])
+
+    Assert.EndsWith("bars 10..200, 210..600", windowed.Scoring)
+    Assert.Equal<BarRange>(windowed.Periods, base'.WithScoring(windowed.Scoring).Periods)
+
+    Assert.Throws<FormatException>(fun () -> base'.WithScoring "ledger; whatever" |> ignore)
+    |> ignore

@@ -174,9 +174,13 @@ public sealed class ConstraintSet
     /// <summary>The constraints as one line, joined by "and" (empty for none): how a study keeps them.</summary>
     public override string ToString() => string.Join(" and ", Constraints);
 
-    /// <summary>Reads the text <see cref="ToString"/> writes.</summary>
-    public static ConstraintSet Read(string text) =>
-        string.IsNullOrWhiteSpace(text) ? None : Parse(text.Split(" and ", StringSplitOptions.TrimEntries));
+    /// <summary>Reads the text <see cref="ToString"/> writes (constraints joined by "and"; also by ";", "," or lines).</summary>
+    /// <exception cref="FormatException">A constraint that does not parse, in one line.</exception>
+    public static ConstraintSet Read(string text)
+    {
+        var parts = (text ?? "").Split([" and ", ";", ",", "\n"], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return parts.Length == 0 ? None : Parse(parts);
+    }
 
     /// <summary>
     /// Parses each text as "NAME OP NUMBER" (OP one of &lt; &lt;= &gt; &gt;= ==; NUMBER in invariant culture,

@@ -70,7 +70,7 @@ public sealed record StudyOptions
     {
         get
         {
-            static string Time(long? ms) => ms is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "";
+            static string Time(long? ms) => ms is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t).ToString(TimeFormat, CultureInfo.InvariantCulture) : "";
             static string Number(double? x) => x is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : "plan";
             var s = Settings;
             return $"{Accounting.ToString().ToLowerInvariant()}; period {Time(s.From)}..{Time(s.To)}; fee {Number(s.Fee)}; "
@@ -78,6 +78,47 @@ public sealed record StudyOptions
                 + (Periods is null
                     ? $"folds {CrossValidation.Folds}, purge {CrossValidation.Purge}"
                     : "bars " + string.Join(", ", Periods.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Start}..{p.End}"))));
+        }
+    }
+
+    private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+
+    /// <summary>These options measuring trials as <paramref name="scoring"/> (a stored study's <see cref="Scoring"/>) says: accounting, period, costs, capital, folds.</summary>
+    /// <exception cref="FormatException">Text <see cref="Scoring"/> did not write.</exception>
+    public StudyOptions WithScoring(string scoring)
+    {
+        ArgumentNullException.ThrowIfNull(scoring);
+        var parts = scoring.Split("; ");
+        FormatException Bad() => new($"study scoring '{scoring}' is not one this program writes");
+        if (parts.Length != 6 || !Enum.TryParse<Accounting>(parts[0], ignoreCase: true, out var accounting))
+            throw Bad();
+        string After(int i, string label) => parts[i].StartsWith(label + " ", StringComparison.Ordinal) ? parts[i][(label.Length + 1)..] : throw Bad();
+        double? Number(string text) => text == "plan" ? null : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        long? Time(string text) => text.Length == 0 ? null
+            : DateTimeOffset.ParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUnixTimeMilliseconds();
+        int Int(string text) => int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture);
+        try
+        {
+            var period = After(1, "period").Split("..");
+            var settings = Settings with
+            {
+                From = Time(period[0]),
+                To = Time(period[1]),
+                Fee = Number(After(2, "fee")),
+                MinNotional = Number(After(3, "min notional")),
+                Capital = Number(After(4, "capital")) ?? RunSettings.DefaultCapital,
+            };
+            if (parts[5].StartsWith("bars ", StringComparison.Ordinal))
+            {
+                var bars = After(5, "bars").Split(", ").Select(r => r.Split("..")).Select(r => new BarRange(Int(r[0]), Int(r[1])));
+                return this with { Accounting = accounting, Settings = settings, Periods = [.. bars] };
+            }
+            var folds = After(5, "folds").Split(", purge ");
+            return this with { Accounting = accounting, Settings = settings, CrossValidation = new CrossValidation(Int(folds[0]), Int(folds[1])), Periods = null };
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or IndexOutOfRangeException)
+        {
+            throw Bad();
         }
     }
 

@@ -335,7 +335,7 @@ internal static class StudyCharts
     }
 
     /// <summary>The growth of 1 over the stitched out-of-sample returns, a dotted line where each window starts.</summary>
-    public static PlotlyFigure WalkForward(WalkForwardOutcome outcome, bool intraday)
+    public static PlotlyFigure WalkForward(WalkForwardSummary outcome, bool intraday)
     {
         var growth = new double[outcome.OutOfSample.Returns.Length];
         var value = 1.0;

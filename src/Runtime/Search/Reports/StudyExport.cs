@@ -77,7 +77,7 @@ public static class StudyExport
         ArgumentNullException.ThrowIfNull(trials);
         var ordered = trials.OrderBy(t => t.Number).ToList();
         var d = study.Definition;
-        var constraints = StudyConstraints.Of(d);
+        var constraints = ConstraintSet.Read(d.Constraints);
         var strategy = new JsonObject { ["name"] = d.StrategyName, ["hash"] = d.StrategyHash };
         if (withSource)
             strategy["source"] = d.StrategySource;
@@ -145,16 +145,4 @@ public static class StudyExport
 
     private static string Field(string text) =>
         text.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? '"' + text.Replace("\"", "\"\"", StringComparison.Ordinal) + '"' : text;
-}
-
-/// <summary>The constraints a study's definition holds as text: constraints separated by <c>;</c> or <c>,</c> (e.g. <c>sharpe &gt; 1; maxdd &lt; 0.25</c>), empty for none.</summary>
-public static class StudyConstraints
-{
-    /// <summary>The definition's constraints; a text that does not parse is a <see cref="FormatException"/> with a one-line message.</summary>
-    public static ConstraintSet Of(StudyDefinition definition)
-    {
-        ArgumentNullException.ThrowIfNull(definition);
-        var parts = (definition.Constraints ?? "").Split([';', ',', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return parts.Length == 0 ? ConstraintSet.None : ConstraintSet.Parse(parts);
-    }
 }

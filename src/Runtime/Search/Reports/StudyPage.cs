@@ -41,7 +41,7 @@ public static class StudyPage
     /// the ledger over the settings' period, and writes the folder; returns the statistics for the caller to print.
     /// </summary>
     public static StudyStatisticsResult Write(string folder, StudyRecord study, IReadOnlyList<FrozenTrial> trials, PreparedRun run, RunSettings settings,
-        Accounting accounting, Func<ParameterSet, ModelTrainingResult?>? models = null, WalkForwardOutcome? walkForward = null)
+        Accounting accounting, Func<ParameterSet, ModelTrainingResult?>? models = null, WalkForwardSummary? walkForward = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         var statistics = StudyStatistics.Compute(study, trials, run, settings, accounting, models);
@@ -63,7 +63,7 @@ public static class StudyPage
     /// for a page without it.
     /// </summary>
     public static void Write(string folder, StudyRecord study, IReadOnlyList<FrozenTrial> trials, StudyStatisticsResult statistics,
-        BacktestReport? chosenReport, WalkForwardOutcome? walkForward = null)
+        BacktestReport? chosenReport, WalkForwardSummary? walkForward = null)
     {
         ArgumentNullException.ThrowIfNull(study);
         ArgumentNullException.ThrowIfNull(trials);
@@ -82,14 +82,14 @@ public static class StudyPage
 
     /// <summary>The page's HTML; <paramref name="chosenReport"/> says whether <c>best/report.html</c> exists to link to.</summary>
     public static string Render(StudyRecord study, IReadOnlyList<FrozenTrial> trials, StudyStatisticsResult statistics, bool chosenReport,
-        WalkForwardOutcome? walkForward = null)
+        WalkForwardSummary? walkForward = null)
     {
         ArgumentNullException.ThrowIfNull(study);
         ArgumentNullException.ThrowIfNull(trials);
         ArgumentNullException.ThrowIfNull(statistics);
         var d = study.Definition;
         var ordered = trials.OrderBy(t => t.Number).ToList();
-        var constraints = StudyConstraints.Of(d);
+        var constraints = ConstraintSet.Read(d.Constraints);
         var page = new ReportPage(d.Name + " — StrategyLab study");
         Header(page, d, ordered, constraints);
         var valued = Valued(ordered, 0);
@@ -312,7 +312,7 @@ public static class StudyPage
             b.Append("<td>—</td><td class=\"meaning\" style=\"text-align:left\">cannot be computed: ").Append(E(computed.Reason ?? "")).Append("</td></tr>");
     }
 
-    private static void WalkForward(ReportPage page, WalkForwardOutcome outcome)
+    private static void WalkForward(ReportPage page, WalkForwardSummary outcome)
     {
         var oos = outcome.OutOfSample;
         var b = new StringBuilder("<table id=\"walk-forward\">");

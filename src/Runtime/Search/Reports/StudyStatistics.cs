@@ -138,7 +138,7 @@ public static class StudyStatistics
         if (missing is not null)
             throw new ArgumentException($"no returns for complete trial {missing.Number}", nameof(returns));
         var (times, matrix) = Common(complete.Select(t => returns[t.Number]).ToList());
-        var chosen = BestTrial.Select(trials, d.Directions[0], StudyConstraints.Of(d));
+        var chosen = BestTrial.Select(trials, d.Directions[0], ConstraintSet.Read(d.Constraints));
         var n = complete.Count;
         var column = chosen is null ? -1 : complete.FindIndex(t => t.Number == chosen.Number);
         var why = n < 2 ? $"it needs at least 2 complete trials, the study has {n}" : null;

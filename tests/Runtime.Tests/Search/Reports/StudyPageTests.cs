@@ -67,18 +67,18 @@ public sealed partial class StudyPageTests(ReportBrowser browser) : IClassFixtur
             return new TrialReturns(times, returns);
         });
 
-    private static WalkForwardOutcome WalkForward()
+    private static WalkForwardSummary WalkForward()
     {
         var returns = Enumerable.Range(0, 60).Select(i => 0.002 * Math.Cos(i)).ToArray();
         var stitched = WalkForwardOutOfSample.Stitch([returns[..30], returns[30..]], 365);
-        return new WalkForwardOutcome(
+        return new WalkForwardSummary(
             [new WalkForwardChoice(0, T0 + (100 * Day), T0 + (130 * Day), Params(5, "ema", 0.5), 1.2),
              new WalkForwardChoice(1, T0 + (130 * Day), T0 + (160 * Day), Params(7, "sma", 0.3), 0.9)],
             [.. Enumerable.Range(100, 60).Select(i => T0 + (i * Day))], stitched);
     }
 
     private static string WritePage(TempFolder folder, List<FrozenTrial> trials, StrategyLab.Runtime.Search.Storage.StudyRecord study, bool report = true,
-        WalkForwardOutcome? walkForward = null)
+        WalkForwardSummary? walkForward = null)
     {
         var statistics = StudyStatistics.FromReturns(study, trials, Returns(trials), 365);
         StudyPage.Write(folder.Path, study, trials, statistics, report && statistics.ChosenTrial is not null ? Report.Value : null, walkForward);

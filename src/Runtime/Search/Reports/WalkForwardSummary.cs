@@ -22,8 +22,19 @@ public sealed record WalkForwardChoice(int Window, long TestStart, long TestEnd,
 /// <param name="Windows">Each window's chosen parameters, in time order.</param>
 /// <param name="Times">The bar time of each stitched return (Unix ms), as long as <see cref="WalkForwardOutOfSample.Returns"/>.</param>
 /// <param name="OutOfSample">The stitched returns, where each window starts in them, their metrics, moments and PSR(0).</param>
-public sealed record WalkForwardOutcome(ImmutableArray<WalkForwardChoice> Windows, ImmutableArray<long> Times, WalkForwardOutOfSample OutOfSample)
+public sealed record WalkForwardSummary(ImmutableArray<WalkForwardChoice> Windows, ImmutableArray<long> Times, WalkForwardOutOfSample OutOfSample)
 {
+    /// <summary>The page's view of a walk-forward optimisation: each window's choice (a flat window has no parameters) and the stitched record.</summary>
+    public static WalkForwardSummary From(WalkForwardOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        var windows = outcome.Windows
+            .Where(w => w.Times.Length > 0)
+            .Select(w => new WalkForwardChoice(w.Window.Index, w.Times[0], w.Times[^1] + 1,
+                w.Chosen?.Params ?? ImmutableSortedDictionary<string, ScalarValue>.Empty, w.Chosen is { Values.Length: > 0 } c ? c.Values[0] : double.NaN));
+        return new WalkForwardSummary([.. windows], outcome.Times, outcome.Stitched);
+    }
+
     /// <summary>Refuses an outcome whose times and returns differ in length, or whose windows and folds differ in number.</summary>
     public void Validate()
     {
