@@ -434,6 +434,21 @@ let private writeTrial (w: Text.Json.Utf8JsonWriter) (t: FrozenTrial) =
     w.WriteRawValue(StudyJson.Values t.Values)
     w.WriteEndObject()
 
+/// The honest statistics, one line each, or why one has no value
+let private printStatistics (s: StudyStatisticsResult) =
+    let line (label: string) (c: Computed<'T>) (text: 'T -> string) =
+        match c.Value with
+        | null -> printLine $"{label}: none ({c.Reason})"
+        | v -> printLine $"{label}: {text v}"
+
+    line "deflated Sharpe ratio of the chosen trial" s.Deflated (fun d ->
+        $"{number d.Deflated.Probability} (N = {d.Deflated.Trials} trials; luck alone would show an annual Sharpe of {number d.ExpectedMaxAnnualSharpe})")
+
+    line "probability of backtest overfitting (CSCV)" s.Overfitting (fun o -> number o.Probability)
+
+    line "minimum backtest length" s.BacktestLength (fun b ->
+        $"{number b.MinimumYears} years for {b.Trials} trials at an annual Sharpe of {number b.TargetAnnualSharpe}; the data holds {number b.Years}")
+
 // one study of the whole period
 let private runStudy
     (path: string)
@@ -485,6 +500,12 @@ let private runStudy
         let objectives = String.Join(" and ", study.Definition.Objectives)
         printLine $"Pareto front of {objectives}: {front.Length} trial(s)"
         printTrials study (front |> List.truncate top)
+
+    // next to the best value, what it is worth given how many trials were tried
+    if not chosen.IsEmpty then
+        withStatus "re-running the complete trials for the study's statistics" (fun () ->
+            StudyStatistics.Compute(study, trials, run, options.Settings, options.Accounting, models))
+        |> printStatistics
 
     let location = storage.Location
 
@@ -812,21 +833,6 @@ let private listStudies (args: ParseResults<StudyListArgs>) =
                         s.Created.ToString("yyyy-MM-dd HH:mm", Globalization.CultureInfo.InvariantCulture)
                     ]
             ]
-
-/// The honest statistics, one line each, or why one has no value
-let private printStatistics (s: StudyStatisticsResult) =
-    let line (label: string) (c: Computed<'T>) (text: 'T -> string) =
-        match c.Value with
-        | null -> printLine $"{label}: none ({c.Reason})"
-        | v -> printLine $"{label}: {text v}"
-
-    line "deflated Sharpe ratio of the chosen trial" s.Deflated (fun d ->
-        $"{number d.Deflated.Probability} (N = {d.Deflated.Trials} trials; luck alone would show an annual Sharpe of {number d.ExpectedMaxAnnualSharpe})")
-
-    line "probability of backtest overfitting (CSCV)" s.Overfitting (fun o -> number o.Probability)
-
-    line "minimum backtest length" s.BacktestLength (fun b ->
-        $"{number b.MinimumYears} years for {b.Trials} trials at an annual Sharpe of {number b.TargetAnnualSharpe}; the data holds {number b.Years}")
 
 let private printStudy (study: StudyRecord) (trials: Collections.Generic.IReadOnlyList<FrozenTrial>) (rows: int) =
     let d = study.Definition

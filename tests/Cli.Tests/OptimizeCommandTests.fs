@@ -84,6 +84,10 @@ let ``optimize runs a study to its target and puts forward its best trial`` () =
     Assert.Equal(6, count TrialState.Complete trials)
     Assert.Contains("study momentum_long_short in sqlite:", o.Error)
     Assert.Contains("6 trials (6 complete)", o.Error)
+    // the statistics of a search of 6 trials, next to its best value
+    Assert.Contains("deflated Sharpe ratio of the chosen trial: ", o.Error)
+    Assert.Contains("(N = 6 trials;", o.Error)
+    Assert.Contains("minimum backtest length: ", o.Error)
     use json = JsonDocument.Parse o.Out
     let chosen = json.RootElement.GetProperty("chosen")[0]
     let best = trials |> List.maxBy (fun t -> t.Values[0])
