@@ -34,7 +34,7 @@ type EvaluateArgs =
             | Label _ -> "measure against this label of the strategy instead of the forward return"
             | Param _ -> "set a parameter, e.g. --param k=7 (repeatable; checked against its range)"
             | From _ -> "first bar to evaluate, e.g. 2023-01-01 (earlier data still warms the indicators up)"
-            | To _ -> "end of the period, exclusive"
+            | To _ -> RunOptionUsage.until
             | Out _ -> "a folder to write evaluation.json into"
             | Json -> "print the evaluation as one JSON document on standard output; the text goes to standard error"
 

@@ -38,12 +38,12 @@ type SweepArgs =
             | Objective _ ->
                 "the metric that ranks the trials, in its own direction (default sharpe): "
                 + (TrialMetrics.Known |> Seq.map _.Name |> String.concat ", ")
-            | Accounting _ -> "ledger (what backtest reports; the default) or weights (research accounting, faster)"
+            | Accounting _ -> RunOptionUsage.accounting
             | Param _ -> "set a parameter that is not swept, e.g. --param k=7 (repeatable)"
-            | From _ -> "first bar to trade, e.g. 2023-01-01 (earlier data still warms the indicators up)"
-            | To _ -> "end of the period, exclusive"
-            | Fee _ -> "replace the strategy's maker and taker fees, in basis points"
-            | Capital _ -> "starting cash in the quote currency (default 10,000)"
+            | From _ -> RunOptionUsage.from
+            | To _ -> RunOptionUsage.until
+            | Fee _ -> RunOptionUsage.fee
+            | Capital _ -> RunOptionUsage.capital
             | Top _ -> "rows of the terminal table (default 20)"
             | Out _ -> "the sweep folder (default runs/<strategy>-sweep-<time>)"
             | Json -> "print one JSON document (the sweep) on standard output; the text goes to standard error"
@@ -249,11 +249,11 @@ type OptimizeArgs =
                 "where studies are kept: sqlite:PATH (default sqlite:runs/studies.db) or postgresql://user:password@host:port/db"
             | Jobs _ -> "trials this process runs at a time (default: every core)"
             | Timeout _ -> "start no trial after this long, e.g. 2h, 30m, 1h30m"
-            | Accounting _ -> "ledger (what backtest reports; the default) or weights (research accounting, faster)"
-            | From _ -> "first bar to trade, e.g. 2023-01-01 (earlier data still warms the indicators up)"
-            | To _ -> "end of the period, exclusive"
-            | Fee _ -> "replace the strategy's maker and taker fees, in basis points"
-            | Capital _ -> "starting cash in the quote currency (default 10,000)"
+            | Accounting _ -> RunOptionUsage.accounting
+            | From _ -> RunOptionUsage.from
+            | To _ -> RunOptionUsage.until
+            | Fee _ -> RunOptionUsage.fee
+            | Capital _ -> RunOptionUsage.capital
             | Top _ -> "rows of the terminal table (default 10)"
             | Out _ -> "with --walk-forward, the folder of its study page (default runs/<study>-walk-forward)"
             | Json -> "print one JSON document (the study's result) on standard output; the text goes to standard error"

@@ -14,6 +14,18 @@ open StrategyLab.Runtime.Runs
 open StrategyLab.Strategy.Dsl
 open StrategyLab.Cli.Output
 
+/// What the options every run shares say in --help
+module RunOptionUsage =
+    let from =
+        "first bar to trade, e.g. 2023-01-01 (earlier data still warms the indicators up)"
+
+    let until = "end of the period, exclusive"
+    let fee = "replace the strategy's maker and taker fees, in basis points"
+    let capital = "starting cash in the quote currency (default 10,000)"
+
+    let accounting =
+        "ledger (what backtest reports; the default) or weights (research accounting, faster)"
+
 type CheckArgs =
     | [<MainCommand; Mandatory>] Files of path: string list
     | Json
@@ -66,12 +78,12 @@ type BacktestArgs =
             | Retrain -> "train the strategy's models again, ignoring stored ones"
             | Models _ -> "the model store folder (default: models beside the data cache)"
             | Param _ -> "set a parameter, e.g. --param k=7 (repeatable; checked against its range)"
-            | From _ -> "first bar to trade, e.g. 2023-01-01 (earlier data still warms the indicators up)"
-            | To _ -> "end of the period, exclusive"
-            | Fee _ -> "replace the strategy's maker and taker fees, in basis points"
+            | From _ -> RunOptionUsage.from
+            | To _ -> RunOptionUsage.until
+            | Fee _ -> RunOptionUsage.fee
             | Min_Notional _ ->
                 "the venue's minimum order notional in the quote currency; the strategy's min_notional rule skips or rounds up smaller orders"
-            | Capital _ -> "starting cash in the quote currency (default 10,000)"
+            | Capital _ -> RunOptionUsage.capital
             | Json ->
                 "print one JSON document (manifest, metrics, run folder) on standard output; the text goes to standard error"
             | Export _ ->
