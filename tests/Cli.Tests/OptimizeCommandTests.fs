@@ -14,12 +14,14 @@ open StrategyLab.Cli.Tests.Cli
 
 let private strategy = "strategies/momentum_long_short.strat"
 
-let private trialsIn (db: string) =
-    use storage = StudyStorage.Open("sqlite:" + db)
+let private trialsAt (url: string) =
+    use storage = StudyStorage.Open url
 
     match storage.Find "momentum_long_short" with
     | null -> []
     | study -> storage.Trials study.Id |> List.ofSeq
+
+let private trialsIn (db: string) = trialsAt ("sqlite:" + db)
 
 /// A trial as comparable values: records holding immutable collections compare them by reference
 let private snapshot (t: FrozenTrial) =
@@ -218,26 +220,14 @@ let ``a study killed with SIGKILL in mid-trial resumes, losing no finished trial
     Assert.Equal(target, count TrialState.Complete after)
     Assert.Equal(0, count TrialState.Running after)
 
-[<Fact>]
-let ``three workers share one study, one of them killed, and no trial number is given twice or lost`` () =
-    use folder = new TempFolder()
-    let db = Path.Combine(folder.Path, "studies.db")
-
+/// Three `optimize` processes on one study at `storage`, the first killed after five trials
+let private threeWorkers (folder: TempFolder) (storage: string) =
     let args =
-        [
-            "--storage"
-            "sqlite:" + db
-            "--jobs"
-            "1"
-            "--sampler"
-            "tpe"
-            "--trials"
-            "40"
-        ]
+        [ "--storage"; storage; "--jobs"; "1"; "--sampler"; "tpe"; "--trials"; "40" ]
 
     let workers = [ for _ in 1..3 -> start args ]
 
-    while count TrialState.Complete (trialsIn db) < 5 do
+    while count TrialState.Complete (trialsAt storage) < 5 do
         Thread.Sleep 20
 
     workers[0].Kill()
@@ -249,7 +239,7 @@ let ``three workers share one study, one of them killed, and no trial number is 
     // the killed worker's running trial, if it had one, was failed and rerun by a survivor
     let o = run ([ "optimize"; strategy ] @ args)
     Assert.True((o.ExitCode = 0), o.Error)
-    let trials = trialsIn db
+    let trials = trialsAt storage
     Assert.Equal<int>([ 0 .. trials.Length - 1 ], trials |> List.map _.Number)
     Assert.Equal(40, count TrialState.Complete trials)
     Assert.Equal(0, count TrialState.Running trials)
@@ -283,6 +273,18 @@ let ``three workers share one study, one of them killed, and no trial number is 
             json.RootElement.GetProperty("metrics").GetProperty("metrics").GetProperty("sharpe").GetDouble()
 
         Assert.Equal(sharpe, t.Values[0], 12)
+
+[<Fact>]
+let ``three workers share one SQLite study, one of them killed, and no trial number is given twice or lost`` () =
+    use folder = new TempFolder()
+    threeWorkers folder ("sqlite:" + Path.Combine(folder.Path, "studies.db"))
+
+[<Fact>]
+let ``three workers share one PostgreSQL study, one of them killed, and no trial number is given twice or lost`` () =
+    use folder = new TempFolder()
+    // a server of the test's own, on a free local port, stopped when the test ends
+    use server = new StrategyLab.Tests.Servers.PostgresServer()
+    threeWorkers folder (server.Url(server.CreateDatabase()))
 
 [<Fact>]
 let ``study list, show and delete read and remove what optimize stored`` () =

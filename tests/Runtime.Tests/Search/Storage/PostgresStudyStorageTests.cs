@@ -1,3 +1,4 @@
+using StrategyLab.Tests.Servers;
 using System.Net;
 using System.Net.Sockets;
 using StrategyLab.Runtime.Search.Storage;

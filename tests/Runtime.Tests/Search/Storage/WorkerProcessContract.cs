@@ -1,3 +1,4 @@
+using StrategyLab.Tests.Servers;
 using System.Globalization;
 using StrategyLab.Runtime.Plan;
 using StrategyLab.Runtime.Search;

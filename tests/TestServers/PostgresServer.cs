@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace StrategyLab.Runtime.Tests.Search.Storage;
+namespace StrategyLab.Tests.Servers;
 
 /// <summary>
 /// A PostgreSQL server of the tests' own: Debian's initdb and pg_ctl on a temporary folder (data,
@@ -185,12 +185,4 @@ public sealed class PostgresServer : IDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-}
-
-/// <summary>The tests that share one PostgreSQL server, each in a database of its own.</summary>
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
-{
-    /// <summary>The collection's name.</summary>
-    public const string Name = "PostgreSQL server";
 }
