@@ -1,7 +1,7 @@
-using StrategyLab.Tests.Servers;
 using System.Net;
 using System.Net.Sockets;
 using StrategyLab.Runtime.Search.Storage;
+using StrategyLab.Tests.Servers;
 
 namespace StrategyLab.Runtime.Tests.Search.Storage;
 

@@ -1,8 +1,8 @@
-using StrategyLab.Tests.Servers;
 using System.Globalization;
 using StrategyLab.Runtime.Plan;
 using StrategyLab.Runtime.Search;
 using StrategyLab.Runtime.Search.Storage;
+using StrategyLab.Tests.Servers;
 
 namespace StrategyLab.Runtime.Tests.Search.Storage;
 
