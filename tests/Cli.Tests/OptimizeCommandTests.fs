@@ -154,6 +154,11 @@ let ``bad searches are one-line errors before any trial, and a stored study is l
         refused [ "--storage"; "mysql://db/x" ]
     )
 
+    Assert.Equal(
+        "error: --timeout: expected a duration such as 2h, 30m, 90s or 1h30m, found '2 hours'",
+        refused [ "--timeout"; "2 hours" ]
+    )
+
     Assert.Equal<obj>(before |> List.map (snapshot >> box), trialsIn db |> List.map (snapshot >> box))
 
 [<Fact>]
