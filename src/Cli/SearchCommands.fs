@@ -624,10 +624,7 @@ let private runWalkForward
         // the page: the last window's study (the parameters trading now) with the stitched record
         let last = r.Windows[r.Windows.Count - 1]
         let lastStudy = storageGuard (fun () -> storage.Find last.Study) |> nonNull
-        let inSample = last.Window.InSample
-
-        let settings =
-            options.Settings.With(run.Panel.Times[inSample.Start], run.Panel.Times[inSample.End])
+        let settings = options.WithScoring(lastStudy.Definition.Scoring).ScoredSettings run
 
         let folder =
             out
@@ -955,7 +952,7 @@ let private reportStudy (dataDir: string) (args: ParseResults<StudyReportArgs>) 
 
     let statistics =
         withStatus $"re-running the complete trials of {d.Name}" (fun () ->
-            StudyPage.Write(folder, study, trials, run, options.Settings, options.Accounting, models))
+            StudyPage.Write(folder, study, trials, run, options.ScoredSettings run, options.Accounting, models))
 
     printStatistics statistics
     printLine $"study page written to {folder} (study.html, trials.csv, study.json, best/)"

@@ -250,7 +250,13 @@ let ``walk-forward optimisation trades each window's best in-sample trial on the
         Assert.Equal(best.Number, chosen.Number)
         let inSample = w.Window.InSample
         Assert.Equal(w.Window.OutOfSample.Start - 5, inSample.End)
-        Assert.EndsWith($"bars {inSample.Start}..{inSample.End}", (storage.Find w.Study |> nonNull).Definition.Scoring)
+        let scoring = (storage.Find w.Study |> nonNull).Definition.Scoring
+        Assert.EndsWith($"bars {inSample.Start}..{inSample.End}", scoring)
+        // what a report of the window's study re-runs its trials on: the in-sample bars
+        Assert.Equal(
+            RunSettings(From = run.Panel.Times[inSample.Start], To = run.Panel.Times[inSample.End]),
+            o.WithScoring(scoring).ScoredSettings run
+        )
 
         let scored =
             let from = run.Panel.Times[inSample.Start]

@@ -18,9 +18,6 @@ public sealed record RunSettings(long? From = null, long? To = null, double? Fee
     /// <summary>The whole history, the plan's costs, 10,000 of capital.</summary>
     public static RunSettings Default { get; } = new();
 
-    /// <summary>These settings over the bars from <paramref name="from"/> to before <paramref name="to"/> (Unix ms).</summary>
-    public RunSettings With(long from, long to) => this with { From = from, To = to };
-
     /// <summary>Throws a <see cref="PlanException"/> naming the first setting no run can use.</summary>
     public void Validate()
     {

@@ -32,6 +32,17 @@ public sealed record StudyOptions
     /// </summary>
     public IReadOnlyList<BarRange>? Periods { get; init; }
 
+    /// <summary>The settings over the bars trials are scored on: the settings' period, or the span of <see cref="Periods"/>.</summary>
+    public RunSettings ScoredSettings(PreparedRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (Periods is not { Count: > 0 } periods)
+            return Settings;
+        var times = run.Panel.Times;
+        var end = periods[^1].End;
+        return Settings with { From = times[periods[0].Start], To = end < run.Panel.TimeCount ? times[end] : null };
+    }
+
     /// <summary>How returns are counted.</summary>
     public Accounting Accounting { get; init; } = Accounting.Ledger;
 
