@@ -209,7 +209,14 @@ public sealed record StudyOptions
 }
 
 /// <summary>What one worker's run of a study did, and why it stopped.</summary>
-public sealed record StudyRunOutcome(int Completed, int Pruned, int Failed, string StoppedBecause);
+public sealed record StudyRunOutcome(int Completed, int Pruned, int Failed, string StoppedBecause)
+{
+    /// <summary>Why a run stopped when its caller cancelled it (Ctrl+C).</summary>
+    public const string InterruptedReason = "it was interrupted";
+
+    /// <summary>True when the caller stopped the run before the study reached its target.</summary>
+    public bool Interrupted => StoppedBecause == InterruptedReason;
+}
 
 /// <summary>A finished trial as the worker saw it, for progress displays.</summary>
 public sealed record TrialFinished(FrozenTrial Trial, int StudyFinished, int Target);
@@ -252,7 +259,7 @@ public sealed class StudyRunner(IStudyStorage storage, StudyRecord study, Prepar
             {
                 if (stop.IsCancellationRequested)
                 {
-                    Stop("stopped");
+                    Stop(StudyRunOutcome.InterruptedReason);
                     break;
                 }
                 if (DateTimeOffset.UtcNow >= deadline)
@@ -276,7 +283,7 @@ public sealed class StudyRunner(IStudyStorage storage, StudyRecord study, Prepar
             // the first worker's error as it was thrown (a storage or plan error is one line for the user)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
         }
-        return new StudyRunOutcome(_completed, _pruned, _failed, why ?? "stopped");
+        return new StudyRunOutcome(_completed, _pruned, _failed, why ?? StudyRunOutcome.InterruptedReason);
     }
 
     // a waiting trial, else a new one, else why there is none

@@ -54,7 +54,7 @@ public static class WalkForwardStudy
             var study = storage.OpenOrCreate(inSample.Define(WindowStudy(name, window.Index), run, source));
             var outcome = new StudyRunner(storage, study, run, inSample, worker, models)
                 .Run(stop, finished is null ? null : f => finished(window, f));
-            if (outcome.StoppedBecause == "stopped")
+            if (outcome.Interrupted)
                 return null;
             results.Add(Trade(run, options, window, study, storage.Trials(study.Id), models));
         }
