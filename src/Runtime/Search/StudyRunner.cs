@@ -295,14 +295,15 @@ public sealed class StudyRunner(IStudyStorage storage, StudyRecord study, Prepar
         lock (_gate)
         {
             var trials = storage.Trials(study.Id);
-            // running trials count, so that workers together stop at the target
-            if (trials.Count(t => t.State is TrialState.Complete or TrialState.Pruned or TrialState.Running) >= options.Trials)
-                return (null, $"the study holds {options.Trials} trials");
+            var full = $"the study holds {options.Trials} trials";
+            // running and waiting trials count, so that workers together stop at the target; the storage checks again as it starts one
+            if (trials.Count(t => TrialRules.CountsTowardBudget(t.State)) >= options.Trials)
+                return (null, full);
             var random = new Random(HashCode.Combine(options.Seed, trials.Count));
             try
             {
                 var parameters = _sampler.Propose(study.Definition.Space, options.Directions, trials, random);
-                return (storage.StartTrial(study.Id, parameters, worker), null);
+                return storage.TryStartTrial(study.Id, parameters, worker, options.Trials) is { } started ? (started, null) : (null, full);
             }
             catch (GridExhaustedException)
             {

@@ -31,6 +31,13 @@ public interface IStudyStorage : IDisposable
     /// <summary>Starts a new trial with these parameters, RUNNING on <paramref name="worker"/>, under the study's next number.</summary>
     FrozenTrial StartTrial(long studyId, IReadOnlyDictionary<string, ScalarValue> parameters, string worker);
 
+    /// <summary>
+    /// Like <see cref="StartTrial"/>, unless the study already holds <paramref name="budget"/> trials that count
+    /// toward a target (COMPLETE, PRUNED, RUNNING or WAITING): then null, writing nothing. The check and the
+    /// start are one step, so workers on several machines together stop at the target.
+    /// </summary>
+    FrozenTrial? TryStartTrial(long studyId, IReadOnlyDictionary<string, ScalarValue> parameters, string worker, int budget);
+
     /// <summary>Takes the lowest-numbered WAITING trial (a retry or an enqueued one) and makes it RUNNING on <paramref name="worker"/>; null when none waits. Only one worker gets each.</summary>
     FrozenTrial? ClaimWaiting(long studyId, string worker);
 

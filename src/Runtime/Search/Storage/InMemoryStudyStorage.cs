@@ -69,13 +69,19 @@ public sealed class InMemoryStudyStorage(TimeProvider? clock = null) : IStudySto
     }
 
     /// <inheritdoc />
-    public FrozenTrial StartTrial(long studyId, IReadOnlyDictionary<string, ScalarValue> parameters, string worker)
+    public FrozenTrial StartTrial(long studyId, IReadOnlyDictionary<string, ScalarValue> parameters, string worker) =>
+        TryStartTrial(studyId, parameters, worker, int.MaxValue)!;
+
+    /// <inheritdoc />
+    public FrozenTrial? TryStartTrial(long studyId, IReadOnlyDictionary<string, ScalarValue> parameters, string worker, int budget)
     {
         TrialRules.CheckWorker(worker);
         lock (_gate)
         {
             var study = Study(studyId);
             TrialRules.CheckParameters(study.Record, parameters);
+            if (study.Trials.Count(t => TrialRules.CountsTowardBudget(t.State)) >= budget)
+                return null;
             var now = _clock.GetUtcNow();
             var trial = Add(study, TrialState.Running, parameters, TrialRules.WithWorker(ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal), worker));
             trial.Started = now;

@@ -157,15 +157,25 @@ public abstract class SqlStudyStorage : IStudyStorage
     }
 
     /// <inheritdoc />
-    public FrozenTrial StartTrial(long studyId, IReadOnlyDictionary<string, ScalarValue> parameters, string worker)
+    public FrozenTrial StartTrial(long studyId, IReadOnlyDictionary<string, ScalarValue> parameters, string worker) =>
+        TryStartTrial(studyId, parameters, worker, int.MaxValue)!;
+
+    /// <inheritdoc />
+    public FrozenTrial? TryStartTrial(long studyId, IReadOnlyDictionary<string, ScalarValue> parameters, string worker, int budget)
     {
         TrialRules.CheckWorker(worker);
         TrialRules.CheckParameters(Study(studyId), parameters);
         var attributes = TrialRules.WithWorker(Empty, worker);
         return Write((c, t) =>
         {
-            var now = Now(c, t);
-            return Insert(c, t, studyId, TrialState.Running, parameters, attributes, now);
+            // the study's row first: concurrent starters take turns, and each counts what the others started
+            if (Scalar(c, t, "SELECT id FROM strategylab_studies WHERE id = @study" + ForUpdate, ("@study", studyId)) is null)
+                throw TrialRules.NoStudy(studyId);
+            var counted = Scalar(c, t, "SELECT COUNT(*) FROM strategylab_trials WHERE study_id = @study AND state IN ('COMPLETE', 'PRUNED', 'RUNNING', 'WAITING')",
+                ("@study", studyId));
+            if (Convert.ToInt64(counted, CultureInfo.InvariantCulture) >= budget)
+                return null;
+            return Insert(c, t, studyId, TrialState.Running, parameters, attributes, Now(c, t));
         });
     }
 

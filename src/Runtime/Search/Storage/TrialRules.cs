@@ -7,6 +7,10 @@ namespace StrategyLab.Runtime.Search.Storage;
 /// <summary>The checks and attribute changes every storage applies alike, so that they behave the same.</summary>
 internal static class TrialRules
 {
+    /// <summary>Whether a trial in that state counts toward a study's target number of trials (a failed one's retry counts instead).</summary>
+    public static bool CountsTowardBudget(TrialState state) =>
+        state is TrialState.Complete or TrialState.Pruned or TrialState.Running or TrialState.Waiting;
+
     public static void CheckParameters(StudyRecord study, IReadOnlyDictionary<string, ScalarValue> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);

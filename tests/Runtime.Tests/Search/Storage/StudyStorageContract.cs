@@ -340,6 +340,44 @@ public abstract class StudyStorageContract : IDisposable
     }
 
     [Fact]
+    public void ManyThreadsStartingWithinABudgetTogetherStartExactlyThatMany()
+    {
+        var study = Open().OpenOrCreate(Definition());
+        var workers = Enumerable.Range(0, 6).Select(_ => Open()).ToList();
+        var started = new ConcurrentBag<int>();
+        using var start = new Barrier(workers.Count);
+
+        Parallel.For(0, workers.Count, new ParallelOptions { MaxDegreeOfParallelism = workers.Count }, w =>
+        {
+            start.SignalAndWait();
+            for (var i = 0; workers[w].TryStartTrial(study.Id, Params(w * 100 + i), $"w{w}", budget: 25) is { } trial; i++)
+            {
+                started.Add(trial.Number);
+                if (i % 2 == 0) // finished trials still count; failed ones do not
+                    workers[w].Finish(trial.Id, i % 4 == 0 ? TrialState.Complete : TrialState.Failed, i % 4 == 0 ? [1.0, 0.1] : [], NoAttributes);
+            }
+        });
+
+        var trials = Open().Trials(study.Id);
+        Assert.Equal(trials.Select(t => t.Number).Order(), started.Order());
+        Assert.Equal(25, trials.Count(t => t.State is TrialState.Complete or TrialState.Running));
+    }
+
+    [Fact]
+    public void AWaitingTrialCountsTowardTheBudgetAndAFailedOneDoesNot()
+    {
+        var storage = Open();
+        var study = storage.OpenOrCreate(Definition());
+        var failed = storage.StartTrial(study.Id, Params(1), "w1");
+        storage.Finish(failed.Id, TrialState.Failed, [], NoAttributes);
+        storage.Enqueue(study.Id, Params(2), NoAttributes);
+
+        Assert.NotNull(storage.TryStartTrial(study.Id, Params(3), "w1", budget: 2));
+        Assert.Null(storage.TryStartTrial(study.Id, Params(4), "w1", budget: 2));
+        Assert.Equal(3, storage.Trials(study.Id).Count); // the refused start wrote nothing
+    }
+
+    [Fact]
     public void FailStaleFailsTrialsWhoseHeartbeatExpiredAndQueuesEachOnceForRetry()
     {
         var storage = Open();

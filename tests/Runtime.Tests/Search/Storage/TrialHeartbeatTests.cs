@@ -89,6 +89,9 @@ public sealed class TrialHeartbeatTests
 
         public FrozenTrial StartTrial(long studyId, IReadOnlyDictionary<string, ScalarValue> parameters, string worker) => inner.StartTrial(studyId, parameters, worker);
 
+        public FrozenTrial? TryStartTrial(long studyId, IReadOnlyDictionary<string, ScalarValue> parameters, string worker, int budget) =>
+            inner.TryStartTrial(studyId, parameters, worker, budget);
+
         public FrozenTrial? ClaimWaiting(long studyId, string worker) => inner.ClaimWaiting(studyId, worker);
 
         public FrozenTrial Enqueue(long studyId, IReadOnlyDictionary<string, ScalarValue> parameters, IReadOnlyDictionary<string, string> attributes) =>
