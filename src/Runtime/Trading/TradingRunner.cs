@@ -168,6 +168,22 @@ public sealed class TradingRunner : IAlertSink
         return sent;
     }
 
+    /// <summary>
+    /// Reads what the venue did since the last step without cancelling anything: pending orders looked up, fills journaled
+    /// (and handed to the engine for the next bar). A runner leaving (<c>q</c>, the end of a recorded stream) calls it last.
+    /// </summary>
+    public async Task SyncAsync(CancellationToken cancel = default)
+    {
+        foreach (var order in _journal.Orders(Deployment).Where(o => o.Status == JournalOrderStatus.Pending))
+        {
+            var r = order.Request;
+            _touched.Add(r.Symbol);
+            if (await _exchange.Order(r.Symbol, r.ClientOrderId, cancel).ConfigureAwait(false) is { } found)
+                _journal.RecordOrderState(Deployment, found);
+        }
+        await CollectFillsAsync(enqueue: true, cancel).ConfigureAwait(false);
+    }
+
     /// <summary>The deployment's book by the journal's fills: quantity per symbol, non-zero only.</summary>
     public IReadOnlyDictionary<string, decimal> JournalBook() => BookOf(_journal.Fills(Deployment));
 
@@ -426,6 +442,8 @@ public sealed class TradingRunner : IAlertSink
             return null;
         }
         _setup.Checkpoint?.Invoke(TradingCheckpoint.OrderJournaled, id);
+        if (!_fillsSince.ContainsKey(symbol))
+            _fillsSince[symbol] = barTime;
         await PlaceAsync(request, cancel).ConfigureAwait(false);
         return request;
     }
