@@ -9,6 +9,7 @@ open StrategyLab.Cli.StrategyCommands
 open StrategyLab.Cli.EvaluateCommand
 open StrategyLab.Cli.ModelCommands
 open StrategyLab.Cli.SearchCommands
+open StrategyLab.Cli.TradingCommands
 
 type DataArgs =
     | [<CliPrefix(CliPrefix.None)>] List of ParseResults<ListArgs>
@@ -37,6 +38,7 @@ type RootArgs =
     | [<CliPrefix(CliPrefix.None)>] Advise of ParseResults<AdviseArgs>
     | [<CliPrefix(CliPrefix.None)>] Models of ParseResults<ModelsArgs>
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
+    | [<CliPrefix(CliPrefix.None)>] Paper of ParseResults<PaperArgs>
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -53,6 +55,7 @@ type RootArgs =
             | Advise _ -> "today's recommended longs and shorts, and the changes against the current book"
             | Models _ -> "the model store: prune the models of plans no strategy uses any more"
             | Sweep _ -> "backtest every combination of a grid of parameters, in parallel, ranked by an objective"
+            | Paper _ -> "trade a strategy on paper, bar by bar on a recorded stream, journaled as live trading is"
 
 let private dataDir (args: ParseResults<RootArgs>) =
     match args.TryGetResult Data_Dir with
@@ -94,6 +97,7 @@ let private run (argv: string array) =
         | Some(Train t) -> train (dataDir args) t
         | Some(Advise a) -> advise (dataDir args) a
         | Some(Sweep s) -> sweep (dataDir args) s
+        | Some(Paper p) -> paper (dataDir args) p
         | Some(Models m) ->
             match m.GetSubCommand() with
             | Prune p -> prune (dataDir args) p
