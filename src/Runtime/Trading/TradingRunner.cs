@@ -91,6 +91,9 @@ public sealed class TradingRunner : IAlertSink
     /// <summary>The deployment traded.</summary>
     public Deployment Deployment => _setup.Deployment;
 
+    /// <summary>The venue's time.</summary>
+    public DateTimeOffset Now => _exchange.Now;
+
     /// <summary>What reconciliation found at start.</summary>
     public Reconciliation Reconciled { get; private set; } = null!;
 
