@@ -39,6 +39,7 @@ type RootArgs =
     | [<CliPrefix(CliPrefix.None)>] Models of ParseResults<ModelsArgs>
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
     | [<CliPrefix(CliPrefix.None)>] Paper of ParseResults<PaperArgs>
+    | [<CliPrefix(CliPrefix.None)>] Live of ParseResults<LiveArgs>
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -55,7 +56,8 @@ type RootArgs =
             | Advise _ -> "today's recommended longs and shorts, and the changes against the current book"
             | Models _ -> "the model store: prune the models of plans no strategy uses any more"
             | Sweep _ -> "backtest every combination of a grid of parameters, in parallel, ranked by an objective"
-            | Paper _ -> "trade a strategy on paper, bar by bar on a recorded stream, journaled as live trading is"
+            | Paper _ -> "trade a strategy on paper on live or recorded market data, journaled as live trading is"
+            | Live _ -> "trade a strategy on Binance USDⓈ-M futures (a dry run unless --live)"
 
 let private dataDir (args: ParseResults<RootArgs>) =
     match args.TryGetResult Data_Dir with
@@ -98,6 +100,7 @@ let private run (argv: string array) =
         | Some(Advise a) -> advise (dataDir args) a
         | Some(Sweep s) -> sweep (dataDir args) s
         | Some(Paper p) -> paper (dataDir args) p
+        | Some(Live l) -> live (dataDir args) l
         | Some(Models m) ->
             match m.GetSubCommand() with
             | Prune p -> prune (dataDir args) p

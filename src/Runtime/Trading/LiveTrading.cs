@@ -34,11 +34,14 @@ public static class LiveTrading
     /// <summary>
     /// Reads the history, checks the plan can trade on the venue's data (columns, bar, models), and starts the runner:
     /// the deployment is the plan on the venue; with <paramref name="adopt"/>, positions it did not open are taken over.
+    /// With <paramref name="paper"/>, the venue only serves market data and the runner trades a fresh paper account of the
+    /// settings' capital on it, with the backtest's fill and fee models.
     /// </summary>
     /// <exception cref="PlanException">The plan cannot trade on the venue's data; the message says why.</exception>
     /// <exception cref="TradingException">The venue does not trade an asset, or reconciliation stops the runner.</exception>
     public static async Task<LiveSession> StartAsync(StrategyPlan plan, ImmutableArray<string> assets, IReadOnlyDictionary<string, string> parameters,
-        RunSettings settings, IExchange exchange, IJournal journal, bool adopt, int historyBars, Action<string>? log, CancellationToken cancel = default)
+        RunSettings settings, IExchange exchange, IJournal journal, bool adopt, int historyBars, Action<string>? log, bool paper = false,
+        CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(exchange);
@@ -55,9 +58,11 @@ public static class LiveTrading
         using var run = PreparedRun.Prepare(plan, panel);
         var instruments = listed.ToDictionary(i => i.Symbol, StringComparer.Ordinal);
         var options = run.LedgerOptions(run.Parse(parameters), settings, symbols.ToDictionary(s => s, s => instruments[s], StringComparer.Ordinal));
-        var deployment = journal.Open(new Deployment(plan.Name, plan.ContentHash(), exchange.Venue), fresh: false);
-        var runner = await TradingRunner.StartAsync(new TradingSetup(deployment, symbols, interval, options) { Adopt = adopt, Log = log },
-            exchange, journal, targets, cancel).ConfigureAwait(false);
+        var market = paper ? new PaperMarket([.. symbols.Select(s => instruments[s])], options, interval) : null;
+        var venue = market?.Exchange ?? exchange;
+        var deployment = journal.Open(new Deployment(plan.Name, plan.ContentHash(), venue.Venue), fresh: paper);
+        var runner = await TradingRunner.StartAsync(new TradingSetup(deployment, symbols, interval, options) { Adopt = adopt, Log = log, Market = market },
+            venue, journal, targets, cancel).ConfigureAwait(false);
         return new LiveSession(runner, history, symbols);
     }
 
