@@ -42,6 +42,8 @@ public sealed class LiveTradingTests : IAsyncLifetime
                 Environment = new BinanceEnvironment("fake", _venue.Host.RestBase, _venue.Host.StreamBase, IsTestnet: true),
                 StreamReconnectBaseDelay = TimeSpan.FromMilliseconds(5),
                 StreamReconnectMaxDelay = TimeSpan.FromMilliseconds(20),
+                RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+                RetryMaxDelay = TimeSpan.FromMilliseconds(5),
             },
             BinanceCredentials.Of(Key, Secret));
         for (var i = 0; i < 5; i++)
@@ -146,6 +148,40 @@ public sealed class LiveTradingTests : IAsyncLifetime
         Assert.Equal(18.957m, _venue.Position("BTCUSDT").Amount);
         Assert.Equal(-18.018m, _venue.Position("ETHUSDT").Amount);
     }
+
+    [Fact]
+    public async Task AnOrderOfUnknownFateIsLookedUpAtTheNextBarAndNeverSentTwice()
+    {
+        using var journal = new SqliteJournal(_journal);
+        var runner = await Start(_exchange, journal);
+        var history = await LiveBars.HistoryAsync(_exchange, Symbols, [.. Symbols], Minute, 40);
+        // the BTC order is placed but its answer is lost, and so is every lookup of it (the first try and four retries)
+        _venue.Host.Fail("/fapi/v1/order", Fakes.InjectedFault.DropConnection(afterProcessing: true));
+        _venue.Host.Fail("/fapi/v1/order", Fakes.InjectedFault.DropConnection(), times: 5);
+
+        var first = await runner.StepAsync(history);
+
+        Assert.NotNull(first);
+        var btc = first.Orders.Single(o => o.Symbol == "BTCUSDT").ClientOrderId;
+        Assert.Equal(JournalOrderStatus.Pending, Order(journal, runner, btc).Status);
+        Assert.Equal("FILLED", _venue.Order(btc)!.Status);
+
+        history.Append(Time(5), [[105, 55], [106, 56], [104, 54], [105.5, 55.5], [10, 10]]);
+        await runner.StepAsync(history);
+        await runner.SyncAsync();
+
+        // looked up, not sent again; its fill journaled; the journal's book is the venue's
+        Assert.Single(_venue.Orders(), o => o.ClientOrderId == btc);
+        Assert.Equal(JournalOrderStatus.Filled, Order(journal, runner, btc).Status);
+        Assert.Contains(journal.Fills(runner.Deployment), f => f.ClientOrderId == btc);
+        var venueOrders = _venue.Orders();
+        Assert.Equal(venueOrders.Count, venueOrders.Select(o => o.ClientOrderId).Distinct().Count());
+        foreach (var symbol in Symbols)
+            Assert.Equal(_venue.Position(symbol).Amount, journal.Fills(runner.Deployment).Where(f => f.Symbol == symbol).Sum(f => f.Quantity));
+    }
+
+    private static JournalOrder Order(SqliteJournal journal, TradingRunner runner, string id) =>
+        journal.Orders(runner.Deployment).Single(o => o.Request.ClientOrderId == id);
 
     private async Task<TradingRunner> Start(Runtime.Execution.IExchange exchange, SqliteJournal journal)
     {
