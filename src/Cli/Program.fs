@@ -40,6 +40,7 @@ type RootArgs =
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
     | [<CliPrefix(CliPrefix.None)>] Paper of ParseResults<PaperArgs>
     | [<CliPrefix(CliPrefix.None)>] Live of ParseResults<LiveArgs>
+    | [<CliPrefix(CliPrefix.None)>] Promote of ParseResults<PromoteArgs>
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -58,6 +59,8 @@ type RootArgs =
             | Sweep _ -> "backtest every combination of a grid of parameters, in parallel, ranked by an objective"
             | Paper _ -> "trade a strategy on paper on live or recorded market data, journaled as live trading is"
             | Live _ -> "trade a strategy on Binance USDⓈ-M futures (a dry run unless --live)"
+            | Promote _ ->
+                "record a strategy's promotion to paper (from a backtest) or live (from paper), refusing a changed strategy"
 
 let private dataDir (args: ParseResults<RootArgs>) =
     match args.TryGetResult Data_Dir with
@@ -101,6 +104,7 @@ let private run (argv: string array) =
         | Some(Sweep s) -> sweep (dataDir args) s
         | Some(Paper p) -> paper (dataDir args) p
         | Some(Live l) -> live (dataDir args) l
+        | Some(Promote p) -> promote (dataDir args) p
         | Some(Models m) ->
             match m.GetSubCommand() with
             | Prune p -> prune (dataDir args) p

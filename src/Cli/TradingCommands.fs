@@ -316,3 +316,77 @@ let live (dataDir: string) (args: ParseResults<LiveArgs>) =
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools()
             folder.Delete true
         | None -> ()
+
+type PromoteArgs =
+    | [<MainCommand; Mandatory>] File of path: string
+    | [<Mandatory>] To of stage: string
+    | From of run_folder: string
+    | Param of name_eq_value: string
+    | Journal of path: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | File _ -> "the .strat file to promote"
+            | To _ -> "paper (from a backtest's run folder, --from) or live (from paper trading in the journal)"
+            | From _ -> "the run folder of the backtest the strategy is promoted from"
+            | Param _ -> "set a parameter, e.g. --param k=7 (repeatable; as the backtest and paper runs had them)"
+            | Journal _ -> "the journal file (default journal/<strategy>.db)"
+
+/// Records where a deployment came from, refusing a strategy whose text, data or parameters differ from its runs
+let promote (dataDir: string) (args: ParseResults<PromoteArgs>) =
+    let path = args.GetResult PromoteArgs.File
+
+    let stage =
+        match args.GetResult To with
+        | "paper" -> PromotionStage.Paper
+        | "live" -> PromotionStage.Live
+        | other -> usageError $"--to: expected paper or live, found '{other}'"
+
+    let plan = compileFile path
+    let _, data, prepared = prepareRun dataDir path plan id
+    use _ = data
+    use run = prepared
+
+    let parameters =
+        refusedAs path (fun () -> run.Parse(parseParams (args.GetResults PromoteArgs.Param)))
+
+    let hash = Promotions.DeploymentHash(run, parameters)
+    let journalPath = journalOf (args.TryGetResult PromoteArgs.Journal) plan.Name
+    use journal = openJournal journalPath
+
+    let source =
+        match stage with
+        | PromotionStage.Paper ->
+            let folder =
+                match args.TryGetResult From with
+                | Some f -> f
+                | None -> usageError "--to paper needs --from, the run folder of the backtest it is promoted from"
+
+            let manifest = refusedAs path (fun () -> Promotions.ReadManifest folder)
+
+            match List.ofSeq (Promotions.Differences(run, parameters, manifest)) with
+            | [] -> folder
+            | first :: rest ->
+                let more = if rest.IsEmpty then "" else $" (and {rest.Length} more)"
+                usageError $"{path}: not promoted to paper: {first}{more}"
+        | _ ->
+            let paperPromoted =
+                journal.Promotions(plan.Name)
+                |> Seq.exists (fun p -> p.Stage = PromotionStage.Paper && p.DeploymentHash = hash)
+
+            if not paperPromoted then
+                usageError
+                    $"{path}: not promoted to live: this strategy text and its parameters were never promoted to paper (strategylab promote FILE --to paper --from RUN)"
+
+            match List.ofSeq (journal.PaperSessions(plan.Name, hash)) with
+            | [] ->
+                usageError
+                    $"{path}: not promoted to live: {journalPath} has no paper session of this strategy text and its parameters (strategylab paper FILE)"
+            | sessions -> $"paper session {(List.last sessions).Session} in {journalPath}"
+
+    let promotion =
+        Promotion(plan.Name, hash, stage, run.DataHash, Promotions.Text parameters, source, DateTimeOffset.UtcNow)
+
+    journal.RecordPromotion promotion
+    printLine (Promotions.Describe promotion)

@@ -129,4 +129,13 @@ public interface IJournal : IDisposable
 
     /// <summary>The events recorded, oldest first, as (kind, message).</summary>
     IReadOnlyList<(string Kind, string Message)> Events(Deployment deployment);
+
+    /// <summary>Records a promotion.</summary>
+    void RecordPromotion(Promotion promotion);
+
+    /// <summary>The promotions of <paramref name="strategy"/>, oldest first.</summary>
+    IReadOnlyList<Promotion> Promotions(string strategy);
+
+    /// <summary>The paper deployments of <paramref name="strategy"/> under <paramref name="deploymentHash"/> that stepped at least one bar.</summary>
+    IReadOnlyList<Deployment> PaperSessions(string strategy, string deploymentHash);
 }

@@ -57,10 +57,11 @@ public static class LiveTrading
         using var panel = history.ToPanel();
         using var run = PreparedRun.Prepare(plan, panel);
         var instruments = listed.ToDictionary(i => i.Symbol, StringComparer.Ordinal);
-        var options = run.LedgerOptions(run.Parse(parameters), settings, symbols.ToDictionary(s => s, s => instruments[s], StringComparer.Ordinal));
+        var parsed = run.Parse(parameters);
+        var options = run.LedgerOptions(parsed, settings, symbols.ToDictionary(s => s, s => instruments[s], StringComparer.Ordinal));
         var market = paper ? new PaperMarket([.. symbols.Select(s => instruments[s])], options, interval) : null;
         var venue = market?.Exchange ?? exchange;
-        var deployment = journal.Open(new Deployment(plan.Name, plan.ContentHash(), venue.Venue), fresh: paper);
+        var deployment = journal.Open(new Deployment(plan.Name, Promotions.DeploymentHash(run, parsed), venue.Venue), fresh: paper);
         var runner = await TradingRunner.StartAsync(new TradingSetup(deployment, symbols, interval, options) { Adopt = adopt, Log = log, Market = market },
             venue, journal, targets, cancel).ConfigureAwait(false);
         return new LiveSession(runner, history, symbols);

@@ -27,10 +27,11 @@ public static class PaperTrading
         ArgumentNullException.ThrowIfNull(journal);
         var targets = new PlanTargetSource(plan, parameters);
         using var run = PreparedRun.Prepare(plan, recorded);
-        var options = run.LedgerOptions(run.Parse(parameters), settings);
+        var parsed = run.Parse(parameters);
+        var options = run.LedgerOptions(parsed, settings);
         var panel = run.Panel;
         var market = new PaperMarket(LedgerBacktest.Instruments(panel.Symbols, options), options, panel.Interval);
-        var deployment = journal.Open(new Deployment(plan.Name, plan.ContentHash(), market.Exchange.Venue), fresh: true);
+        var deployment = journal.Open(new Deployment(plan.Name, Promotions.DeploymentHash(run, parsed), market.Exchange.Venue), fresh: true);
         var runner = await TradingRunner.StartAsync(new TradingSetup(deployment, panel.Symbols, panel.Interval, options) { Market = market, Log = log },
             market.Exchange, journal, targets, cancel).ConfigureAwait(false);
         var history = new BarHistory(panel.Name, panel.Interval, panel.Symbols, panel.Columns);

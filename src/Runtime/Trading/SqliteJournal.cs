@@ -8,8 +8,8 @@ namespace StrategyLab.Runtime.Trading;
 /// The journal in one SQLite file in WAL mode with full synchronous writes: a transaction that returned
 /// is on disk, whatever happens to the process next. Money is stored as decimal text, exactly as sent.
 /// Tables: <c>deployments</c>, <c>intents</c>, <c>orders</c> (keyed by client order id), <c>fills</c>
-/// (keyed by deployment, symbol and trade id), <c>positions</c> (the book after each step), <c>steps</c>
-/// and <c>events</c>.
+/// (keyed by deployment, symbol and trade id), <c>positions</c> (the book after each step), <c>steps</c>,
+/// <c>events</c> and <c>promotions</c>.
 /// </summary>
 public sealed class SqliteJournal : IJournal
 {
@@ -36,6 +36,9 @@ public sealed class SqliteJournal : IJournal
         CREATE TABLE IF NOT EXISTS steps (
             deployment INTEGER NOT NULL REFERENCES deployments(id), bar_time INTEGER NOT NULL, equity REAL NOT NULL, stopped INTEGER NOT NULL,
             PRIMARY KEY (deployment, bar_time));
+        CREATE TABLE IF NOT EXISTS promotions (
+            id INTEGER PRIMARY KEY, strategy TEXT NOT NULL, deployment_hash TEXT NOT NULL, stage TEXT NOT NULL, data_hash TEXT NOT NULL,
+            parameters TEXT NOT NULL, source TEXT NOT NULL, time INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS events (
             id INTEGER PRIMARY KEY, deployment INTEGER NOT NULL REFERENCES deployments(id), time INTEGER NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL);
         """;
@@ -195,6 +198,39 @@ public sealed class SqliteJournal : IJournal
     public IReadOnlyList<(string Kind, string Message)> Events(Deployment deployment) =>
         Query(deployment, "SELECT kind, message FROM events WHERE deployment = $d ORDER BY id", r => (r.GetString(0), r.GetString(1)));
 
+    /// <inheritdoc />
+    public void RecordPromotion(Promotion promotion)
+    {
+        ArgumentNullException.ThrowIfNull(promotion);
+        try
+        {
+            using var tx = _connection.BeginTransaction(deferred: false);
+            Run(tx, """
+                INSERT INTO promotions (strategy, deployment_hash, stage, data_hash, parameters, source, time) VALUES ($s, $h, $st, $d, $p, $src, $t)
+                """, ("$s", promotion.Strategy), ("$h", promotion.DeploymentHash), ("$st", promotion.Stage.ToString()), ("$d", promotion.DataHash),
+                ("$p", promotion.Parameters), ("$src", promotion.Source), ("$t", promotion.Time.ToUnixTimeMilliseconds()));
+            tx.Commit();
+        }
+        catch (SqliteException e)
+        {
+            throw new JournalException($"{Path}: cannot write the journal: {e.Message}");
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Promotion> Promotions(string strategy) =>
+        Rows("SELECT strategy, deployment_hash, stage, data_hash, parameters, source, time FROM promotions WHERE strategy = $s ORDER BY id",
+            r => new Promotion(r.GetString(0), r.GetString(1), Enum.Parse<PromotionStage>(r.GetString(2)), r.GetString(3), r.GetString(4), r.GetString(5),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6))), ("$s", strategy));
+
+    /// <inheritdoc />
+    public IReadOnlyList<Deployment> PaperSessions(string strategy, string deploymentHash) =>
+        Rows("""
+            SELECT strategy, plan_hash, venue, session FROM deployments d
+            WHERE strategy = $s AND plan_hash = $h AND venue = 'simulated' AND EXISTS (SELECT 1 FROM steps WHERE deployment = d.id)
+            ORDER BY session
+            """, r => new Deployment(r.GetString(0), r.GetString(1), r.GetString(2), (int)r.GetInt64(3)), ("$s", strategy), ("$h", deploymentHash));
+
     /// <summary>The book after the last step: each symbol's quantity and entry price, as journaled.</summary>
     public IReadOnlyList<VenuePosition> LastBook(Deployment deployment) =>
         Query(deployment, """
@@ -238,6 +274,16 @@ public sealed class SqliteJournal : IJournal
         using var command = _connection.CreateCommand();
         command.CommandText = sql;
         command.Parameters.AddWithValue("$d", Id(deployment));
+        using var reader = command.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read())
+            rows.Add(read(reader));
+        return rows;
+    }
+
+    private List<T> Rows<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(null, sql, parameters);
         using var reader = command.ExecuteReader();
         var rows = new List<T>();
         while (reader.Read())
