@@ -86,7 +86,8 @@ public sealed class RunnerCrashTests : IAsyncLifetime
         }
         // the book of the journal's fills is the venue's positions
         foreach (var symbol in new[] { "BTCUSDT", "ETHUSDT" })
-            Assert.Equal(_venue.Position(symbol).Amount, fills.Where(f => f.Symbol == symbol).Sum(f => f.Quantity));
+            Assert.True(_venue.Position(symbol).Amount == fills.Where(f => f.Symbol == symbol).Sum(f => f.Quantity),
+                $"{symbol}: venue {_venue.Position(symbol).Amount}, journal fills {string.Join("; ", fills.Where(f => f.Symbol == symbol).Select(f => $"{f.TradeId} {f.ClientOrderId} {f.Quantity}"))}; venue orders {string.Join("; ", venueOrders.Select(o => $"{o.ClientOrderId} {o.Symbol} {o.Status} {o.Executed}"))}; {second.Transcript}");
         Assert.True(orders.Count >= 6, $"only {orders.Count} orders journaled");
         // the order the runner was killed on: looked up, and sent again only when the venue never had it (and at most once)
         if (checkpoint is TradingCheckpoint.OrderSent or TradingCheckpoint.AckJournaled)
