@@ -70,6 +70,10 @@ public sealed class TradingRunner : IAlertSink
     private readonly RunnerPort _port = new();
     private readonly HashSet<string> _touched = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _fillsSince = new(StringComparer.Ordinal);
+    // the journal's orders (in the order journaled) and trade ids, mirrored as this runner writes them, so that a step
+    // reads what it needs without reading the whole journal
+    private readonly Dictionary<string, (int Sequence, JournalOrder Order)> _orders = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Symbol, string TradeId)> _trades = [];
     private ExecutionEngine _engine = null!;
     private IExecutionPolicy _policy = null!;
     private long _fundingSince;
@@ -177,12 +181,12 @@ public sealed class TradingRunner : IAlertSink
     /// </summary>
     public async Task SyncAsync(CancellationToken cancel = default)
     {
-        foreach (var order in _journal.Orders(Deployment).Where(o => o.Status == JournalOrderStatus.Pending))
+        foreach (var order in Orders().Where(o => o.Status == JournalOrderStatus.Pending))
         {
             var r = order.Request;
             _touched.Add(r.Symbol);
             if (await _exchange.Order(r.Symbol, r.ClientOrderId, cancel).ConfigureAwait(false) is { } found)
-                _journal.RecordOrderState(Deployment, found);
+                WriteState(found);
         }
         await CollectFillsAsync(enqueue: true, cancel).ConfigureAwait(false);
     }
@@ -200,16 +204,19 @@ public sealed class TradingRunner : IAlertSink
 
     private async Task ReconcileAsync(CancellationToken cancel)
     {
+        foreach (var order in _journal.Orders(Deployment))
+            _orders[order.Request.ClientOrderId] = (_orders.Count, order);
+        _trades.UnionWith(_journal.Fills(Deployment).Select(f => (f.Symbol, f.TradeId)));
         var findings = new List<string>();
         var (resent, unsent) = await SettleOrdersAsync(findings, cancel).ConfigureAwait(false);
         await CheckOpenOrdersAsync(cancel).ConfigureAwait(false);
-        var orders = _journal.Orders(Deployment);
-        var before = _journal.Fills(Deployment).Count;
+        var orders = Orders();
+        var before = _trades.Count;
         foreach (var symbol in orders.Select(o => o.Request.Symbol).Distinct(StringComparer.Ordinal))
             _fillsSince[symbol] = orders.Where(o => o.Request.Symbol == symbol).Min(o => o.BarTime);
         _touched.UnionWith(_fillsSince.Keys);
         await CollectFillsAsync(enqueue: false, cancel).ConfigureAwait(false);
-        var recovered = _journal.Fills(Deployment).Count - before;
+        var recovered = _trades.Count - before;
         if (recovered > 0)
             findings.Add($"{recovered} fill(s) the journal lacked were recovered from the venue");
         var positions = await CheckPositionsAsync(findings, cancel).ConfigureAwait(false);
@@ -230,7 +237,7 @@ public sealed class TradingRunner : IAlertSink
     // its bar is still current, else marked unsent
     private async Task<(int Resent, int Unsent)> SettleOrdersAsync(List<string> findings, CancellationToken cancel)
     {
-        var orders = _journal.Orders(Deployment);
+        var orders = Orders();
         var lastDecision = orders.Count == 0 ? -1 : orders.Max(o => o.BarTime);
         int resent = 0, unsent = 0;
         foreach (var order in orders.Where(o => !o.Status.IsDone()))
@@ -239,7 +246,7 @@ public sealed class TradingRunner : IAlertSink
             var state = await _exchange.Order(order.Request.Symbol, id, cancel).ConfigureAwait(false);
             if (state is not null)
             {
-                _journal.RecordOrderState(Deployment, state);
+                WriteState(state);
                 if (order.Status == JournalOrderStatus.Pending)
                     findings.Add($"order {id} ({order.Request.Symbol}) of unknown fate had reached the venue: {state.Status}");
                 continue;
@@ -255,7 +262,7 @@ public sealed class TradingRunner : IAlertSink
             var why = order.Status == JournalOrderStatus.Pending
                 ? $"never reached the venue; its decision at the bar of {Format(order.BarTime)} is stale, so it is not sent"
                 : "the venue has no record of it";
-            _journal.MarkUnsent(Deployment, id, why);
+            WriteUnsent(id, why);
             findings.Add($"order {id} ({order.Request.Symbol}) {why}");
             unsent++;
         }
@@ -266,7 +273,7 @@ public sealed class TradingRunner : IAlertSink
     private async Task CheckOpenOrdersAsync(CancellationToken cancel)
     {
         var prefix = ClientOrderIds.RunPrefix(Deployment.Key);
-        var journaled = _journal.Orders(Deployment).Select(o => o.Request.ClientOrderId).ToHashSet(StringComparer.Ordinal);
+        var journaled = _orders.Keys.ToHashSet(StringComparer.Ordinal);
         foreach (var open in await _exchange.OpenOrders(null, cancel).ConfigureAwait(false))
         {
             if (!open.ClientOrderId.StartsWith(prefix, StringComparison.Ordinal) || journaled.Contains(open.ClientOrderId))
@@ -302,7 +309,7 @@ public sealed class TradingRunner : IAlertSink
                 continue;
             }
             var price = p?.EntryPrice ?? 0m;
-            _journal.RecordFill(Deployment, new JournalFill($"adopt-{symbol}-{_exchange.Now.ToUnixTimeMilliseconds()}", null, symbol, venue - mine, price, 0m,
+            WriteFill(new JournalFill($"adopt-{symbol}-{_exchange.Now.ToUnixTimeMilliseconds()}", null, symbol, venue - mine, price, 0m,
                 _instruments[_assets[symbol]].QuoteAsset, _exchange.Now, Adopted: true));
             findings.Add(text + "; adopted: the book now holds the venue's position");
         }
@@ -367,20 +374,20 @@ public sealed class TradingRunner : IAlertSink
     // backtest), pending ones looked up, and the fills and funding handed to the engine for the next bar's open
     private async Task SettleAsync(CancellationToken cancel)
     {
-        foreach (var order in _journal.Orders(Deployment).Where(o => !o.Status.IsDone()))
+        foreach (var order in Orders().Where(o => !o.Status.IsDone()))
         {
             var r = order.Request;
             _touched.Add(r.Symbol);
             if (order.Status == JournalOrderStatus.Pending)
             {
                 if (await _exchange.Order(r.Symbol, r.ClientOrderId, cancel).ConfigureAwait(false) is { } found)
-                    _journal.RecordOrderState(Deployment, found);
+                    WriteState(found);
                 else
-                    _journal.MarkUnsent(Deployment, r.ClientOrderId, "never reached the venue");
+                    WriteUnsent(r.ClientOrderId, "never reached the venue");
                 continue;
             }
             var state = await _exchange.Cancel(r.Symbol, r.ClientOrderId, cancel).ConfigureAwait(false);
-            _journal.RecordOrderState(Deployment, state);
+            WriteState(state);
         }
         await CollectFillsAsync(enqueue: true, cancel).ConfigureAwait(false);
         foreach (var payment in await _exchange.Funding(_fundingSince, cancel).ConfigureAwait(false))
@@ -397,31 +404,27 @@ public sealed class TradingRunner : IAlertSink
     {
         if (_touched.Count == 0)
             return;
-        var orders = _journal.Orders(Deployment);
-        var sequence = orders.Select((o, k) => (o.Request.ClientOrderId, k)).ToDictionary(p => p.ClientOrderId, p => p.k, StringComparer.Ordinal);
-        var purposes = orders.ToDictionary(o => o.Request.ClientOrderId, o => o.Purpose, StringComparer.Ordinal);
-        var known = _journal.Fills(Deployment).Select(f => (f.Symbol, f.TradeId)).ToHashSet();
         var fresh = new List<ExecutionReport>();
         foreach (var symbol in _touched.Order(StringComparer.Ordinal))
         {
             var since = _fillsSince.GetValueOrDefault(symbol, _exchange.Now.ToUnixTimeMilliseconds() - _setup.Bar.Milliseconds);
             foreach (var e in await _exchange.Executions(symbol, since, cancel).ConfigureAwait(false))
             {
-                if (sequence.ContainsKey(e.ClientOrderId) && !known.Contains((e.Symbol, e.TradeId)))
+                if (_orders.ContainsKey(e.ClientOrderId) && !_trades.Contains((e.Symbol, e.TradeId)))
                     fresh.Add(e);
             }
         }
         _touched.Clear();
-        foreach (var e in fresh.OrderBy(e => e.Time).ThenBy(e => sequence[e.ClientOrderId]))
+        foreach (var e in fresh.OrderBy(e => e.Time).ThenBy(e => _orders[e.ClientOrderId].Sequence))
         {
             var signed = e.Side == OrderSide.Buy ? e.Quantity : -e.Quantity;
-            if (!_journal.RecordFill(Deployment, new JournalFill(e.TradeId, e.ClientOrderId, e.Symbol, signed, e.Price, e.Fee, e.FeeAsset, e.Time)))
+            if (!WriteFill(new JournalFill(e.TradeId, e.ClientOrderId, e.Symbol, signed, e.Price, e.Fee, e.FeeAsset, e.Time)))
                 continue;
             _fillsSince[e.Symbol] = Math.Max(_fillsSince.GetValueOrDefault(e.Symbol), e.Time.ToUnixTimeMilliseconds());
             _setup.Checkpoint?.Invoke(TradingCheckpoint.FillJournaled, e.ClientOrderId);
             Say(string.Create(CultureInfo.InvariantCulture, $"fill {e.Symbol} {e.Side} {e.Quantity} at {e.Price} fee {e.Fee} {e.FeeAsset} ({e.ClientOrderId})"));
             if (enqueue && _assets.TryGetValue(e.Symbol, out var asset))
-                _port.Enqueue(new VenueEvent(VenueEventKind.Fill, asset, (double)signed, (double)e.Price, (double)e.Fee, e.Maker, purposes[e.ClientOrderId]));
+                _port.Enqueue(new VenueEvent(VenueEventKind.Fill, asset, (double)signed, (double)e.Price, (double)e.Fee, e.Maker, _orders[e.ClientOrderId].Order.Purpose));
         }
     }
 
@@ -439,7 +442,7 @@ public sealed class TradingRunner : IAlertSink
             Say(string.Create(CultureInfo.InvariantCulture, $"{symbol}: {order.Quantity:G6} rounds to no lot of {_instruments[order.Asset].StepSize}; nothing sent"));
             return null;
         }
-        if (!_journal.RecordOrder(Deployment, new JournalOrder(barTime, request, order.Purpose, JournalOrderStatus.Pending)))
+        if (!WriteOrder(new JournalOrder(barTime, request, order.Purpose, JournalOrderStatus.Pending)))
         {
             // decided again after a restart: the order under this id was reconciled at start
             return null;
@@ -471,10 +474,51 @@ public sealed class TradingRunner : IAlertSink
                 OrderStatus.Rejected, _exchange.Now, e.Message);
         }
         _setup.Checkpoint?.Invoke(TradingCheckpoint.OrderSent, request.ClientOrderId);
-        _journal.RecordOrderState(Deployment, state);
+        WriteState(state);
         _setup.Checkpoint?.Invoke(TradingCheckpoint.AckJournaled, request.ClientOrderId);
         Say(string.Create(CultureInfo.InvariantCulture,
             $"order {request.Symbol} {request.Side} {request.Type} {request.Quantity}{(request.Price is { } p ? $" at {p}" : "")}{(request.ReduceOnly ? " reduce-only" : "")}: {state.Status}{(state.RejectReason is { } why ? $" ({why})" : "")} ({request.ClientOrderId})"));
+    }
+
+    // the journal's orders in the order they were journaled
+    private List<JournalOrder> Orders() => [.. _orders.Values.OrderBy(o => o.Sequence).Select(o => o.Order)];
+
+    private bool WriteOrder(JournalOrder order)
+    {
+        if (!_journal.RecordOrder(Deployment, order))
+            return false;
+        _orders[order.Request.ClientOrderId] = (_orders.Count, order);
+        return true;
+    }
+
+    private void WriteState(OrderState state)
+    {
+        _journal.RecordOrderState(Deployment, state);
+        if (_orders.TryGetValue(state.ClientOrderId, out var known))
+        {
+            _orders[state.ClientOrderId] = (known.Sequence, known.Order with
+            {
+                Status = JournalOrderStatuses.Of(state.Status),
+                VenueOrderId = state.VenueOrderId ?? known.Order.VenueOrderId,
+                FilledQuantity = state.FilledQuantity,
+                AverageFillPrice = state.AverageFillPrice,
+                Reason = state.RejectReason ?? known.Order.Reason,
+            });
+        }
+    }
+
+    private void WriteUnsent(string clientOrderId, string reason)
+    {
+        _journal.MarkUnsent(Deployment, clientOrderId, reason);
+        if (_orders.TryGetValue(clientOrderId, out var known))
+            _orders[clientOrderId] = (known.Sequence, known.Order with { Status = JournalOrderStatus.Unsent, Reason = reason });
+    }
+
+    private bool WriteFill(JournalFill fill)
+    {
+        var added = _journal.RecordFill(Deployment, fill);
+        _trades.Add((fill.Symbol, fill.TradeId));
+        return added;
     }
 
     private List<VenuePosition> Book()
