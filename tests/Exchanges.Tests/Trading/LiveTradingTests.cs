@@ -180,6 +180,40 @@ public sealed class LiveTradingTests : IAsyncLifetime
             Assert.Equal(_venue.Position(symbol).Amount, journal.Fills(runner.Deployment).Where(f => f.Symbol == symbol).Sum(f => f.Quantity));
     }
 
+    public static TheoryData<string> RefusedPlacements => ["server error", "too many requests", "margin"];
+
+    [Theory]
+    [MemberData(nameof(RefusedPlacements))]
+    public async Task AnOrderTheVenueRefusesOrFailsIsJournaledWithWhyAndDecidedAgainAtTheNextBar(string fault)
+    {
+        using var journal = new SqliteJournal(_journal);
+        var runner = await Start(_exchange, journal);
+        var history = await LiveBars.HistoryAsync(_exchange, Symbols, [.. Symbols], Minute, 40);
+        _venue.Host.Fail("/fapi/v1/order", fault switch
+        {
+            "server error" => Fakes.InjectedFault.ServerError(),
+            "too many requests" => Fakes.InjectedFault.TooManyRequests(retryAfterSeconds: 1),
+            _ => Fakes.InjectedFault.Error(400, -2019, "Margin is insufficient."),
+        });
+
+        var first = await runner.StepAsync(history);
+
+        var btc = first!.Orders.Single(o => o.Symbol == "BTCUSDT").ClientOrderId;
+        var refused = Order(journal, runner, btc);
+        Assert.Equal(JournalOrderStatus.Rejected, refused.Status);
+        Assert.False(string.IsNullOrEmpty(refused.Reason));
+        Assert.Null(_venue.Order(btc));
+
+        history.Append(Time(5), [[105, 55], [106, 56], [104, 54], [105.5, 55.5], [10, 10]]);
+        var second = await runner.StepAsync(history);
+        await runner.SyncAsync();
+
+        // the BTC target is traded at the next bar under that bar's id; journal and venue agree
+        Assert.Contains(second!.Orders, o => o.Symbol == "BTCUSDT");
+        foreach (var symbol in Symbols)
+            Assert.Equal(_venue.Position(symbol).Amount, journal.Fills(runner.Deployment).Where(f => f.Symbol == symbol).Sum(f => f.Quantity));
+    }
+
     private static JournalOrder Order(SqliteJournal journal, TradingRunner runner, string id) =>
         journal.Orders(runner.Deployment).Single(o => o.Request.ClientOrderId == id);
 
