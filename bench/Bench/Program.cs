@@ -35,6 +35,11 @@ internal static class Program
             SamplerBenchmark.Run(args);
             return;
         }
+        if (args.Length > 0 && args[0] == "latency")
+        {
+            LatencyBenchmark.Run(args);
+            return;
+        }
         if (args.Length > 0 && args[0] == "lstm")
         {
             LstmBenchmark.Run(args);

@@ -9,6 +9,7 @@ open StrategyLab.Cli.StrategyCommands
 open StrategyLab.Cli.EvaluateCommand
 open StrategyLab.Cli.ModelCommands
 open StrategyLab.Cli.SearchCommands
+open StrategyLab.Cli.TradingCommands
 
 type DataArgs =
     | [<CliPrefix(CliPrefix.None)>] List of ParseResults<ListArgs>
@@ -39,6 +40,9 @@ type RootArgs =
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
     | [<CliPrefix(CliPrefix.None)>] Optimize of ParseResults<OptimizeArgs>
     | [<CliPrefix(CliPrefix.None)>] Study of ParseResults<StudyArgs>
+    | [<CliPrefix(CliPrefix.None)>] Paper of ParseResults<PaperArgs>
+    | [<CliPrefix(CliPrefix.None)>] Live of ParseResults<LiveArgs>
+    | [<CliPrefix(CliPrefix.None)>] Promote of ParseResults<PromoteArgs>
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -58,6 +62,10 @@ type RootArgs =
             | Optimize _ ->
                 "search the strategy's declared parameter ranges (TPE, random, grid, CMA-ES) in a resumable study"
             | Study _ -> "the studies of a storage: list, show, export, report, delete"
+            | Paper _ -> "trade a strategy on paper on live or recorded market data, journaled as live trading is"
+            | Live _ -> "trade a strategy on Binance USDⓈ-M futures (a dry run unless --live)"
+            | Promote _ ->
+                "record a strategy's promotion to paper (from a backtest) or live (from paper), refusing a changed strategy"
 
 let private dataDir (args: ParseResults<RootArgs>) =
     match args.TryGetResult Data_Dir with
@@ -101,6 +109,9 @@ let private run (argv: string array) =
         | Some(Sweep s) -> sweep (dataDir args) s
         | Some(Optimize o) -> optimize (dataDir args) o
         | Some(Study s) -> study (dataDir args) s
+        | Some(Paper p) -> paper (dataDir args) p
+        | Some(Live l) -> live (dataDir args) l
+        | Some(Promote p) -> promote (dataDir args) p
         | Some(Models m) ->
             match m.GetSubCommand() with
             | Prune p -> prune (dataDir args) p

@@ -15,8 +15,8 @@ type Outcome =
         Error: string
     }
 
-/// Runs `strategylab args` in the given folder (the bundled data is ./data there)
-let runIn (folder: string) (args: string list) =
+/// Runs `strategylab args` in the given folder with environment variables set (an empty value unsets one)
+let runWith (folder: string) (environment: (string * string) list) (args: string list) =
     let dll = Path.Combine(AppContext.BaseDirectory, "strategylab.dll")
     let info = ProcessStartInfo("dotnet", WorkingDirectory = folder)
     info.ArgumentList.Add dll
@@ -27,6 +27,9 @@ let runIn (folder: string) (args: string list) =
     info.RedirectStandardOutput <- true
     info.RedirectStandardError <- true
     info.Environment.Remove "STRATEGYLAB_DATA" |> ignore
+
+    for name, value in environment do
+        info.Environment[name] <- value
 
     use p =
         match Process.Start info with
@@ -45,6 +48,9 @@ let runIn (folder: string) (args: string list) =
         Out = out.Result
         Error = err.Result
     }
+
+/// Runs `strategylab args` in the given folder (the bundled data is ./data there)
+let runIn (folder: string) (args: string list) = runWith folder [] args
 
 /// Runs `strategylab args` from the repository root
 let run args = runIn repositoryRoot args

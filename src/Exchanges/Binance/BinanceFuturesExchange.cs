@@ -37,6 +37,11 @@ public sealed class BinanceFuturesExchange : IExchange, IMarketFeed, IDisposable
     private const int IncomePerPage = 1000;
     private static readonly long TradeWindowMs = (long)TimeSpan.FromDays(7).TotalMilliseconds - 1;
 
+    // how far past its reading of the venue's clock a query of the account's history reaches: the venue may stamp a fill
+    // a little later than the client thinks it is there (drift between syncs, half a round trip), and it lists nothing
+    // from the future anyway
+    private static readonly long ClockMarginMs = (long)TimeSpan.FromMinutes(1).TotalMilliseconds;
+
     private readonly BinanceFuturesOptions _options;
     private readonly BinanceFuturesHttpClient _http;
     private readonly ILogger _log;
@@ -208,7 +213,7 @@ public sealed class BinanceFuturesExchange : IExchange, IMarketFeed, IDisposable
     public async ValueTask<IReadOnlyList<ExecutionReport>> Executions(string symbol, long since, CancellationToken cancel = default)
     {
         await Call(() => EnsureClock(cancel)).ConfigureAwait(false);
-        var now = Now.ToUnixTimeMilliseconds();
+        var now = Now.ToUnixTimeMilliseconds() + ClockMarginMs;
         var trades = new Dictionary<long, BinanceUserTrade>();
         for (var start = since; start <= now;)
         {
@@ -247,7 +252,7 @@ public sealed class BinanceFuturesExchange : IExchange, IMarketFeed, IDisposable
     public async ValueTask<IReadOnlyList<FundingPayment>> Funding(long since, CancellationToken cancel = default)
     {
         await Call(() => EnsureClock(cancel)).ConfigureAwait(false);
-        var now = Now.ToUnixTimeMilliseconds();
+        var now = Now.ToUnixTimeMilliseconds() + ClockMarginMs;
         var records = new Dictionary<(long, string), BinanceIncome>();
         for (var start = since; start <= now;)
         {

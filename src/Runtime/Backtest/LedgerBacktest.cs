@@ -116,12 +116,36 @@ public static class LedgerBacktest
         ArgumentNullException.ThrowIfNull(symbols);
         ArgumentNullException.ThrowIfNull(options);
         var instruments = Instruments(symbols, options);
-        var filters = instruments.Select(InstrumentFilter.Of).ToArray();
+        var venue = new SimulatedExchange(instruments, options.InitialCapital, bar, FillModel(options), FeeModel(options), lastBars, journal: false);
+        return new ExecutionEngine(Setup(symbols, instruments, bar, options, venue, options.InitialCapital, alerts ?? new AlertList()) with { Bars = bars });
+    }
+
+    /// <summary>The fill model of <paramref name="options"/>: bar fills with its slippage, capped by its share of volume when it has one.</summary>
+    public static IFillModel FillModel(LedgerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         IFillModel fills = new BarFillModel(new FractionSlippageModel(options.Slippage));
-        if (!double.IsNaN(options.MaxParticipation))
-            fills = new VolumeShareFillModel(fills, options.MaxParticipation);
-        var venue = new SimulatedExchange(instruments, options.InitialCapital, bar, fills, new MakerTakerFeeModel(options.MakerFee, options.TakerFee), lastBars,
-            journal: false);
+        return double.IsNaN(options.MaxParticipation) ? fills : new VolumeShareFillModel(fills, options.MaxParticipation);
+    }
+
+    /// <summary>The maker and taker fees of <paramref name="options"/>.</summary>
+    public static IFeeModel FeeModel(LedgerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new MakerTakerFeeModel(options.MakerFee, options.TakerFee);
+    }
+
+    /// <summary>
+    /// What an engine over <paramref name="instruments"/> (by asset) is made of under <paramref name="options"/>, against
+    /// <paramref name="venue"/>, starting from <paramref name="capital"/>: the execution policy sized within the instruments'
+    /// filters, the target and account rules, the exits and the fill timing. Backtests, paper and live trading share it.
+    /// </summary>
+    public static EngineSetup Setup(IReadOnlyList<string> symbols, IReadOnlyList<Instrument> instruments, Interval bar, LedgerOptions options,
+        IVenuePort venue, double capital, IAlertSink alerts)
+    {
+        ArgumentNullException.ThrowIfNull(instruments);
+        ArgumentNullException.ThrowIfNull(options);
+        var filters = instruments.Select(InstrumentFilter.Of).ToArray();
         var sizing = new SizingRules(options.MinNotional, options.RoundUpToMinNotional);
         IExecutionPolicy policy = options.Orders == OrderKind.Market
             ? new MarketExecutionPolicy(sizing, filters)
@@ -130,21 +154,21 @@ public static class LedgerBacktest
         var risk = options.Risk;
         var accountRules = new List<IAccountRule>();
         if (!double.IsNaN(risk.MaxDrawdownFraction))
-            accountRules.Add(new MaxDrawdownRiskRule(risk.MaxDrawdownFraction, options.InitialCapital));
+            accountRules.Add(new MaxDrawdownRiskRule(risk.MaxDrawdownFraction, capital));
         if (!double.IsNaN(risk.DailyLossFraction))
-            accountRules.Add(new DailyLossRiskRule(risk.DailyLossFraction, options.InitialCapital));
-        return new ExecutionEngine(new EngineSetup(symbols, options.InitialCapital, venue, policy, [new MaxPositionRiskRule(risk.MaxPositionFraction)],
-            accountRules, alerts ?? new AlertList())
+            accountRules.Add(new DailyLossRiskRule(risk.DailyLossFraction, capital));
+        return new EngineSetup(symbols, capital, venue, policy, [new MaxPositionRiskRule(risk.MaxPositionFraction)], accountRules, alerts)
         {
             Exits = options.Exits,
             FillAtSignalClose = options.Timing == FillTiming.SignalClose && options.Orders == OrderKind.Market,
-            Bars = bars,
-        });
+        };
     }
 
-    // the venue's instruments by asset: those the options give (by symbol), else unfiltered
-    private static IReadOnlyList<Instrument> Instruments(IReadOnlyList<string> symbols, LedgerOptions options)
+    /// <summary>The venue's instruments by asset: those <paramref name="options"/> give (by symbol), else unfiltered.</summary>
+    public static IReadOnlyList<Instrument> Instruments(IReadOnlyList<string> symbols, LedgerOptions options)
     {
+        ArgumentNullException.ThrowIfNull(symbols);
+        ArgumentNullException.ThrowIfNull(options);
         if (options.Instruments is null)
             return SimulatedExchange.Unfiltered(symbols);
         return [.. symbols.Select(s => options.Instruments.TryGetValue(s, out var i) ? i with { Symbol = s } : new Instrument(s, s, "USDT", 0, 0, 0, 0, 0))];

@@ -342,7 +342,7 @@ public static class StrategyBacktest
     }
 
     // the bars targets change at: every bar, every n-th bar from the first, or the first bar of each calendar period
-    private static bool[]? RebalanceBars(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters)
+    internal static bool[]? RebalanceBars(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters)
     {
         var every = (int)plan.Rebalance.EveryBars.EvaluateNumber(parameters);
         return every <= 1 ? null

@@ -33,6 +33,13 @@ public static class ClientOrderIds
         return string.Create(CultureInfo.InvariantCulture, $"sl{run}-{Base36((ulong)barTime)}-{sym.PadLeft(6, '0')}-{Letter(purpose)}{Base36((ulong)attempt)}");
     }
 
+    /// <summary>Returns the start every id of the run <paramref name="runKey"/> shares (e.g. <c>sl3f9a0c21-</c>), to tell its orders from others'.</summary>
+    public static string RunPrefix(string runKey)
+    {
+        ArgumentNullException.ThrowIfNull(runKey);
+        return "sl" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(runKey)), 0, 4) + "-";
+    }
+
     private static char Letter(OrderPurpose purpose) => purpose switch
     {
         OrderPurpose.Rebalance => 'r',

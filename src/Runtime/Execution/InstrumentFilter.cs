@@ -52,10 +52,19 @@ public static class Steps
     private const double Tolerance = 1e-9;
 
     /// <summary>Returns the largest multiple of <paramref name="step"/> at or below <paramref name="x"/>.</summary>
-    public static double Down(double x, double step) => Math.Floor((x / step) + Tolerance) * step;
+    public static double Down(double x, double step)
+    {
+        // relative, as in IsMultiple: 20,063.6 / 0.001 is 20,063,599.999999996 in doubles, yet 20,063.6 is on the lots
+        var n = x / step;
+        return Math.Floor(n + (Tolerance * Math.Max(1, Math.Abs(n)))) * step;
+    }
 
     /// <summary>Returns the smallest multiple of <paramref name="step"/> at or above <paramref name="x"/>.</summary>
-    public static double Up(double x, double step) => Math.Ceiling((x / step) - Tolerance) * step;
+    public static double Up(double x, double step)
+    {
+        var n = x / step;
+        return Math.Ceiling(n - (Tolerance * Math.Max(1, Math.Abs(n)))) * step;
+    }
 
     /// <summary>Returns <paramref name="x"/> rounded to a multiple of <paramref name="step"/> towards zero.</summary>
     public static double TowardZero(double x, double step) => x < 0 ? -Down(-x, step) : Down(x, step);

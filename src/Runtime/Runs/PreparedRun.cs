@@ -125,6 +125,25 @@ public sealed class PreparedRun : IDisposable
     public double[] LastTargets(ParameterSet parameters, ModelTrainingResult? models = null) =>
         StrategyBacktest.LastTargets(Plan, Panel, parameters, Universe(parameters), Predictions(models));
 
+    /// <summary>True when the plan trades its targets at the last bar of the data (every bar, or its rebalance schedule's bars).</summary>
+    public bool RebalancesAtLastBar(ParameterSet parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return StrategyBacktest.RebalanceBars(Plan, Panel, parameters) is not { } marks || marks[^1];
+    }
+
+    /// <summary>
+    /// The costs, fills, execution policy and risk limits a run under <paramref name="parameters"/> and <paramref name="settings"/>
+    /// trades with, sized within a venue's <paramref name="instruments"/> (by symbol) when given.
+    /// </summary>
+    public LedgerOptions LedgerOptions(ParameterSet parameters, RunSettings settings, IReadOnlyDictionary<string, Execution.Instrument>? instruments = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        return StrategyBacktest.Options(Plan, parameters, settings.Fee, settings.MinNotional, settings.Capital) with { Instruments = instruments };
+    }
+
     /// <summary>The signal's forward return by quantile, spread, IC and directional accuracy over the settings' period.</summary>
     public SignalEvaluation EvaluateSignal(ParameterSet parameters, RunSettings settings, SignalEvaluationOptions options, ModelTrainingResult? models = null)
     {

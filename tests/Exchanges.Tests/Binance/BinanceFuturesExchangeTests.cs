@@ -52,6 +52,21 @@ public sealed class BinanceFuturesExchangeTests : IAsyncLifetime
     private int Posts => _venue.Host.RequestsTo("POST", "/fapi/v1/order").Count;
 
     [Fact]
+    public async Task AFillStampedAheadOfTheClientsReadingOfTheVenuesClockIsListed()
+    {
+        using var exchange = Exchange();
+        await exchange.Balances();
+        var since = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        // the venue's clock now runs 2 s ahead of what the client read of it (drift between syncs, half a round trip)
+        _venue.Now = () => _clock.GetUtcNow().AddSeconds(2);
+        Assert.Equal(OrderStatus.Filled, (await exchange.Place(new OrderRequest("ahead", Symbol, OrderSide.Buy, OrderType.Market, 0.5m))).Status);
+
+        var executions = await exchange.Executions(Symbol, since);
+
+        Assert.Single(executions, e => e.ClientOrderId == "ahead");
+    }
+
+    [Fact]
     public async Task ARead429WaitsTheRetryAfterThenSucceeds()
     {
         using var exchange = Exchange();

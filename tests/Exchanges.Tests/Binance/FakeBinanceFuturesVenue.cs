@@ -178,6 +178,15 @@ internal sealed class FakeBinanceFuturesVenue : IAsyncDisposable
         }
     }
 
+    /// <summary>Every order the venue accepted, oldest first (copies of their state now).</summary>
+    public IReadOnlyList<(string ClientOrderId, string Symbol, string Status, decimal Executed)> Orders()
+    {
+        lock (_gate)
+        {
+            return [.. _orders.Select(o => (o.ClientOrderId, o.Symbol, o.Status, o.Executed))];
+        }
+    }
+
     public FakeOrder? Order(string clientOrderId)
     {
         lock (_gate)

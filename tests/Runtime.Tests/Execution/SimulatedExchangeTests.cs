@@ -60,6 +60,21 @@ public sealed class SimulatedExchangeTests
     }
 
     [Fact]
+    public async Task AnOrderOnTheLotsFillsInFullThoughItsDoubleSitsAHairBelowTheLot()
+    {
+        var (venue, _) = Venue();
+        venue.Open(Bar(0, 1, 1, 1, 1));
+        // 20,063.6 is 20,063,600 lots of 0.001, but the double nearest 20,063.6 divided by 0.001 is 20,063,599.999999996:
+        // flooring that would fill 20,063.599
+        Assert.Equal(OrderStatus.New, (await venue.Place(Buy("a", 20_063.6m))).Status);
+        venue.Open(Bar(1, 1, 1, 1, 1));
+
+        var position = Assert.Single(await venue.Positions());
+        Assert.Equal(20_063.6m, position.Quantity);
+        Assert.Equal(OrderStatus.Filled, (await venue.Order("BTCUSDT", "a"))!.Status);
+    }
+
+    [Fact]
     public async Task APostOnlyOrderThatWouldTakeIsNotPlaced()
     {
         var (venue, _) = Venue();

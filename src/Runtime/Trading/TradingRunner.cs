@@ -1,0 +1,546 @@
+using System.Globalization;
+using StrategyLab.Runtime.Backtest;
+using StrategyLab.Runtime.Data;
+using StrategyLab.Runtime.Execution;
+
+namespace StrategyLab.Runtime.Trading;
+
+/// <summary>Points in a runner's step where it has just written state, in order (for observers and crash tests).</summary>
+public enum TradingCheckpoint
+{
+    /// <summary>An intent was journaled.</summary>
+    IntentJournaled,
+    /// <summary>An order was journaled as pending, not yet sent.</summary>
+    OrderJournaled,
+    /// <summary>An order was sent and answered; the answer is not journaled yet.</summary>
+    OrderSent,
+    /// <summary>The venue's answer to an order was journaled.</summary>
+    AckJournaled,
+    /// <summary>A fill was journaled.</summary>
+    FillJournaled,
+    /// <summary>A step (the book after a bar) was journaled.</summary>
+    StepJournaled,
+}
+
+/// <summary>
+/// What a runner trades: the deployment, the assets (in the plan's order), the bar, the plan's costs, policy
+/// and risk limits, whether positions found at the venue are taken over, and who hears what it does.
+/// </summary>
+public sealed record TradingSetup(Deployment Deployment, IReadOnlyList<string> Symbols, Interval Bar, LedgerOptions Options)
+{
+    /// <summary>Take over positions at the venue this deployment did not open (else they halt the runner).</summary>
+    public bool Adopt { get; init; }
+
+    /// <summary>The paper exchange's market, traded at each bar before the venue is read (null for a real venue).</summary>
+    public IBarMarket? Market { get; init; }
+
+    /// <summary>One line per order, fill, alert and reconciliation finding.</summary>
+    public Action<string>? Log { get; init; }
+
+    /// <summary>Hears each write of state as it happens, with the client order id (or bar time) it concerns.</summary>
+    public Action<TradingCheckpoint, string>? Checkpoint { get; init; }
+}
+
+/// <summary>A runner cannot go on; the message says why in one line (exit code 1).</summary>
+public sealed class TradingException(string message) : Exception(message);
+
+/// <summary>What reconciliation at start found and did.</summary>
+public sealed record Reconciliation(IReadOnlyList<string> Findings, int Resent, int Unsent, int FillsRecovered, long ResumeAfter);
+
+/// <summary>What one bar's step did: the decision, the orders sent (their journaled requests) and the equity at the close.</summary>
+public sealed record StepReport(long BarTime, TargetDecision Decision, IReadOnlyList<OrderRequest> Orders, double Equity);
+
+/// <summary>
+/// The trading runner, the same for paper and live: on each closed bar it reads what the venue did since
+/// the last (cancels its orders still resting, journals their fills and hands them and funding to the engine),
+/// takes the plan's decision at the bar's close, steps the execution engine (risk rules, exits, the execution
+/// policy) and, for each order the engine sends, journals the intent, journals the order with its deterministic
+/// client order id, places it and journals the venue's answer. Started, it first reconciles with the venue:
+/// it never sends an order twice (one journaled of unknown fate is looked up by its client id) and never forgets
+/// one, and a position it did not open halts it unless <see cref="TradingSetup.Adopt"/>.
+/// </summary>
+public sealed class TradingRunner : IAlertSink
+{
+    private readonly TradingSetup _setup;
+    private readonly IExchange _exchange;
+    private readonly IJournal _journal;
+    private readonly ITargetSource _targets;
+    private readonly Instrument[] _instruments;
+    private readonly Dictionary<string, int> _assets;
+    private readonly RunnerPort _port = new();
+    private readonly HashSet<string> _touched = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _fillsSince = new(StringComparer.Ordinal);
+    // the journal's orders (in the order journaled) and trade ids, mirrored as this runner writes them, so that a step
+    // reads what it needs without reading the whole journal
+    private readonly Dictionary<string, (int Sequence, JournalOrder Order)> _orders = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Symbol, string TradeId)> _trades = [];
+    private ExecutionEngine _engine = null!;
+    private IExecutionPolicy _policy = null!;
+    private long _fundingSince;
+    private int _index;
+
+    private TradingRunner(TradingSetup setup, IExchange exchange, IJournal journal, ITargetSource targets, Instrument[] instruments)
+    {
+        _setup = setup;
+        _exchange = exchange;
+        _journal = journal;
+        _targets = targets;
+        _instruments = instruments;
+        _assets = setup.Symbols.Select((s, i) => (s, i)).ToDictionary(p => p.s, p => p.i, StringComparer.Ordinal);
+    }
+
+    /// <summary>The engine stepped by the runner.</summary>
+    public ExecutionEngine Engine => _engine;
+
+    /// <summary>The deployment traded.</summary>
+    public Deployment Deployment => _setup.Deployment;
+
+    /// <summary>The venue's time.</summary>
+    public DateTimeOffset Now => _exchange.Now;
+
+    /// <summary>What reconciliation found at start.</summary>
+    public Reconciliation Reconciled { get; private set; } = null!;
+
+    /// <summary>
+    /// Reconciles the journal with the venue and builds the engine over the account as it is: pending orders are
+    /// looked up (sent again only when the venue never received one of the last decision and that bar is still
+    /// current, else marked unsent), fills are recovered, and the venue's positions are checked against the book
+    /// the journal's fills make.
+    /// </summary>
+    /// <exception cref="TradingException">A symbol the venue does not trade, an order of this deployment the journal does not hold,
+    /// a position this deployment did not open (without adopt), or a deployment stopped for good.</exception>
+    public static async Task<TradingRunner> StartAsync(TradingSetup setup, IExchange exchange, IJournal journal, ITargetSource targets,
+        CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        ArgumentNullException.ThrowIfNull(exchange);
+        ArgumentNullException.ThrowIfNull(journal);
+        ArgumentNullException.ThrowIfNull(targets);
+        var listed = (await exchange.Instruments(cancel).ConfigureAwait(false)).ToDictionary(i => i.Symbol, StringComparer.Ordinal);
+        var missing = setup.Symbols.Where(s => !listed.ContainsKey(s)).ToList();
+        if (missing.Count > 0)
+            throw new TradingException($"{exchange.Venue} does not trade {string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? $" and {missing.Count - 5} more" : "")}: the strategy's dataset names symbols the venue does not serve");
+        var runner = new TradingRunner(setup, exchange, journal, targets, [.. setup.Symbols.Select(s => listed[s])]);
+        await runner.ReconcileAsync(cancel).ConfigureAwait(false);
+        return runner;
+    }
+
+    /// <summary>
+    /// Steps the bar that closed last in <paramref name="history"/>; null when that bar was stepped before a restart.
+    /// </summary>
+    public async Task<StepReport?> StepAsync(BarHistory history, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var t = history.Count - 1;
+        var time = history.Time(t);
+        if (time <= Reconciled.ResumeAfter)
+            return null;
+        TradeMarket(history, t);
+        await SettleAsync(cancel).ConfigureAwait(false);
+        var decision = _targets.Decide(history);
+        var orders = StepEngine(history, t, decision);
+        var sent = new List<OrderRequest>();
+        foreach (var order in orders)
+        {
+            if (await SendAsync(order, time, decision.Targets[order.Asset], cancel).ConfigureAwait(false) is { } request)
+                sent.Add(request);
+        }
+        var equity = _engine.Ledger.Mark(out _, out _);
+        _journal.RecordStep(Deployment, new JournalStep(time, equity, _engine.Stopped), Book());
+        _setup.Checkpoint?.Invoke(TradingCheckpoint.StepJournaled, time.ToString(CultureInfo.InvariantCulture));
+        return new StepReport(time, decision, sent, equity);
+    }
+
+    /// <summary>
+    /// Cancels this deployment's resting orders and closes every position of its book with reduce-only market
+    /// orders, journaled like any other (the one-shot <c>--close-all</c>, and the <c>c</c> key).
+    /// </summary>
+    public async Task<IReadOnlyList<OrderRequest>> CloseAllAsync(CancellationToken cancel = default)
+    {
+        await SettleAsync(cancel).ConfigureAwait(false);
+        var now = _exchange.Now.ToUnixTimeMilliseconds();
+        var sent = new List<OrderRequest>();
+        var units = _engine.Ledger.Account.Units;
+        var closes = new List<WorkingOrder>();
+        for (var i = 0; i < units.Length; i++)
+        {
+            if (units[i] != 0)
+                closes.Add(new WorkingOrder(i, -units[i], OrderType.Market, ReduceOnly: true));
+        }
+        foreach (var close in closes)
+        {
+            if (await SendAsync(close, now, 0, cancel).ConfigureAwait(false) is { } request)
+                sent.Add(request);
+        }
+        return sent;
+    }
+
+    /// <summary>
+    /// Reads what the venue did since the last step without cancelling anything: pending orders looked up, fills journaled
+    /// (and handed to the engine for the next bar). A runner leaving (<c>q</c>, the end of a recorded stream) calls it last.
+    /// </summary>
+    public async Task SyncAsync(CancellationToken cancel = default)
+    {
+        foreach (var order in Orders().Where(o => o.Status == JournalOrderStatus.Pending))
+        {
+            var r = order.Request;
+            _touched.Add(r.Symbol);
+            if (await _exchange.Order(r.Symbol, r.ClientOrderId, cancel).ConfigureAwait(false) is { } found)
+                WriteState(found);
+        }
+        await CollectFillsAsync(enqueue: true, cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>The deployment's book by the journal's fills: quantity per symbol, non-zero only.</summary>
+    public IReadOnlyDictionary<string, decimal> JournalBook() => BookOf(_journal.Fills(Deployment));
+
+    /// <inheritdoc />
+    public void Raise(RiskEvent alert)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        _journal.RecordEvent(Deployment, _exchange.Now, alert.Rule, alert.Message);
+        Say($"alert {alert.Rule}: {alert.Message}");
+    }
+
+    private async Task ReconcileAsync(CancellationToken cancel)
+    {
+        foreach (var order in _journal.Orders(Deployment))
+            _orders[order.Request.ClientOrderId] = (_orders.Count, order);
+        _trades.UnionWith(_journal.Fills(Deployment).Select(f => (f.Symbol, f.TradeId)));
+        var findings = new List<string>();
+        var (resent, unsent) = await SettleOrdersAsync(findings, cancel).ConfigureAwait(false);
+        await CheckOpenOrdersAsync(cancel).ConfigureAwait(false);
+        var orders = Orders();
+        var before = _trades.Count;
+        foreach (var symbol in orders.Select(o => o.Request.Symbol).Distinct(StringComparer.Ordinal))
+            _fillsSince[symbol] = orders.Where(o => o.Request.Symbol == symbol).Min(o => o.BarTime);
+        _touched.UnionWith(_fillsSince.Keys);
+        await CollectFillsAsync(enqueue: false, cancel).ConfigureAwait(false);
+        var recovered = _trades.Count - before;
+        if (recovered > 0)
+            findings.Add($"{recovered} fill(s) the journal lacked were recovered from the venue");
+        var positions = await CheckPositionsAsync(findings, cancel).ConfigureAwait(false);
+        var last = _journal.LastStep(Deployment);
+        if (last is { Stopped: true })
+            throw new TradingException($"deployment {Deployment.Strategy} stopped for good at the bar of {Format(last.BarTime)} (a drawdown limit or ruin); start a new deployment to trade again");
+        await BuildEngineAsync(positions, cancel).ConfigureAwait(false);
+        _fundingSince = _exchange.Now.ToUnixTimeMilliseconds();
+        foreach (var finding in findings)
+        {
+            _journal.RecordEvent(Deployment, _exchange.Now, "reconcile", finding);
+            Say("reconcile: " + finding);
+        }
+        Reconciled = new Reconciliation(findings, resent, unsent, recovered, last?.BarTime ?? -1);
+    }
+
+    // orders not done: looked up; a pending one the venue never received is sent when it is of the last decision and
+    // its bar is still current, else marked unsent
+    private async Task<(int Resent, int Unsent)> SettleOrdersAsync(List<string> findings, CancellationToken cancel)
+    {
+        var orders = Orders();
+        var lastDecision = orders.Count == 0 ? -1 : orders.Max(o => o.BarTime);
+        int resent = 0, unsent = 0;
+        foreach (var order in orders.Where(o => !o.Status.IsDone()))
+        {
+            var id = order.Request.ClientOrderId;
+            var state = await _exchange.Order(order.Request.Symbol, id, cancel).ConfigureAwait(false);
+            if (state is not null)
+            {
+                WriteState(state);
+                if (order.Status == JournalOrderStatus.Pending)
+                    findings.Add($"order {id} ({order.Request.Symbol}) of unknown fate had reached the venue: {state.Status}");
+                continue;
+            }
+            var current = order.BarTime == lastDecision && _exchange.Now.ToUnixTimeMilliseconds() < order.BarTime + (2 * _setup.Bar.Milliseconds);
+            if (order.Status == JournalOrderStatus.Pending && current)
+            {
+                findings.Add($"order {id} ({order.Request.Symbol}) never reached the venue and its decision is current: sent now");
+                await PlaceAsync(order.Request, cancel).ConfigureAwait(false);
+                resent++;
+                continue;
+            }
+            var why = order.Status == JournalOrderStatus.Pending
+                ? $"never reached the venue; its decision at the bar of {Format(order.BarTime)} is stale, so it is not sent"
+                : "the venue has no record of it";
+            WriteUnsent(id, why);
+            findings.Add($"order {id} ({order.Request.Symbol}) {why}");
+            unsent++;
+        }
+        return (resent, unsent);
+    }
+
+    // an open order with this deployment's id prefix that the journal does not hold means the journal is not this deployment's
+    private async Task CheckOpenOrdersAsync(CancellationToken cancel)
+    {
+        var prefix = ClientOrderIds.RunPrefix(Deployment.Key);
+        var journaled = _orders.Keys.ToHashSet(StringComparer.Ordinal);
+        foreach (var open in await _exchange.OpenOrders(null, cancel).ConfigureAwait(false))
+        {
+            if (!open.ClientOrderId.StartsWith(prefix, StringComparison.Ordinal) || journaled.Contains(open.ClientOrderId))
+                continue;
+            throw new TradingException($"the venue has open order {open.ClientOrderId} ({open.Symbol}) of this deployment that the journal does not hold; "
+                + "use the journal it was sent from, or cancel it at the venue");
+        }
+    }
+
+    // the venue's positions against the book the journal's fills make; a difference is a position this deployment did not open
+    private async Task<IReadOnlyList<VenuePosition>> CheckPositionsAsync(List<string> findings, CancellationToken cancel)
+    {
+        var positions = await _exchange.Positions(cancel).ConfigureAwait(false);
+        var held = positions.ToDictionary(p => p.Symbol, StringComparer.Ordinal);
+        var book = JournalBook();
+        var problems = new List<string>();
+        foreach (var symbol in held.Keys.Union(book.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            var venue = held.TryGetValue(symbol, out var p) ? p.Quantity : 0m;
+            var mine = book.GetValueOrDefault(symbol);
+            if (venue == mine)
+                continue;
+            var text = string.Create(CultureInfo.InvariantCulture,
+                $"{symbol}: the venue holds {venue} but this deployment's journal accounts for {mine}");
+            if (!_assets.ContainsKey(symbol))
+            {
+                findings.Add(text + "; the strategy does not trade it, so it is left alone");
+                continue;
+            }
+            if (!_setup.Adopt)
+            {
+                problems.Add(text);
+                continue;
+            }
+            var price = p?.EntryPrice ?? 0m;
+            WriteFill(new JournalFill($"adopt-{symbol}-{_exchange.Now.ToUnixTimeMilliseconds()}", null, symbol, venue - mine, price, 0m,
+                _instruments[_assets[symbol]].QuoteAsset, _exchange.Now, Adopted: true));
+            findings.Add(text + "; adopted: the book now holds the venue's position");
+        }
+        if (problems.Count > 0)
+        {
+            var message = problems[0] + (problems.Count > 1 ? $" (and {problems.Count - 1} more)" : "")
+                + ": a position this deployment did not open; close it at the venue or start with --adopt to take it over";
+            _journal.RecordEvent(Deployment, _exchange.Now, "halt", message);
+            throw new TradingException(message);
+        }
+        return positions;
+    }
+
+    // the engine over the account as it is: the quote balance as capital, the book's positions at the venue's entry prices
+    private async Task BuildEngineAsync(IReadOnlyList<VenuePosition> positions, CancellationToken cancel)
+    {
+        var quote = _instruments.Length > 0 ? _instruments[0].QuoteAsset : "USDT";
+        var balances = await _exchange.Balances(cancel).ConfigureAwait(false);
+        var capital = (double)(balances.FirstOrDefault(b => b.Asset == quote)?.Total ?? 0m);
+        if (capital <= 0)
+            throw new TradingException($"the {_exchange.Venue} account holds no {quote} to trade with");
+        var setup = LedgerBacktest.Setup(_setup.Symbols, _instruments, _setup.Bar, _setup.Options, _port, capital, this) with
+        {
+            // a live venue cannot fill at a close that has passed: orders go out at once and fill as the next bar opens
+            FillAtSignalClose = false,
+        };
+        _policy = setup.Policy;
+        _engine = new ExecutionEngine(setup);
+        var entries = positions.ToDictionary(p => p.Symbol, p => p.EntryPrice, StringComparer.Ordinal);
+        foreach (var (symbol, quantity) in JournalBook())
+        {
+            if (_assets.TryGetValue(symbol, out var asset))
+                _port.Book(new VenueEvent(VenueEventKind.Fill, asset, (double)quantity, (double)entries.GetValueOrDefault(symbol)));
+        }
+    }
+
+    private void TradeMarket(BarHistory history, int t)
+    {
+        if (_setup.Market is { } market)
+            market.Trade(history.Row(t, _index));
+    }
+
+    private List<WorkingOrder> StepEngine(BarHistory history, int t, TargetDecision decision)
+    {
+        _engine.Step(history.Row(t, _index), decision.Targets, decision.Rebalance);
+        _index++;
+        var liquidated = _port.Liquidated;
+        var orders = _port.TakeOrders();
+        if (liquidated)
+        {
+            var units = _engine.Ledger.Account.Units;
+            for (var i = 0; i < units.Length; i++)
+            {
+                if (units[i] != 0)
+                    orders.Add(new WorkingOrder(i, -units[i], OrderType.Market, ReduceOnly: true));
+            }
+        }
+        return orders;
+    }
+
+    // what the venue did since the last step: resting orders are cancelled (an order lives one bar, as in a
+    // backtest), pending ones looked up, and the fills and funding handed to the engine for the next bar's open
+    private async Task SettleAsync(CancellationToken cancel)
+    {
+        foreach (var order in Orders().Where(o => !o.Status.IsDone()))
+        {
+            var r = order.Request;
+            _touched.Add(r.Symbol);
+            if (order.Status == JournalOrderStatus.Pending)
+            {
+                if (await _exchange.Order(r.Symbol, r.ClientOrderId, cancel).ConfigureAwait(false) is { } found)
+                    WriteState(found);
+                else
+                    WriteUnsent(r.ClientOrderId, "never reached the venue");
+                continue;
+            }
+            var state = await _exchange.Cancel(r.Symbol, r.ClientOrderId, cancel).ConfigureAwait(false);
+            WriteState(state);
+        }
+        await CollectFillsAsync(enqueue: true, cancel).ConfigureAwait(false);
+        foreach (var payment in await _exchange.Funding(_fundingSince, cancel).ConfigureAwait(false))
+        {
+            if (_assets.TryGetValue(payment.Symbol, out var asset))
+                _port.Enqueue(new VenueEvent(VenueEventKind.Funding, asset, Amount: (double)payment.Amount));
+            _fundingSince = Math.Max(_fundingSince, payment.Time.ToUnixTimeMilliseconds() + 1);
+        }
+    }
+
+    // the executions of this deployment's orders the journal lacks, journaled and (when trading) queued for the engine,
+    // in the order the orders were sent
+    private async Task CollectFillsAsync(bool enqueue, CancellationToken cancel)
+    {
+        if (_touched.Count == 0)
+            return;
+        var fresh = new List<ExecutionReport>();
+        foreach (var symbol in _touched.Order(StringComparer.Ordinal))
+        {
+            var since = _fillsSince.GetValueOrDefault(symbol, _exchange.Now.ToUnixTimeMilliseconds() - _setup.Bar.Milliseconds);
+            foreach (var e in await _exchange.Executions(symbol, since, cancel).ConfigureAwait(false))
+            {
+                if (_orders.ContainsKey(e.ClientOrderId) && !_trades.Contains((e.Symbol, e.TradeId)))
+                    fresh.Add(e);
+            }
+        }
+        _touched.Clear();
+        foreach (var e in fresh.OrderBy(e => e.Time).ThenBy(e => _orders[e.ClientOrderId].Sequence))
+        {
+            var signed = e.Side == OrderSide.Buy ? e.Quantity : -e.Quantity;
+            if (!WriteFill(new JournalFill(e.TradeId, e.ClientOrderId, e.Symbol, signed, e.Price, e.Fee, e.FeeAsset, e.Time)))
+                continue;
+            _fillsSince[e.Symbol] = Math.Max(_fillsSince.GetValueOrDefault(e.Symbol), e.Time.ToUnixTimeMilliseconds());
+            _setup.Checkpoint?.Invoke(TradingCheckpoint.FillJournaled, e.ClientOrderId);
+            Say(string.Create(CultureInfo.InvariantCulture, $"fill {e.Symbol} {e.Side} {e.Quantity} at {e.Price} fee {e.Fee} {e.FeeAsset} ({e.ClientOrderId})"));
+            if (enqueue && _assets.TryGetValue(e.Symbol, out var asset))
+                _port.Enqueue(new VenueEvent(VenueEventKind.Fill, asset, (double)signed, (double)e.Price, (double)e.Fee, e.Maker, _orders[e.ClientOrderId].Order.Purpose));
+        }
+    }
+
+    // one order of the engine: intent journaled, order journaled as pending with its id, placed, the answer journaled
+    private async Task<OrderRequest?> SendAsync(WorkingOrder order, long barTime, double target, CancellationToken cancel)
+    {
+        var symbol = _setup.Symbols[order.Asset];
+        var reference = order.Type == OrderType.Limit ? order.Ladder.Reference : _engine.Ledger.LastClose[order.Asset];
+        var intent = new OrderIntent(order.Asset, order.Quantity, reference, order.Purpose, order.ReduceOnly);
+        var id = ClientOrderIds.For(Deployment.Key, barTime, symbol, order.Purpose, 0);
+        _journal.RecordIntent(Deployment, new JournalIntent(barTime, symbol, order.Purpose, target, order.Quantity, reference));
+        _setup.Checkpoint?.Invoke(TradingCheckpoint.IntentJournaled, id);
+        if (_policy.Request(intent, _instruments[order.Asset], id, 0) is not { } request)
+        {
+            Say(string.Create(CultureInfo.InvariantCulture, $"{symbol}: {order.Quantity:G6} rounds to no lot of {_instruments[order.Asset].StepSize}; nothing sent"));
+            return null;
+        }
+        if (!WriteOrder(new JournalOrder(barTime, request, order.Purpose, JournalOrderStatus.Pending)))
+        {
+            // decided again after a restart: the order under this id was reconciled at start
+            return null;
+        }
+        _setup.Checkpoint?.Invoke(TradingCheckpoint.OrderJournaled, id);
+        if (!_fillsSince.ContainsKey(symbol))
+            _fillsSince[symbol] = barTime;
+        await PlaceAsync(request, cancel).ConfigureAwait(false);
+        return request;
+    }
+
+    private async Task PlaceAsync(OrderRequest request, CancellationToken cancel)
+    {
+        _touched.Add(request.Symbol);
+        OrderState state;
+        try
+        {
+            state = await _exchange.Place(request, cancel).ConfigureAwait(false);
+        }
+        catch (ExchangeError e) when (e.Kind == ExchangeErrorKind.Unknown)
+        {
+            // left pending: the next step (or a restart) looks it up by its id before anything is sent again
+            Say($"order {request.ClientOrderId} ({request.Symbol}): {e.Message}");
+            return;
+        }
+        catch (ExchangeError e)
+        {
+            state = new OrderState(request.ClientOrderId, null, request.Symbol, request.Side, request.Type, request.Quantity, 0, request.Price, 0,
+                OrderStatus.Rejected, _exchange.Now, e.Message);
+        }
+        _setup.Checkpoint?.Invoke(TradingCheckpoint.OrderSent, request.ClientOrderId);
+        WriteState(state);
+        _setup.Checkpoint?.Invoke(TradingCheckpoint.AckJournaled, request.ClientOrderId);
+        Say(string.Create(CultureInfo.InvariantCulture,
+            $"order {request.Symbol} {request.Side} {request.Type} {request.Quantity}{(request.Price is { } p ? $" at {p}" : "")}{(request.ReduceOnly ? " reduce-only" : "")}: {state.Status}{(state.RejectReason is { } why ? $" ({why})" : "")} ({request.ClientOrderId})"));
+    }
+
+    // the journal's orders in the order they were journaled
+    private List<JournalOrder> Orders() => [.. _orders.Values.OrderBy(o => o.Sequence).Select(o => o.Order)];
+
+    private bool WriteOrder(JournalOrder order)
+    {
+        if (!_journal.RecordOrder(Deployment, order))
+            return false;
+        _orders[order.Request.ClientOrderId] = (_orders.Count, order);
+        return true;
+    }
+
+    private void WriteState(OrderState state)
+    {
+        _journal.RecordOrderState(Deployment, state);
+        if (_orders.TryGetValue(state.ClientOrderId, out var known))
+        {
+            _orders[state.ClientOrderId] = (known.Sequence, known.Order with
+            {
+                Status = JournalOrderStatuses.Of(state.Status),
+                VenueOrderId = state.VenueOrderId ?? known.Order.VenueOrderId,
+                FilledQuantity = state.FilledQuantity,
+                AverageFillPrice = state.AverageFillPrice,
+                Reason = state.RejectReason ?? known.Order.Reason,
+            });
+        }
+    }
+
+    private void WriteUnsent(string clientOrderId, string reason)
+    {
+        _journal.MarkUnsent(Deployment, clientOrderId, reason);
+        if (_orders.TryGetValue(clientOrderId, out var known))
+            _orders[clientOrderId] = (known.Sequence, known.Order with { Status = JournalOrderStatus.Unsent, Reason = reason });
+    }
+
+    private bool WriteFill(JournalFill fill)
+    {
+        var added = _journal.RecordFill(Deployment, fill);
+        _trades.Add((fill.Symbol, fill.TradeId));
+        return added;
+    }
+
+    private List<VenuePosition> Book()
+    {
+        var account = _engine.Ledger.Account;
+        var book = new List<VenuePosition>();
+        for (var i = 0; i < _instruments.Length; i++)
+        {
+            if (account.Units[i] != 0)
+                book.Add(new VenuePosition(_setup.Symbols[i], Steps.ToDecimal(account.Units[i]), Steps.ToDecimal(account.EntryPrice[i])));
+        }
+        return book;
+    }
+
+    private static Dictionary<string, decimal> BookOf(IEnumerable<JournalFill> fills) =>
+        fills.GroupBy(f => f.Symbol, StringComparer.Ordinal)
+            .Select(g => (g.Key, Quantity: g.Sum(f => f.Quantity)))
+            .Where(p => p.Quantity != 0)
+            .ToDictionary(p => p.Key, p => p.Quantity, StringComparer.Ordinal);
+
+    private void Say(string line) => _setup.Log?.Invoke(line);
+
+    private static string Format(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
+}

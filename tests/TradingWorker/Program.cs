@@ -1,0 +1,94 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using StrategyLab.Exchanges.Binance;
+using StrategyLab.Exchanges.Binance.Common;
+using StrategyLab.Runtime.Backtest;
+using StrategyLab.Runtime.Data;
+using StrategyLab.Runtime.Execution;
+using StrategyLab.Runtime.Trading;
+
+// TradingWorker --rest URL --stream URL --journal PATH --bars N [--kill-at CHECKPOINT:K] [--adopt]
+// Trades BTCUSDT and ETHUSDT on N one-minute bars (BarScript) with scripted targets against a Binance venue at
+// URL, keys from BINANCE_TESTNET_API_KEY and BINANCE_TESTNET_API_SECRET. Prints "step TIME" per bar stepped and
+// "done" at the end. With --kill-at, at the K-th (from 1) write of CHECKPOINT it prints "at CHECKPOINT ID" and
+// hangs there until it is killed. A runner that cannot go on prints "error: MESSAGE" and exits with 1.
+var options = Options.Parse(args);
+var exchange = new BinanceFuturesExchange(new BinanceFuturesOptions
+{
+    Environment = new BinanceEnvironment("fake", new Uri(options.Rest), new Uri(options.Stream), IsTestnet: true),
+    RequestTimeout = TimeSpan.FromSeconds(30),
+}, BinanceCredentials.FromEnvironment(testnet: true, envFile: null));
+using var journal = new SqliteJournal(options.Journal);
+var seen = new Dictionary<TradingCheckpoint, int>();
+var deployment = journal.Open(new Deployment("crash", "0123abcd", exchange.Venue), fresh: false);
+var setup = new TradingSetup(deployment, BarScript.Symbols, BarScript.Bar, new LedgerOptions())
+{
+    Adopt = options.Adopt,
+    Log = line => Console.WriteLine("log " + line),
+    Checkpoint = (checkpoint, id) =>
+    {
+        seen[checkpoint] = seen.GetValueOrDefault(checkpoint) + 1;
+        if (options.KillAt is { } kill && kill.Checkpoint == checkpoint && kill.Count == seen[checkpoint])
+        {
+            Console.WriteLine($"at {checkpoint} {id}");
+            Thread.Sleep(Timeout.Infinite);
+        }
+    },
+};
+try
+{
+    var runner = await TradingRunner.StartAsync(setup, exchange, journal, new BarScript());
+    var history = new BarHistory("script", BarScript.Bar, [.. BarScript.Symbols], ["open", "high", "low", "close", "volume"]);
+    for (var t = 0; t < options.Bars; t++)
+    {
+        history.Append(BarScript.Time(t), BarScript.Row(t));
+        if (await runner.StepAsync(history) is { } step)
+            Console.WriteLine("step " + step.BarTime.ToString(CultureInfo.InvariantCulture));
+    }
+    await runner.SyncAsync();
+    Console.WriteLine("done");
+    return 0;
+}
+catch (TradingException e)
+{
+    Console.WriteLine("error: " + e.Message);
+    return 1;
+}
+
+internal sealed record Options(string Rest, string Stream, string Journal, int Bars, (TradingCheckpoint Checkpoint, int Count)? KillAt, bool Adopt)
+{
+    public static Options Parse(string[] args)
+    {
+        string? Value(string name)
+        {
+            var at = Array.IndexOf(args, name);
+            return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+        }
+
+        var kill = Value("--kill-at")?.Split(':');
+        return new(Value("--rest")!, Value("--stream")!, Value("--journal")!, int.Parse(Value("--bars") ?? "4", CultureInfo.InvariantCulture),
+            kill is null ? null : (Enum.Parse<TradingCheckpoint>(kill[0]), int.Parse(kill[1], CultureInfo.InvariantCulture)), args.Contains("--adopt"));
+    }
+}
+
+// the bars and the targets: two assets whose targets change every bar, so every bar sends orders
+internal sealed class BarScript : ITargetSource
+{
+    public static readonly ImmutableArray<string> Symbols = ["BTCUSDT", "ETHUSDT"];
+    public static readonly Interval Bar = new(60_000);
+    public const long Start = 1717200000000L; // 2024-06-01 00:00 UTC
+
+    public static long Time(int t) => Start + (t * Bar.Milliseconds);
+
+    public static double[][] Row(int t)
+    {
+        double[] close = [100 + t, 50 + t];
+        return [close, close, close, close, [1e6, 1e6]];
+    }
+
+    public TargetDecision Decide(BarHistory history)
+    {
+        var t = history.Count - 1;
+        return new TargetDecision(t % 2 == 0 ? [0.3, -0.2] : [0.1, 0.25], Rebalance: true);
+    }
+}
