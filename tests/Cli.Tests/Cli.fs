@@ -55,6 +55,32 @@ let runIn (folder: string) (args: string list) = runWith folder [] args
 /// Runs `strategylab args` from the repository root
 let run args = runIn repositoryRoot args
 
+/// Starts `strategylab args` from the repository root, its output redirected, for a test that sends it Ctrl+C
+/// (SIGINT). A test run started in the background inherits SIGINT ignored, and .NET leaves an inherited ignore
+/// in place; `env --default-signal=INT` restores the default so that the process sees the signal as a user sends it.
+let startInterruptible (args: string list) =
+    let info = ProcessStartInfo("env", WorkingDirectory = repositoryRoot)
+
+    for a in
+        [
+            "--default-signal=INT"
+            "dotnet"
+            Path.Combine(AppContext.BaseDirectory, "strategylab.dll")
+        ]
+        @ args do
+        info.ArgumentList.Add a
+
+    info.RedirectStandardOutput <- true
+    info.RedirectStandardError <- true
+
+    match Process.Start info with
+    | null -> failwith "strategylab did not start"
+    | p -> p
+
+/// Sends SIGINT, as Ctrl+C in a terminal does
+let interrupt (p: Process) =
+    Process.Start("kill", $"-INT {p.Id}").WaitForExit()
+
 /// A scratch folder deleted at dispose
 type TempFolder() =
     let path =

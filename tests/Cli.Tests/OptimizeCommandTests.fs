@@ -411,36 +411,26 @@ let ``optimize --walk-forward chooses on each in-sample window and reports the s
 let ``Ctrl+C stops a study after its running trials and keeps every finished one`` () =
     use folder = new TempFolder()
     let db = Path.Combine(folder.Path, "studies.db")
-    let info = ProcessStartInfo("dotnet", WorkingDirectory = repositoryRoot)
-    info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "strategylab.dll"))
-
-    for a in
-        [
-            "optimize"
-            strategy
-            "--trials"
-            "1000"
-            "--jobs"
-            "1"
-            "--sampler"
-            "random"
-            "--storage"
-            "sqlite:" + db
-        ] do
-        info.ArgumentList.Add a
-
-    info.RedirectStandardOutput <- true
-    info.RedirectStandardError <- true
 
     use p =
-        match Process.Start info with
-        | null -> failwith "strategylab did not start"
-        | p -> p
+        startInterruptible
+            [
+                "optimize"
+                strategy
+                "--trials"
+                "1000"
+                "--jobs"
+                "1"
+                "--sampler"
+                "random"
+                "--storage"
+                "sqlite:" + db
+            ]
 
     let out = p.StandardOutput.ReadToEndAsync()
     // the first finished trial is logged on standard error; interrupt the study then, as Ctrl+C does
     Assert.StartsWith("momentum_long_short: 1/1000 trials", p.StandardError.ReadLine())
-    Process.Start("kill", $"-INT {p.Id}").WaitForExit()
+    interrupt p
     let rest = p.StandardError.ReadToEnd()
     Assert.True(p.WaitForExit(TimeSpan.FromMinutes 5.0), "the study did not stop")
     Assert.True((p.ExitCode = 0), rest)

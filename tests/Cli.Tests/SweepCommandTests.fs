@@ -77,37 +77,27 @@ let ``a grid value outside its range is refused before any trial runs`` () =
 let ``Ctrl+C stops a sweep after the running trial and keeps every finished one`` () =
     use folder = new TempFolder()
     let out = Path.Combine(folder.Path, "sweep")
-    let info = ProcessStartInfo("dotnet", WorkingDirectory = repositoryRoot)
-    info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "strategylab.dll"))
-
-    for a in
-        [
-            "sweep"
-            "strategies/momentum_long_short.strat"
-            "--grid"
-            "k=3..10"
-            "--grid"
-            "lookback=5..60"
-            "--jobs"
-            "1"
-            "--out"
-            out
-        ] do
-        info.ArgumentList.Add a
-
-    info.RedirectStandardOutput <- true
-    info.RedirectStandardError <- true
 
     use p =
-        match Process.Start info with
-        | null -> failwith "strategylab did not start"
-        | p -> p
+        startInterruptible
+            [
+                "sweep"
+                "strategies/momentum_long_short.strat"
+                "--grid"
+                "k=3..10"
+                "--grid"
+                "lookback=5..60"
+                "--jobs"
+                "1"
+                "--out"
+                out
+            ]
 
     let out' = p.StandardOutput.ReadToEndAsync()
     // the first finished trial is logged on standard error; interrupt the sweep then, as Ctrl+C does
     let first = p.StandardError.ReadLine()
     Assert.StartsWith("sweeping momentum_long_short: trial", first)
-    Process.Start("kill", $"-INT {p.Id}").WaitForExit()
+    interrupt p
 
     let rest = p.StandardError.ReadToEnd()
     Assert.True(p.WaitForExit(TimeSpan.FromMinutes 5.0), "the sweep did not stop")
