@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using StrategyLab.Runtime.Data.Cache;
 using StrategyLab.Runtime.Data.Csv;
 
 namespace StrategyLab.Runtime.Data;
@@ -224,14 +225,21 @@ public sealed class Catalog
             : $"no dataset '{name}' in {Path.Combine(Folder, FileName)}{hint} (known: {string.Join(", ", known)})");
     }
 
-    /// <summary>Adds or replaces a dataset and saves the catalog.</summary>
+    /// <summary>
+    /// Adds or replaces a dataset and saves the catalog. Processes importing into one data folder at once
+    /// take turns under a lock file, and each adds its dataset to the catalog as it is on disk then, so
+    /// that none loses another's; the file is replaced by a rename, never seen half written.
+    /// </summary>
     public void Put(DatasetSpec spec)
     {
-        Datasets = [.. Datasets.Where(d => d.Name != spec.Name), spec];
         Directory.CreateDirectory(Folder);
         var path = Path.Combine(Folder, FileName);
-        File.WriteAllBytes(path + ".tmp", JsonSerializer.SerializeToUtf8Bytes(new CatalogFile(Datasets), Json));
-        File.Move(path + ".tmp", path, overwrite: true);
+        using var turn = CacheLock.Exclusive(path);
+        var stored = Open(Folder).Datasets;
+        Datasets = [.. stored.Where(d => d.Name != spec.Name), spec];
+        var temporary = $"{path}.tmp-{Environment.ProcessId}";
+        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(new CatalogFile(Datasets), Json));
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>
