@@ -333,18 +333,75 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
     // parameters first: their kinds are needed to type every expression
     let parameters = ResizeArray<ParameterSpec>()
 
+    let literal (e: Expr) =
+        match durationLiteral e with
+        | Some s -> Some(ScalarValue.Of s, Duration)
+        | None ->
+            match literalValue e with
+            | Some v -> Some v
+            | None ->
+                report (notALiteral e.Range "value")
+                None
+
+    // a condition names an earlier parameter with choices: every parameter's name and where it is declared tell
+    // a later parameter from an unknown one, and the choices as written go into the hint for a wrong value
+    let allParams =
+        decls
+        |> List.choose (fun d ->
+            match d with
+            | Decl.Param(name = n) -> Some n
+            | _ -> None)
+
+    let seen = HashSet<string>()
+    let earlier = Dictionary<string, Kind * string list>()
+
+    let checkCondition (conditioned: Ident) (c: Condition) : ParameterActivation option =
+        let p = c.Parameter
+
+        if p.Name = conditioned.Name then
+            report (conditionOnItself p.Range p.Name)
+            None
+        else
+            match earlier.TryGetValue p.Name, parameters |> Seq.tryFindBack (fun s -> s.Name = p.Name) with
+            | _ when not (seen.Contains p.Name) ->
+                match allParams |> List.tryFind (fun n -> n.Name = p.Name) with
+                | Some later -> report (conditionOnLaterParameter p.Range p.Name conditioned.Name later.Range)
+                | None -> report (unknownConditionParameter p.Range p.Name (suggest p.Name seen))
+
+                None
+            | (false, _), _
+            | _, None -> None // its own declaration was reported
+            | _, Some parent when parent.Kind <> ParameterKind.Choice && parent.Kind <> ParameterKind.Boolean ->
+                report (conditionWithoutChoices p.Range p.Name)
+                None
+            | (true, (kind, choices)), Some parent ->
+                let values =
+                    c.Values
+                    |> List.map (fun v ->
+                        match literal v with
+                        | Some(x, k) when k = kind && parent.Choices.Contains x -> Some x
+                        | Some _ ->
+                            report (conditionValueNotAChoice v.Range p.Name (Print.expr v) choices)
+                            None
+                        | None -> None)
+
+                if values |> List.forall Option.isSome then
+                    Some(
+                        ParameterActivation(
+                            p.Name,
+                            ImmutableArray.CreateRange(values |> List.choose id |> List.distinct)
+                        )
+                    )
+                else
+                    None
+
+    let withActivation (p: ParameterSpec) (w: ParameterActivation) =
+        ParameterSpec(p.Name, p.Kind, p.Default, p.Min, p.Max, p.Step, p.LogScale, p.Choices, w)
+
     for d in decls do
         match d with
-        | Decl.Param(name, value, domain, _) ->
-            let literal (e: Expr) =
-                match durationLiteral e with
-                | Some s -> Some(ScalarValue.Of s, Duration)
-                | None ->
-                    match literalValue e with
-                    | Some v -> Some v
-                    | None ->
-                        report (notALiteral e.Range "value")
-                        None
+        | Decl.Param(name, value, domain, cond, _) ->
+            let before = parameters.Count
 
             match literal value with
             | None -> declare name (GParam Number)
@@ -488,6 +545,34 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
                                 (name found)
                         )
                     | _ -> ()
+
+            let added =
+                if parameters.Count > before then
+                    Some parameters[parameters.Count - 1]
+                else
+                    None
+
+            match cond, cond |> Option.bind (checkCondition name), added with
+            | Some c, Some _, Some spec when spec.Kind = ParameterKind.Fixed ->
+                report (conditionOnConstant c.Range name.Name)
+            | _, Some activation, Some spec -> parameters[parameters.Count - 1] <- withActivation spec activation
+            | _ -> ()
+
+            seen.Add name.Name |> ignore
+
+            match added with
+            | Some spec when not (earlier.ContainsKey name.Name) ->
+                // the default was read when the parameter was added, so this reports nothing again
+                let kind = literal value |> Option.map snd |> Option.defaultValue Number
+
+                let choices =
+                    match domain with
+                    | Some(Domain.Choices values) -> values |> List.map Print.expr
+                    | _ when spec.Kind = ParameterKind.Boolean -> [ "true"; "false" ]
+                    | _ -> []
+
+                earlier[name.Name] <- (kind, choices)
+            | _ -> ()
         | _ -> ()
 
     let paramSpecs = parameters |> Seq.map (fun p -> p.Name, p) |> dict

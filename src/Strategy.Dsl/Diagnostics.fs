@@ -147,6 +147,31 @@ let unknownArgument range (fn: string) (name: string) suggestion =
 let unknownSetting range (statement: string) (name: string) suggestion =
     err "SL0208" range $"unknown %s{statement} setting '%s{name}'" (didYouMean suggestion)
 
+/// SL0209: a parameter condition that names no earlier parameter
+let unknownConditionParameter range (name: string) suggestion =
+    err
+        "SL0209"
+        range
+        $"unknown parameter '%s{name}' in the condition"
+        (didYouMean suggestion
+         |> Option.orElse (Some "a condition names an earlier parameter with choices, e.g. 'when kind = \"ema\"'"))
+
+/// SL0210: a parameter condition on a parameter declared after the one it conditions
+let conditionOnLaterParameter range (name: string) (conditioned: string) (declared: Range) =
+    err
+        "SL0210"
+        range
+        $"'%s{conditioned}' depends on '%s{name}', which is declared after it (line %d{declared.Start.Line})"
+        (Some $"declare '%s{name}' before '%s{conditioned}'")
+
+/// SL0211: a parameter condition on the parameter itself
+let conditionOnItself range (name: string) =
+    err
+        "SL0211"
+        range
+        $"'%s{name}' cannot depend on itself"
+        (Some "a condition names another, earlier parameter with choices")
+
 // SL03xx: types, arity and values
 
 /// SL0301: too many positional arguments
@@ -237,6 +262,30 @@ let pairOutsideTable range =
         range
         "a 'key: value' row belongs in a table"
         (Some "tables are written after a setting that takes one, such as 'exits roi [0: 4%, 30m: 2%]'")
+
+/// SL0319: a parameter condition on a parameter without a list of choices
+let conditionWithoutChoices range (name: string) =
+    err
+        "SL0319"
+        range
+        $"'%s{name}' has no choices for a condition to test"
+        (Some "a condition names a parameter with a list of choices (in [...]) or a flag (true or false)")
+
+/// SL0320: a parameter condition's value that is not one of the parameter's choices
+let conditionValueNotAChoice range (name: string) (found: string) (choices: string list) =
+    err
+        "SL0320"
+        range
+        $"%s{found} is not a choice of '%s{name}'"
+        (Some("its choices are " + System.String.Join(", ", choices)))
+
+/// SL0321: a condition on a parameter that no search varies
+let conditionOnConstant range (name: string) =
+    err
+        "SL0321"
+        range
+        $"'%s{name}' has no range or choices, so no search varies it and a condition has nothing to switch"
+        (Some "give it a range (in LOW..HIGH) or choices (in [...]), or remove the condition")
 
 // SL04xx: time safety
 

@@ -36,6 +36,28 @@ let rec scalar (expr: ScalarExpr) : string =
     | :? ScalarIf as i -> "if " + scalar i.Condition + " then " + scalar i.Then + " else " + scalar i.Else
     | _ -> "?"
 
+// ", searched when kind = \"ema\"": a flag's values as true and false, as the source writes them
+let private condition (plan: StrategyPlan) (p: ParameterSpec) =
+    match p.When with
+    | null -> ""
+    | w ->
+        let flag =
+            plan.Parameters
+            |> Seq.exists (fun q -> q.Name = w.Parameter && q.Kind = ParameterKind.Boolean)
+
+        let text (v: ScalarValue) =
+            if flag then
+                (if v.Number = 1.0 then "true" else "false")
+            else
+                string v
+
+        match List.ofSeq w.Values with
+        | [ v ] -> $", searched when %s{w.Parameter} = %s{text v}"
+        | vs ->
+            $", searched when %s{w.Parameter} in ["
+            + System.String.Join(", ", vs |> List.map text)
+            + "]"
+
 let private percent (e: ScalarExpr) =
     match e with
     | :? ScalarConst as c -> Syntax.formatNumber (System.Math.Round(c.Value * 10000.0, 6)) + " bps"
@@ -144,7 +166,7 @@ let explain (plan: StrategyPlan) =
                 | ParameterKind.Boolean -> "flag"
                 | _ -> "fixed"
 
-            line 2 $"%s{p.Name} = %s{string p.Default}  %s{space}"
+            line 2 ($"%s{p.Name} = %s{string p.Default}  %s{space}" + condition plan p)
 
     for m in plan.Models do
         line 1 $"model %s{m.Name}: %s{m.Kind} #%d{m.Output}"

@@ -46,7 +46,7 @@ let decl (decl: Decl) =
         $"universe top %s{e n} by %s{by.Name}" + opt (fun x -> " every " + e x) every
     | Decl.Universe(Universe.Symbols s, _) -> "universe " + e s
     | Decl.Include(p, _) -> "include \"" + p + "\""
-    | Decl.Param(n, v, domain, _) ->
+    | Decl.Param(n, v, domain, cond, _) ->
         let d =
             match domain with
             | None -> ""
@@ -59,7 +59,13 @@ let decl (decl: Decl) =
                 + opt (fun s -> " by " + e s) step
                 + (if log then " log" else "")
 
-        $"param %s{n.Name} = %s{e v}%s{d}"
+        let c =
+            match cond with
+            | None -> ""
+            | Some { Parameter = p; Values = [ v ] } -> $" when %s{p.Name} = %s{e v}"
+            | Some { Parameter = p; Values = vs } -> $" when %s{p.Name} in [" + join ", " (vs |> List.map e) + "]"
+
+        $"param %s{n.Name} = %s{e v}%s{d}%s{c}"
     | Decl.Def(n, ps, body, _) ->
         let names = join ", " (ps |> List.map (fun p -> p.Name))
         $"def %s{n.Name}(%s{names}) = %s{e body}"

@@ -277,6 +277,23 @@ let private domain: P<Domain> =
 
     choices <|> span <?> "range or list of choices"
 
+let private condition: P<Condition> =
+    let values =
+        // '==' as in expressions reads the same as '='
+        ((sym "==" <|> sym "=") >>. guardedExpr |>> List.singleton)
+        <|> (keyword "in" >>. sym "[" >>. sepBy1 guardedExpr (sym ",") .>> sym "]")
+        <?> "'= value' or 'in [values]'"
+
+    pos .>> keyword "when" .>>. ident .>>. values
+    >>= fun ((start, p), vs) ->
+        rangeFrom start
+        |>> fun r ->
+            {
+                Parameter = p
+                Values = vs
+                Range = r
+            }
+
 let private statement: P<Decl> =
     let named kw build =
         stmt kw (ident .>> sym "=" .>>. guardedExpr |>> fun (n, v) -> fun r -> build (n, v, r))
@@ -301,8 +318,11 @@ let private statement: P<Decl> =
             stmt "include" (textLiteral |>> fun p -> fun r -> Decl.Include(p, r))
             stmt
                 "param"
-                (ident .>> sym "=" .>>. guardedExpr .>>. opt (keyword "in" >>. domain)
-                 |>> fun ((n, v), d) -> fun r -> Decl.Param(n, v, d, r))
+                (ident .>> sym "="
+                 .>>. guardedExpr
+                 .>>. opt (keyword "in" >>. domain)
+                 .>>. opt condition
+                 |>> fun (((n, v), d), c) -> fun r -> Decl.Param(n, v, d, c, r))
             stmt
                 "def"
                 (ident .>>. (sym "(" >>. sepBy ident (sym ",") .>> sym ")") .>> sym "="

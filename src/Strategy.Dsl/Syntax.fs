@@ -108,6 +108,16 @@ type Domain =
     /// [a, b, c]
     | Choices of values: Expr list
 
+/// when kind = "ema", when kind in ["ema", "wma"]: a parameter a search varies only while an earlier parameter
+/// with choices has one of the values
+[<NoEquality; NoComparison>]
+type Condition =
+    {
+        Parameter: Ident
+        Values: Expr list
+        Range: Range
+    }
+
 /// Which assets the strategy may hold
 [<RequireQualifiedAccess; NoEquality; NoComparison>]
 type Universe =
@@ -158,7 +168,7 @@ type Decl =
     | Data of dataset: Ident * range: Range
     | Bar of interval: Expr * range: Range
     | Universe of universe: Universe * range: Range
-    | Param of name: Ident * value: Expr * domain: Domain option * range: Range
+    | Param of name: Ident * value: Expr * domain: Domain option * condition: Condition option * range: Range
     | Def of name: Ident * parameters: Ident list * body: Expr * range: Range
     | Let of name: Ident * value: Expr * range: Range
     | Signal of name: Ident * value: Expr * range: Range
@@ -367,7 +377,7 @@ module Dump =
         | Decl.Universe(Universe.All, _) -> "(universe all)"
         | Decl.Universe(Universe.Top(n, by, every), _) -> $"(universe top %s{expr n} %s{by.Name} %s{opt expr every})"
         | Decl.Universe(Universe.Symbols e, _) -> $"(universe %s{expr e})"
-        | Decl.Param(n, v, dom, _) ->
+        | Decl.Param(n, v, dom, cond, _) ->
             let domain =
                 match dom with
                 | None -> "_"
@@ -375,7 +385,17 @@ module Dump =
                     $"""(span %s{expr lo} %s{expr hi} %s{opt expr step}%s{(if log then " log" else "")})"""
                 | Some(Domain.Choices vs) -> "[" + System.String.Join(" ", vs |> List.map expr) + "]"
 
-            $"(param %s{n.Name} %s{expr v} %s{domain})"
+            let condition =
+                cond
+                |> Option.map (fun c ->
+                    " (when "
+                    + c.Parameter.Name
+                    + " ["
+                    + System.String.Join(" ", c.Values |> List.map expr)
+                    + "])")
+                |> Option.defaultValue ""
+
+            $"(param %s{n.Name} %s{expr v} %s{domain}%s{condition})"
         | Decl.Def(n, ps, body, _) ->
             let names = System.String.Join(" ", ps |> List.map (fun p -> p.Name))
             $"(def %s{n.Name} (%s{names}) %s{expr body})"
@@ -501,12 +521,13 @@ let expressionsOf (d: Decl) : Expr list =
     | Decl.Bar(e, _) -> [ e ]
     | Decl.Universe(Universe.Top(n, _, every), _) -> n :: Option.toList every
     | Decl.Universe(Universe.Symbols e, _) -> [ e ]
-    | Decl.Param(_, v, domain, _) ->
+    | Decl.Param(_, v, domain, cond, _) ->
         v
         :: (match domain with
             | Some(Domain.Span(lo, hi, step, _)) -> lo :: hi :: Option.toList step
             | Some(Domain.Choices vs) -> vs
             | None -> [])
+        @ (cond |> Option.map (fun c -> c.Values) |> Option.defaultValue [])
     | Decl.Def(_, _, body, _) -> [ body ]
     | Decl.Let(_, v, _)
     | Decl.Signal(_, v, _)

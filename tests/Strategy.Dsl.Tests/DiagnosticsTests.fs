@@ -29,6 +29,13 @@ let private rows: (string * string * string) list =
          "SL0206 (8,11) unknown training scheme 'walk_forwards'")
         ("SL0207", "let a = rsi(close, periods: 14)", "SL0207 (5,20) 'rsi' has no argument 'periods'")
         ("SL0208", "costs fees 5 bps", "SL0208 (5,7) unknown costs setting 'fees'")
+        ("SL0209",
+         "param kind = \"a\" in [\"a\", \"b\"]\nparam n = 1 in 1..3 when knd = \"b\"",
+         "SL0209 (6,26) unknown parameter 'knd' in the condition")
+        ("SL0210",
+         "param n = 1 in 1..3 when kind = \"b\"\nparam kind = \"a\" in [\"a\", \"b\"]",
+         "SL0210 (5,26) 'n' depends on 'kind', which is declared after it (line 6)")
+        ("SL0211", "param n = 1 in 1..3 when n = 1", "SL0211 (5,26) 'n' cannot depend on itself")
         ("SL0301", "let a = rsi(close, 14, 3)", "SL0301 (5,24) 'rsi' takes at most 2 arguments, found 3")
         ("SL0302", "let a = mean(close)", "SL0302 (5,9) 'mean' needs the argument 'n'")
         ("SL0303", "let a = rsi(close, 14, period: 10)", "SL0303 (5,24) argument 'period' of 'rsi' is given twice")
@@ -51,6 +58,15 @@ let private rows: (string * string * string) list =
         ("SL0315",
          "label up = forward_return(close, 1) > 0\nmodel m = lstm(inputs: [close], hidden: 0)\n    learn up\n    train walk_forward(train: 10, test: 5)",
          "SL0315 (6,41) 'hidden' must be at least 1, found 0")
+        ("SL0319",
+         "param m = 2 in 1..3\nparam n = 1 in 1..3 when m = 2",
+         "SL0319 (6,26) 'm' has no choices for a condition to test")
+        ("SL0320",
+         "param kind = \"a\" in [\"a\", \"b\"]\nparam n = 1 in 1..3 when kind = \"c\"",
+         "SL0320 (6,33) \"c\" is not a choice of 'kind'")
+        ("SL0321",
+         "param on = true\nparam n = 1 when on = true",
+         "SL0321 (6,13) 'n' has no range or choices, so no search varies it and a condition has nothing to switch")
         ("SL0401",
          "signal t = xs_rank(forward_return(close, 1))",
          "SL0401 (5,20) 'forward_return(close, 1)' looks into the future and cannot be used in signal 't'")

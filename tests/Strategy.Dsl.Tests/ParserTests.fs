@@ -40,6 +40,58 @@ let ``parses parameters with ranges, steps, log scale, choices and flags`` () =
     Assert.Equal("(param x 0 (span (neg 1) 1 _))", tree "param x = 0 in -1..1")
 
 [<Fact>]
+let ``parses the condition of a conditional parameter after its range, list or flag`` () =
+    Assert.Equal(
+        "(param ema_span 20 (span 5 50 _) (when kind [\"ema\"]))",
+        tree "param ema_span = 20 in 5..50 when kind = \"ema\""
+    )
+
+    Assert.Equal(
+        "(param span 20 (span 5 50 5) (when kind [\"sma\" \"ema\"]))",
+        tree "param span = 20 in 5..50 by 5 when kind in [\"sma\", \"ema\"]"
+    )
+
+    Assert.Equal(
+        "(param lr 0.01 (span 0.001 0.1 _ log) (when fast [true]))",
+        tree "param lr = 0.01 in 0.001..0.1 log when fast = true"
+    )
+
+    Assert.Equal(
+        "(param mode \"a\" [\"a\" \"b\"] (when n [10 20]))",
+        tree "param mode = \"a\" in [\"a\", \"b\"] when n in [10, 20]"
+    )
+
+    Assert.Equal("(param use_vol true _ (when kind [\"ema\"]))", tree "param use_vol = true when kind == \"ema\"")
+
+[<Fact>]
+let ``a condition spans from 'when' to its last value`` () =
+    match Parser.parse "test.strat" "param k = 5 in 3..10 when kind in [\"a\", \"b\"]  # c\n" with
+    | {
+          Statements = [ {
+                             Decl = Decl.Param(condition = Some c)
+                         } ]
+      },
+      [] ->
+        Assert.Equal((1, 22, 1, 45), (c.Range.Start.Line, c.Range.Start.Column, c.Range.End.Line, c.Range.End.Column))
+        Assert.Equal((1, 27), (c.Parameter.Range.Start.Line, c.Parameter.Range.Start.Column))
+    | _, errors -> failwith $"unexpected parse: %A{errors |> List.map brief}"
+
+[<Fact>]
+let ``a condition needs a value`` () =
+    let errors text =
+        Parser.parse "test.strat" text |> snd |> List.map brief
+
+    Assert.Equal<string list>(
+        [ "SL0101 (1,36) expected expression, found ']'" ],
+        errors "param k = 5 in 3..10 when kind in []"
+    )
+
+    Assert.Equal<string list>(
+        [ "SL0101 (1,31) expected '= value' or 'in [values]', found end of statement" ],
+        errors "param k = 5 in 3..10 when kind"
+    )
+
+[<Fact>]
 let ``parses number literals with units`` () =
     Assert.Equal("5", expr "5")
     Assert.Equal("0.25", expr "0.25")

@@ -252,7 +252,30 @@ let private genDecl: Gen<Decl> =
                             ]
                     )
 
-                return Decl.Param(n, v, domain, nowhere)
+                let! condition =
+                    Gen.optionOf (
+                        gen {
+                            let! p = genName
+
+                            let! values =
+                                nonEmpty (
+                                    Gen.oneof
+                                        [
+                                            genLiteral
+                                            Gen.elements [ true; false ] |> Gen.map (fun b -> Expr.Bool(b, nowhere))
+                                        ]
+                                )
+
+                            return
+                                {
+                                    Parameter = p
+                                    Values = values
+                                    Range = nowhere
+                                }
+                        }
+                    )
+
+                return Decl.Param(n, v, domain, condition, nowhere)
             }
             gen {
                 let! n = genName

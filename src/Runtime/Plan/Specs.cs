@@ -41,6 +41,10 @@ public enum ParameterKind
 /// A parameter: its default, and the search space a study draws from. Durations are in seconds,
 /// percentages and basis points are fractions.
 /// </summary>
+/// <param name="When">
+/// When a search varies the parameter (e.g. <c>ema_span</c> only when <c>kind = "ema"</c>), or null
+/// for always; absent from the canonical JSON when null, so plans without conditions keep their hashes.
+/// </param>
 public sealed record ParameterSpec(
     string Name,
     ParameterKind Kind,
@@ -49,7 +53,21 @@ public sealed record ParameterSpec(
     double? Max,
     double? Step,
     bool LogScale,
-    ImmutableArray<ScalarValue> Choices);
+    ImmutableArray<ScalarValue> Choices,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ParameterActivation? When = null);
+
+/// <summary>
+/// A parameter matters only while an earlier parameter with choices has one of <see cref="Values"/>:
+/// a search leaves it out otherwise, and a run keeps its default.
+/// </summary>
+public sealed record ParameterActivation(string Parameter, ImmutableArray<ScalarValue> Values)
+{
+    /// <inheritdoc />
+    public bool Equals(ParameterActivation? other) => other is not null && Parameter == other.Parameter && Values.SequenceEqual(other.Values);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => Values.Aggregate(Parameter.GetHashCode(StringComparison.Ordinal), (h, c) => HashCode.Combine(h, c));
+}
 
 /// <summary>Which assets the strategy may hold.</summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "$kind")]
