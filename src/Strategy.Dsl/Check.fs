@@ -352,6 +352,29 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
             | Decl.Param(name = n) -> Some n
             | _ -> None)
 
+    // the parameter each condition names, to tell a loop of conditions from one written out of order
+    let conditionOf =
+        decls
+        |> List.choose (fun d ->
+            match d with
+            | Decl.Param(name = n; condition = Some c) -> Some(n.Name, c.Parameter.Name)
+            | _ -> None)
+        |> Map.ofList
+
+    // the names from 'start' along the conditions up to 'target', when they lead back to it
+    let loopTo (target: string) (start: string) =
+        let rec follow name path steps =
+            if name = target then
+                Some(List.rev path)
+            elif steps = 0 then
+                None
+            else
+                match conditionOf.TryFind name with
+                | Some next -> follow next (name :: path) (steps - 1)
+                | None -> None
+
+        follow start [] (List.length allParams)
+
     let seen = HashSet<string>()
     let earlier = Dictionary<string, Kind * string list>()
 
@@ -365,7 +388,15 @@ let check (program: Program) : Result<Checked, Diagnostic list> =
             match earlier.TryGetValue p.Name, parameters |> Seq.tryFindBack (fun s -> s.Name = p.Name) with
             | _ when not (seen.Contains p.Name) ->
                 match allParams |> List.tryFind (fun n -> n.Name = p.Name) with
-                | Some later -> report (conditionOnLaterParameter p.Range p.Name conditioned.Name later.Range)
+                | Some later ->
+                    match loopTo conditioned.Name later.Name with
+                    | None -> report (conditionOnLaterParameter p.Range p.Name conditioned.Name later.Range)
+                    // a loop is reported once, at its first parameter: the others' conditions are part of it
+                    | Some path when path |> List.forall (fun n -> not (seen.Contains n)) ->
+                        report (
+                            conditionLoop p.Range conditioned.Name (conditioned.Name :: path @ [ conditioned.Name ])
+                        )
+                    | Some _ -> ()
                 | None -> report (unknownConditionParameter p.Range p.Name (suggest p.Name seen))
 
                 None

@@ -172,6 +172,14 @@ let conditionOnItself range (name: string) =
         $"'%s{name}' cannot depend on itself"
         (Some "a condition names another, earlier parameter with choices")
 
+/// SL0212: parameter conditions that lead back to where they start
+let conditionLoop range (name: string) (loop: string list) =
+    err
+        "SL0212"
+        range
+        $"""'%s{name}' depends on itself through conditions: %s{System.String.Join(" -> ", loop)}"""
+        (Some "remove one of the conditions; each names an earlier parameter")
+
 // SL03xx: types, arity and values
 
 /// SL0301: too many positional arguments

@@ -36,6 +36,9 @@ let private rows: (string * string * string) list =
          "param n = 1 in 1..3 when kind = \"b\"\nparam kind = \"a\" in [\"a\", \"b\"]",
          "SL0210 (5,26) 'n' depends on 'kind', which is declared after it (line 6)")
         ("SL0211", "param n = 1 in 1..3 when n = 1", "SL0211 (5,26) 'n' cannot depend on itself")
+        ("SL0212",
+         "param a = 1 in [1, 2] when b = 2\nparam b = 2 in [1, 2] when a = 1",
+         "SL0212 (5,28) 'a' depends on itself through conditions: a -> b -> a")
         ("SL0301", "let a = rsi(close, 14, 3)", "SL0301 (5,24) 'rsi' takes at most 2 arguments, found 3")
         ("SL0302", "let a = mean(close)", "SL0302 (5,9) 'mean' needs the argument 'n'")
         ("SL0303", "let a = rsi(close, 14, period: 10)", "SL0303 (5,24) argument 'period' of 'rsi' is given twice")
