@@ -6,6 +6,7 @@ open System.IO
 open Xunit
 open StrategyLab.Runtime.Backtest
 open StrategyLab.Runtime.Data
+open StrategyLab.Runtime.Evaluation
 open StrategyLab.Runtime.Plan
 open StrategyLab.Runtime.Runs
 open StrategyLab.Runtime.Search
@@ -181,6 +182,26 @@ let ``the checker explains what a condition needs`` () =
     )
 
 [<Fact>]
+let ``a loop of conditions is reported once, at its first parameter, and names every step`` () =
+    let loop =
+        "param a = 1 in [1, 2] when b = 2\n"
+        + "param x = 5 in 3..10\n"
+        + "param b = 2 in [1, 2] when c = \"u\"\n"
+        + "param c = \"u\" in [\"u\", \"v\"] when a = 1\n"
+        + "let s = close * a * b * x"
+
+    match Compiler.compile "test.strat" (withPortfolio loop) with
+    | Ok _ -> failwith "a loop of conditions compiled"
+    | Error ds ->
+        Assert.Equal<(string * string option) list>(
+            [
+                "SL0212 (4,28) 'a' depends on itself through conditions: a -> b -> c -> a",
+                Some "remove one of the conditions; each names an earlier parameter"
+            ],
+            ds |> List.map (fun d -> brief d, d.Hint)
+        )
+
+[<Fact>]
 let ``a condition on a parameter whose own declaration is wrong is not reported again`` () =
     Assert.Equal<string list>(
         [ "SL0310 (4,14) expected a literal value" ],
@@ -280,6 +301,66 @@ let ``a trial without a value for a parameter binds its default`` () =
     Assert.Equal(ScalarValue.Of 30.0, bound["volume_window"])
     Assert.Equal(ScalarValue.Of 0.01, bound["lr"])
     Assert.Equal(plan.Parameters.Length, bound.Count)
+
+[<Fact>]
+let ``a value given by hand for a parameter whose condition does not hold is refused, naming the condition`` () =
+    let plan = compileOk conditional
+
+    let parse pairs =
+        ParameterSet.Parse(plan, readOnlyDict pairs)
+
+    let refused pairs =
+        (Assert.Throws<PlanException>(fun () -> parse pairs |> ignore)).Message
+
+    // kind is "sma" by default, and rsi_period is read only for "rsi"
+    Assert.Equal(
+        "--param rsi_period: rsi_period is used only when kind is \"rsi\", and kind is \"sma\"; leave rsi_period out or change kind",
+        refused [ "rsi_period", "7" ]
+    )
+
+    Assert.Equal(
+        "--param span: span is used only when kind is one of \"sma\", \"ema\", and kind is \"rsi\"; leave span out or change kind",
+        refused [ "kind", "rsi"; "span", "30" ]
+    )
+
+    // a flag's value as the source writes it
+    Assert.Equal(
+        "--param volume_window: volume_window is used only when use_volume is true, and use_volume is false; leave volume_window out or change use_volume",
+        refused [ "use_volume", "false"; "volume_window", "50" ]
+    )
+
+    // the same values are taken where the condition holds, and the other branch keeps its default
+    let rsi = parse [ "kind", "rsi"; "rsi_period", "7" ]
+    Assert.Equal((ScalarValue.Of 7.0, ScalarValue.Of 20.0), (rsi["rsi_period"], rsi["span"]))
+    let ema = parse [ "kind", "ema"; "span", "30" ]
+    Assert.Equal((ScalarValue.Of 30.0, ScalarValue.Of 14.0), (ema["span"], ema["rsi_period"]))
+
+[<Fact>]
+let ``a parameter conditioned on an unused parameter is unused too, even when that one's default matches`` () =
+    // band's default 2% is what lr asks for, but band itself is used only with window = 1d
+    let plan =
+        compileOk (
+            withPortfolio (
+                "param window = 4h in [4h, 1d]\n"
+                + "param band = 2% in [1%, 2%] when window = 1d\n"
+                + "param lr = 0.01 in 0.001..0.1 log when band = 2%\n"
+                + "let s = close * window * band * lr"
+            )
+        )
+
+    let refused pairs =
+        (Assert.Throws<PlanException>(fun () -> ParameterSet.Parse(plan, readOnlyDict pairs) |> ignore)).Message
+
+    // durations and percentages as the plan holds them: 4h is 14400 seconds, a day 86400, 2% is 0.02
+    Assert.Equal(
+        "--param lr: lr is used only when band is 0.02, and band is used only when window is 86400, and window is 14400; leave lr out or change band",
+        refused [ "lr", "0.05" ]
+    )
+
+    let bound =
+        ParameterSet.Parse(plan, readOnlyDict [ "window", "86400"; "lr", "0.05" ])
+
+    Assert.Equal(ScalarValue.Of 0.05, bound["lr"])
 
 // momentum with a conditional count: k is searched only when sizing is "searched", and stays 5 otherwise
 let private momentumSource =

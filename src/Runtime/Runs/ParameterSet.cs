@@ -36,7 +36,10 @@ public sealed class ParameterSet : IReadOnlyDictionary<string, ScalarValue>
     }
 
     /// <summary>The defaults with values given as text in their place (<c>k=7</c>, <c>kind=ema</c>, <c>long_only=true</c>).</summary>
-    /// <exception cref="PlanException">A name the plan lacks, text that is not a value of the parameter's kind, or a value outside its range.</exception>
+    /// <exception cref="PlanException">
+    /// A name the plan lacks, text that is not a value of the parameter's kind, a value outside its range, or a value
+    /// for a parameter declared with <c>when</c> whose condition does not hold under the other values (span=30 with kind=rsi).
+    /// </exception>
     public static ParameterSet Parse(StrategyPlan plan, IReadOnlyDictionary<string, string> text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -46,7 +49,9 @@ public sealed class ParameterSet : IReadOnlyDictionary<string, ScalarValue>
             var spec = Spec(plan, name, "--param");
             bound[name] = Check(spec, FromText(spec, given), $"--param {name}", given);
         }
-        return new(bound.ToImmutable());
+        var values = bound.ToImmutable();
+        CheckActive(plan, values, text.Keys);
+        return new(values);
     }
 
     /// <summary>The values by name.</summary>
@@ -64,6 +69,46 @@ public sealed class ParameterSet : IReadOnlyDictionary<string, ScalarValue>
             ?? throw new PlanException(plan.Parameters.IsEmpty
                 ? $"{what} {name}: strategy '{plan.Name}' has no parameters"
                 : $"{what} {name}: strategy '{plan.Name}' has no parameter '{name}'; it has {string.Join(", ", plan.Parameters.Select(p => p.Name))}");
+
+    // a value set by hand for a parameter whose condition does not hold would be ignored in silence, since the
+    // strategy only reads it under that condition: refuse it and say what the condition needs
+    private static void CheckActive(StrategyPlan plan, ImmutableSortedDictionary<string, ScalarValue> values, IEnumerable<string> given)
+    {
+        var unused = Unused(plan, values);
+        var named = given.ToHashSet(StringComparer.Ordinal);
+        foreach (var p in plan.Parameters)
+            if (named.Contains(p.Name) && unused.TryGetValue(p.Name, out var why))
+                throw new PlanException($"--param {p.Name}: {why}; leave {p.Name} out or change {p.When!.Parameter}");
+    }
+
+    // why each parameter whose condition does not hold is unused, in declaration order so that a condition's
+    // parameter (always declared earlier) is settled first and a chain of conditions follows through
+    private static Dictionary<string, string> Unused(StrategyPlan plan, ImmutableSortedDictionary<string, ScalarValue> values)
+    {
+        var unused = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in plan.Parameters)
+        {
+            if (p.When is not { } w)
+                continue;
+            var needs = $"{p.Name} is used only when {w.Parameter} is {Listed(plan, w)}";
+            if (unused.TryGetValue(w.Parameter, out var parentWhy))
+                unused[p.Name] = $"{needs}, and {parentWhy}";
+            else if (!w.Values.Contains(values[w.Parameter]))
+                unused[p.Name] = $"{needs}, and {w.Parameter} is {Shown(plan, w.Parameter, values[w.Parameter])}";
+        }
+        return unused;
+    }
+
+    private static string Listed(StrategyPlan plan, ParameterActivation w) =>
+        w.Values.Length == 1
+            ? Shown(plan, w.Parameter, w.Values[0])
+            : "one of " + string.Join(", ", w.Values.Select(v => Shown(plan, w.Parameter, v)));
+
+    // a flag's values as the source writes them
+    private static string Shown(StrategyPlan plan, string name, ScalarValue value) =>
+        plan.Parameters.First(p => p.Name == name).Kind == ParameterKind.Boolean
+            ? (value.Number == 1 ? "true" : "false")
+            : value.ToString();
 
     // text as a value of the parameter's kind: a listed choice, true/false, or a number
     private static ScalarValue FromText(ParameterSpec spec, string text)
