@@ -8,6 +8,7 @@ open System.Text.Json
 open System.Threading
 open Xunit
 open StrategyLab.Runtime.Backtest
+open StrategyLab.Runtime.Plan
 open StrategyLab.Runtime.Search
 open StrategyLab.Runtime.Search.Storage
 open StrategyLab.Cli.Tests.Cli
@@ -439,3 +440,132 @@ let ``Ctrl+C stops a study after its running trials and keeps every finished one
     let trials = trialsIn db
     Assert.InRange(trials.Length, 1, 999)
     Assert.All(trials, (fun t -> Assert.Equal(TrialState.Complete, t.State)))
+
+// momentum whose count is searched only when sizing is "searched"; every other trial runs with k = 5
+let private conditionalMomentum =
+    "strategy conditional_momentum\n"
+    + "data daily_top100\n"
+    + "bar 1d\n"
+    + "universe top 100 by market_cap\n"
+    + "param lookback = 20 in 5..60 by 5\n"
+    + "param sizing = \"fixed\" in [\"fixed\", \"searched\"]\n"
+    + "param k = 5 in 3..10 when sizing = \"searched\"\n"
+    + "signal momentum = return(close, lookback)\n"
+    + "portfolio long top k by momentum, short bottom k by momentum, equal weight\n"
+    + "rebalance every bar\n"
+    + "costs fee 5 bps\n"
+
+[<Fact>]
+let ``optimize gives a conditional parameter a value only in trials where its condition holds`` () =
+    use folder = new TempFolder()
+    let file = folder.Write "conditional.strat" conditionalMomentum
+    let storage = "sqlite:" + Path.Combine(folder.Path, "studies.db")
+
+    // more trials than TPE's 10 random start-up trials, so that TPE's own proposals are among them
+    let o =
+        run
+            [
+                "optimize"
+                file
+                "--trials"
+                "16"
+                "--sampler"
+                "tpe"
+                "--seed"
+                "7"
+                "--jobs"
+                "1"
+                "--storage"
+                storage
+            ]
+
+    Assert.True((o.ExitCode = 0), o.Error)
+
+    let trials =
+        use s = StudyStorage.Open storage
+
+        match s.Find "conditional_momentum" with
+        | null -> failwith "optimize stored no study conditional_momentum"
+        | study -> s.Trials study.Id |> List.ofSeq
+
+    Assert.Equal(16, count TrialState.Complete trials)
+
+    let searched (t: FrozenTrial) =
+        t.Params["sizing"] = ScalarValue.Of "searched"
+
+    for t in trials do
+        let expected =
+            if searched t then
+                [ "k"; "lookback"; "sizing" ]
+            else
+                [ "lookback"; "sizing" ]
+
+        Assert.Equal<string list>(expected, t.Params.Keys |> Seq.sort |> List.ofSeq)
+
+    Assert.Contains(trials, (fun t -> searched t))
+    Assert.Contains(trials, (fun t -> not (searched t)))
+
+    // study show --json and export leave k out of a trial that has none, as an absent property and an empty field
+    let json =
+        run [ "study"; "show"; "conditional_momentum"; "--json"; "--storage"; storage ]
+
+    Assert.True((json.ExitCode = 0), json.Error)
+    use document = JsonDocument.Parse json.Out
+
+    for t in document.RootElement.GetProperty("trials").EnumerateArray() do
+        let ps = t.GetProperty "params"
+        let hasK, _ = ps.TryGetProperty "k"
+        Assert.Equal(ps.GetProperty("sizing").GetString() = "searched", hasK)
+
+    let csv = Path.Combine(folder.Path, "trials.csv")
+
+    let exported =
+        run
+            [
+                "study"
+                "export"
+                "conditional_momentum"
+                "--out"
+                csv
+                "--storage"
+                storage
+            ]
+
+    Assert.True((exported.ExitCode = 0), exported.Error)
+    let lines = File.ReadAllLines csv
+    let header = lines[0].Split ','
+    let k = Array.IndexOf(header, "param:k")
+    let sizing = Array.IndexOf(header, "param:sizing")
+    Assert.True(k > 0 && sizing > 0, lines[0])
+    Assert.Equal(17, lines.Length)
+
+    for line in lines[1..] do
+        let fields = line.Split ','
+        Assert.Equal(fields[sizing] = "searched", fields[k] <> "")
+
+[<Fact>]
+let ``backtest refuses a value for a parameter whose condition does not hold, and names the condition`` () =
+    use folder = new TempFolder()
+    let file = folder.Write "conditional.strat" conditionalMomentum
+    let refused = run [ "backtest"; file; "--param"; "k=7" ]
+    Assert.Equal(2, refused.ExitCode)
+
+    Assert.Equal(
+        $"error: %s{file}: --param k: k is used only when sizing is \"searched\", and sizing is \"fixed\"; leave k out or change sizing",
+        refused.Error.Trim()
+    )
+
+    let taken =
+        run
+            [
+                "backtest"
+                file
+                "--param"
+                "sizing=searched"
+                "--param"
+                "k=7"
+                "--out"
+                Path.Combine(folder.Path, "run")
+            ]
+
+    Assert.True((taken.ExitCode = 0), taken.Error)
