@@ -72,7 +72,12 @@ let private printSweep (result: SweepResult) (rows: int) =
         [
             for rank, t in result.Trials |> Seq.truncate rows |> Seq.indexed ->
                 [ string (rank + 1); string t.Number ]
-                @ [ for a in result.Axes -> string t.Swept[a.Name] ]
+                @ [
+                    for a in result.Axes ->
+                        match t.Swept.TryGetValue a.Name with
+                        | true, v -> string v
+                        | _ -> "–" // its condition failed in this trial
+                ]
                 @ (match t.Outcome with
                    | null ->
                        shown

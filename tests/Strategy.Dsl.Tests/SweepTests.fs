@@ -107,6 +107,52 @@ let ``every trial of a sweep is the backtest of its parameters, whatever the num
     Assert.Equal(4063.0, metric "trades" bundled)
 
 [<Fact>]
+let ``a swept parameter whose condition fails is left out of that combination, and the repeats run once`` () =
+    // lookback matters only for "return"; k only while long_short is true
+    let plan =
+        compileOk (
+            header
+            + "param kind = \"return\" in [\"return\", \"rsi\"]\n"
+            + "param lookback = 20 in 5..60 when kind = \"return\"\n"
+            + "param long_short = true\n"
+            + "param k = 5 in 3..10 when long_short = true\n"
+            + "signal s = if kind == \"return\" then return(close, lookback) else rsi(close, 14)\n"
+            + "portfolio long top 5 by s\n"
+        )
+
+    use panel = daily ()
+    use run = PreparedRun.Prepare(plan, panel)
+
+    let axes =
+        Sweep.ParseAxes(run.Plan, [ "kind=return,rsi"; "lookback=10,20"; "long_short=true,false"; "k=4,6" ])
+
+    let shown =
+        Sweep.Combinations(run, axes)
+        |> Seq.map (fun struct (swept, _) -> swept |> Seq.map (fun p -> $"{p.Key}={p.Value}") |> String.concat " ")
+        |> List.ofSeq
+
+    // 2 × 2 × 2 × 2 = 16 written; by hand: return × lookback 2 × (true × k 2 + false) = 6, rsi × (true × k 2 + false) = 3
+    Assert.Equal<string>(
+        [
+            "k=4 kind=\"return\" long_short=1 lookback=10"
+            "k=6 kind=\"return\" long_short=1 lookback=10"
+            "kind=\"return\" long_short=0 lookback=10"
+            "k=4 kind=\"return\" long_short=1 lookback=20"
+            "k=6 kind=\"return\" long_short=1 lookback=20"
+            "kind=\"return\" long_short=0 lookback=20"
+            "k=4 kind=\"rsi\" long_short=1"
+            "k=6 kind=\"rsi\" long_short=1"
+            "kind=\"rsi\" long_short=0"
+        ],
+        shown
+    )
+
+    // a left-out parameter is bound at its default
+    let struct (_, rsiFlat) = Sweep.Combinations(run, axes) |> Seq.last
+    Assert.Equal(ScalarValue.Of 20.0, rsiFlat["lookback"])
+    Assert.Equal(ScalarValue.Of 5.0, rsiFlat["k"])
+
+[<Fact>]
 let ``a stopped sweep keeps the trials that finished and runs no other`` () =
     use panel = daily ()
     use run = PreparedRun.Prepare(momentum (), panel)

@@ -54,6 +54,17 @@ public sealed class ParameterSet : IReadOnlyDictionary<string, ScalarValue>
         return new(values);
     }
 
+    /// <summary>
+    /// The parameters declared with <c>when</c> whose condition does not hold under <paramref name="values"/> (every
+    /// parameter's value, e.g. a binding's), following chains: a parameter whose condition's parameter is itself unused is unused.
+    /// </summary>
+    public static IReadOnlySet<string> Inactive(StrategyPlan plan, IReadOnlyDictionary<string, ScalarValue> values)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(values);
+        return Unused(plan, values).Keys.ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>The values by name.</summary>
     public ImmutableSortedDictionary<string, ScalarValue> ToDictionary() => _values;
 
@@ -83,7 +94,7 @@ public sealed class ParameterSet : IReadOnlyDictionary<string, ScalarValue>
 
     // why each parameter whose condition does not hold is unused, in declaration order so that a condition's
     // parameter (always declared earlier) is settled first and a chain of conditions follows through
-    private static Dictionary<string, string> Unused(StrategyPlan plan, ImmutableSortedDictionary<string, ScalarValue> values)
+    private static Dictionary<string, string> Unused(StrategyPlan plan, IReadOnlyDictionary<string, ScalarValue> values)
     {
         var unused = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var p in plan.Parameters)

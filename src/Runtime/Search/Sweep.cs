@@ -76,6 +76,9 @@ public static class Sweep
     /// <summary>
     /// Every combination of the axes' values, the first axis slowest, as bindings of <paramref name="run"/>
     /// whose other parameters keep the values of <paramref name="fixedValues"/> (the defaults when null).
+    /// A swept parameter declared with <c>when</c> whose condition fails in a combination is left out of it (it
+    /// keeps its fixed value, which the strategy does not read there), and the combinations that then repeat an
+    /// earlier one are run once, as a study leaves an inactive parameter out of a trial.
     /// </summary>
     public static IReadOnlyList<(ImmutableSortedDictionary<string, ScalarValue> Swept, ParameterSet Parameters)> Combinations(PreparedRun run,
         IReadOnlyList<SweepAxis> axes, ParameterSet? fixedValues = null)
@@ -86,7 +89,15 @@ public static class Sweep
         foreach (var axis in axes)
             grid = grid.SelectMany(g => axis.Values.Select(v => g.Add(axis.Name, v)));
         var baseline = fixedValues ?? run.Defaults;
-        return [.. grid.Select(g => (g, run.Bind(baseline.ToDictionary().SetItems(g))))];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var combinations = new List<(ImmutableSortedDictionary<string, ScalarValue>, ParameterSet)>();
+        foreach (var g in grid)
+        {
+            var swept = g.RemoveRange(ParameterSet.Inactive(run.Plan, baseline.ToDictionary().SetItems(g)));
+            if (seen.Add(string.Join('\n', swept.Select(p => $"{p.Key}={p.Value}"))))
+                combinations.Add((swept, run.Bind(baseline.ToDictionary().SetItems(swept))));
+        }
+        return combinations;
     }
 
     /// <summary>

@@ -46,7 +46,7 @@ public static class SweepFolder
         {
             b.Append(t.Outcome is null ? "" : (++rank).ToString(Inv)).Append(',').Append(t.Number.ToString(Inv));
             foreach (var a in sweep.Axes)
-                b.Append(',').Append(Text(t.Swept[a.Name]));
+                b.Append(',').Append(Cell(t, a.Name));
             foreach (var m in metrics)
                 b.Append(',').Append(t.Outcome is { } o && !double.IsNaN(o.Metrics[m]) ? o.Metrics[m].ToString("R", Inv) : "");
             b.Append(',').Append(t.Error is null ? "" : '"' + t.Error.Replace("\"", "\"\"", StringComparison.Ordinal) + '"').Append('\n');
@@ -116,7 +116,7 @@ public static class SweepFolder
         {
             var row = new JsonArray();
             foreach (var xv in x.Values)
-                row.Add(PlotlyFigure.Number(Best(sweep, t => t.Swept[x.Name] == xv && t.Swept[y.Name] == yv)));
+                row.Add(PlotlyFigure.Number(Best(sweep, t => Has(t, x.Name, xv) && Has(t, y.Name, yv))));
             z.Add(row);
         }
         var layout = PlotlyFigure.BaseLayout(360);
@@ -145,10 +145,15 @@ public static class SweepFolder
             ["mode"] = "lines+markers",
             ["name"] = sweep.Objective.Metric,
             ["x"] = PlotlyFigure.Strings(axis.Values.Select(Text)),
-            ["y"] = new JsonArray([.. axis.Values.Select(v => PlotlyFigure.Number(Best(sweep, t => t.Swept[axis.Name] == v)))]),
+            ["y"] = new JsonArray([.. axis.Values.Select(v => PlotlyFigure.Number(Best(sweep, t => Has(t, axis.Name, v))))]),
             ["hovertemplate"] = $"{axis.Name} %{{x}}: {sweep.Objective.Metric} %{{y:.4g}}<extra></extra>",
         });
     }
+
+    // a swept parameter whose condition failed in a trial has no value there: an empty cell, and no heatmap cell
+    private static string Cell(SweepTrial t, string name) => t.Swept.TryGetValue(name, out var v) ? Text(v) : "";
+
+    private static bool Has(SweepTrial t, string name, ScalarValue value) => t.Swept.TryGetValue(name, out var v) && v == value;
 
     private static double Best(SweepResult sweep, Func<SweepTrial, bool> cell)
     {
@@ -169,7 +174,7 @@ public static class SweepFolder
             b.Append("<tr><td>").Append(t.Outcome is null ? "" : (++rank).ToString(Inv)).Append("</td><td><a href=\"trials/")
                 .Append(t.Number.ToString(Inv)).Append(".json\">").Append(t.Number.ToString(Inv)).Append("</a></td>");
             foreach (var a in sweep.Axes)
-                b.Append("<td>").Append(ReportPage.Encode(Text(t.Swept[a.Name]))).Append("</td>");
+                b.Append("<td>").Append(ReportPage.Encode(Cell(t, a.Name))).Append("</td>");
             if (t.Outcome is { } o)
             {
                 foreach (var m in metrics)
