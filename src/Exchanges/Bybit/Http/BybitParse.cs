@@ -109,7 +109,7 @@ internal static class BybitParse
 
     /// <summary>
     /// <c>GET /v5/account/wallet-balance</c>: each coin's wallet balance, and what is free for new orders: the wallet
-    /// balance less the initial margin of positions and orders and what is locked.
+    /// balance less the initial margin of positions and orders and what is locked (a field older answers lack).
     /// </summary>
     public static IReadOnlyList<BybitCoinBalance> Balances(byte[] body) => Result(body, r =>
     {
@@ -119,8 +119,10 @@ internal static class BybitParse
             foreach (var coin in Array(Field(account, "coin", "an account"), "coin").EnumerateArray())
             {
                 var wallet = Dec(coin, "walletBalance");
-                var tied = Dec(coin, "totalPositionIM") + Dec(coin, "totalOrderIM") + Dec(coin, "locked");
-                coins.Add(new BybitCoinBalance(Str(coin, "coin"), wallet, wallet - tied));
+                var tied = Dec(coin, "totalPositionIM") + Dec(coin, "totalOrderIM") + OptionalDec(coin, "locked");
+
+                // margin may be held in another coin of the unified account: what is free of this one is never below 0
+                coins.Add(new BybitCoinBalance(Str(coin, "coin"), wallet, Math.Max(0m, wallet - tied)));
             }
         }
 
@@ -194,6 +196,9 @@ internal static class BybitParse
             : decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value
             : throw new BybitMalformedBody($"'{name}' is not a number: '{text}'");
     }
+
+    /// <summary>A decimal field some versions of an answer lack: 0 when absent.</summary>
+    public static decimal OptionalDec(JsonElement row, string name) => row.TryGetProperty(name, out _) ? Dec(row, name) : 0m;
 
     public static long Long(JsonElement row, string name, string where = "a record")
     {
