@@ -30,8 +30,14 @@ namespace StrategyLab.Exchanges.Bybit;
 /// </example>
 public sealed class BybitExchange : IExchange, IMarketFeed, IDisposable
 {
-    private const int KlinesPerPage = 1000;
+    // the kline page documents limit as [1, 200]
+    private const int KlinesPerPage = 200;
     private static readonly long HistoryWindowMs = (long)TimeSpan.FromDays(7).TotalMilliseconds - 1;
+
+    // how far past its reading of the venue's clock a query of the account's history reaches: the venue may stamp a fill
+    // a little later than the client thinks it is there (drift between syncs, half a round trip), and it lists nothing
+    // from the future anyway
+    private static readonly long ClockMarginMs = (long)TimeSpan.FromMinutes(1).TotalMilliseconds;
 
     private readonly BybitOptions _options;
     private readonly BybitHttpClient _http;
@@ -236,7 +242,7 @@ public sealed class BybitExchange : IExchange, IMarketFeed, IDisposable
     public async ValueTask<IReadOnlyList<ExecutionReport>> Executions(string symbol, long since, CancellationToken cancel = default)
     {
         await Call(() => EnsureClock(cancel)).ConfigureAwait(false);
-        var now = Now.ToUnixTimeMilliseconds();
+        var now = Now.ToUnixTimeMilliseconds() + ClockMarginMs;
         var fills = new Dictionary<string, BybitExecution>(StringComparer.Ordinal);
         for (var start = since; start <= now; start += HistoryWindowMs + 1)
         {
@@ -264,7 +270,7 @@ public sealed class BybitExchange : IExchange, IMarketFeed, IDisposable
     public async ValueTask<IReadOnlyList<FundingPayment>> Funding(long since, CancellationToken cancel = default)
     {
         await Call(() => EnsureClock(cancel)).ConfigureAwait(false);
-        var now = Now.ToUnixTimeMilliseconds();
+        var now = Now.ToUnixTimeMilliseconds() + ClockMarginMs;
         var settlements = new Dictionary<string, BybitTransaction>(StringComparer.Ordinal);
         for (var start = since; start <= now; start += HistoryWindowMs + 1)
         {

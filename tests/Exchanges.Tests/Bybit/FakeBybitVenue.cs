@@ -638,14 +638,21 @@ internal sealed class FakeBybitVenue : IAsyncDisposable
         return Paged(rows, p, 50);
     }
 
-    // a cursor is the offset of the next row, as text
+    // a cursor names the offset of the next row and comes escaped, as Bybit's do ("page_args%3D…"): a client that
+    // escapes it again sends "page_args%253D…", which is refused
     private (int, string) Paged(IEnumerable<JsonNode> rows, Dictionary<string, string> p, int most)
     {
         var all = rows.ToList();
         var limit = Math.Min(int.Parse(p.GetValueOrDefault("limit") ?? "20", CultureInfo.InvariantCulture), most);
-        var offset = int.Parse(p.GetValueOrDefault("cursor") ?? "0", CultureInfo.InvariantCulture);
+        var offset = 0;
+        if (p.GetValueOrDefault("cursor") is { } cursor
+            && !(cursor.StartsWith("page_args=", StringComparison.Ordinal) && int.TryParse(cursor["page_args=".Length..], CultureInfo.InvariantCulture, out offset)))
+        {
+            return Error(10001, "params error: cursor invalid");
+        }
+
         var page = all.Skip(offset).Take(limit).ToList();
-        var next = offset + page.Count < all.Count ? (offset + page.Count).ToString(CultureInfo.InvariantCulture) : "";
+        var next = offset + page.Count < all.Count ? $"page_args%3D{(offset + page.Count).ToString(CultureInfo.InvariantCulture)}" : "";
         return Ok(new JsonObject { ["category"] = "linear", ["list"] = new JsonArray([.. page]), ["nextPageCursor"] = next });
     }
 
@@ -661,6 +668,11 @@ internal sealed class FakeBybitVenue : IAsyncDisposable
             var start = long.Parse(p["start"], CultureInfo.InvariantCulture);
             var end = long.Parse(p["end"], CultureInfo.InvariantCulture);
             var limit = int.Parse(p.GetValueOrDefault("limit") ?? "200", CultureInfo.InvariantCulture);
+            if (limit is < 1 or > 200)
+            {
+                return Error(10001, "params error: limit must be in [1, 200]");
+            }
+
 
             // the newest klines of the range, newest first
             var selected = rows.Where(r => r.Key >= start && r.Key <= end).Reverse().Take(limit)

@@ -87,7 +87,7 @@ internal sealed partial class BybitHttpClient : IDisposable
     public Task<BybitPage<BybitInstrument>> GetInstruments(string? cursor, CancellationToken ct) =>
         Send(Get("/v5/market/instruments-info", false, ("category", Linear), ("limit", "1000"), ("cursor", cursor)), BybitParse.Instruments, ct);
 
-    /// <summary><c>GET /v5/market/kline</c>: klines starting in [start, end], newest first, at most <paramref name="limit"/> (1000).</summary>
+    /// <summary><c>GET /v5/market/kline</c>: klines starting in [start, end], newest first, at most <paramref name="limit"/> (200).</summary>
     public Task<IReadOnlyList<BybitKline>> GetKlines(string symbol, string interval, long start, long end, int limit, CancellationToken ct) =>
         Send(
             Get("/v5/market/kline", false, ("category", Linear), ("symbol", symbol), ("interval", interval), ("start", Text(start)), ("end", Text(end)), ("limit", Text(limit))),
@@ -458,7 +458,11 @@ internal sealed partial class BybitHttpClient : IDisposable
             : null;
 
     private static string Query((string Name, object? Value)[] parameters) =>
-        string.Join('&', parameters.Where(p => p.Value is not null).Select(p => $"{p.Name}={Uri.EscapeDataString(Convert.ToString(p.Value, CultureInfo.InvariantCulture)!)}"));
+        string.Join('&', parameters.Where(p => p.Value is not null).Select(p => $"{p.Name}={QueryValue(p.Name, Convert.ToString(p.Value, CultureInfo.InvariantCulture)!)}"));
+
+    // Bybit's nextPageCursor comes already escaped ("page_args%3D…") and is sent back as it came; escaping it again
+    // would send another cursor
+    private static string QueryValue(string name, string value) => name == "cursor" ? value : Uri.EscapeDataString(value);
 
     private static string Json((string Name, object? Value)[] parameters)
     {
