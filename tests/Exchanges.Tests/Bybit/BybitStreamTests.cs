@@ -107,8 +107,29 @@ public sealed class BybitStreamTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(0, 6).Select(i => start + (i * 60_000L)), delivered.Select(b => b.OpenTime));
         Assert.Equal(new VenueBar(Symbol, start + 120_000, 102, 103, 101, 102.5, 3), delivered[2]);
         Assert.Contains(_log.Messages, m => m.Contains("BTCUSDT 1m klines", StringComparison.Ordinal) && m.Contains("reconnecting", StringComparison.Ordinal));
-        Assert.True(_venue.Pings > 0, "the client sent no heartbeat");
         await cancel.CancelAsync();
+    }
+
+    [Fact]
+    public async Task AnIdleStreamSendsHeartbeats()
+    {
+        using var exchange = Exchange();
+        using var cancel = new CancellationTokenSource();
+        await using var stream = exchange.StreamBars(Symbol, Interval.Parse("1m"), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cancel.Token).GetAsyncEnumerator(cancel.Token);
+        var next = stream.MoveNextAsync();
+        await Subscribed(FakeBybitVenue.PublicPath, $"kline.1.{Symbol}");
+
+        // every 50 ms here, 20 s by default: three pings are heard however slow the machine is
+        var since = DateTime.UtcNow;
+        while (_venue.Pings < 3)
+        {
+            Assert.True(DateTime.UtcNow - since < Patience, "the client sent no heartbeat");
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(1, _venue.Host.OpenStreams(FakeBybitVenue.PublicPath));
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await next);
     }
 
     [Fact]

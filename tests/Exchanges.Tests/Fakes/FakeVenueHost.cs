@@ -311,8 +311,15 @@ internal sealed class FakeVenueHost : IAsyncDisposable
 
         public void Abort()
         {
-            socket.Abort();
-            context.Abort();
+            try
+            {
+                socket.Abort();
+                context.Abort();
+            }
+            catch (ObjectDisposedException)
+            {
+                // the connection ended while it was being dropped: there is nothing left to drop
+            }
         }
     }
 }
