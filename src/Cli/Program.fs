@@ -63,7 +63,7 @@ type RootArgs =
                 "search the strategy's declared parameter ranges (TPE, random, grid, CMA-ES) in a resumable study"
             | Study _ -> "the studies of a storage: list, show, export, report, delete"
             | Paper _ -> "trade a strategy on paper on live or recorded market data, journaled as live trading is"
-            | Live _ -> "trade a strategy on Binance USDⓈ-M futures (a dry run unless --live)"
+            | Live _ -> "trade a strategy on Binance USDⓈ-M or Bybit linear futures (a dry run unless --live)"
             | Promote _ ->
                 "record a strategy's promotion to paper (from a backtest) or live (from paper), refusing a changed strategy"
 

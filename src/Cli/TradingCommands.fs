@@ -1,4 +1,5 @@
-/// Paper and live trading: the plan traded bar by bar against a paper account or a Binance USDⓈ-M account, journaled
+/// Paper and live trading: the plan traded bar by bar against a paper account or a venue's account (Binance USDⓈ-M,
+/// Bybit linear perpetuals), journaled
 module StrategyLab.Cli.TradingCommands
 
 open System
@@ -8,6 +9,7 @@ open System.Threading.Channels
 open Argu
 open StrategyLab.Exchanges
 open StrategyLab.Exchanges.Binance
+open StrategyLab.Exchanges.Bybit
 open StrategyLab.Runtime.Execution
 open StrategyLab.Runtime.Trading
 open StrategyLab.Cli.Output
@@ -16,6 +18,7 @@ open StrategyLab.Cli.StrategyCommands
 type PaperArgs =
     | [<MainCommand; Mandatory>] File of path: string
     | Recorded of dataset: string
+    | Exchange of venue: string
     | Bars of count: int
     | Loop
     | History of bars: int
@@ -30,7 +33,8 @@ type PaperArgs =
             match a with
             | File _ -> "the .strat file to trade on paper"
             | Recorded _ ->
-                "replay a recorded market stream, a dataset of the data folder (default: Binance USDⓈ-M's live klines)"
+                "replay a recorded market stream, a dataset of the data folder (default: the venue's live klines)"
+            | Exchange _ -> "the venue whose live klines are traded on paper: binance (default) or bybit"
             | Bars _ -> "with --recorded: trade the last N bars; the bars before warm the plan up (default: every bar)"
             | Loop ->
                 "on live klines: trade each bar as it closes until q or Ctrl+C (default: the last closed bar only)"
@@ -44,6 +48,7 @@ type PaperArgs =
 type LiveArgs =
     | [<MainCommand; Mandatory>] File of path: string
     | [<CustomCommandLine("--live")>] Send
+    | Exchange of venue: string
     | Testnet
     | Loop
     | Status
@@ -57,9 +62,12 @@ type LiveArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | File _ -> "the .strat file to trade on Binance USDⓈ-M futures"
+            | File _ -> "the .strat file to trade on the venue's futures"
             | Send -> "send orders (without it: a dry run that reads the account and shows the orders, writing nothing)"
-            | Testnet -> "trade on Binance's testnet, with the BINANCE_TESTNET_API_KEY and _SECRET keys"
+            | Exchange _ ->
+                "the venue: binance (USDⓈ-M futures, default; BINANCE_API_KEY and _SECRET) or bybit (linear perpetuals; BYBIT_API_KEY and _SECRET)"
+            | Testnet ->
+                "trade on the venue's testnet, with its _TESTNET_ keys (BINANCE_TESTNET_API_KEY, BYBIT_TESTNET_API_KEY and their _SECRET)"
             | Loop ->
                 "trade each bar as it closes: s status, c close all, q quit keeping positions, Enter time to the next bar"
             | Status -> "one-shot: reconcile and show the book, equity and findings, trading nothing"
@@ -69,6 +77,97 @@ type LiveArgs =
             | Param _ -> "set a parameter, e.g. --param k=7 (repeatable; checked against its range)"
             | Journal _ -> "the journal file (default journal/<strategy>.db)"
             | Env _ -> "the .env file holding the API keys (default .env; the environment comes first)"
+
+/// A venue the trading commands can trade on
+[<RequireQualifiedAccess>]
+type private Venue =
+    | Binance
+    | Bybit
+
+    member v.Title =
+        match v with
+        | Venue.Binance -> "Binance USDⓈ-M"
+        | Venue.Bybit -> "Bybit linear"
+
+let private venueOf (given: string option) =
+    match given |> Option.map (fun v -> v.Trim().ToLowerInvariant()) with
+    | None
+    | Some "binance" -> Venue.Binance
+    | Some "bybit" -> Venue.Bybit
+    | Some other -> usageError $"--exchange: expected binance or bybit, found '{other}'"
+
+/// A venue's client, as the runner trades on it and as the feed it reads bars from
+type private VenueClient =
+    {
+        Exchange: IExchange
+        Feed: IMarketFeed
+        Client: IDisposable
+    }
+
+    interface IDisposable with
+        member c.Dispose() = c.Client.Dispose()
+
+let private publicClient (venue: Venue) =
+    match venue with
+    | Venue.Binance ->
+        let client = new BinanceFuturesExchange()
+
+        {
+            Exchange = client
+            Feed = client
+            Client = client
+        }
+    | Venue.Bybit ->
+        let client = new BybitExchange()
+
+        {
+            Exchange = client
+            Feed = client
+            Client = client
+        }
+
+// the key variables of each venue, to say so when the keys found are another venue's
+let private keyVariables (venue: Venue) (testnet: bool) =
+    match venue with
+    | Venue.Binance -> StrategyLab.Exchanges.Binance.Common.BinanceCredentials.KeyVariable testnet
+    | Venue.Bybit -> StrategyLab.Exchanges.Bybit.Common.BybitCredentials.KeyVariable testnet
+
+let private otherVenuesKeys (venue: Venue) (testnet: bool) (envFile: string) =
+    let fileText = if File.Exists envFile then File.ReadAllText envFile else ""
+
+    [ Venue.Binance; Venue.Bybit ]
+    |> List.filter ((<>) venue)
+    |> List.map (fun other -> keyVariables other testnet)
+    |> List.filter (fun name ->
+        not (String.IsNullOrEmpty(Environment.GetEnvironmentVariable name))
+        || fileText.Split('\n')
+           |> Array.exists (fun line -> line.TrimStart().StartsWith(name + "=", StringComparison.Ordinal)))
+
+let private tradingClient (venue: Venue) (testnet: bool) (envFile: string) =
+    try
+        match venue with
+        | Venue.Binance ->
+            let client = BinanceFuturesExchange.FromEnvironment(testnet, envFile = envFile)
+
+            {
+                Exchange = client
+                Feed = client
+                Client = client
+            }
+        | Venue.Bybit ->
+            let client = BybitExchange.FromEnvironment(testnet, envFile = envFile)
+
+            {
+                Exchange = client
+                Feed = client
+                Client = client
+            }
+    with :? ExchangeException as e when e.Kind = ExchangeErrorKind.InvalidRequest ->
+        match otherVenuesKeys venue testnet envFile with
+        | [] -> usageError e.Message
+        | others ->
+            let found = String.Join(" and ", others)
+            usageError $"{e.Message} ({found} is set, but one venue's keys do not work on another)"
 
 let private journalOf (given: string option) (strategy: string) =
     defaultArg given (Path.Combine("journal", strategy + ".db"))
@@ -203,8 +302,9 @@ let paper (dataDir: string) (args: ParseResults<PaperArgs>) =
     match args.TryGetResult Recorded with
     | Some dataset -> paperRecorded dataDir path plan settings args dataset
     | None ->
+        let venue = venueOf (args.TryGetResult PaperArgs.Exchange)
         let symbols = assets dataDir plan.Dataset
-        use market = new BinanceFuturesExchange()
+        use market = publicClient venue
         let journalPath = journalOf (args.TryGetResult PaperArgs.Journal) plan.Name
         use journal = openJournal journalPath
 
@@ -216,7 +316,7 @@ let paper (dataDir: string) (args: ParseResults<PaperArgs>) =
                         symbols,
                         parseParams (args.GetResults PaperArgs.Param),
                         settings,
-                        market,
+                        market.Exchange,
                         journal,
                         false,
                         historyBars (args.TryGetResult PaperArgs.History),
@@ -226,14 +326,14 @@ let paper (dataDir: string) (args: ParseResults<PaperArgs>) =
                 )
 
             printLine
-                $"paper {plan.Name} on Binance USDⓈ-M klines (session {session.Runner.Deployment.Session}); journal {journalPath}"
+                $"paper {plan.Name} on {venue.Title} klines (session {session.Runner.Deployment.Session}); journal {journalPath}"
 
             match await (session.Runner.StepAsync session.History) with
             | null -> ()
             | step -> printLine (LiveTrading.Summary step)
 
             if args.Contains PaperArgs.Loop then
-                loop session market)
+                loop session market.Feed)
 
 // a dry run reads the journal but writes a copy of it, thrown away after
 let private dryJournal (path: string) =
@@ -261,10 +361,10 @@ let live (dataDir: string) (args: ParseResults<LiveArgs>) =
         usageError "--status trades nothing: drop --live"
 
     let settings = runSettings None None None None None
+    let chosen = venueOf (args.TryGetResult LiveArgs.Exchange)
 
     use venue =
-        trading path (fun () ->
-            BinanceFuturesExchange.FromEnvironment(args.Contains Testnet, envFile = args.GetResult(Env, ".env")))
+        trading path (fun () -> tradingClient chosen (args.Contains Testnet) (args.GetResult(Env, ".env")))
 
     let symbols = assets dataDir plan.Dataset
 
@@ -275,7 +375,12 @@ let live (dataDir: string) (args: ParseResults<LiveArgs>) =
 
     try
         use journal = openJournal usedJournal
-        let exchange: IExchange = if dry then DryRunExchange(venue) else venue
+
+        let exchange: IExchange =
+            if dry then
+                DryRunExchange(venue.Exchange)
+            else
+                venue.Exchange
 
         if dry && not (args.Contains Status) then
             printLine
@@ -309,7 +414,7 @@ let live (dataDir: string) (args: ParseResults<LiveArgs>) =
                 | step -> printLine (LiveTrading.Summary step)
 
                 if args.Contains LiveArgs.Loop then
-                    loop session venue)
+                    loop session venue.Feed)
     finally
         match copy with
         | Some(folder, _) ->

@@ -66,6 +66,50 @@ let ``live names the missing key without showing the one it found`` () =
     Assert.DoesNotContain(key, o.Out + o.Error)
 
 [<Fact>]
+let ``live and paper name the venues they trade on when given another`` () =
+    for command in [ "live"; "paper" ] do
+        let o =
+            run [ command; "strategies/momentum_long_short.strat"; "--exchange"; "kraken" ]
+
+        Assert.Equal(2, o.ExitCode)
+        Assert.Equal("error: --exchange: expected binance or bybit, found 'kraken'", o.Error.Trim())
+
+[<Fact>]
+let ``live on bybit asks for bybit's keys and says when only another venue's are set`` () =
+    use folder = new TempFolder()
+    let key = "cli-test-binance-key-never-shown-0815"
+
+    folder.Write ".env" $"BINANCE_API_KEY={key}\nBINANCE_API_SECRET=cli-test-binance-secret\n"
+    |> ignore
+
+    let o =
+        runWith
+            folder.Path
+            [
+                "BYBIT_API_KEY", ""
+                "BYBIT_API_SECRET", ""
+                "BINANCE_API_KEY", ""
+                "BINANCE_API_SECRET", ""
+            ]
+            [
+                "-d"
+                Path.Combine(repositoryRoot, "data")
+                "live"
+                Path.Combine(repositoryRoot, "strategies", "momentum_long_short.strat")
+                "--exchange"
+                "bybit"
+            ]
+
+    Assert.Equal(2, o.ExitCode)
+
+    Assert.Equal(
+        "error: no Bybit API credentials: set BYBIT_API_KEY and BYBIT_API_SECRET in the environment or in a .env file (BINANCE_API_KEY is set, but one venue's keys do not work on another)",
+        o.Error.Trim()
+    )
+
+    Assert.DoesNotContain(key, o.Out + o.Error)
+
+[<Fact>]
 let ``live refuses --status with --live`` () =
     let o = run [ "live"; "strategies/momentum_long_short.strat"; "--status"; "--live" ]
 

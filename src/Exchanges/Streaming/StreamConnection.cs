@@ -20,6 +20,7 @@ internal sealed class WebSocketTextConnection : IStreamConnection
     private readonly TimeSpan _idleTimeout;
     private readonly TimeProvider _time;
     private readonly byte[] _buffer = new byte[16 * 1024];
+    private readonly SemaphoreSlim _sending = new(1, 1);
 
     private WebSocketTextConnection(ClientWebSocket socket, TimeSpan idleTimeout, TimeProvider time)
     {
@@ -29,7 +30,11 @@ internal sealed class WebSocketTextConnection : IStreamConnection
     }
 
     /// <summary>Opens <paramref name="address"/> (ws:// or wss://).</summary>
-    public static async Task<IStreamConnection> ConnectAsync(Uri address, TimeSpan idleTimeout, TimeProvider time, CancellationToken ct)
+    public static async Task<IStreamConnection> ConnectAsync(Uri address, TimeSpan idleTimeout, TimeProvider time, CancellationToken ct) =>
+        await OpenAsync(address, idleTimeout, time, ct).ConfigureAwait(false);
+
+    /// <summary>Opens <paramref name="address"/> (ws:// or wss://) for a venue that is also sent messages.</summary>
+    public static async Task<WebSocketTextConnection> OpenAsync(Uri address, TimeSpan idleTimeout, TimeProvider time, CancellationToken ct)
     {
         var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(30);
@@ -77,6 +82,24 @@ internal sealed class WebSocketTextConnection : IStreamConnection
         }
     }
 
+    /// <summary>Sends one text message (a subscription, a heartbeat); sends from several flows go one at a time.</summary>
+    public async Task SendAsync(string text, CancellationToken ct)
+    {
+        await _sending.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, ct).ConfigureAwait(false);
+        }
+        catch (WebSocketException e)
+        {
+            throw new IOException($"the stream dropped ({e.Message.ReplaceLineEndings(" ")})", e);
+        }
+        finally
+        {
+            _sending.Release();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
@@ -94,6 +117,7 @@ internal sealed class WebSocketTextConnection : IStreamConnection
         finally
         {
             _socket.Dispose();
+            _sending.Dispose();
         }
     }
 }

@@ -31,6 +31,9 @@ internal enum FaultKind
 /// </summary>
 internal sealed record InjectedFault(FaultKind Kind, int Status = 0, string Body = "", int? RetryAfterSeconds = null, bool AfterProcessing = false)
 {
+    /// <summary>Headers the faulty answer carries besides the venue's usual ones (they win over those).</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
     public static InjectedFault TooManyRequests(int retryAfterSeconds) =>
         new(FaultKind.Answer, 429, "{\"code\":-1003,\"msg\":\"Too many requests; current limit is 2400 requests per minute. Please use the websocket for live updates to avoid polling the API.\"}", retryAfterSeconds);
 
@@ -48,8 +51,22 @@ internal sealed record InjectedFault(FaultKind Kind, int Status = 0, string Body
         new(FaultKind.Answer, status, $"{{\"code\":{code},\"msg\":\"{message}\"}}");
 }
 
-/// <summary>A request a fake venue received: method, path and the raw query string.</summary>
-internal sealed record ReceivedRequest(int Number, string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers)
+/// <summary>One client's open websocket on a fake venue, as the venue's message handler sees it.</summary>
+internal interface IStreamSession
+{
+    string Path { get; }
+
+    /// <summary>What the venue has marked the session with (topics subscribed, authenticated); pushes can select by tag.</summary>
+    ConcurrentDictionary<string, bool> Tags { get; }
+
+    Task SendAsync(string text);
+
+    /// <summary>Drops the connection without a close handshake.</summary>
+    void Abort();
+}
+
+/// <summary>A request a fake venue received: method, path, the raw query string, headers and the body as sent.</summary>
+internal sealed record ReceivedRequest(int Number, string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers, string Body = "")
 {
     public string? Parameter(string name) =>
         QueryHelpers(Query).TryGetValue(name, out var value) ? value : null;
@@ -74,13 +91,16 @@ internal sealed class FakeVenueHost : IAsyncDisposable
     private readonly ConcurrentDictionary<Guid, Session> _sessions = new();
     private readonly Func<HttpContext, ReceivedRequest, Task<(int Status, string Body)>> _answer;
     private readonly Func<string, bool> _acceptsStream;
+    private readonly Func<IStreamSession, string, Task>? _onMessage;
     private int _count;
 
-    private FakeVenueHost(WebApplication app, Func<HttpContext, ReceivedRequest, Task<(int Status, string Body)>> answer, Func<string, bool> acceptsStream)
+    private FakeVenueHost(
+        WebApplication app, Func<HttpContext, ReceivedRequest, Task<(int Status, string Body)>> answer, Func<string, bool> acceptsStream, Func<IStreamSession, string, Task>? onMessage)
     {
         _app = app;
         _answer = answer;
         _acceptsStream = acceptsStream;
+        _onMessage = onMessage;
     }
 
     public Uri RestBase { get; private set; } = new("http://127.0.0.1/");
@@ -95,14 +115,18 @@ internal sealed class FakeVenueHost : IAsyncDisposable
     /// <summary>Raised with a stream path each time a websocket is opened on it.</summary>
     public event Action<string>? StreamOpened;
 
+    /// <summary>
+    /// Starts the host. <paramref name="onMessage"/>, when given, is called with each text message a client sends on a
+    /// websocket (subscriptions, authentication, heartbeats), with the session to answer on.
+    /// </summary>
     public static async Task<FakeVenueHost> StartAsync(
-        Func<HttpContext, ReceivedRequest, Task<(int Status, string Body)>> answer, Func<string, bool> acceptsStream)
+        Func<HttpContext, ReceivedRequest, Task<(int Status, string Body)>> answer, Func<string, bool> acceptsStream, Func<IStreamSession, string, Task>? onMessage = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
-        var host = new FakeVenueHost(app, answer, acceptsStream);
+        var host = new FakeVenueHost(app, answer, acceptsStream, onMessage);
         app.UseWebSockets();
         app.Run(host.HandleAsync);
         await app.StartAsync();
@@ -126,17 +150,20 @@ internal sealed class FakeVenueHost : IAsyncDisposable
     public IReadOnlyList<ReceivedRequest> RequestsTo(string method, string path) =>
         [.. Requests.Where(r => r.Method == method && r.Path == path)];
 
-    /// <summary>Sends <paramref name="text"/> to every open websocket on <paramref name="path"/>.</summary>
-    public async Task PushAsync(string path, string text)
+    /// <summary>
+    /// Sends <paramref name="text"/> to every open websocket on <paramref name="path"/>, or with <paramref name="tag"/>
+    /// only to those the venue tagged so (a subscribed topic, an authenticated session).
+    /// </summary>
+    public async Task PushAsync(string path, string text, string? tag = null)
     {
-        foreach (var session in _sessions.Values.Where(s => s.Path == path))
+        foreach (var session in _sessions.Values.Where(s => s.Path == path && (tag is null || s.Tags.ContainsKey(tag))))
         {
             await session.SendAsync(text);
         }
     }
 
-    /// <summary>How many websockets are open on <paramref name="path"/>.</summary>
-    public int OpenStreams(string path) => _sessions.Values.Count(s => s.Path == path);
+    /// <summary>How many websockets are open on <paramref name="path"/> (with <paramref name="tag"/>, only those tagged so).</summary>
+    public int OpenStreams(string path, string? tag = null) => _sessions.Values.Count(s => s.Path == path && (tag is null || s.Tags.ContainsKey(tag)));
 
     /// <summary>Aborts every open websocket whose path starts with <paramref name="prefix"/>, without a close handshake.</summary>
     public void DropStreams(string prefix = "/ws/")
@@ -164,7 +191,9 @@ internal sealed class FakeVenueHost : IAsyncDisposable
         }
 
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        var request = new ReceivedRequest(Interlocked.Increment(ref _count), context.Request.Method, path, context.Request.QueryString.Value ?? "", headers);
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        var sent = await reader.ReadToEndAsync(context.RequestAborted);
+        var request = new ReceivedRequest(Interlocked.Increment(ref _count), context.Request.Method, path, context.Request.QueryString.Value ?? "", headers, sent);
         _requests.Enqueue(request);
         foreach (var (name, value) in Headers(request))
         {
@@ -186,6 +215,11 @@ internal sealed class FakeVenueHost : IAsyncDisposable
                 context.Abort();
                 return;
             case FaultKind.Answer:
+                foreach (var (name, value) in fault.Headers)
+                {
+                    context.Response.Headers[name] = value;
+                }
+
                 if (fault.RetryAfterSeconds is { } seconds)
                 {
                     context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -213,7 +247,7 @@ internal sealed class FakeVenueHost : IAsyncDisposable
         StreamOpened?.Invoke(path);
         try
         {
-            var buffer = new byte[1024];
+            var buffer = new byte[4096];
             while (socket.State == WebSocketState.Open)
             {
                 var result = await socket.ReceiveAsync(buffer, context.RequestAborted);
@@ -221,6 +255,12 @@ internal sealed class FakeVenueHost : IAsyncDisposable
                 {
                     await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
                     break;
+                }
+
+                // messages this small (subscriptions, authentication, heartbeats) arrive in one frame
+                if (_onMessage is not null && result.MessageType == WebSocketMessageType.Text && result.EndOfMessage)
+                {
+                    await _onMessage(session, Encoding.UTF8.GetString(buffer, 0, result.Count));
                 }
             }
         }
@@ -240,13 +280,15 @@ internal sealed class FakeVenueHost : IAsyncDisposable
         await context.Response.WriteAsync(body);
     }
 
-    private sealed class Session(string path, WebSocket socket, HttpContext context)
+    private sealed class Session(string path, WebSocket socket, HttpContext context) : IStreamSession
     {
         private readonly SemaphoreSlim _sending = new(1, 1);
 
         public Guid Id { get; } = Guid.NewGuid();
 
         public string Path => path;
+
+        public ConcurrentDictionary<string, bool> Tags { get; } = new(StringComparer.Ordinal);
 
         public async Task SendAsync(string text)
         {
@@ -269,8 +311,15 @@ internal sealed class FakeVenueHost : IAsyncDisposable
 
         public void Abort()
         {
-            socket.Abort();
-            context.Abort();
+            try
+            {
+                socket.Abort();
+                context.Abort();
+            }
+            catch (ObjectDisposedException)
+            {
+                // the connection ended while it was being dropped: there is nothing left to drop
+            }
         }
     }
 }

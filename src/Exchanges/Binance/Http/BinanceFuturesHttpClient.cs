@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 using StrategyLab.Exchanges.Binance.Common;
+using StrategyLab.Exchanges.Http;
 using StrategyLab.Runtime.Execution;
 
 using ErrorKind = StrategyLab.Runtime.Execution.ExchangeErrorKind;

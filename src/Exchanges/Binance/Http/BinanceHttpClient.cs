@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using StrategyLab.Exchanges.Binance.Common;
+using StrategyLab.Exchanges.Http;
 
 namespace StrategyLab.Exchanges.Binance.Http;
 

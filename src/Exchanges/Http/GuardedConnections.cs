@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace StrategyLab.Exchanges.Binance.Http;
+namespace StrategyLab.Exchanges.Http;
 
 /// <summary>
-/// The HTTP handler every Binance client sends through: redirects are not followed, each connection's plaintext stream
+/// The HTTP handler every venue client sends through: redirects are not followed, each connection's plaintext stream
 /// lets only the first send of a request through (<see cref="OneSendStream"/>: .NET would otherwise resend a request
 /// whose connection closed before any answer, up to 3 times, uncounted), and connections actually made are counted, so
 /// that "never connected" (offline) fails at once instead of being retried. Call <see cref="BeginRequest"/> before each

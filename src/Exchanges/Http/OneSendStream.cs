@@ -1,4 +1,4 @@
-namespace StrategyLab.Exchanges.Binance.Http;
+namespace StrategyLab.Exchanges.Http;
 
 /// <summary>
 /// An HTTP/1.1 connection's plaintext stream that asks <paramref name="maySend"/> before each request goes out, and
