@@ -95,6 +95,21 @@ internal sealed class FakeVenueHost : IAsyncDisposable
     /// <summary>Raised with a stream path each time a websocket is opened on it.</summary>
     public event Action<string>? StreamOpened;
 
+    /// <summary>
+    /// Answers a text message a client sent on a websocket (session id, path, text): the replies to send back on that
+    /// session. Venues whose streams take commands (subscribe, login, ping) set it.
+    /// </summary>
+    public Func<Guid, string, string, IReadOnlyList<string>>? MessageReceived { get; set; }
+
+    /// <summary>Sends <paramref name="text"/> to one websocket session.</summary>
+    public async Task PushToAsync(Guid session, string text)
+    {
+        if (_sessions.TryGetValue(session, out var open))
+        {
+            await open.SendAsync(text);
+        }
+    }
+
     public static async Task<FakeVenueHost> StartAsync(
         Func<HttpContext, ReceivedRequest, Task<(int Status, string Body)>> answer, Func<string, bool> acceptsStream)
     {
@@ -221,6 +236,14 @@ internal sealed class FakeVenueHost : IAsyncDisposable
                 {
                     await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
                     break;
+                }
+
+                if (MessageReceived is { } answer && result.MessageType == WebSocketMessageType.Text)
+                {
+                    foreach (var reply in answer(session.Id, path, Encoding.UTF8.GetString(buffer, 0, result.Count)))
+                    {
+                        await session.SendAsync(reply);
+                    }
                 }
             }
         }

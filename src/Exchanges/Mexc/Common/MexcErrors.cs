@@ -38,7 +38,7 @@ internal static class MexcErrors
     public static ErrorKind Kind(int httpStatus, int? code) => (httpStatus, code) switch
     {
         (429, _) or (_, TooFrequent) => ErrorKind.Throttled,
-        (>= 500, _) or (_, InternalError or SystemBusy) => ErrorKind.VenueFailure,
+        ( >= 500, _) or (_, InternalError or SystemBusy) => ErrorKind.VenueFailure,
         _ => ErrorKind.Rejected,
     };
 }
