@@ -63,6 +63,12 @@ internal sealed class FakeMexcVenue : IAsyncDisposable
 
     public int PositionMode => _positionMode;
 
+    /// <summary>Websocket sessions subscribed to klines.</summary>
+    public int KlineSubscribers => _klineSubscribers.Count;
+
+    /// <summary>Websocket sessions logged in.</summary>
+    public int LoggedInSessions => _loggedIn.Count;
+
     public int Leverage { get; private set; } = 20;
 
     /// <summary>Placements received: order submits and trigger orders.</summary>
@@ -103,8 +109,19 @@ internal sealed class FakeMexcVenue : IAsyncDisposable
     {
         var data = new JsonObject
         {
-            ["a"] = close * volume, ["c"] = close, ["h"] = high, ["interval"] = "Min1", ["l"] = low, ["o"] = open, ["q"] = volume / ContractSize,
-            ["rc"] = close, ["rh"] = high, ["rl"] = low, ["ro"] = open, ["symbol"] = Symbol, ["t"] = openTimeMs / 1000,
+            ["a"] = close * volume,
+            ["c"] = close,
+            ["h"] = high,
+            ["interval"] = "Min1",
+            ["l"] = low,
+            ["o"] = open,
+            ["q"] = volume / ContractSize,
+            ["rc"] = close,
+            ["rh"] = high,
+            ["rl"] = low,
+            ["ro"] = open,
+            ["symbol"] = Symbol,
+            ["t"] = openTimeMs / 1000,
         };
         var text = new JsonObject { ["channel"] = "push.kline", ["data"] = data, ["symbol"] = Symbol, ["ts"] = NowMs() }.ToJsonString();
         foreach (var session in _klineSubscribers.Keys)
@@ -166,7 +183,13 @@ internal sealed class FakeMexcVenue : IAsyncDisposable
             Wallet += funding;
             _funding.Add(new JsonObject
             {
-                ["id"] = _nextId++, ["symbol"] = Symbol, ["positionType"] = _holdVol >= 0 ? 1 : 2, ["positionValue"] = value, ["funding"] = funding, ["rate"] = rate, ["settleTime"] = NowMs(),
+                ["id"] = _nextId++,
+                ["symbol"] = Symbol,
+                ["positionType"] = _holdVol >= 0 ? 1 : 2,
+                ["positionValue"] = value,
+                ["funding"] = funding,
+                ["rate"] = rate,
+                ["settleTime"] = NowMs(),
             });
         }
 
@@ -239,7 +262,11 @@ internal sealed class FakeMexcVenue : IAsyncDisposable
                 ("GET", "account/assets") => Ok(new JsonArray(AssetJson())),
                 ("GET", "position/funding_records") => Ok(new JsonObject
                 {
-                    ["pageSize"] = 100, ["totalCount"] = _funding.Count, ["totalPage"] = 1, ["currentPage"] = 1, ["resultList"] = new JsonArray([.. _funding.Select(f => f.DeepClone())]),
+                    ["pageSize"] = 100,
+                    ["totalCount"] = _funding.Count,
+                    ["totalPage"] = 1,
+                    ["currentPage"] = 1,
+                    ["resultList"] = new JsonArray([.. _funding.Select(f => f.DeepClone())]),
                 }),
                 ("GET", "position/position_mode") => Ok(JsonValue.Create(_positionMode)),
                 ("POST", "position/change_position_mode") => SetMode(JsonNode.Parse(body)!["positionMode"]!.GetValue<int>()),
@@ -263,9 +290,26 @@ internal sealed class FakeMexcVenue : IAsyncDisposable
         {
             return Ok(new JsonArray(new JsonObject
             {
-                ["symbol"] = Symbol, ["displayNameEn"] = "BTC_USDT PERPETUAL", ["positionOpenType"] = 3, ["baseCoin"] = "BTC", ["quoteCoin"] = "USDT", ["settleCoin"] = "USDT",
-                ["contractSize"] = ContractSize, ["minLeverage"] = 1, ["maxLeverage"] = 125, ["priceScale"] = 1, ["volScale"] = 0, ["amountScale"] = 4, ["priceUnit"] = 0.1m,
-                ["volUnit"] = 1, ["minVol"] = 1, ["maxVol"] = 10_000_000, ["takerFeeRate"] = TakerFee, ["makerFeeRate"] = MakerFee, ["state"] = 0, ["apiAllowed"] = true,
+                ["symbol"] = Symbol,
+                ["displayNameEn"] = "BTC_USDT PERPETUAL",
+                ["positionOpenType"] = 3,
+                ["baseCoin"] = "BTC",
+                ["quoteCoin"] = "USDT",
+                ["settleCoin"] = "USDT",
+                ["contractSize"] = ContractSize,
+                ["minLeverage"] = 1,
+                ["maxLeverage"] = 125,
+                ["priceScale"] = 1,
+                ["volScale"] = 0,
+                ["amountScale"] = 4,
+                ["priceUnit"] = 0.1m,
+                ["volUnit"] = 1,
+                ["minVol"] = 1,
+                ["maxVol"] = 10_000_000,
+                ["takerFeeRate"] = TakerFee,
+                ["makerFeeRate"] = MakerFee,
+                ["state"] = 0,
+                ["apiAllowed"] = true,
             }));
         }
 
@@ -279,8 +323,13 @@ internal sealed class FakeMexcVenue : IAsyncDisposable
                 JsonArray Column(Func<KeyValuePair<long, decimal[]>, JsonNode?> f) => new([.. rows.Select(f)]);
                 return Ok(new JsonObject
                 {
-                    ["time"] = Column(k => k.Key), ["open"] = Column(k => k.Value[0]), ["close"] = Column(k => k.Value[3]), ["high"] = Column(k => k.Value[1]),
-                    ["low"] = Column(k => k.Value[2]), ["vol"] = Column(k => k.Value[4]), ["amount"] = Column(k => k.Value[4] * ContractSize * k.Value[3]),
+                    ["time"] = Column(k => k.Key),
+                    ["open"] = Column(k => k.Value[0]),
+                    ["close"] = Column(k => k.Value[3]),
+                    ["high"] = Column(k => k.Value[1]),
+                    ["low"] = Column(k => k.Value[2]),
+                    ["vol"] = Column(k => k.Value[4]),
+                    ["amount"] = Column(k => k.Value[4] * ContractSize * k.Value[3]),
                 });
             }
         }
@@ -512,8 +561,19 @@ internal sealed class FakeMexcVenue : IAsyncDisposable
         Wallet += realized - fee;
         _deals.Add(new JsonObject
         {
-            ["id"] = (_nextId++).ToString(CultureInfo.InvariantCulture), ["symbol"] = Symbol, ["side"] = order.Side, ["vol"] = vol, ["price"] = price, ["feeCurrency"] = "USDT",
-            ["fee"] = fee, ["timestamp"] = order.UpdateTime, ["profit"] = realized, ["category"] = 1, ["orderId"] = order.Id.ToString(CultureInfo.InvariantCulture), ["positionMode"] = 2, ["isTaker"] = !maker,
+            ["id"] = (_nextId++).ToString(CultureInfo.InvariantCulture),
+            ["symbol"] = Symbol,
+            ["side"] = order.Side,
+            ["vol"] = vol,
+            ["price"] = price,
+            ["feeCurrency"] = "USDT",
+            ["fee"] = fee,
+            ["timestamp"] = order.UpdateTime,
+            ["profit"] = realized,
+            ["category"] = 1,
+            ["orderId"] = order.Id.ToString(CultureInfo.InvariantCulture),
+            ["positionMode"] = 2,
+            ["isTaker"] = !maker,
         });
     }
 
@@ -535,30 +595,88 @@ internal sealed class FakeMexcVenue : IAsyncDisposable
 
     private JsonNode Json(Order o) => new JsonObject
     {
-        ["orderId"] = o.Id.ToString(CultureInfo.InvariantCulture), ["symbol"] = Symbol, ["positionId"] = 0, ["price"] = o.Price, ["vol"] = o.Vol, ["leverage"] = Leverage,
-        ["side"] = o.Side, ["category"] = 1, ["orderType"] = o.Type, ["dealAvgPrice"] = o.DealVol == 0m ? 0m : Math.Round(o.Quote / o.DealVol, 8), ["dealVol"] = o.DealVol,
-        ["orderMargin"] = 0, ["takerFee"] = 0, ["makerFee"] = 0, ["profit"] = 0, ["feeCurrency"] = "USDT", ["openType"] = 2, ["state"] = o.State, ["externalOid"] = o.ExternalOid,
-        ["errorCode"] = o.ErrorCode, ["usedMargin"] = 0, ["createTime"] = o.UpdateTime, ["updateTime"] = o.UpdateTime, ["positionMode"] = _positionMode, ["reduceOnly"] = o.ReduceOnly,
+        ["orderId"] = o.Id.ToString(CultureInfo.InvariantCulture),
+        ["symbol"] = Symbol,
+        ["positionId"] = 0,
+        ["price"] = o.Price,
+        ["vol"] = o.Vol,
+        ["leverage"] = Leverage,
+        ["side"] = o.Side,
+        ["category"] = 1,
+        ["orderType"] = o.Type,
+        ["dealAvgPrice"] = o.DealVol == 0m ? 0m : Math.Round(o.Quote / o.DealVol, 8),
+        ["dealVol"] = o.DealVol,
+        ["orderMargin"] = 0,
+        ["takerFee"] = 0,
+        ["makerFee"] = 0,
+        ["profit"] = 0,
+        ["feeCurrency"] = "USDT",
+        ["openType"] = 2,
+        ["state"] = o.State,
+        ["externalOid"] = o.ExternalOid,
+        ["errorCode"] = o.ErrorCode,
+        ["usedMargin"] = 0,
+        ["createTime"] = o.UpdateTime,
+        ["updateTime"] = o.UpdateTime,
+        ["positionMode"] = _positionMode,
+        ["reduceOnly"] = o.ReduceOnly,
     };
 
     private JsonNode PlanJson(Plan p) => new JsonObject
     {
-        ["id"] = p.Id.ToString(CultureInfo.InvariantCulture), ["symbol"] = Symbol, ["leverage"] = Leverage, ["side"] = p.Side, ["triggerPrice"] = p.TriggerPrice, ["price"] = 0,
-        ["vol"] = p.Vol, ["openType"] = 2, ["triggerType"] = p.TriggerType, ["state"] = p.State, ["executeCycle"] = 2, ["trend"] = 1, ["orderType"] = 5,
-        ["orderId"] = p.OrderId?.ToString(CultureInfo.InvariantCulture), ["errorCode"] = 0, ["createTime"] = p.UpdateTime, ["updateTime"] = p.UpdateTime,
+        ["id"] = p.Id.ToString(CultureInfo.InvariantCulture),
+        ["symbol"] = Symbol,
+        ["leverage"] = Leverage,
+        ["side"] = p.Side,
+        ["triggerPrice"] = p.TriggerPrice,
+        ["price"] = 0,
+        ["vol"] = p.Vol,
+        ["openType"] = 2,
+        ["triggerType"] = p.TriggerType,
+        ["state"] = p.State,
+        ["executeCycle"] = 2,
+        ["trend"] = 1,
+        ["orderType"] = 5,
+        ["orderId"] = p.OrderId?.ToString(CultureInfo.InvariantCulture),
+        ["errorCode"] = 0,
+        ["createTime"] = p.UpdateTime,
+        ["updateTime"] = p.UpdateTime,
     };
 
     private JsonNode PositionJson() => new JsonObject
     {
-        ["positionId"] = 1, ["symbol"] = Symbol, ["positionType"] = _holdVol > 0m ? 1 : 2, ["openType"] = 2, ["state"] = 1, ["holdVol"] = Math.Abs(_holdVol), ["frozenVol"] = 0,
-        ["closeVol"] = 0, ["holdAvgPrice"] = _entry, ["openAvgPrice"] = _entry, ["closeAvgPrice"] = 0, ["liquidatePrice"] = 0, ["oim"] = 0, ["im"] = 0, ["holdFee"] = 0,
-        ["realised"] = 0, ["leverage"] = Leverage, ["createTime"] = _positionOpened, ["updateTime"] = NowMs(), ["autoAddIm"] = false,
+        ["positionId"] = 1,
+        ["symbol"] = Symbol,
+        ["positionType"] = _holdVol > 0m ? 1 : 2,
+        ["openType"] = 2,
+        ["state"] = 1,
+        ["holdVol"] = Math.Abs(_holdVol),
+        ["frozenVol"] = 0,
+        ["closeVol"] = 0,
+        ["holdAvgPrice"] = _entry,
+        ["openAvgPrice"] = _entry,
+        ["closeAvgPrice"] = 0,
+        ["liquidatePrice"] = 0,
+        ["oim"] = 0,
+        ["im"] = 0,
+        ["holdFee"] = 0,
+        ["realised"] = 0,
+        ["leverage"] = Leverage,
+        ["createTime"] = _positionOpened,
+        ["updateTime"] = NowMs(),
+        ["autoAddIm"] = false,
     };
 
     private JsonNode AssetJson() => new JsonObject
     {
-        ["currency"] = "USDT", ["positionMargin"] = Math.Abs(_holdVol) * ContractSize * _entry / Leverage, ["availableBalance"] = Available(), ["cashBalance"] = Available(),
-        ["frozenBalance"] = 0, ["equity"] = Wallet, ["unrealized"] = 0, ["bonus"] = 0,
+        ["currency"] = "USDT",
+        ["positionMargin"] = Math.Abs(_holdVol) * ContractSize * _entry / Leverage,
+        ["availableBalance"] = Available(),
+        ["cashBalance"] = Available(),
+        ["frozenBalance"] = 0,
+        ["equity"] = Wallet,
+        ["unrealized"] = 0,
+        ["bonus"] = 0,
     };
 
     private async Task PushOrders(List<Order> changed)
