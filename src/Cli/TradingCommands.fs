@@ -1,5 +1,5 @@
 /// Paper and live trading: the plan traded bar by bar against a paper account or a venue's account (Binance USDⓈ-M,
-/// Bybit linear perpetuals), journaled
+/// Bybit linear perpetuals, MEXC contract), journaled
 module StrategyLab.Cli.TradingCommands
 
 open System
@@ -8,8 +8,6 @@ open System.Threading
 open System.Threading.Channels
 open Argu
 open StrategyLab.Exchanges
-open StrategyLab.Exchanges.Binance
-open StrategyLab.Exchanges.Bybit
 open StrategyLab.Runtime.Execution
 open StrategyLab.Runtime.Trading
 open StrategyLab.Cli.Output
@@ -34,7 +32,7 @@ type PaperArgs =
             | File _ -> "the .strat file to trade on paper"
             | Recorded _ ->
                 "replay a recorded market stream, a dataset of the data folder (default: the venue's live klines)"
-            | Exchange _ -> "the venue whose live klines are traded on paper: binance (default) or bybit"
+            | Exchange _ -> "the venue whose live klines are traded on paper: binance (default), bybit or mexc"
             | Bars _ -> "with --recorded: trade the last N bars; the bars before warm the plan up (default: every bar)"
             | Loop ->
                 "on live klines: trade each bar as it closes until q or Ctrl+C (default: the last closed bar only)"
@@ -65,9 +63,9 @@ type LiveArgs =
             | File _ -> "the .strat file to trade on the venue's futures"
             | Send -> "send orders (without it: a dry run that reads the account and shows the orders, writing nothing)"
             | Exchange _ ->
-                "the venue: binance (USDⓈ-M futures, default; BINANCE_API_KEY and _SECRET) or bybit (linear perpetuals; BYBIT_API_KEY and _SECRET)"
+                "the venue: binance (USDⓈ-M futures, default; BINANCE_API_KEY and _SECRET), bybit (linear perpetuals; BYBIT_API_KEY and _SECRET) or mexc (contract perpetuals; MEXC_API_KEY and _SECRET)"
             | Testnet ->
-                "trade on the venue's testnet, with its _TESTNET_ keys (BINANCE_TESTNET_API_KEY, BYBIT_TESTNET_API_KEY and their _SECRET)"
+                "trade on the venue's testnet, with its _TESTNET_ keys (BINANCE_TESTNET_API_KEY, BYBIT_TESTNET_API_KEY and their _SECRET); MEXC runs none"
             | Loop ->
                 "trade each bar as it closes: s status, c close all, q quit keeping positions, Enter time to the next bar"
             | Status -> "one-shot: reconcile and show the book, equity and findings, trading nothing"
@@ -78,96 +76,22 @@ type LiveArgs =
             | Journal _ -> "the journal file (default journal/<strategy>.db)"
             | Env _ -> "the .env file holding the API keys (default .env; the environment comes first)"
 
-/// A venue the trading commands can trade on
-[<RequireQualifiedAccess>]
-type private Venue =
-    | Binance
-    | Bybit
-
-    member v.Title =
-        match v with
-        | Venue.Binance -> "Binance USDⓈ-M"
-        | Venue.Bybit -> "Bybit linear"
-
 let private venueOf (given: string option) =
-    match given |> Option.map (fun v -> v.Trim().ToLowerInvariant()) with
-    | None
-    | Some "binance" -> Venue.Binance
-    | Some "bybit" -> Venue.Bybit
-    | Some other -> usageError $"--exchange: expected binance or bybit, found '{other}'"
-
-/// A venue's client, as the runner trades on it and as the feed it reads bars from
-type private VenueClient =
-    {
-        Exchange: IExchange
-        Feed: IMarketFeed
-        Client: IDisposable
-    }
-
-    interface IDisposable with
-        member c.Dispose() = c.Client.Dispose()
-
-let private publicClient (venue: Venue) =
-    match venue with
-    | Venue.Binance ->
-        let client = new BinanceFuturesExchange()
-
-        {
-            Exchange = client
-            Feed = client
-            Client = client
-        }
-    | Venue.Bybit ->
-        let client = new BybitExchange()
-
-        {
-            Exchange = client
-            Feed = client
-            Client = client
-        }
-
-// the key variables of each venue, to say so when the keys found are another venue's
-let private keyVariables (venue: Venue) (testnet: bool) =
-    match venue with
-    | Venue.Binance -> StrategyLab.Exchanges.Binance.Common.BinanceCredentials.KeyVariable testnet
-    | Venue.Bybit -> StrategyLab.Exchanges.Bybit.Common.BybitCredentials.KeyVariable testnet
-
-let private otherVenuesKeys (venue: Venue) (testnet: bool) (envFile: string) =
-    let fileText = if File.Exists envFile then File.ReadAllText envFile else ""
-
-    [ Venue.Binance; Venue.Bybit ]
-    |> List.filter ((<>) venue)
-    |> List.map (fun other -> keyVariables other testnet)
-    |> List.filter (fun name ->
-        not (String.IsNullOrEmpty(Environment.GetEnvironmentVariable name))
-        || fileText.Split('\n')
-           |> Array.exists (fun line -> line.TrimStart().StartsWith(name + "=", StringComparison.Ordinal)))
+    match given with
+    | None -> Venues.Default
+    | Some name ->
+        match Venues.Find name with
+        | null -> usageError $"--exchange: expected {Venues.Choices}, found '{name.Trim().ToLowerInvariant()}'"
+        | venue -> venue
 
 let private tradingClient (venue: Venue) (testnet: bool) (envFile: string) =
+    if testnet && not venue.HasTestnet then
+        usageError $"--testnet: {venue.Title} runs no testnet; drop --testnet"
+
     try
-        match venue with
-        | Venue.Binance ->
-            let client = BinanceFuturesExchange.FromEnvironment(testnet, envFile = envFile)
-
-            {
-                Exchange = client
-                Feed = client
-                Client = client
-            }
-        | Venue.Bybit ->
-            let client = BybitExchange.FromEnvironment(testnet, envFile = envFile)
-
-            {
-                Exchange = client
-                Feed = client
-                Client = client
-            }
+        venue.TradingClient(testnet, envFile)
     with :? ExchangeException as e when e.Kind = ExchangeErrorKind.InvalidRequest ->
-        match otherVenuesKeys venue testnet envFile with
-        | [] -> usageError e.Message
-        | others ->
-            let found = String.Join(" and ", others)
-            usageError $"{e.Message} ({found} is set, but one venue's keys do not work on another)"
+        usageError e.Message
 
 let private journalOf (given: string option) (strategy: string) =
     defaultArg given (Path.Combine("journal", strategy + ".db"))
@@ -304,7 +228,7 @@ let paper (dataDir: string) (args: ParseResults<PaperArgs>) =
     | None ->
         let venue = venueOf (args.TryGetResult PaperArgs.Exchange)
         let symbols = assets dataDir plan.Dataset
-        use market = publicClient venue
+        use market = venue.PublicClient()
         let journalPath = journalOf (args.TryGetResult PaperArgs.Journal) plan.Name
         use journal = openJournal journalPath
 

@@ -72,7 +72,58 @@ let ``live and paper name the venues they trade on when given another`` () =
             run [ command; "strategies/momentum_long_short.strat"; "--exchange"; "kraken" ]
 
         Assert.Equal(2, o.ExitCode)
-        Assert.Equal("error: --exchange: expected binance or bybit, found 'kraken'", o.Error.Trim())
+        Assert.Equal("error: --exchange: expected binance, bybit or mexc, found 'kraken'", o.Error.Trim())
+
+[<Fact>]
+let ``live on mexc refuses --testnet, as MEXC runs no contract testnet`` () =
+    let o =
+        run
+            [
+                "live"
+                "strategies/momentum_long_short.strat"
+                "--exchange"
+                "mexc"
+                "--testnet"
+            ]
+
+    Assert.Equal(2, o.ExitCode)
+    Assert.Equal("error: --testnet: MEXC contract runs no testnet; drop --testnet", o.Error.Trim())
+
+[<Fact>]
+let ``live on mexc asks for mexc's keys and says when only binance's are set`` () =
+    use folder = new TempFolder()
+    let key = "cli-test-binance-key-never-shown-2718"
+
+    folder.Write ".env" $"BINANCE_API_KEY={key}\nBINANCE_API_SECRET=cli-test-binance-secret\n"
+    |> ignore
+
+    let o =
+        runWith
+            folder.Path
+            [
+                "MEXC_API_KEY", ""
+                "MEXC_API_SECRET", ""
+                "BYBIT_API_KEY", ""
+                "BINANCE_API_KEY", ""
+                "BINANCE_API_SECRET", ""
+            ]
+            [
+                "-d"
+                Path.Combine(repositoryRoot, "data")
+                "live"
+                Path.Combine(repositoryRoot, "strategies", "momentum_long_short.strat")
+                "--exchange"
+                "MEXC"
+            ]
+
+    Assert.Equal(2, o.ExitCode)
+
+    Assert.Equal(
+        "error: no MEXC API credentials: set MEXC_API_KEY and MEXC_API_SECRET in the environment or in a .env file (BINANCE_API_KEY is set, but one venue's keys do not work on another)",
+        o.Error.Trim()
+    )
+
+    Assert.DoesNotContain(key, o.Out + o.Error)
 
 [<Fact>]
 let ``live on bybit asks for bybit's keys and says when only another venue's are set`` () =
@@ -88,6 +139,7 @@ let ``live on bybit asks for bybit's keys and says when only another venue's are
             [
                 "BYBIT_API_KEY", ""
                 "BYBIT_API_SECRET", ""
+                "MEXC_API_KEY", ""
                 "BINANCE_API_KEY", ""
                 "BINANCE_API_SECRET", ""
             ]
