@@ -71,7 +71,8 @@ public sealed class TelegramBotChannel(HttpClient http, Uri api, string token, s
     public async Task SendAsync(string text, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var address = new Uri(api, $"bot{token}/sendMessage");
+        // appended as text: a token's colon would read as a URI scheme
+        var address = new Uri($"{api.AbsoluteUri.TrimEnd('/')}/bot{token}/sendMessage");
         var body = new TelegramMessage(chatId, text.Length > MaxText ? text[..(MaxText - 1)] + "…" : text);
         using var answer = await SlackWebhookChannel.Post(http, address, body, Name, cancel).ConfigureAwait(false);
         var ok = false;

@@ -227,9 +227,9 @@ public sealed class AlertNotifier : ITradingObserver, IVenueObserver, IAsyncDisp
                     Interlocked.Increment(ref _failures);
                     _log?.Invoke($"alert not delivered: {e.Message}");
                 }
-                catch (Exception e) when (e is HttpRequestException or InvalidOperationException or IOException or OperationCanceledException)
+                catch (Exception e)
                 {
-                    // the exception's text may name the address; only its kind is shown
+                    // whatever goes wrong, the sender lives on; the exception's text may name the address, so only its kind is shown
                     Interlocked.Increment(ref _failures);
                     _log?.Invoke($"alert not delivered: {channel.Name} failed ({e.GetType().Name})");
                 }
