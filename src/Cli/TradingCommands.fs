@@ -12,6 +12,7 @@ open StrategyLab.Exchanges.Binance
 open StrategyLab.Exchanges.Bybit
 open StrategyLab.Runtime.Execution
 open StrategyLab.Runtime.Trading
+open StrategyLab.Operations
 open StrategyLab.Cli.Output
 open StrategyLab.Cli.StrategyCommands
 
