@@ -128,6 +128,9 @@ public sealed class TradingMetrics : ITradingObserver, IVenueObserver
             _created = _time.GetUtcNow();
         }
         _info.WithLabels(deployment.Strategy, deployment.Venue, deployment.Session.ToString(CultureInfo.InvariantCulture)).Set(1);
+        // positions held at start have no price until the first bar: the equity is known then
+        if (double.IsNaN(equity))
+            return;
         _equity.Set(equity);
         _pnl.Set(0);
     }
@@ -140,6 +143,8 @@ public sealed class TradingMetrics : ITradingObserver, IVenueObserver
         {
             _last = step;
             _lastStepAt = _time.GetUtcNow();
+            if (double.IsNaN(_startEquity))
+                _startEquity = step.Equity;
             if (step.Stopped)
                 Enter(RiskState.Stopped, _risk == RiskState.Stopped ? _riskReason : "stopped for good", 0);
             else if (_risk == RiskState.HaltedForDay && step.BarTime >= _haltedUntil)

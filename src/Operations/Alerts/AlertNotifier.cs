@@ -66,7 +66,9 @@ public sealed class AlertNotifier : ITradingObserver, IVenueObserver, IAsyncDisp
             _equity = equity;
             _dayStartEquity = equity;
         }
-        Tell(string.Create(CultureInfo.InvariantCulture, $"started (session {deployment.Session}), equity {equity:N2}"));
+        // positions held at start have no price until the first bar
+        var worth = double.IsNaN(equity) ? "equity known at the first bar" : string.Create(CultureInfo.InvariantCulture, $"equity {equity:N2}");
+        Tell($"started (session {deployment.Session}), {worth}");
     }
 
     /// <inheritdoc />

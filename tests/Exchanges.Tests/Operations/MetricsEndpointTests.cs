@@ -169,6 +169,21 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         Assert.StartsWith("no bar stepped since the bar of ", health.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ARunnerStartedHoldingPositionsCountsItsPnlFromItsFirstBar()
+    {
+        var metrics = new TradingMetrics(Minute.Milliseconds);
+        // positions held at start have no price before the first bar: the equity is not known yet
+        metrics.Started(new Deployment("s", "h", "fake"), double.NaN);
+        metrics.Stepped(new StepSnapshot(Time(5), Minute.Milliseconds, 10_250, 0, 0, [], new Dictionary<JournalOrderStatus, int>(), Stopped: false));
+        metrics.Stepped(new StepSnapshot(Time(6), Minute.Milliseconds, 10_300, 0, 0, [], new Dictionary<JournalOrderStatus, int>(), Stopped: false));
+
+        var status = metrics.Status();
+
+        Assert.Equal(10_300, status.Equity);
+        Assert.Equal(50, status.Pnl);
+    }
+
     private async Task<TradingRunner> Start(SqliteJournal journal)
     {
         var deployment = journal.Open(new Deployment("metrics", "live", _exchange.Venue), fresh: false);
