@@ -69,7 +69,7 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ADayOfBarsWithFaultsAndKillsEndsWithJournalVenueAndMetricsInAgreement()
+    public async Task MinuteBarsWithFaultsAndKillsEndWithJournalVenueAndMetricsInAgreement()
     {
         var random = new Random(Seed);
         var prices = new[] { 100.0, 50.0 };
