@@ -6,9 +6,11 @@ cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # Debian packages the tests need: the report test opens HTML reports in headless Chromium; the
 # study storage tests start PostgreSQL servers of their own with its initdb and pg_ctl (so the
-# package is told not to create and start a cluster of its own)
+# package is told not to create and start a cluster of its own); the operations tests start a Prometheus server of
+# their own and check deploy/'s rules with promtool (both in Debian's prometheus package)
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -10,6 +10,7 @@ open Argu
 open StrategyLab.Exchanges
 open StrategyLab.Runtime.Execution
 open StrategyLab.Runtime.Trading
+open StrategyLab.Operations
 open StrategyLab.Cli.Output
 open StrategyLab.Cli.StrategyCommands
 
@@ -25,6 +26,9 @@ type PaperArgs =
     | Capital of quote: float
     | Journal of path: string
     | Quiet
+    | Metrics_Port of port: int
+    | Metrics_Address of address: string
+    | Env of path: string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -42,6 +46,9 @@ type PaperArgs =
             | Capital _ -> "the paper account's starting cash in the quote currency (default 10,000)"
             | Journal _ -> "the journal file (default journal/<strategy>.db)"
             | Quiet -> "print only the summary, not each order and fill"
+            | Metrics_Port _ -> "serve /metrics (Prometheus), /health and /status on this port while trading"
+            | Metrics_Address _ -> "the address the metrics port listens on (default 127.0.0.1; 0.0.0.0 in a container)"
+            | Env _ -> "the .env file holding the alert settings (default .env; the environment comes first)"
 
 type LiveArgs =
     | [<MainCommand; Mandatory>] File of path: string
@@ -56,6 +63,8 @@ type LiveArgs =
     | Param of name_eq_value: string
     | Journal of path: string
     | Env of path: string
+    | Metrics_Port of port: int
+    | Metrics_Address of address: string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -74,7 +83,10 @@ type LiveArgs =
             | History _ -> "closed bars read to warm the plan up (default 300)"
             | Param _ -> "set a parameter, e.g. --param k=7 (repeatable; checked against its range)"
             | Journal _ -> "the journal file (default journal/<strategy>.db)"
-            | Env _ -> "the .env file holding the API keys (default .env; the environment comes first)"
+            | Env _ ->
+                "the .env file holding the API keys and alert settings (default .env; the environment comes first)"
+            | Metrics_Port _ -> "serve /metrics (Prometheus), /health and /status on this port while trading"
+            | Metrics_Address _ -> "the address the metrics port listens on (default 127.0.0.1; 0.0.0.0 in a container)"
 
 let private venueOf (given: string option) =
     match given with
@@ -84,12 +96,12 @@ let private venueOf (given: string option) =
         | null -> usageError $"--exchange: expected {Venues.Choices}, found '{name.Trim().ToLowerInvariant()}'"
         | venue -> venue
 
-let private tradingClient (venue: Venue) (testnet: bool) (envFile: string) =
+let private tradingClient (venue: Venue) (testnet: bool) (envFile: string) (observer: IVenueObserver) =
     if testnet && not venue.HasTestnet then
         usageError $"--testnet: {venue.Title} runs no testnet; drop --testnet"
 
     try
-        venue.TradingClient(testnet, envFile)
+        venue.TradingClient(testnet, envFile, observer = observer)
     with :? ExchangeException as e when e.Kind = ExchangeErrorKind.InvalidRequest ->
         usageError e.Message
 
@@ -182,6 +194,21 @@ let private assets (dataDir: string) (dataset: string) =
     use panel = (DataCommands.load store dataset).Panel
     panel.Symbols
 
+let private barMilliseconds (plan: StrategyLab.Runtime.Plan.StrategyPlan) = int64 plan.Bar.Seconds * 1000L
+
+let private paperWatch (plan: StrategyLab.Runtime.Plan.StrategyPlan) (args: ParseResults<PaperArgs>) =
+    Unattended.start
+        (args.TryGetResult PaperArgs.Metrics_Port)
+        (args.TryGetResult PaperArgs.Metrics_Address)
+        (barMilliseconds plan)
+        (args.GetResult(PaperArgs.Env, ".env"))
+
+// the venue client's rate-limit use, read at each scrape where the client counts it
+let private watchLimits (watch: Unattended.Watch) (client: IExchange) =
+    match watch.Metrics, client with
+    | Some metrics, (:? IRateLimited as limited) -> metrics.Watch limited
+    | _ -> ()
+
 let private paperRecorded
     (dataDir: string)
     (path: string)
@@ -194,6 +221,7 @@ let private paperRecorded
     | Some n when n < 1 -> usageError $"--bars: expected a positive count, found {n}"
     | _ -> ()
 
+    use watch = paperWatch plan args
     let store = DataCommands.openStore dataDir
     use recorded = (DataCommands.load store dataset).Panel
     let journalPath = journalOf (args.TryGetResult PaperArgs.Journal) plan.Name
@@ -201,17 +229,19 @@ let private paperRecorded
 
     let session =
         trading path (fun () ->
-            await (
-                PaperTrading.ReplayAsync(
-                    plan,
-                    recorded,
-                    parseParams (args.GetResults PaperArgs.Param),
-                    settings,
-                    journal,
-                    args.TryGetResult PaperArgs.Bars |> Option.toNullable,
-                    say (args.Contains PaperArgs.Quiet)
-                )
-            ))
+            Unattended.reporting watch (fun () ->
+                await (
+                    PaperTrading.ReplayAsync(
+                        plan,
+                        recorded,
+                        parseParams (args.GetResults PaperArgs.Param),
+                        settings,
+                        journal,
+                        args.TryGetResult PaperArgs.Bars |> Option.toNullable,
+                        say (args.Contains PaperArgs.Quiet),
+                        observer = watch.Observer
+                    )
+                )))
 
     printLine
         $"paper {plan.Name} on {dataset} (session {session.Deployment.Session}): {session.Bars} bars, {session.Orders} orders, {session.Fills} fills, equity {session.Equity:N2}; journal {journalPath}"
@@ -228,36 +258,40 @@ let paper (dataDir: string) (args: ParseResults<PaperArgs>) =
     | None ->
         let venue = venueOf (args.TryGetResult PaperArgs.Exchange)
         let symbols = assets dataDir plan.Dataset
-        use market = venue.PublicClient()
+        use watch = paperWatch plan args
+        use market = venue.PublicClient watch.Observer
+        watchLimits watch market.Exchange
         let journalPath = journalOf (args.TryGetResult PaperArgs.Journal) plan.Name
         use journal = openJournal journalPath
 
         trading path (fun () ->
-            let session =
-                await (
-                    LiveTrading.StartAsync(
-                        plan,
-                        symbols,
-                        parseParams (args.GetResults PaperArgs.Param),
-                        settings,
-                        market.Exchange,
-                        journal,
-                        false,
-                        historyBars (args.TryGetResult PaperArgs.History),
-                        say (args.Contains PaperArgs.Quiet),
-                        true
+            Unattended.reporting watch (fun () ->
+                let session =
+                    await (
+                        LiveTrading.StartAsync(
+                            plan,
+                            symbols,
+                            parseParams (args.GetResults PaperArgs.Param),
+                            settings,
+                            market.Exchange,
+                            journal,
+                            false,
+                            historyBars (args.TryGetResult PaperArgs.History),
+                            say (args.Contains PaperArgs.Quiet),
+                            true,
+                            observer = watch.Observer
+                        )
                     )
-                )
 
-            printLine
-                $"paper {plan.Name} on {venue.Title} klines (session {session.Runner.Deployment.Session}); journal {journalPath}"
+                printLine
+                    $"paper {plan.Name} on {venue.Title} klines (session {session.Runner.Deployment.Session}); journal {journalPath}"
 
-            match await (session.Runner.StepAsync session.History) with
-            | null -> ()
-            | step -> printLine (LiveTrading.Summary step)
+                match await (session.Runner.StepAsync session.History) with
+                | null -> ()
+                | step -> printLine (LiveTrading.Summary step)
 
-            if args.Contains PaperArgs.Loop then
-                loop session market.Feed)
+                if args.Contains PaperArgs.Loop then
+                    loop session market.Feed))
 
 // a dry run reads the journal but writes a copy of it, thrown away after
 let private dryJournal (path: string) =
@@ -286,9 +320,19 @@ let live (dataDir: string) (args: ParseResults<LiveArgs>) =
 
     let settings = runSettings None None None None None
     let chosen = venueOf (args.TryGetResult LiveArgs.Exchange)
+    let envFile = args.GetResult(Env, ".env")
+
+    use watch =
+        Unattended.start
+            (args.TryGetResult LiveArgs.Metrics_Port)
+            (args.TryGetResult LiveArgs.Metrics_Address)
+            (barMilliseconds plan)
+            envFile
 
     use venue =
-        trading path (fun () -> tradingClient chosen (args.Contains Testnet) (args.GetResult(Env, ".env")))
+        trading path (fun () -> tradingClient chosen (args.Contains Testnet) envFile watch.Observer)
+
+    watchLimits watch venue.Exchange
 
     let symbols = assets dataDir plan.Dataset
 
@@ -301,44 +345,50 @@ let live (dataDir: string) (args: ParseResults<LiveArgs>) =
         use journal = openJournal usedJournal
 
         let exchange: IExchange =
-            if dry then
-                DryRunExchange(venue.Exchange)
-            else
-                venue.Exchange
+            let traded: IExchange =
+                if dry then
+                    DryRunExchange(venue.Exchange)
+                else
+                    venue.Exchange
+
+            ObservedExchange(traded, watch.Observer)
 
         if dry && not (args.Contains Status) then
             printLine
                 "dry run: the orders are decided and shown, not sent, and nothing is journaled (add --live to trade)"
 
         trading path (fun () ->
-            let session =
-                await (
-                    LiveTrading.StartAsync(
-                        plan,
-                        symbols,
-                        parseParams (args.GetResults LiveArgs.Param),
-                        settings,
-                        exchange,
-                        journal,
-                        args.Contains Adopt,
-                        historyBars (args.TryGetResult LiveArgs.History),
-                        Action<string>(printLine)
+            Unattended.reporting watch (fun () ->
+                let session =
+                    await (
+                        LiveTrading.StartAsync(
+                            plan,
+                            symbols,
+                            parseParams (args.GetResults LiveArgs.Param),
+                            settings,
+                            exchange,
+                            journal,
+                            args.Contains Adopt,
+                            historyBars (args.TryGetResult LiveArgs.History),
+                            Action<string>(printLine),
+                            observer = watch.Observer
+                        )
                     )
-                )
 
-            if args.Contains Status then
-                printLine (LiveTrading.Status session.Runner)
-            elif args.Contains Close_All then
-                let sent = await (session.Runner.CloseAllAsync())
-                let fate = if dry then "shown, not sent" else "sent"
-                printLine $"close all: {sent.Count} order(s) {fate}"
-            else
-                match await (session.Runner.StepAsync session.History) with
-                | null -> printLine "the last closed bar was traded before; nothing to do until the next one closes"
-                | step -> printLine (LiveTrading.Summary step)
+                if args.Contains Status then
+                    printLine (LiveTrading.Status session.Runner)
+                elif args.Contains Close_All then
+                    let sent = await (session.Runner.CloseAllAsync())
+                    let fate = if dry then "shown, not sent" else "sent"
+                    printLine $"close all: {sent.Count} order(s) {fate}"
+                else
+                    match await (session.Runner.StepAsync session.History) with
+                    | null ->
+                        printLine "the last closed bar was traded before; nothing to do until the next one closes"
+                    | step -> printLine (LiveTrading.Summary step)
 
-                if args.Contains LiveArgs.Loop then
-                    loop session venue.Feed)
+                    if args.Contains LiveArgs.Loop then
+                        loop session venue.Feed))
     finally
         match copy with
         | Some(folder, _) ->

@@ -7,6 +7,7 @@ using StrategyLab.Exchanges.Bybit.Common;
 using StrategyLab.Exchanges.Mexc;
 using StrategyLab.Exchanges.Mexc.Common;
 using StrategyLab.Runtime.Execution;
+using StrategyLab.Runtime.Trading;
 
 namespace StrategyLab.Exchanges;
 
@@ -46,16 +47,16 @@ public sealed class VenueClient : IDisposable
 public sealed class Venue
 {
     private readonly Func<bool, string?> _keyVariable;
-    private readonly Func<VenueClient> _publicClient;
-    private readonly Func<bool, string, IDictionary?, VenueClient> _tradingClient;
+    private readonly Func<IVenueObserver?, VenueClient> _publicClient;
+    private readonly Func<bool, string, IDictionary?, IVenueObserver?, VenueClient> _tradingClient;
 
     internal Venue(
         string name,
         string title,
         bool hasTestnet,
         Func<bool, string?> keyVariable,
-        Func<VenueClient> publicClient,
-        Func<bool, string, IDictionary?, VenueClient> tradingClient)
+        Func<IVenueObserver?, VenueClient> publicClient,
+        Func<bool, string, IDictionary?, IVenueObserver?, VenueClient> tradingClient)
     {
         Name = name;
         Title = title;
@@ -77,8 +78,8 @@ public sealed class Venue
     /// <summary>The environment variable of the API key, or null on a testnet the venue does not run.</summary>
     public string? KeyVariable(bool testnet) => testnet && !HasTestnet ? null : _keyVariable(testnet);
 
-    /// <summary>A client without keys: instruments, bars and kline streams only.</summary>
-    public VenueClient PublicClient() => _publicClient();
+    /// <summary>A client without keys: instruments, bars and kline streams only; <paramref name="observer"/> hears its calls and streams.</summary>
+    public VenueClient PublicClient(IVenueObserver? observer = null) => _publicClient(observer);
 
     /// <summary>
     /// A client with the keys from the environment or <paramref name="envFile"/>. Missing keys are an
@@ -86,7 +87,7 @@ public sealed class Venue
     /// set instead, says so (one venue's keys never work on another).
     /// </summary>
     /// <exception cref="ExchangeException">Keys missing, or a testnet the venue does not run (kind InvalidRequest).</exception>
-    public VenueClient TradingClient(bool testnet, string envFile = ".env", IDictionary? environment = null)
+    public VenueClient TradingClient(bool testnet, string envFile = ".env", IDictionary? environment = null, IVenueObserver? observer = null)
     {
         if (testnet && !HasTestnet)
         {
@@ -95,7 +96,7 @@ public sealed class Venue
 
         try
         {
-            return _tradingClient(testnet, envFile, environment);
+            return _tradingClient(testnet, envFile, environment, observer);
         }
         catch (ExchangeException e) when (e.Kind == ExchangeErrorKind.InvalidRequest)
         {
@@ -125,9 +126,9 @@ public static class Venues
         "Binance USDⓈ-M",
         hasTestnet: true,
         BinanceCredentials.KeyVariable,
-        () => VenueClient.Of(new BinanceFuturesExchange()),
-        (testnet, envFile, environment) =>
-            VenueClient.Of(BinanceFuturesExchange.FromEnvironment(testnet, envFile: envFile, environment: environment)));
+        observer => VenueClient.Of(new BinanceFuturesExchange(new BinanceFuturesOptions { Observer = observer })),
+        (testnet, envFile, environment, observer) => VenueClient.Of(BinanceFuturesExchange.FromEnvironment(
+            testnet, new BinanceFuturesOptions { Observer = observer }, envFile: envFile, environment: environment)));
 
     /// <summary>Bybit v5 linear perpetuals; BYBIT_API_KEY and BYBIT_API_SECRET (BYBIT_TESTNET_… on the testnet).</summary>
     public static Venue Bybit { get; } = new(
@@ -135,9 +136,9 @@ public static class Venues
         "Bybit linear",
         hasTestnet: true,
         BybitCredentials.KeyVariable,
-        () => VenueClient.Of(new BybitExchange()),
-        (testnet, envFile, environment) =>
-            VenueClient.Of(BybitExchange.FromEnvironment(testnet, envFile: envFile, environment: environment)));
+        observer => VenueClient.Of(new BybitExchange(new BybitOptions { Observer = observer })),
+        (testnet, envFile, environment, observer) => VenueClient.Of(BybitExchange.FromEnvironment(
+            testnet, new BybitOptions { Observer = observer }, envFile: envFile, environment: environment)));
 
     /// <summary>MEXC contract (USDT-M perpetuals); MEXC_API_KEY and MEXC_API_SECRET; no testnet.</summary>
     public static Venue Mexc { get; } = new(
@@ -145,9 +146,9 @@ public static class Venues
         "MEXC contract",
         hasTestnet: false,
         _ => MexcCredentials.KeyVariable,
-        () => VenueClient.Of(new MexcFuturesExchange()),
-        (_, envFile, environment) =>
-            VenueClient.Of(MexcFuturesExchange.FromEnvironment(envFile: envFile, environment: environment)));
+        observer => VenueClient.Of(new MexcFuturesExchange(new MexcFuturesOptions { Observer = observer })),
+        (_, envFile, environment, observer) => VenueClient.Of(MexcFuturesExchange.FromEnvironment(
+            new MexcFuturesOptions { Observer = observer }, envFile: envFile, environment: environment)));
 
     /// <summary>Every venue, the default first.</summary>
     public static ImmutableArray<Venue> All { get; } = [Binance, Bybit, Mexc];

@@ -260,3 +260,51 @@ let ``promote refuses a strategy whose text changed since its backtest`` () =
     Assert.Equal(2, o.ExitCode)
     Assert.Contains("not promoted to paper: the strategy text differs from the backtest's", o.Error)
     Assert.Contains("(and 1 more)", o.Error)
+
+[<Fact>]
+let ``a metrics port in use stops paper with one line before anything trades`` () =
+    use folder = new TempFolder()
+    let journal = Path.Combine(folder.Path, "paper.db")
+    use taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)
+    taken.Start()
+    let port = (taken.LocalEndpoint :?> System.Net.IPEndPoint).Port
+
+    let o =
+        run
+            [
+                "paper"
+                "strategies/momentum_long_short.strat"
+                "--recorded"
+                "daily_top100"
+                "--journal"
+                journal
+                "--metrics-port"
+                string port
+            ]
+
+    Assert.Equal(1, o.ExitCode)
+    Assert.StartsWith($"error: metrics port {port} on 127.0.0.1 is in use", o.Error)
+    Assert.Equal(1, o.Error.Trim().Split('\n').Length)
+    Assert.False(File.Exists journal, "nothing may be journaled before the metrics are served")
+
+[<Fact>]
+let ``a wrong alert setting is one line that never shows its value`` () =
+    use folder = new TempFolder()
+    let secret = "hooks.example/T000/B000/never-shown-4711"
+
+    let o =
+        runWith
+            repositoryRoot
+            [ "STRATEGYLAB_SLACK_WEBHOOK_URL", secret ]
+            [
+                "paper"
+                "strategies/momentum_long_short.strat"
+                "--recorded"
+                "daily_top100"
+                "--journal"
+                Path.Combine(folder.Path, "paper.db")
+            ]
+
+    Assert.Equal(2, o.ExitCode)
+    Assert.Equal("error: STRATEGYLAB_SLACK_WEBHOOK_URL is not an http(s) URL", o.Error.Trim())
+    Assert.DoesNotContain("never-shown", o.Out + o.Error)

@@ -7,6 +7,7 @@ using StrategyLab.Exchanges.Binance.WebSocket;
 using StrategyLab.Exchanges.Streaming;
 using StrategyLab.Runtime.Data;
 using StrategyLab.Runtime.Execution;
+using StrategyLab.Runtime.Trading;
 
 using ErrorKind = StrategyLab.Runtime.Execution.ExchangeErrorKind;
 
@@ -30,7 +31,7 @@ namespace StrategyLab.Exchanges.Binance;
 /// var order = await binance.Place(new OrderRequest("run1-0001", "BTCUSDT", OrderSide.Buy, OrderType.Limit, 0.001m, 60000m, TimeInForce: TimeInForce.PostOnly));
 /// </code>
 /// </example>
-public sealed class BinanceFuturesExchange : IExchange, IMarketFeed, IDisposable
+public sealed class BinanceFuturesExchange : IExchange, IMarketFeed, IRateLimited, IDisposable
 {
     private const int KlinesPerPage = 1000;
     private const int TradesPerPage = 1000;
@@ -309,7 +310,8 @@ public sealed class BinanceFuturesExchange : IExchange, IMarketFeed, IDisposable
             async (from, ct) => await Bars(symbol, interval, from, Now.ToUnixTimeMilliseconds() + interval.Milliseconds, ct).ConfigureAwait(false),
             new Backoff(_options.StreamReconnectBaseDelay, _options.StreamReconnectMaxDelay, _options.Jitter),
             _options.TimeProvider,
-            _log);
+            _log,
+            _options.Observer);
         return stream.Run(since, cancel);
     }
 
@@ -322,6 +324,9 @@ public sealed class BinanceFuturesExchange : IExchange, IMarketFeed, IDisposable
             _options);
         return stream.Run(cancel);
     }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<RateLimitUse> RateLimits() => _http.RateLimits();
 
     /// <inheritdoc/>
     public void Dispose() => _http.Dispose();

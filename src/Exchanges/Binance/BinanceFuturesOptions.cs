@@ -68,6 +68,9 @@ public sealed record BinanceFuturesOptions
     /// <summary>Where retries, reconnects and waits are logged (never keys, signatures or listen keys); default nowhere.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
 
+    /// <summary>Hears the kline streams drop and reconnect (metrics, disconnect alerts); default nobody.</summary>
+    public Runtime.Trading.IVenueObserver? Observer { get; init; }
+
     internal void Validate()
     {
         static void Require(bool ok, string message)

@@ -322,7 +322,8 @@ public sealed class BybitExchange : IExchange, IMarketFeed, IDisposable
             async (from, ct) => await Bars(symbol, interval, from, Now.ToUnixTimeMilliseconds() + interval.Milliseconds, ct).ConfigureAwait(false),
             new Backoff(_options.StreamReconnectBaseDelay, _options.StreamReconnectMaxDelay, _options.Jitter),
             _options.TimeProvider,
-            _log);
+            _log,
+            _options.Observer);
         return stream.Run(since, cancel);
     }
 

@@ -372,7 +372,8 @@ public sealed class MexcFuturesExchange : IExchange, IMarketFeed, IDisposable
             async (from, ct) => await Bars(symbol, interval, from, Now.ToUnixTimeMilliseconds() + step, ct).ConfigureAwait(false),
             new Backoff(_options.StreamReconnectBaseDelay, _options.StreamReconnectMaxDelay, _options.Jitter),
             _options.TimeProvider,
-            _log);
+            _log,
+            _options.Observer);
         return stream.Run(since, cancel);
     }
 

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using StrategyLab.Runtime.Execution;
+using StrategyLab.Runtime.Trading;
 
 namespace StrategyLab.Exchanges.Streaming;
 
@@ -17,6 +18,7 @@ namespace StrategyLab.Exchanges.Streaming;
 /// <param name="connect">Opens the subscribed stream.</param>
 /// <param name="parse">Reads one message: the closed bar it reports, or null (a bar still open, another event).</param>
 /// <param name="closedBarsFrom">Every closed bar opening at or after a time, oldest first (all pages), over REST.</param>
+/// <param name="observer">Hears each connection caught up and each drop (metrics, disconnect alerts).</param>
 internal sealed class ReconnectingBarStream(
     string name,
     long intervalMs,
@@ -25,7 +27,8 @@ internal sealed class ReconnectingBarStream(
     Func<long, CancellationToken, Task<IReadOnlyList<VenueBar>>> closedBarsFrom,
     Backoff backoff,
     TimeProvider time,
-    ILogger log)
+    ILogger log,
+    IVenueObserver? observer = null)
 {
     /// <summary>Bars opening at or after <paramref name="since"/>, until cancelled.</summary>
     public async IAsyncEnumerable<VenueBar> Run(long since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
@@ -60,6 +63,7 @@ internal sealed class ReconnectingBarStream(
                 // subscribed: what closed before now comes over REST, what closes from now on over the stream
                 await Deliver(await closedBarsFrom(cursor.Next, ct).ConfigureAwait(false), cursor, output, ct).ConfigureAwait(false);
                 failures = 0;
+                observer?.StreamConnected(name);
                 while (true)
                 {
                     var text = await connection.ReceiveAsync(ct).ConfigureAwait(false)
@@ -85,6 +89,7 @@ internal sealed class ReconnectingBarStream(
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 failures++;
+                observer?.StreamDropped(name, e.Message.ReplaceLineEndings(" "));
                 var delay = backoff.Delay(failures);
                 log.LogWarning("{Stream}: {Reason}; reconnecting in {Seconds:0.###} s (attempt {Attempt})", name, e.Message.ReplaceLineEndings(" "), delay.TotalSeconds, failures);
                 try

@@ -35,13 +35,13 @@ public static class LiveTrading
     /// Reads the history, checks the plan can trade on the venue's data (columns, bar, models), and starts the runner:
     /// the deployment is the plan on the venue; with <paramref name="adopt"/>, positions it did not open are taken over.
     /// With <paramref name="paper"/>, the venue only serves market data and the runner trades a fresh paper account of the
-    /// settings' capital on it, with the backtest's fill and fee models.
+    /// settings' capital on it, with the backtest's fill and fee models. <paramref name="observer"/> hears the runner.
     /// </summary>
     /// <exception cref="PlanException">The plan cannot trade on the venue's data; the message says why.</exception>
     /// <exception cref="TradingException">The venue does not trade an asset, or reconciliation stops the runner.</exception>
     public static async Task<LiveSession> StartAsync(StrategyPlan plan, ImmutableArray<string> assets, IReadOnlyDictionary<string, string> parameters,
         RunSettings settings, IExchange exchange, IJournal journal, bool adopt, int historyBars, Action<string>? log, bool paper = false,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, ITradingObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(exchange);
@@ -62,7 +62,7 @@ public static class LiveTrading
         var market = paper ? new PaperMarket([.. symbols.Select(s => instruments[s])], options, interval) : null;
         var venue = market?.Exchange ?? exchange;
         var deployment = journal.Open(new Deployment(plan.Name, Promotions.DeploymentHash(run, parsed), venue.Venue), fresh: paper);
-        var runner = await TradingRunner.StartAsync(new TradingSetup(deployment, symbols, interval, options) { Adopt = adopt, Log = log, Market = market },
+        var runner = await TradingRunner.StartAsync(new TradingSetup(deployment, symbols, interval, options) { Adopt = adopt, Log = log, Market = market, Observer = observer },
             venue, journal, targets, cancel).ConfigureAwait(false);
         return new LiveSession(runner, history, symbols);
     }

@@ -17,11 +17,11 @@ public static class PaperTrading
 {
     /// <summary>
     /// Replays the last <paramref name="bars"/> bars of <paramref name="recorded"/> (all when null) through the paper runner;
-    /// the bars before them warm the plan up without trading. Journals into <paramref name="journal"/>.
+    /// the bars before them warm the plan up without trading. Journals into <paramref name="journal"/>; <paramref name="observer"/> hears the runner.
     /// </summary>
     /// <exception cref="PlanException">The plan cannot trade on this data (bar, columns, models, parameters).</exception>
     public static async Task<PaperSession> ReplayAsync(StrategyPlan plan, Panel recorded, IReadOnlyDictionary<string, string> parameters, RunSettings settings,
-        IJournal journal, int? bars = null, Action<string>? log = null, CancellationToken cancel = default)
+        IJournal journal, int? bars = null, Action<string>? log = null, CancellationToken cancel = default, ITradingObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(journal);
@@ -32,7 +32,7 @@ public static class PaperTrading
         var panel = run.Panel;
         var market = new PaperMarket(LedgerBacktest.Instruments(panel.Symbols, options), options, panel.Interval);
         var deployment = journal.Open(new Deployment(plan.Name, Promotions.DeploymentHash(run, parsed), market.Exchange.Venue), fresh: true);
-        var runner = await TradingRunner.StartAsync(new TradingSetup(deployment, panel.Symbols, panel.Interval, options) { Market = market, Log = log },
+        var runner = await TradingRunner.StartAsync(new TradingSetup(deployment, panel.Symbols, panel.Interval, options) { Market = market, Log = log, Observer = observer },
             market.Exchange, journal, targets, cancel).ConfigureAwait(false);
         var history = new BarHistory(panel.Name, panel.Interval, panel.Symbols, panel.Columns);
         var first = bars is { } n ? Math.Max(0, panel.TimeCount - n) : 0;

@@ -39,6 +39,9 @@ public sealed record TradingSetup(Deployment Deployment, IReadOnlyList<string> S
 
     /// <summary>Hears each write of state as it happens, with the client order id (or bar time) it concerns.</summary>
     public Action<TradingCheckpoint, string>? Checkpoint { get; init; }
+
+    /// <summary>Hears each step, order answer, fill, risk event and failure (metrics, health, alerts).</summary>
+    public ITradingObserver? Observer { get; init; }
 }
 
 /// <summary>A runner cannot go on; the message says why in one line (exit code 1).</summary>
@@ -78,6 +81,7 @@ public sealed class TradingRunner : IAlertSink
     private IExecutionPolicy _policy = null!;
     private long _fundingSince;
     private int _index;
+    private long _stepping = -1;
 
     private TradingRunner(TradingSetup setup, IExchange exchange, IJournal journal, ITargetSource targets, Instrument[] instruments)
     {
@@ -122,6 +126,7 @@ public sealed class TradingRunner : IAlertSink
             throw new TradingException($"{exchange.Venue} does not trade {string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? $" and {missing.Count - 5} more" : "")}: the strategy's dataset names symbols the venue does not serve");
         var runner = new TradingRunner(setup, exchange, journal, targets, [.. setup.Symbols.Select(s => listed[s])]);
         await runner.ReconcileAsync(cancel).ConfigureAwait(false);
+        setup.Observer?.Started(runner.Deployment, runner._engine.Ledger.Mark(out _, out _));
         return runner;
     }
 
@@ -135,6 +140,7 @@ public sealed class TradingRunner : IAlertSink
         var time = history.Time(t);
         if (time <= Reconciled.ResumeAfter)
             return null;
+        _stepping = time;
         TradeMarket(history, t);
         await SettleAsync(cancel).ConfigureAwait(false);
         var decision = _targets.Decide(history);
@@ -148,6 +154,7 @@ public sealed class TradingRunner : IAlertSink
         var equity = _engine.Ledger.Mark(out _, out _);
         _journal.RecordStep(Deployment, new JournalStep(time, equity, _engine.Stopped), Book());
         _setup.Checkpoint?.Invoke(TradingCheckpoint.StepJournaled, time.ToString(CultureInfo.InvariantCulture));
+        _setup.Observer?.Stepped(Snapshot(time));
         return new StepReport(time, decision, sent, equity);
     }
 
@@ -200,6 +207,7 @@ public sealed class TradingRunner : IAlertSink
         ArgumentNullException.ThrowIfNull(alert);
         _journal.RecordEvent(Deployment, _exchange.Now, alert.Rule, alert.Message);
         Say($"alert {alert.Rule}: {alert.Message}");
+        _setup.Observer?.RiskFired(alert, _stepping);
     }
 
     private async Task ReconcileAsync(CancellationToken cancel)
@@ -466,6 +474,7 @@ public sealed class TradingRunner : IAlertSink
         {
             // left pending: the next step (or a restart) looks it up by its id before anything is sent again
             Say($"order {request.ClientOrderId} ({request.Symbol}): {e.Message}");
+            _setup.Observer?.Failed($"order {request.ClientOrderId} ({request.Symbol}): {e.Message}");
             return;
         }
         catch (ExchangeError e)
@@ -494,6 +503,7 @@ public sealed class TradingRunner : IAlertSink
     private void WriteState(OrderState state)
     {
         _journal.RecordOrderState(Deployment, state);
+        _setup.Observer?.OrderChanged(state);
         if (_orders.TryGetValue(state.ClientOrderId, out var known))
         {
             _orders[state.ClientOrderId] = (known.Sequence, known.Order with
@@ -518,7 +528,23 @@ public sealed class TradingRunner : IAlertSink
     {
         var added = _journal.RecordFill(Deployment, fill);
         _trades.Add((fill.Symbol, fill.TradeId));
+        if (added)
+            _setup.Observer?.Filled(fill);
         return added;
+    }
+
+    private StepSnapshot Snapshot(long time)
+    {
+        var equity = _engine.Ledger.Mark(out var gross, out var net);
+        var account = _engine.Ledger.Account;
+        var positions = new List<PositionMark>();
+        for (var i = 0; i < _instruments.Length; i++)
+        {
+            if (account.Units[i] != 0)
+                positions.Add(new PositionMark(_setup.Symbols[i], account.Units[i], account.EntryPrice[i], _engine.Ledger.LastClose[i]));
+        }
+        var orders = _orders.Values.GroupBy(o => o.Order.Status).ToDictionary(g => g.Key, g => g.Count());
+        return new StepSnapshot(time, _setup.Bar.Milliseconds, equity, gross, net, positions, orders, _engine.Stopped);
     }
 
     private List<VenuePosition> Book()

@@ -92,6 +92,14 @@ internal sealed partial class BinanceFuturesHttpClient : IDisposable
     /// <summary>All request weight counted so far.</summary>
     public long WeightSpent => _weight.Spent;
 
+    /// <summary>The request weight and order counts of the current windows against their limits.</summary>
+    public IReadOnlyList<Runtime.Trading.RateLimitUse> RateLimits() =>
+    [
+        new("request_weight_1m", _weight.Used, _weight.Limit),
+        new("orders_10s", _orders10s.Used, _orders10s.Limit),
+        new("orders_1m", _orders1m.Used, _orders1m.Limit),
+    ];
+
     /// <summary><c>GET /fapi/v1/exchangeInfo</c> (weight 1): rate limits, symbols and their filters.</summary>
     public Task<BinanceExchangeInfo> GetExchangeInfo(CancellationToken ct) =>
         Send(new Call(HttpMethod.Get, BinanceUrls.ExchangeInfo, [], Security.Public, 1), b => BinanceFuturesParse.ExchangeInfo(b), ct);
