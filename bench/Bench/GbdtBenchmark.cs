@@ -10,11 +10,13 @@ namespace StrategyLab.Bench;
 /// learning rate 0.1, λ = 1, minimum hessian 1 per leaf, 2 threads; leaf-wise with 63 leaves, and
 /// depth 6 (64 leaves at most). Training time includes binning; prints R² and AUC on the test rows.
 /// Usage: <c>StrategyLab.Bench gbdt [--rounds N] [--threads N] [--only leaves63|depth6] [--task reg|cls] [--min-data N]
-/// [--features FILE] [--row-order FILE]</c> (minimum rows per leaf, default 1 as XGBoost has none). CPU seconds are
+/// [--features FILE] [--row-order FILE] [--library strategylab|lightgbm] [--bins N]</c> (minimum rows per leaf, default 1 as XGBoost has none). CPU seconds are
 /// the process's user + system time during training, less sensitive than wall time to other work on a shared machine.
 /// For the spread study of bench/reference/gbdt_spread.py: <c>--features</c> replaces the generated features by a
 /// little-endian float64 file of the same shape (600,000 × 40, e.g. pre-binned), <c>--row-order</c> trains on the
-/// 500,000 training rows in the order of a little-endian int64 permutation.
+/// 500,000 training rows in the order of a little-endian int64 permutation. <c>--library lightgbm</c> trains the
+/// native LightGBM instead, in this process, with the same settings (<see cref="LightGbmPeer"/>); <c>--bins</c> sets
+/// the numeric bins per feature (default 256, XGBoost's max_bin in the reference).
 /// </summary>
 internal static class GbdtBenchmark
 {
@@ -25,7 +27,9 @@ internal static class GbdtBenchmark
         var rounds = 200;
         var threads = 2;
         var minData = 1;
+        var maxBins = 256;
         string? only = null, task = null, featureFile = null, orderFile = null;
+        var library = "strategylab";
         for (var i = 1; i < args.Length - 1; i += 2)
         {
             switch (args[i])
@@ -37,7 +41,9 @@ internal static class GbdtBenchmark
                 case "--min-data": minData = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--features": featureFile = args[i + 1]; break;
                 case "--row-order": orderFile = args[i + 1]; break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'; expected --rounds, --threads, --only, --task, --min-data, --features or --row-order");
+                case "--library": library = args[i + 1]; break;
+                case "--bins": maxBins = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'; expected --rounds, --threads, --only, --task, --min-data, --features, --row-order, --library or --bins");
             }
         }
         var generate = Stopwatch.StartNew();
@@ -51,7 +57,9 @@ internal static class GbdtBenchmark
         var xTrain = x.AsMemory(0, TrainRows * features);
         var xTest = x.AsMemory(TrainRows * features);
         var testRows = yReg.Length - TrainRows;
-        Console.WriteLine($"data: {TrainRows:N0} train + {testRows:N0} test rows × {features} features, generated in {generate.Elapsed.TotalSeconds:F2} s; {threads} threads, {rounds} rounds, at least {minData} rows per leaf");
+        if (library is not ("strategylab" or "lightgbm"))
+            throw new ArgumentException($"unknown library '{library}'; expected strategylab or lightgbm");
+        Console.WriteLine($"{library}: data: {TrainRows:N0} train + {testRows:N0} test rows × {features} features, generated in {generate.Elapsed.TotalSeconds:F2} s; {threads} threads, {rounds} rounds, at least {minData} rows per leaf, {maxBins} bins");
         Console.WriteLine($"{"variant",-9} {"task",-4} {"train s",8} {"cpu s",7} {"rows×rounds/s",14} {"predict s",10} {"test metric",18}");
         var variants = new (string Name, int Leaves, int Depth)[] { ("depth6", 64, 6), ("leaves63", 63, 0) };
         foreach (var (name, objective, labels) in new[] { ("reg", GbdtObjective.SquaredError, yReg), ("cls", GbdtObjective.Binary, yCls) })
@@ -72,26 +80,37 @@ internal static class GbdtBenchmark
                     MinDataInLeaf = minData,
                     MinSumHessianInLeaf = 1.0,
                     Lambda = 1.0,
-                    MaxBins = 255,
+                    MaxBins = maxBins,
                     Threads = threads,
                     Seed = 0,
                 };
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-                var train = Stopwatch.StartNew();
-                var model = GbdtModel.Train(xTrain, labels.AsMemory(0, TrainRows), options);
-                train.Stop();
-                var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-                var prediction = new double[testRows];
-                var predict = Stopwatch.StartNew();
-                model.Predict(xTest.Span, prediction);
-                predict.Stop();
+                var trainCpu = TimeSpan.Zero;
+                void Trained() => trainCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+                var prediction = library == "lightgbm"
+                    ? LightGbmPeer.TrainAndPredict(xTrain.Span, labels.AsSpan(0, TrainRows), xTest.Span, features, options, Trained, out var trainTime, out var predictTime)
+                    : TrainAndPredict(xTrain, labels.AsMemory(0, TrainRows), xTest, options, Trained, out trainTime, out predictTime);
+                var cpuSeconds = trainCpu.TotalSeconds;
                 var truth = labels.AsSpan(TrainRows);
                 var metric = objective == GbdtObjective.SquaredError
                     ? $"R² {RSquared(truth, prediction):F4}"
                     : $"AUC {Auc(truth, prediction):F4}";
-                Console.WriteLine($"{v.Name,-9} {name,-4} {train.Elapsed.TotalSeconds,8:F2} {cpuSeconds,7:F1} {TrainRows * (double)rounds / train.Elapsed.TotalSeconds,14:N0} {predict.Elapsed.TotalSeconds,10:F3} {metric,18}");
+                Console.WriteLine($"{v.Name,-9} {name,-4} {trainTime.TotalSeconds,8:F2} {cpuSeconds,7:F1} {TrainRows * (double)rounds / trainTime.TotalSeconds,14:N0} {predictTime.TotalSeconds,10:F3} {metric,18}");
             }
         }
+    }
+
+    private static double[] TrainAndPredict(ReadOnlyMemory<double> train, ReadOnlyMemory<double> labels, ReadOnlyMemory<double> test, GbdtOptions options, Action trained, out TimeSpan trainTime, out TimeSpan predictTime)
+    {
+        var clock = Stopwatch.StartNew();
+        var model = GbdtModel.Train(train, labels, options);
+        trainTime = clock.Elapsed;
+        trained();
+        var prediction = new double[test.Length / model.FeatureCount];
+        clock.Restart();
+        model.Predict(test.Span, prediction);
+        predictTime = clock.Elapsed;
+        return prediction;
     }
 
     private static T[] ReadArray<T>(string path, int length)

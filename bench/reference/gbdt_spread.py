@@ -6,6 +6,7 @@ benchmark's data and writes the inputs the StrategyLab side needs to repeat each
 
     /usr/bin/python3 bench/reference/gbdt_spread.py orders OUT   # training rows in 15 orders
     /usr/bin/python3 bench/reference/gbdt_spread.py bins OUT     # features pre-binned, both sides the same bins
+    /usr/bin/python3 bench/reference/gbdt_spread.py settings OUT # one setting changed at a time
 
 `orders` writes OUT/order_NAME.i64 (an int64 permutation of the 500,000 training rows: reversed, and
 13 seeded shuffles) and prints XGBoost's R² for the given order and each of them. `bins` writes
@@ -15,6 +16,11 @@ bin) and prints XGBoost's R² on each. The StrategyLab side of every line:
 
     StrategyLab.Bench gbdt --only leaves63 --task reg --row-order OUT/order_NAME.i64
     StrategyLab.Bench gbdt --only leaves63 --task reg --features OUT/features_NAME.f64
+
+`settings` prints XGBoost's R² with the reference's settings and with one of them changed: max_bin 255
+(StrategyLab's and LightGBM's default) or 128, and base_score the training mean (StrategyLab's start)
+instead of 0.5; it writes nothing to OUT. The StrategyLab side: `StrategyLab.Bench gbdt --only leaves63
+--task reg --bins N`.
 
 Needs python3-xgboost and the generator shared/peers/peergen.py (--peers DIR to point elsewhere).
 """
@@ -30,9 +36,9 @@ PARAMS = {"tree_method": "hist", "eta": 0.1, "nthread": 2, "max_bin": 256, "seed
           "objective": "reg:squarederror", "grow_policy": "lossguide", "max_leaves": 63, "max_depth": 0}
 
 
-def r2(x, y):
+def r2(x, y, **change):
     import xgboost as xgb
-    bst = xgb.train(PARAMS, xgb.DMatrix(x[:N_TRAIN], label=y[:N_TRAIN], nthread=2), num_boost_round=200)
+    bst = xgb.train({**PARAMS, **change}, xgb.DMatrix(x[:N_TRAIN], label=y[:N_TRAIN], nthread=2), num_boost_round=200)
     p = bst.predict(xgb.DMatrix(x[N_TRAIN:], nthread=2))
     return round(float(1.0 - np.mean((y[N_TRAIN:] - p) ** 2) / np.var(y[N_TRAIN:])), 4)
 
@@ -73,9 +79,16 @@ def bins(x, y, out):
         print(json.dumps({"bins": name, "xgboost_test_r2": r2(xb, y)}), flush=True)
 
 
+def settings(x, y, _out):
+    changes = {"reference": {}, "max_bin 255": {"max_bin": 255}, "max_bin 128": {"max_bin": 128},
+               "base_score mean": {"base_score": float(np.mean(y[:N_TRAIN]))}}
+    for name, change in changes.items():
+        print(json.dumps({"setting": name, "xgboost_test_r2": r2(x, y, **change)}), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("study", choices=["orders", "bins"])
+    ap.add_argument("study", choices=["orders", "bins", "settings"])
     ap.add_argument("out")
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--peers", default=os.path.join(here, "..", "..", "..", "shared", "peers"))
@@ -84,7 +97,7 @@ def main():
     import peergen
     os.makedirs(args.out, exist_ok=True)
     x, y, _ = peergen.gbdt_data()
-    (orders if args.study == "orders" else bins)(x, y, args.out)
+    {"orders": orders, "bins": bins, "settings": settings}[args.study](x, y, args.out)
 
 
 if __name__ == "__main__":

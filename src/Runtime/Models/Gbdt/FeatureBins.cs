@@ -7,6 +7,8 @@ namespace StrategyLab.Runtime.Models.Gbdt;
 /// Quantile bins of every feature. Feature f has <c>Count(f)</c> numeric bins, bin b holding the
 /// values x with upper(b − 1) &lt; x ≤ upper(b) (the last upper bound is +∞), and one more bin,
 /// numbered <c>Count(f)</c>, for NaN. A split "bin ≤ t" is therefore the split "x ≤ upper(t)" on raw values.
+/// A feature with no NaN among the rows that placed its bounds may have 256 numeric bins (XGBoost's
+/// max_bin = 256); a byte then has no number left for its missing bin, so it must stay free of NaN.
 /// </summary>
 internal sealed class FeatureBins
 {
@@ -45,7 +47,13 @@ internal sealed class FeatureBins
         return lo;
     }
 
-    /// <summary>Places at most <paramref name="maxBins"/> numeric bins per feature at quantiles of the rows (or a sample of them).</summary>
+    /// <summary>Bins a byte can number, the missing bin included.</summary>
+    internal const int ByteBins = 256;
+
+    /// <summary>
+    /// Places at most <paramref name="maxBins"/> numeric bins per feature at quantiles of the rows (or a sample of them);
+    /// at most 255 for a feature with NaN among the rows, so that its missing bin has a byte number.
+    /// </summary>
     internal static FeatureBins Fit(ReadOnlyMemory<double> features, int rows, int featureCount, int maxBins, int threads)
     {
         var sample = Math.Min(rows, SampleRows);
@@ -62,9 +70,21 @@ internal sealed class FeatureBins
                 if (!double.IsNaN(v))
                     values[m++] = v;
             }
-            upper[f] = Bounds(values.AsSpan(0, m), maxBins);
+            var bins = maxBins < ByteBins || !HasNaN(x, rows, featureCount, f, m < sample) ? maxBins : ByteBins - 1;
+            upper[f] = Bounds(values.AsSpan(0, m), bins);
         });
         return new FeatureBins(upper);
+    }
+
+    // whether feature f has a NaN in any row; the sample's answer when it holds every row
+    private static bool HasNaN(ReadOnlySpan<double> x, int rows, int featureCount, int f, bool sampleHasNaN)
+    {
+        if (sampleHasNaN || rows <= SampleRows)
+            return sampleHasNaN;
+        for (var row = 0; row < rows; row++)
+            if (double.IsNaN(x[row * featureCount + f]))
+                return true;
+        return false;
     }
 
     private static double[] Bounds(Span<double> values, int maxBins)
@@ -117,16 +137,25 @@ internal sealed class FeatureBins
             for (var b = 0; b < 256; b++)
                 padded[f * 256 + b] = b < upper.Length ? upper[b] : double.PositiveInfinity;
         }
-        var missing = new byte[featureCount];
+        // a feature with 256 numeric bins has no missing number: ApplyRows refuses NaN there
+        var missing = new int[featureCount];
         for (var f = 0; f < featureCount; f++)
-            missing[f] = (byte)_upper[f].Length;
+            missing[f] = _upper[f].Length;
         const int block = 8192;
         var blocks = (rows + block - 1) / block;
-        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, b =>
+        try
         {
-            var end = Math.Min(rows, (b + 1) * block);
-            ApplyRows(features.Span, binned, padded, missing, b * block, end);
-        });
+            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, b =>
+            {
+                var end = Math.Min(rows, (b + 1) * block);
+                ApplyRows(features.Span, binned, padded, missing, b * block, end);
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions[0] is ArgumentException refused)
+        {
+            // the caller sees the refusal of a NaN itself, not the threads' wrapper
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
+        }
         return binned;
     }
 
@@ -137,7 +166,7 @@ internal sealed class FeatureBins
 
     // runs once per block for many rows, so it is compiled optimised at once rather than tiered up mid-loop
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ApplyRows(ReadOnlySpan<double> x, byte[] binned, double[] padded, byte[] missing, int first, int end)
+    private static void ApplyRows(ReadOnlySpan<double> x, byte[] binned, double[] padded, int[] missing, int first, int end)
     {
         var featureCount = missing.Length;
         for (var row = first; row < end; row++)
@@ -149,7 +178,9 @@ internal sealed class FeatureBins
                 var v = values[f];
                 if (double.IsNaN(v))
                 {
-                    output[f] = missing[f];
+                    output[f] = missing[f] < ByteBins
+                        ? (byte)missing[f]
+                        : throw new ArgumentException($"feature {f} has a missing value (NaN) in row {row}, but its 256 bins were placed on rows without any; train with at most 255 bins to allow missing values");
                     continue;
                 }
                 var bounds = padded.AsSpan(f * 256, 256);

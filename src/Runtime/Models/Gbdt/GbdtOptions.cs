@@ -60,7 +60,10 @@ public sealed record GbdtOptions
     /// <summary>Fraction of rows drawn (seeded, each row independently) for each round; 1 uses all.</summary>
     public double BaggingFraction { get; init; } = 1.0;
 
-    /// <summary>Maximum histogram bins per feature, at most 255; missing values have a bin of their own besides.</summary>
+    /// <summary>
+    /// Maximum histogram bins per feature, at most 256; missing values have a bin of their own besides, so a feature
+    /// with missing values among the training rows gets at most 255.
+    /// </summary>
     public int MaxBins { get; init; } = 255;
 
     /// <summary>Stop when the validation loss has not improved for this many rounds; 0 disables early stopping.</summary>
@@ -94,7 +97,7 @@ public sealed record GbdtOptions
         Require(MinGainToSplit >= 0, $"MinGainToSplit must be zero or more, found {MinGainToSplit}");
         Require(FeatureFraction > 0 && FeatureFraction <= 1, $"FeatureFraction must be in (0, 1], found {FeatureFraction}");
         Require(BaggingFraction > 0 && BaggingFraction <= 1, $"BaggingFraction must be in (0, 1], found {BaggingFraction}");
-        Require(MaxBins is >= 2 and <= 255, $"MaxBins must be between 2 and 255, found {MaxBins}");
+        Require(MaxBins is >= 2 and <= 256, $"MaxBins must be between 2 and 256, found {MaxBins}");
         Require(EarlyStoppingRounds >= 0, $"EarlyStoppingRounds must be zero or more, found {EarlyStoppingRounds}");
         Require(Threads >= 1, $"Threads must be at least 1, found {Threads}");
     }

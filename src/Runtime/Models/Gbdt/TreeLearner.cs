@@ -147,9 +147,10 @@ internal sealed unsafe class TreeLearner
     private static bool HasMissing(byte[] binned, FeatureBins bins)
     {
         var featureCount = bins.FeatureCount;
-        var missing = new byte[featureCount];
+        // a feature with 256 numeric bins has no missing number (it has no missing values); −1 matches no byte
+        var missing = new int[featureCount];
         for (var f = 0; f < featureCount; f++)
-            missing[f] = (byte)bins.Count(f);
+            missing[f] = bins.Count(f) < FeatureBins.ByteBins ? bins.Count(f) : -1;
         for (long i = 0; i < binned.Length; i += featureCount)
             for (var f = 0; f < featureCount; f++)
                 if (binned[i + f] == missing[f])
@@ -503,11 +504,13 @@ internal sealed unsafe class TreeLearner
         // themselves, or when no count rule applies beyond the minimum hessian (see the constructor)
         var perHessian = w == 4 ? double.NaN : double.IsNaN(_constantHessian) ? double.NaN : 1.0 / _constantHessian;
         var counted = w == 4 || !double.IsNaN(perHessian);
-        var hist = histogram.AsSpan(f * BinsPerFeature * w, w * (numeric + 1));
-        var gm = hist[w * numeric];
-        var hm = hist[w * numeric + 1];
+        // a feature with 256 numeric bins has no missing bin, nor missing values (see FeatureBins)
+        var hasMissingBin = numeric < BinsPerFeature;
+        var hist = histogram.AsSpan(f * BinsPerFeature * w, w * BinsPerFeature);
+        var gm = hasMissingBin ? hist[w * numeric] : 0.0;
+        var hm = hasMissingBin ? hist[w * numeric + 1] : 0.0;
         // without counts the training rows have no missing values (see the constructor)
-        var cm = w == 4 ? hist[w * numeric + 2] : counted ? Math.Round(hm * perHessian) : 0.0;
+        var cm = !hasMissingBin ? 0.0 : w == 4 ? hist[w * numeric + 2] : counted ? Math.Round(hm * perHessian) : 0.0;
 
         // the sums left of each threshold "bin ≤ t", padded to whole vectors
         const int capacity = BinsPerFeature + 4;

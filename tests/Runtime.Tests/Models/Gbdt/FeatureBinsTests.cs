@@ -58,4 +58,37 @@ public sealed class FeatureBinsTests
         new Random(9).Shuffle(shuffled);
         Assert.Equal(bins.Upper(0).ToArray(), FeatureBins.Fit(shuffled, rows, 1, 255, 2).Upper(0).ToArray());
     }
+
+    [Fact]
+    public void AFeatureWithoutMissingValuesGets256BinsAndOneWithThemGets255()
+    {
+        // 2,560 distinct values 0 … 2559: 256 bins of 10 values each, bound k between 10k − 1 and 10k, i.e. 10k − 0.5
+        const int rows = 2560;
+        var x = new double[rows * 2];
+        for (var i = 0; i < rows; i++)
+            (x[2 * i], x[2 * i + 1]) = (i, i == 7 ? double.NaN : i);
+        var bins = FeatureBins.Fit(x, rows, 2, 256, 1);
+        Assert.Equal(256, bins.Count(0));
+        for (var k = 1; k < 256; k++)
+            Assert.Equal(10 * k - 0.5, bins.Upper(0)[k - 1]);
+        Assert.Equal(double.PositiveInfinity, bins.Upper(0)[255]);
+        // the second feature has a NaN, so its missing bin needs the byte number 255
+        Assert.Equal(255, bins.Count(1));
+        var binned = bins.Apply(x, rows, 1);
+        Assert.Equal(255, binned[2 * (rows - 1)]);
+        Assert.Equal(255, binned[2 * 7 + 1]);
+    }
+
+    [Fact]
+    public void ANaNInAFeatureWith256BinsIsRefusedByName()
+    {
+        var x = new double[512];
+        for (var i = 0; i < x.Length; i++)
+            x[i] = i;
+        var bins = FeatureBins.Fit(x, x.Length, 1, 256, 1);
+        Assert.Equal(256, bins.Count(0));
+        x[300] = double.NaN;
+        var e = Assert.Throws<ArgumentException>(() => bins.Apply(x, x.Length, 1));
+        Assert.Equal("feature 0 has a missing value (NaN) in row 300, but its 256 bins were placed on rows without any; train with at most 255 bins to allow missing values", e.Message);
+    }
 }

@@ -344,6 +344,48 @@ public sealed class GbdtModelTests
     }
 
     [Fact]
+    public void TheMinimumHessianOfAChildDecidesWhichSplitsAreAllowed()
+    {
+        // balanced labels: base score 0, p = ½, g = p − y = ±½ and h = p(1 − p) = ¼ for every row.
+        // Left sums for x ≤ t + ½: t = 4 gives G = 1, H = 1; t = 5 gives G = 1.5, H = 1.25 (right H = 0.75).
+        // With λ = 1 the gains are ½(1/2 + 1/2) = 0.5 at t = 4 and ½(2.25/2.25 + 2.25/1.75) ≈ 1.14 at t = 5, the best.
+        // Minimum hessian 1 forbids t = 5 (right 0.75) and leaves t = 4: leaves −1/(1 + 1) and 1/(1 + 1).
+        // Minimum 0.75 allows t = 5: leaves −1.5/2.25 = −2/3 and 1.5/1.75 = 6/7. Each bound holds inclusively.
+        double[] x = [1, 2, 3, 4, 5, 6, 7, 8];
+        double[] y = [1, 0, 0, 0, 0, 1, 1, 1];
+        var options = new GbdtOptions { Objective = GbdtObjective.Binary, Rounds = 1, NumLeaves = 2, MinDataInLeaf = 1, Lambda = 1, LearningRate = 1, Threads = 1 };
+        var raw = new double[8];
+        GbdtModel.Train(x, y, options with { MinSumHessianInLeaf = 1 }).PredictRaw(x, raw);
+        Assert.Equal([-0.5, -0.5, -0.5, -0.5, 0.5, 0.5, 0.5, 0.5], raw);
+        GbdtModel.Train(x, y, options with { MinSumHessianInLeaf = 0.75 }).PredictRaw(x, raw);
+        Assert.Equal(new[] { -2.0 / 3, -2.0 / 3, -2.0 / 3, -2.0 / 3, -2.0 / 3, 6.0 / 7, 6.0 / 7, 6.0 / 7 }, raw, new ToleranceComparer(1e-15));
+        // a minimum above half the total hessian (2) allows no split at all: the model stays at the base score
+        GbdtModel.Train(x, y, options with { MinSumHessianInLeaf = 1.01 }).PredictRaw(x, raw);
+        Assert.All(raw, r => Assert.Equal(0.0, r));
+    }
+
+    [Fact]
+    public void With256BinsASplitCanIsolateTheTopTwoHundredFiftySixth()
+    {
+        // x = 0 … 2559 in 256 bins of 10 values; y = 1 on the top 10 rows. Base score 10/2560 = 1/256, h = 1,
+        // g = 1/256 − y. The best split is x ≤ 2549.5: left G = 2550/256, H = 2550; right G = 10/256 − 10, H = 10.
+        // Leaves (λ = 1, learning rate ½): −(2550/256)/2551 × ½ and (10 − 10/256)/11 × ½ added to the base score.
+        // With 255 bins the last bin holds 11 values (2549 … 2559), so no split separates 2549 from 2550.
+        const int rows = 2560;
+        var x = new double[rows];
+        var y = new double[rows];
+        for (var i = 0; i < rows; i++)
+            (x[i], y[i]) = (i, i >= 2550 ? 1 : 0);
+        var model = GbdtModel.Train(x, y, Stump with { MaxBins = 256 });
+        var left = 1.0 / 256 - 2550.0 / 256 / 2551 * 0.5;
+        var right = 1.0 / 256 + (10 - 10.0 / 256) / 11 * 0.5;
+        var comparer = new ToleranceComparer(1e-15);
+        Assert.Equal(new[] { left, left, right, right }, PredictAll(model, [0, 2549, 2550, 2559]), comparer);
+        var coarser = PredictAll(GbdtModel.Train(x, y, Stump with { MaxBins = 255 }), [2549, 2550]);
+        Assert.Equal(coarser[0], coarser[1]);
+    }
+
+    [Fact]
     public void RejectsBadSettingsAndLabelsWithMessagesThatNameThem()
     {
         double[] x = [1, 2, 3, 4];
