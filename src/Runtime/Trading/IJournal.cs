@@ -81,7 +81,19 @@ public sealed record JournalFill(string TradeId, string? ClientOrderId, string S
     DateTimeOffset Time, bool Adopted = false);
 
 /// <summary>The state after a bar's step: the bar decided, equity by the engine's book and whether trading stopped for good.</summary>
-public sealed record JournalStep(long BarTime, double Equity, bool Stopped);
+public sealed record JournalStep(long BarTime, double Equity, bool Stopped)
+{
+    /// <summary>What a restarted runner takes up (null in journals written before it was kept).</summary>
+    public RunnerState? State { get; init; }
+}
+
+/// <summary>
+/// What a runner remembers after a step, so that a restarted one decides as an uninterrupted one: the engine's state, how
+/// many of the deployment's journaled fills the engine had booked (<see cref="FillsJournaled"/>, less those
+/// <see cref="Deferred"/>: fills of orders decided at a bar not stepped yet, kept for the step after it) and the time funding
+/// was read up to.
+/// </summary>
+public sealed record RunnerState(EngineState Engine, int FillsJournaled, IReadOnlyList<(string Symbol, string TradeId)> Deferred, long FundingSince);
 
 /// <summary>
 /// The record of a deployment's trading, kept so that a restarted runner knows what it sent and holds:

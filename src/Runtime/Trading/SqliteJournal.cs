@@ -36,6 +36,9 @@ public sealed class SqliteJournal : IJournal
         CREATE TABLE IF NOT EXISTS steps (
             deployment INTEGER NOT NULL REFERENCES deployments(id), bar_time INTEGER NOT NULL, equity REAL NOT NULL, stopped INTEGER NOT NULL,
             PRIMARY KEY (deployment, bar_time));
+        CREATE TABLE IF NOT EXISTS runner_states (
+            deployment INTEGER NOT NULL REFERENCES deployments(id), bar_time INTEGER NOT NULL, fills INTEGER NOT NULL, deferred TEXT NOT NULL,
+            funding_since INTEGER NOT NULL, engine BLOB NOT NULL, PRIMARY KEY (deployment, bar_time));
         CREATE TABLE IF NOT EXISTS promotions (
             id INTEGER PRIMARY KEY, strategy TEXT NOT NULL, deployment_hash TEXT NOT NULL, stage TEXT NOT NULL, data_hash TEXT NOT NULL,
             parameters TEXT NOT NULL, source TEXT NOT NULL, time INTEGER NOT NULL);
@@ -157,6 +160,12 @@ public sealed class SqliteJournal : IJournal
             }
             Run(tx, "INSERT OR REPLACE INTO steps (deployment, bar_time, equity, stopped) VALUES ($d, $b, $e, $s)",
                 ("$d", id), ("$b", step.BarTime), ("$e", Finite(step.Equity)), ("$s", step.Stopped ? 1 : 0));
+            if (step.State is { } state)
+            {
+                Run(tx, "INSERT OR REPLACE INTO runner_states (deployment, bar_time, fills, deferred, funding_since, engine) VALUES ($d, $b, $f, $x, $fs, $e)",
+                    ("$d", id), ("$b", step.BarTime), ("$f", state.FillsJournaled), ("$x", string.Join('\n', state.Deferred.Select(k => $"{k.Symbol}\t{k.TradeId}"))),
+                    ("$fs", state.FundingSince), ("$e", state.Engine.ToBytes()));
+            }
         });
     }
 
@@ -191,8 +200,11 @@ public sealed class SqliteJournal : IJournal
 
     /// <inheritdoc />
     public JournalStep? LastStep(Deployment deployment) =>
-        Query(deployment, "SELECT bar_time, equity, stopped FROM steps WHERE deployment = $d ORDER BY bar_time DESC LIMIT 1",
-            r => new JournalStep(r.GetInt64(0), r.GetDouble(1), r.GetInt64(2) == 1)).FirstOrDefault();
+        Query(deployment, """
+            SELECT s.bar_time, s.equity, s.stopped, r.fills, r.deferred, r.funding_since, r.engine
+            FROM steps s LEFT JOIN runner_states r ON r.deployment = s.deployment AND r.bar_time = s.bar_time
+            WHERE s.deployment = $d ORDER BY s.bar_time DESC LIMIT 1
+            """, r => new JournalStep(r.GetInt64(0), r.GetDouble(1), r.GetInt64(2) == 1) { State = r.IsDBNull(3) ? null : State(r) }).FirstOrDefault();
 
     /// <inheritdoc />
     public IReadOnlyList<(string Kind, string Message)> Events(Deployment deployment) =>
@@ -319,6 +331,12 @@ public sealed class SqliteJournal : IJournal
         foreach (var (name, value) in parameters)
             command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         return command;
+    }
+
+    private static RunnerState State(SqliteDataReader r)
+    {
+        var deferred = r.GetString(4).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t')).Select(p => (p[0], p[1])).ToList();
+        return new RunnerState(EngineState.FromBytes((byte[])r.GetValue(6)), (int)r.GetInt64(3), deferred, r.GetInt64(5));
     }
 
     private static string? Text(decimal? value) => value?.ToString(CultureInfo.InvariantCulture);

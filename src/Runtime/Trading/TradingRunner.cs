@@ -74,6 +74,9 @@ public sealed class TradingRunner : IAlertSink
     // reads what it needs without reading the whole journal
     private readonly Dictionary<string, (int Sequence, JournalOrder Order)> _orders = new(StringComparer.Ordinal);
     private readonly HashSet<(string Symbol, string TradeId)> _trades = [];
+    // fills journaled but not yet booked by the engine, with the bar their order was decided at: booked at the open of the
+    // first bar stepped after that one (after a restart, fills of the bar being stepped again wait for the bar after it)
+    private readonly List<(VenueEvent Fill, long OrderBar, string Symbol, string TradeId)> _unbooked = [];
     private ExecutionEngine _engine = null!;
     private IExecutionPolicy _policy = null!;
     private long _fundingSince;
@@ -136,7 +139,8 @@ public sealed class TradingRunner : IAlertSink
         if (time <= Reconciled.ResumeAfter)
             return null;
         TradeMarket(history, t);
-        await SettleAsync(cancel).ConfigureAwait(false);
+        await SettleAsync(time, cancel).ConfigureAwait(false);
+        BookFillsBefore(time);
         var decision = _targets.Decide(history);
         var orders = StepEngine(history, t, decision);
         var sent = new List<OrderRequest>();
@@ -146,7 +150,7 @@ public sealed class TradingRunner : IAlertSink
                 sent.Add(request);
         }
         var equity = _engine.Ledger.Mark(out _, out _);
-        _journal.RecordStep(Deployment, new JournalStep(time, equity, _engine.Stopped), Book());
+        _journal.RecordStep(Deployment, new JournalStep(time, equity, _engine.Stopped) { State = SaveState() }, Book());
         _setup.Checkpoint?.Invoke(TradingCheckpoint.StepJournaled, time.ToString(CultureInfo.InvariantCulture));
         return new StepReport(time, decision, sent, equity);
     }
@@ -157,7 +161,7 @@ public sealed class TradingRunner : IAlertSink
     /// </summary>
     public async Task<IReadOnlyList<OrderRequest>> CloseAllAsync(CancellationToken cancel = default)
     {
-        await SettleAsync(cancel).ConfigureAwait(false);
+        await SettleAsync(long.MaxValue, cancel).ConfigureAwait(false);
         var now = _exchange.Now.ToUnixTimeMilliseconds();
         var sent = new List<OrderRequest>();
         var units = _engine.Ledger.Account.Units;
@@ -223,8 +227,13 @@ public sealed class TradingRunner : IAlertSink
         var last = _journal.LastStep(Deployment);
         if (last is { Stopped: true })
             throw new TradingException($"deployment {Deployment.Strategy} stopped for good at the bar of {Format(last.BarTime)} (a drawdown limit or ruin); start a new deployment to trade again");
-        await BuildEngineAsync(positions, cancel).ConfigureAwait(false);
         _fundingSince = _exchange.Now.ToUnixTimeMilliseconds();
+        if (last?.State is not { } state || !TakeUp(state, findings))
+        {
+            if (last is not null)
+                findings.Add("the journal holds no engine state of the last step: the drawdown peak, the day's opening equity and the positions' entry times start again from now");
+            await BuildEngineAsync(positions, cancel).ConfigureAwait(false);
+        }
         foreach (var finding in findings)
         {
             _journal.RecordEvent(Deployment, _exchange.Now, "reconcile", finding);
@@ -346,6 +355,61 @@ public sealed class TradingRunner : IAlertSink
         }
     }
 
+    // the engine as it stood after the last step, and the fills journaled since that it has not booked: a restarted runner
+    // decides as an uninterrupted one would; false (with a finding) when the journal's fills do not make the saved book
+    private bool TakeUp(RunnerState state, List<string> findings)
+    {
+        var fills = _journal.Fills(Deployment);
+        var deferred = state.Deferred.ToHashSet();
+        var unbooked = fills.Where((f, i) => i >= state.FillsJournaled || deferred.Contains((f.Symbol, f.TradeId))).ToList();
+        var units = state.Engine.Units;
+        foreach (var (symbol, quantity) in JournalBook().Concat(_setup.Symbols.Select(s => new KeyValuePair<string, decimal>(s, 0m))).DistinctBy(p => p.Key))
+        {
+            if (!_assets.TryGetValue(symbol, out var asset))
+                continue;
+            var expected = (double)(quantity - unbooked.Where(f => f.Symbol == symbol).Sum(f => f.Quantity));
+            if (Math.Abs(units[asset] - expected) > 1e-9 * Math.Max(1, Math.Abs(expected)))
+            {
+                findings.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{symbol}: the engine state of the last step holds {units[asset]:G10} but the journal's fills make {expected:G10}; the state is not taken up"));
+                return false;
+            }
+        }
+        var setup = LedgerBacktest.Setup(_setup.Symbols, _instruments, _setup.Bar, _setup.Options, _port, state.Engine.Cash, this) with { FillAtSignalClose = false };
+        _policy = setup.Policy;
+        _engine = new ExecutionEngine(setup);
+        _engine.Restore(state.Engine);
+        _index = state.Engine.Bar + 1;
+        _fundingSince = state.FundingSince;
+        foreach (var fill in unbooked)
+        {
+            if (!_assets.TryGetValue(fill.Symbol, out var asset))
+                continue;
+            var order = fill.ClientOrderId is { } id && _orders.TryGetValue(id, out var o) ? o.Order : null;
+            var e = new VenueEvent(VenueEventKind.Fill, asset, (double)fill.Quantity, (double)fill.Price, (double)fill.Fee,
+                order?.Request.Type == OrderType.Limit, order?.Purpose ?? OrderPurpose.Rebalance);
+            if (fill.Adopted)
+                _port.Book(e);
+            else
+                _unbooked.Add((e, order?.BarTime ?? -1, fill.Symbol, fill.TradeId));
+        }
+        return true;
+    }
+
+    private RunnerState SaveState() =>
+        new(_engine.Save(), _trades.Count, [.. _unbooked.Select(u => (u.Symbol, u.TradeId))], _fundingSince);
+
+    // the fills of orders decided before the bar at hand go to the engine for that bar's open, in the order journaled
+    private void BookFillsBefore(long barTime)
+    {
+        foreach (var u in _unbooked)
+        {
+            if (u.OrderBar < barTime)
+                _port.Enqueue(u.Fill);
+        }
+        _unbooked.RemoveAll(u => u.OrderBar < barTime);
+    }
+
     private void TradeMarket(BarHistory history, int t)
     {
         if (_setup.Market is { } market)
@@ -371,10 +435,11 @@ public sealed class TradingRunner : IAlertSink
     }
 
     // what the venue did since the last step: resting orders are cancelled (an order lives one bar, as in a
-    // backtest), pending ones looked up, and the fills and funding handed to the engine for the next bar's open
-    private async Task SettleAsync(CancellationToken cancel)
+    // backtest), pending ones looked up, and the fills and funding handed to the engine for the next bar's open; orders of
+    // the bar at hand (sent before a restart, that bar now stepped again) are left to the next step, as they would have been
+    private async Task SettleAsync(long barTime, CancellationToken cancel)
     {
-        foreach (var order in Orders().Where(o => !o.Status.IsDone()))
+        foreach (var order in Orders().Where(o => !o.Status.IsDone() && o.BarTime < barTime))
         {
             var r = order.Request;
             _touched.Add(r.Symbol);
@@ -424,7 +489,11 @@ public sealed class TradingRunner : IAlertSink
             _setup.Checkpoint?.Invoke(TradingCheckpoint.FillJournaled, e.ClientOrderId);
             Say(string.Create(CultureInfo.InvariantCulture, $"fill {e.Symbol} {e.Side} {e.Quantity} at {e.Price} fee {e.Fee} {e.FeeAsset} ({e.ClientOrderId})"));
             if (enqueue && _assets.TryGetValue(e.Symbol, out var asset))
-                _port.Enqueue(new VenueEvent(VenueEventKind.Fill, asset, (double)signed, (double)e.Price, (double)e.Fee, e.Maker, _orders[e.ClientOrderId].Order.Purpose));
+            {
+                var order = _orders[e.ClientOrderId].Order;
+                _unbooked.Add((new VenueEvent(VenueEventKind.Fill, asset, (double)signed, (double)e.Price, (double)e.Fee, e.Maker, order.Purpose), order.BarTime,
+                    e.Symbol, e.TradeId));
+            }
         }
     }
 
