@@ -270,6 +270,21 @@ let private dryJournal (path: string) =
 
     folder, copy
 
+// the strategy text, data and parameters as they are now must be those promoted to live in the journal
+let private requireLivePromotion dataDir path plan parameters journalPath =
+    let _, data, prepared = prepareRun dataDir path plan id
+    use _ = data
+    use run = prepared
+
+    let hash =
+        Promotions.DeploymentHash(run, refusedAs path (fun () -> run.Parse parameters))
+
+    use journal = openJournal journalPath
+
+    match Promotions.LiveRefusal(journal, plan.Name, hash, run.DataHash) with
+    | null -> ()
+    | why -> usageError $"{path}: --live refused: {why}"
+
 let live (dataDir: string) (args: ParseResults<LiveArgs>) =
     let path = args.GetResult LiveArgs.File
     let plan = compileFile path
@@ -286,13 +301,16 @@ let live (dataDir: string) (args: ParseResults<LiveArgs>) =
 
     let settings = runSettings None None None None None
     let chosen = venueOf (args.TryGetResult LiveArgs.Exchange)
+    let journalPath = journalOf (args.TryGetResult LiveArgs.Journal) plan.Name
+
+    // real orders only for what was promoted to live; closing positions stays allowed
+    if send && not (args.Contains Close_All) then
+        requireLivePromotion dataDir path plan (parseParams (args.GetResults LiveArgs.Param)) journalPath
 
     use venue =
         trading path (fun () -> tradingClient chosen (args.Contains Testnet) (args.GetResult(Env, ".env")))
 
     let symbols = assets dataDir plan.Dataset
-
-    let journalPath = journalOf (args.TryGetResult LiveArgs.Journal) plan.Name
     let dry = not send || args.Contains Status
     let copy = if dry then Some(dryJournal journalPath) else None
     let usedJournal = copy |> Option.map snd |> Option.defaultValue journalPath
