@@ -99,7 +99,8 @@ public sealed record RunnerState(EngineState Engine, int FillsJournaled, IReadOn
 /// The record of a deployment's trading, kept so that a restarted runner knows what it sent and holds:
 /// intents, orders (each written with its deterministic client order id BEFORE it is sent), the venue's
 /// answers, fills, positions after each step and the steps done. Each write is one transaction, so a
-/// process killed at any point leaves the journal as it was before or after the write, never between.
+/// process killed at any point leaves the journal as it was before or after the write, never between; an order's
+/// write is on disk before it returns, so that it is before the order is sent.
 /// </summary>
 public interface IJournal : IDisposable
 {
@@ -120,6 +121,9 @@ public interface IJournal : IDisposable
 
     /// <summary>Records a fill; false when its trade id is already journaled.</summary>
     bool RecordFill(Deployment deployment, JournalFill fill);
+
+    /// <summary>Records fills in one transaction; for each, false when its trade id is already journaled.</summary>
+    bool[] RecordFills(Deployment deployment, IReadOnlyList<JournalFill> fills);
 
     /// <summary>Records the book after a step and the step itself, in one transaction.</summary>
     void RecordStep(Deployment deployment, JournalStep step, IReadOnlyList<VenuePosition> book);

@@ -5,8 +5,11 @@ using StrategyLab.Runtime.Execution;
 namespace StrategyLab.Runtime.Trading;
 
 /// <summary>
-/// The journal in one SQLite file in WAL mode with full synchronous writes: a transaction that returned
-/// is on disk, whatever happens to the process next. Money is stored as decimal text, exactly as sent.
+/// The journal in one SQLite file in WAL mode. A transaction that returned survives the process being killed at any
+/// point. An order written before it is sent (and a deployment or promotion) is also on disk, fsynced, before the write
+/// returns, so no power loss can make the venue hold an order the journal does not; other writes (answers, fills, steps,
+/// intents) are fsynced with the next order, since what the venue did can be read from it again at reconciliation.
+/// Money is stored as decimal text, exactly as sent.
 /// Tables: <c>deployments</c>, <c>intents</c>, <c>orders</c> (keyed by client order id), <c>fills</c>
 /// (keyed by deployment, symbol and trade id), <c>positions</c> (the book after each step), <c>steps</c>,
 /// <c>events</c> and <c>promotions</c>.
@@ -48,6 +51,7 @@ public sealed class SqliteJournal : IJournal
 
     private readonly SqliteConnection _connection;
     private readonly Dictionary<Deployment, long> _ids = [];
+    private bool _durable;
 
     /// <summary>Opens (or creates) the journal at <paramref name="path"/>.</summary>
     /// <exception cref="JournalException">The file cannot be opened as a journal; the message says why.</exception>
@@ -63,6 +67,7 @@ public sealed class SqliteJournal : IJournal
             _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
             _connection.Open();
             Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
+            _durable = true;
             Execute(Schema);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
@@ -78,6 +83,7 @@ public sealed class SqliteJournal : IJournal
     public Deployment Open(Deployment deployment, bool fresh)
     {
         ArgumentNullException.ThrowIfNull(deployment);
+        Durable(true);
         using var tx = _connection.BeginTransaction(deferred: false);
         var last = Scalar(tx, "SELECT MAX(session) FROM deployments WHERE strategy = $s AND plan_hash = $h AND venue = $v",
             ("$s", deployment.Strategy), ("$h", deployment.PlanHash), ("$v", deployment.Venue));
@@ -106,7 +112,7 @@ public sealed class SqliteJournal : IJournal
         ArgumentNullException.ThrowIfNull(order);
         var r = order.Request;
         var added = 0;
-        Write(deployment, (tx, id) => added = Run(tx, """
+        Write(deployment, durable: true, (tx, id) => added = Run(tx, """
             INSERT OR IGNORE INTO orders (client_order_id, deployment, seq, bar_time, symbol, purpose, side, type, quantity, price, stop_price,
                 time_in_force, reduce_only, status, venue_order_id, filled, average_price, reason, updated)
             VALUES ($c, $d, (SELECT COUNT(*) FROM orders), $b, $s, $p, $side, $type, $q, $price, $stop, $tif, $ro, $status, NULL, '0', '0', NULL, $t)
@@ -138,12 +144,29 @@ public sealed class SqliteJournal : IJournal
     {
         ArgumentNullException.ThrowIfNull(fill);
         var added = 0;
-        Write(deployment, (tx, id) => added = Run(tx, """
-            INSERT OR IGNORE INTO fills (deployment, seq, symbol, trade_id, client_order_id, quantity, price, fee, fee_asset, time, adopted)
-            VALUES ($d, (SELECT COUNT(*) FROM fills), $s, $id, $c, $q, $p, $fee, $asset, $t, $a)
-            """, ("$d", id), ("$s", fill.Symbol), ("$id", fill.TradeId), ("$c", fill.ClientOrderId), ("$q", Text(fill.Quantity)), ("$p", Text(fill.Price)),
-            ("$fee", Text(fill.Fee)), ("$asset", fill.FeeAsset), ("$t", fill.Time.ToUnixTimeMilliseconds()), ("$a", fill.Adopted ? 1 : 0)));
+        Write(deployment, (tx, id) => added = InsertFill(tx, id, fill));
         return added == 1;
+    }
+
+    private int InsertFill(SqliteTransaction tx, long id, JournalFill fill) => Run(tx, """
+        INSERT OR IGNORE INTO fills (deployment, seq, symbol, trade_id, client_order_id, quantity, price, fee, fee_asset, time, adopted)
+        VALUES ($d, (SELECT COUNT(*) FROM fills), $s, $id, $c, $q, $p, $fee, $asset, $t, $a)
+        """, ("$d", id), ("$s", fill.Symbol), ("$id", fill.TradeId), ("$c", fill.ClientOrderId), ("$q", Text(fill.Quantity)), ("$p", Text(fill.Price)),
+        ("$fee", Text(fill.Fee)), ("$asset", fill.FeeAsset), ("$t", fill.Time.ToUnixTimeMilliseconds()), ("$a", fill.Adopted ? 1 : 0));
+
+    /// <inheritdoc />
+    public bool[] RecordFills(Deployment deployment, IReadOnlyList<JournalFill> fills)
+    {
+        ArgumentNullException.ThrowIfNull(fills);
+        var added = new bool[fills.Count];
+        if (fills.Count == 0)
+            return added;
+        Write(deployment, (tx, id) =>
+        {
+            for (var i = 0; i < fills.Count; i++)
+                added[i] = InsertFill(tx, id, fills[i]) == 1;
+        });
+        return added;
     }
 
     /// <inheritdoc />
@@ -216,6 +239,7 @@ public sealed class SqliteJournal : IJournal
         ArgumentNullException.ThrowIfNull(promotion);
         try
         {
+            Durable(true);
             using var tx = _connection.BeginTransaction(deferred: false);
             Run(tx, """
                 INSERT INTO promotions (strategy, deployment_hash, stage, data_hash, parameters, source, time) VALUES ($s, $h, $st, $d, $p, $src, $t)
@@ -266,11 +290,15 @@ public sealed class SqliteJournal : IJournal
         return known;
     }
 
-    private void Write(Deployment deployment, Action<SqliteTransaction, long> write)
+    private void Write(Deployment deployment, Action<SqliteTransaction, long> write) => Write(deployment, durable: false, write);
+
+    // durable: fsynced before it returns; else fsynced with the next durable write (a killed process loses neither)
+    private void Write(Deployment deployment, bool durable, Action<SqliteTransaction, long> write)
     {
         ArgumentNullException.ThrowIfNull(deployment);
         try
         {
+            Durable(durable);
             using var tx = _connection.BeginTransaction(deferred: false);
             write(tx, Id(deployment, tx));
             tx.Commit();
@@ -279,6 +307,14 @@ public sealed class SqliteJournal : IJournal
         {
             throw new JournalException($"{Path}: cannot write the journal: {e.Message}");
         }
+    }
+
+    private void Durable(bool durable)
+    {
+        if (durable == _durable)
+            return;
+        Execute(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+        _durable = durable;
     }
 
     private List<T> Query<T>(Deployment deployment, string sql, Func<SqliteDataReader, T> read)

@@ -480,10 +480,16 @@ public sealed class TradingRunner : IAlertSink
             }
         }
         _touched.Clear();
-        foreach (var e in fresh.OrderBy(e => e.Time).ThenBy(e => _orders[e.ClientOrderId].Sequence))
+        // the fills read are journaled in one transaction, before any is acted on
+        List<ExecutionReport> ordered = [.. fresh.OrderBy(e => e.Time).ThenBy(e => _orders[e.ClientOrderId].Sequence)];
+        var added = _journal.RecordFills(Deployment, [.. ordered.Select(e =>
+            new JournalFill(e.TradeId, e.ClientOrderId, e.Symbol, e.Side == OrderSide.Buy ? e.Quantity : -e.Quantity, e.Price, e.Fee, e.FeeAsset, e.Time))]);
+        for (var k = 0; k < ordered.Count; k++)
         {
+            var e = ordered[k];
             var signed = e.Side == OrderSide.Buy ? e.Quantity : -e.Quantity;
-            if (!WriteFill(new JournalFill(e.TradeId, e.ClientOrderId, e.Symbol, signed, e.Price, e.Fee, e.FeeAsset, e.Time)))
+            _trades.Add((e.Symbol, e.TradeId));
+            if (!added[k])
                 continue;
             _fillsSince[e.Symbol] = Math.Max(_fillsSince.GetValueOrDefault(e.Symbol), e.Time.ToUnixTimeMilliseconds());
             _setup.Checkpoint?.Invoke(TradingCheckpoint.FillJournaled, e.ClientOrderId);
