@@ -61,7 +61,8 @@ type LiveArgs =
         member a.Usage =
             match a with
             | File _ -> "the .strat file to trade on the venue's futures"
-            | Send -> "send orders (without it: a dry run that reads the account and shows the orders, writing nothing)"
+            | Send ->
+                "send orders, once this strategy text, data and parameters were promoted to live (without it: a dry run that reads the account and shows the orders, writing nothing)"
             | Exchange _ ->
                 "the venue: binance (USDⓈ-M futures, default; BINANCE_API_KEY and _SECRET), bybit (linear perpetuals; BYBIT_API_KEY and _SECRET) or mexc (contract perpetuals; MEXC_API_KEY and _SECRET)"
             | Testnet ->

@@ -122,8 +122,11 @@ public interface IJournal : IDisposable
     /// <summary>Records a fill; false when its trade id is already journaled.</summary>
     bool RecordFill(Deployment deployment, JournalFill fill);
 
-    /// <summary>Records fills in one transaction; for each, false when its trade id is already journaled.</summary>
-    bool[] RecordFills(Deployment deployment, IReadOnlyList<JournalFill> fills);
+    /// <summary>
+    /// Records what a step read from the venue at its start, in one transaction: the orders' <paramref name="states"/> and the
+    /// <paramref name="fills"/>; for each fill, false when its trade id is already journaled.
+    /// </summary>
+    bool[] RecordSettlement(Deployment deployment, IReadOnlyList<OrderState> states, IReadOnlyList<JournalFill> fills);
 
     /// <summary>Records the book after a step and the step itself, in one transaction.</summary>
     void RecordStep(Deployment deployment, JournalStep step, IReadOnlyList<VenuePosition> book);

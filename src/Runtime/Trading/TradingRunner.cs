@@ -185,7 +185,7 @@ public sealed class TradingRunner : IAlertSink
     /// </summary>
     public async Task SyncAsync(CancellationToken cancel = default)
     {
-        foreach (var order in Orders().Where(o => o.Status == JournalOrderStatus.Pending))
+        foreach (var order in Open().Where(o => o.Status == JournalOrderStatus.Pending))
         {
             var r = order.Request;
             _touched.Add(r.Symbol);
@@ -439,22 +439,23 @@ public sealed class TradingRunner : IAlertSink
     // the bar at hand (sent before a restart, that bar now stepped again) are left to the next step, as they would have been
     private async Task SettleAsync(long barTime, CancellationToken cancel)
     {
-        foreach (var order in Orders().Where(o => !o.Status.IsDone() && o.BarTime < barTime))
+        // the venue's answers are journaled with the fills, in one transaction
+        var states = new List<OrderState>();
+        foreach (var order in Open().Where(o => o.BarTime < barTime))
         {
             var r = order.Request;
             _touched.Add(r.Symbol);
             if (order.Status == JournalOrderStatus.Pending)
             {
                 if (await _exchange.Order(r.Symbol, r.ClientOrderId, cancel).ConfigureAwait(false) is { } found)
-                    WriteState(found);
+                    states.Add(Mirror(found));
                 else
                     WriteUnsent(r.ClientOrderId, "never reached the venue");
                 continue;
             }
-            var state = await _exchange.Cancel(r.Symbol, r.ClientOrderId, cancel).ConfigureAwait(false);
-            WriteState(state);
+            states.Add(Mirror(await _exchange.Cancel(r.Symbol, r.ClientOrderId, cancel).ConfigureAwait(false)));
         }
-        await CollectFillsAsync(enqueue: true, cancel).ConfigureAwait(false);
+        await CollectFillsAsync(enqueue: true, cancel, states).ConfigureAwait(false);
         foreach (var payment in await _exchange.Funding(_fundingSince, cancel).ConfigureAwait(false))
         {
             if (_assets.TryGetValue(payment.Symbol, out var asset))
@@ -465,10 +466,14 @@ public sealed class TradingRunner : IAlertSink
 
     // the executions of this deployment's orders the journal lacks, journaled and (when trading) queued for the engine,
     // in the order the orders were sent
-    private async Task CollectFillsAsync(bool enqueue, CancellationToken cancel)
+    private async Task CollectFillsAsync(bool enqueue, CancellationToken cancel, IReadOnlyList<OrderState>? states = null)
     {
         if (_touched.Count == 0)
+        {
+            if (states is { Count: > 0 })
+                _journal.RecordSettlement(Deployment, states, []);
             return;
+        }
         var fresh = new List<ExecutionReport>();
         foreach (var symbol in _touched.Order(StringComparer.Ordinal))
         {
@@ -482,7 +487,7 @@ public sealed class TradingRunner : IAlertSink
         _touched.Clear();
         // the fills read are journaled in one transaction, before any is acted on
         List<ExecutionReport> ordered = [.. fresh.OrderBy(e => e.Time).ThenBy(e => _orders[e.ClientOrderId].Sequence)];
-        var added = _journal.RecordFills(Deployment, [.. ordered.Select(e =>
+        var added = _journal.RecordSettlement(Deployment, states ?? [], [.. ordered.Select(e =>
             new JournalFill(e.TradeId, e.ClientOrderId, e.Symbol, e.Side == OrderSide.Buy ? e.Quantity : -e.Quantity, e.Price, e.Fee, e.FeeAsset, e.Time))]);
         for (var k = 0; k < ordered.Count; k++)
         {
@@ -558,6 +563,9 @@ public sealed class TradingRunner : IAlertSink
     // the journal's orders in the order they were journaled
     private List<JournalOrder> Orders() => [.. _orders.Values.OrderBy(o => o.Sequence).Select(o => o.Order)];
 
+    // the orders not done, in the order journaled: a step sorts these, not the whole journal
+    private List<JournalOrder> Open() => [.. _orders.Values.Where(o => !o.Order.Status.IsDone()).OrderBy(o => o.Sequence).Select(o => o.Order)];
+
     private bool WriteOrder(JournalOrder order)
     {
         if (!_journal.RecordOrder(Deployment, order))
@@ -569,6 +577,12 @@ public sealed class TradingRunner : IAlertSink
     private void WriteState(OrderState state)
     {
         _journal.RecordOrderState(Deployment, state);
+        Mirror(state);
+    }
+
+    // the journal's orders as mirrored here take the venue's state
+    private OrderState Mirror(OrderState state)
+    {
         if (_orders.TryGetValue(state.ClientOrderId, out var known))
         {
             _orders[state.ClientOrderId] = (known.Sequence, known.Order with
@@ -580,6 +594,7 @@ public sealed class TradingRunner : IAlertSink
                 Reason = state.RejectReason ?? known.Order.Reason,
             });
         }
+        return state;
     }
 
     private void WriteUnsent(string clientOrderId, string reason)
