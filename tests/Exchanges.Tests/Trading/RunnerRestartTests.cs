@@ -43,6 +43,9 @@ public sealed class RunnerRestartTests : IAsyncLifetime
     [InlineData(TradingCheckpoint.AckJournaled, 8)]
     [InlineData(TradingCheckpoint.FillJournaled, 6)]
     [InlineData(TradingCheckpoint.StepJournaled, 5)]
+    [InlineData(TradingCheckpoint.IntentJournaled, 11)]
+    [InlineData(TradingCheckpoint.FillJournaled, 11)]
+    [InlineData(TradingCheckpoint.StepJournaled, 7)]
     public void ARestartedRunnerDecidesAsAnUninterruptedOneBarForBar(TradingCheckpoint checkpoint, int occurrence)
     {
         var whole = Path.Combine(_folder, "whole.db");
