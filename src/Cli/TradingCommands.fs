@@ -70,7 +70,8 @@ type LiveArgs =
         member a.Usage =
             match a with
             | File _ -> "the .strat file to trade on the venue's futures"
-            | Send -> "send orders (without it: a dry run that reads the account and shows the orders, writing nothing)"
+            | Send ->
+                "send orders, once this strategy text, data and parameters were promoted to live (without it: a dry run that reads the account and shows the orders, writing nothing)"
             | Exchange _ ->
                 "the venue: binance (USDⓈ-M futures, default; BINANCE_API_KEY and _SECRET), bybit (linear perpetuals; BYBIT_API_KEY and _SECRET) or mexc (contract perpetuals; MEXC_API_KEY and _SECRET)"
             | Testnet ->
@@ -304,6 +305,21 @@ let private dryJournal (path: string) =
 
     folder, copy
 
+// the strategy text, data and parameters as they are now must be those promoted to live in the journal
+let private requireLivePromotion dataDir path plan parameters journalPath =
+    let _, data, prepared = prepareRun dataDir path plan id
+    use _ = data
+    use run = prepared
+
+    let hash =
+        Promotions.DeploymentHash(run, refusedAs path (fun () -> run.Parse parameters))
+
+    use journal = openJournal journalPath
+
+    match Promotions.LiveRefusal(journal, plan.Name, hash, run.DataHash) with
+    | null -> ()
+    | why -> usageError $"{path}: --live refused: {why}"
+
 let live (dataDir: string) (args: ParseResults<LiveArgs>) =
     let path = args.GetResult LiveArgs.File
     let plan = compileFile path
@@ -321,6 +337,11 @@ let live (dataDir: string) (args: ParseResults<LiveArgs>) =
     let settings = runSettings None None None None None
     let chosen = venueOf (args.TryGetResult LiveArgs.Exchange)
     let envFile = args.GetResult(Env, ".env")
+    let journalPath = journalOf (args.TryGetResult LiveArgs.Journal) plan.Name
+
+    // real orders only for what was promoted to live; closing positions stays allowed
+    if send && not (args.Contains Close_All) then
+        requireLivePromotion dataDir path plan (parseParams (args.GetResults LiveArgs.Param)) journalPath
 
     use watch =
         Unattended.start
@@ -335,8 +356,6 @@ let live (dataDir: string) (args: ParseResults<LiveArgs>) =
     watchLimits watch venue.Exchange
 
     let symbols = assets dataDir plan.Dataset
-
-    let journalPath = journalOf (args.TryGetResult LiveArgs.Journal) plan.Name
     let dry = not send || args.Contains Status
     let copy = if dry then Some(dryJournal journalPath) else None
     let usedJournal = copy |> Option.map snd |> Option.defaultValue journalPath

@@ -219,9 +219,64 @@ let ``promote goes to paper only from the same backtest and to live only after p
             ]
 
     Assert.True((traded.ExitCode = 0), traded.Error)
+
+    // --live trades only what was promoted to live; without keys, a run that passes that check stops at the keys,
+    // before anything reaches the venue
+    let liveRun args =
+        runWith
+            folder.Path
+            [ "BINANCE_API_KEY", ""; "BINANCE_API_SECRET", "" ]
+            ([
+                "-d"
+                Path.Combine(repositoryRoot, "data")
+                "live"
+                Path.Combine(repositoryRoot, strategy)
+                "--live"
+                "--journal"
+                journal
+             ]
+             @ args)
+
+    let unpromoted = liveRun []
+    Assert.Equal(2, unpromoted.ExitCode)
+
+    Assert.Equal(
+        $"error: {Path.Combine(repositoryRoot, strategy)}: --live refused: not promoted to live: momentum_long_short was never promoted to live; run strategylab promote FILE --to live (after --to paper and a paper session)",
+        unpromoted.Error.Trim()
+    )
+
     let live = promote [ "--to"; "live" ]
     Assert.True((live.ExitCode = 0), live.Error)
     Assert.Contains($"momentum_long_short promoted to live from paper session 1 in {journal}", live.Out)
+
+    let promoted = liveRun []
+    Assert.Equal(2, promoted.ExitCode)
+    Assert.Contains("no Binance API credentials", promoted.Error)
+
+    let otherParameters = liveRun [ "--param"; "k=7" ]
+    Assert.Equal(2, otherParameters.ExitCode)
+
+    Assert.Contains(
+        "--live refused: not promoted to live: this strategy text and its parameters differ",
+        otherParameters.Error
+    )
+    // a dry run needs no promotion
+    let dry =
+        runWith
+            folder.Path
+            [ "BINANCE_API_KEY", ""; "BINANCE_API_SECRET", "" ]
+            [
+                "-d"
+                Path.Combine(repositoryRoot, "data")
+                "live"
+                Path.Combine(repositoryRoot, strategy)
+                "--param"
+                "k=7"
+                "--journal"
+                journal
+            ]
+
+    Assert.Contains("no Binance API credentials", dry.Error)
 
 [<Fact>]
 let ``promote refuses a strategy whose text changed since its backtest`` () =

@@ -199,3 +199,50 @@ let ``a recorded stream through the backtest and the paper runner gives the same
 
         for suffix in [ ""; "-wal"; "-shm" ] do
             File.Delete(journalPath + suffix)
+
+let private stateful =
+    """strategy stepped "state carried from bar to bar"
+data daily_top100
+bar 1d
+universe all
+param k = 2 in 1..3
+signal score = ema(return(close, 3), 5) + rsi(close, 7) / 1000
+portfolio long top k by score, short bottom k by score, equal weight
+rebalance every 1d, keep while rank within k + 2
+risk max_position 30% of nav
+costs fee 5 bps
+"""
+
+[<Fact>]
+let ``stepping the plan one bar at a time decides what preparing the whole history at every bar decides`` () =
+    use panel = recorded 60 8
+    let plan = compileOk stateful
+    let parameters = readOnlyDict [ "k", "3" ]
+    let stepped = PlanTargetSource(plan, parameters)
+    let history = BarHistory("recorded", panel.Interval, panel.Symbols, panel.Columns)
+    let mutable steppedBars = 0
+
+    for t in 0 .. panel.TimeCount - 1 do
+        history.Append(panel, t)
+        let decision = stepped.Decide history
+
+        if stepped.Stepped then
+            steppedBars <- steppedBars + 1
+
+        // the history prepared as a run of its own, its last bar's targets read
+        if history.Count >= 2 then
+            use whole = history.ToPanel()
+            use run = PreparedRun.Prepare(plan, whole)
+            let p = run.Parse parameters
+            let expected = run.LastTargets p
+
+            for i in 0 .. panel.AssetCount - 1 do
+                Assert.True(
+                    sameTarget expected[i] decision.Targets[i],
+                    $"bar {t} asset {panel.Symbols[i]}: prepared {expected[i]}, stepped {decision.Targets[i]}"
+                )
+
+            Assert.Equal(run.RebalancesAtLastBar p, decision.Rebalance)
+
+    // every bar from the one the longest window fits in on was stepped, not prepared
+    Assert.True(steppedBars >= panel.TimeCount - 8, $"only {steppedBars} of {panel.TimeCount} bars were stepped")

@@ -7,11 +7,12 @@ using StrategyLab.Runtime.Data;
 using StrategyLab.Runtime.Execution;
 using StrategyLab.Runtime.Trading;
 
-// TradingWorker --rest URL --stream URL --journal PATH --bars N [--kill-at CHECKPOINT:K] [--adopt]
+// TradingWorker --rest URL --stream URL --journal PATH --bars N [--kill-at CHECKPOINT:K] [--adopt] [--exits]
 // Trades BTCUSDT and ETHUSDT on N one-minute bars (BarScript) with scripted targets against a Binance venue at
 // URL, keys from BINANCE_TESTNET_API_KEY and BINANCE_TESTNET_API_SECRET. Prints "step TIME" per bar stepped and
 // "done" at the end. With --kill-at, at the K-th (from 1) write of CHECKPOINT it prints "at CHECKPOINT ID" and
-// hangs there until it is killed. A runner that cannot go on prints "error: MESSAGE" and exits with 1.
+// hangs there until it is killed. With --exits the engine has exits (stop-loss, trailing stop, take-profit, maximum
+// holding time, a minimal-ROI table, a cooldown) and account rules (drawdown, daily loss). A runner that cannot go on prints "error: MESSAGE" and exits with 1.
 var options = Options.Parse(args);
 var exchange = new BinanceFuturesExchange(new BinanceFuturesOptions
 {
@@ -21,7 +22,22 @@ var exchange = new BinanceFuturesExchange(new BinanceFuturesOptions
 using var journal = new SqliteJournal(options.Journal);
 var seen = new Dictionary<TradingCheckpoint, int>();
 var deployment = journal.Open(new Deployment("crash", "0123abcd", exchange.Venue), fresh: false);
-var setup = new TradingSetup(deployment, BarScript.Symbols, BarScript.Bar, new LedgerOptions())
+var ledger = options.Exits
+    ? new LedgerOptions
+    {
+        Risk = new RiskLimits(MaxPositionFraction: 0.5, DailyLossFraction: 0.4, MaxDrawdownFraction: 0.6),
+        Exits = new ExitRules
+        {
+            StopLoss = 0.015,
+            TakeProfit = 0.08,
+            TrailingStop = 0.03,
+            MaxHoldBars = 4,
+            Roi = [new RoiStep(2, 0.02)],
+            CooldownBars = 2,
+        },
+    }
+    : new LedgerOptions();
+var setup = new TradingSetup(deployment, BarScript.Symbols, BarScript.Bar, ledger)
 {
     Adopt = options.Adopt,
     Log = line => Console.WriteLine("log " + line),
@@ -55,7 +71,7 @@ catch (TradingException e)
     return 1;
 }
 
-internal sealed record Options(string Rest, string Stream, string Journal, int Bars, (TradingCheckpoint Checkpoint, int Count)? KillAt, bool Adopt)
+internal sealed record Options(string Rest, string Stream, string Journal, int Bars, (TradingCheckpoint Checkpoint, int Count)? KillAt, bool Adopt, bool Exits)
 {
     public static Options Parse(string[] args)
     {
@@ -67,7 +83,7 @@ internal sealed record Options(string Rest, string Stream, string Journal, int B
 
         var kill = Value("--kill-at")?.Split(':');
         return new(Value("--rest")!, Value("--stream")!, Value("--journal")!, int.Parse(Value("--bars") ?? "4", CultureInfo.InvariantCulture),
-            kill is null ? null : (Enum.Parse<TradingCheckpoint>(kill[0]), int.Parse(kill[1], CultureInfo.InvariantCulture)), args.Contains("--adopt"));
+            kill is null ? null : (Enum.Parse<TradingCheckpoint>(kill[0]), int.Parse(kill[1], CultureInfo.InvariantCulture)), args.Contains("--adopt"), args.Contains("--exits"));
     }
 }
 

@@ -151,6 +151,27 @@ public static class StrategyBacktest
         return last;
     }
 
+    /// <summary>
+    /// The plan's targets stepped one bar at a time over <paramref name="panel"/>, a panel that grows by a bar between steps
+    /// (the block evaluation with blocks of one bar, so each bar's targets are those a run over the same bars decides there,
+    /// bit for bit); null when the plan cannot be stepped over it: a universe chosen by rank (its choice is made over the
+    /// whole data), models, a bar other than the panel's, or a window longer than the bars held so far.
+    /// </summary>
+    internal static TargetStepper? Stepper(StrategyPlan plan, Panel panel, IReadOnlyDictionary<string, ScalarValue> parameters)
+    {
+        if (plan.Models.Length > 0 || plan.Universe is TopUniverse || new Interval(plan.Bar.Seconds * 1000L) != panel.Interval || panel.TimeCount == 0)
+            return null;
+        var legs = Legs(plan, parameters, out var inputs);
+        var portfolio = Portfolio(plan, parameters, panel.AssetCount, legs);
+        var evaluator = new PlanEvaluator(plan, panel, parameters, inputs, 1);
+        if (evaluator.Warnings.Count > 0)
+            return null;
+        // every bar's row of a fixed universe is the same
+        var universe = Universe(plan, panel, parameters);
+        var eligible = universe is null ? null : universe[^panel.AssetCount..];
+        return new TargetStepper(evaluator, inputs, portfolio, eligible, panel.AssetCount);
+    }
+
     // a long and a short leg that chose the same assets cancelled there: the legs asked for more assets than
     // were eligible, and the book was smaller than the rule says, or one-sided, or empty
     private static List<string> CrossedLegWarnings(StrategyPlan plan, IReadOnlyDictionary<string, ScalarValue> parameters, Panel panel,

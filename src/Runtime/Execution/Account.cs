@@ -65,6 +65,20 @@ public sealed class Account
         return before;
     }
 
+    /// <summary>Sets cash, positions and entry prices as a saved account held them (a restarted runner's book).</summary>
+    internal void Restore(double cash, ReadOnlySpan<double> units, ReadOnlySpan<double> entryPrice)
+    {
+        Cash = cash;
+        units.CopyTo(_units);
+        entryPrice.CopyTo(_entryPrice);
+        Array.Clear(_held);
+        for (var i = 0; i < _units.Length; i++)
+        {
+            if (_units[i] != 0)
+                _held[i >> 6] |= 1UL << i;
+        }
+    }
+
     /// <summary>Pays <paramref name="amount"/> out of cash (funding; negative: received).</summary>
     public void Pay(double amount) => Cash -= amount;
 

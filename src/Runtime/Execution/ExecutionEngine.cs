@@ -129,6 +129,39 @@ public sealed class ExecutionEngine : IVenueEvents
         _previousEquity = value;
     }
 
+    /// <summary>Returns what the engine remembers after the last bar it stepped (for a restart).</summary>
+    public EngineState Save()
+    {
+        var account = Ledger.Account;
+        var (best, heldFrom, cooldown) = _exits?.Save() ?? ([], [], []);
+        return new EngineState(Ledger.Bar, _previousEquity, _stopped, _haltedDay, account.Cash, account.Units.ToArray(), account.EntryPrice.ToArray(),
+            Ledger.LastClose.ToArray(), [.. _accountRules.Select(r => r.Save())], best, heldFrom, cooldown);
+    }
+
+    /// <summary>
+    /// Takes up <paramref name="state"/>, saved by an engine of the same setup after a bar closed: the next <see cref="Step"/>
+    /// decides as that engine's next step would have.
+    /// </summary>
+    /// <exception cref="ArgumentException">The state is of another number of assets or account rules, or of other exits.</exception>
+    public void Restore(EngineState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var assets = _targets.Length;
+        if (state.Units.Length != assets || state.EntryPrice.Length != assets || state.LastClose.Length != assets)
+            throw new ArgumentException($"the saved engine trades {state.Units.Length} assets, this one {assets}", nameof(state));
+        if (state.Rules.Length != _accountRules.Length)
+            throw new ArgumentException($"the saved engine has {state.Rules.Length} account rules, this one {_accountRules.Length}", nameof(state));
+        if ((_exits is null) != (state.Best.Length == 0))
+            throw new ArgumentException("the saved engine's exits are not this one's", nameof(state));
+        Ledger.Restore(state.Bar, state.Cash, state.Units, state.EntryPrice, state.LastClose);
+        for (var i = 0; i < _accountRules.Length; i++)
+            _accountRules[i].Restore(state.Rules[i]);
+        _exits?.Restore(state.Best, state.HeldFrom, state.CooldownUntil);
+        _previousEquity = state.PreviousEquity;
+        _stopped = state.Stopped;
+        _haltedDay = state.HaltedDay;
+    }
+
     /// <summary>The result so far; positions still open are marked to their last close.</summary>
     public LedgerResult Result() => Ledger.Result(_riskEvents, _exitEvents);
 

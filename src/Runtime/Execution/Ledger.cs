@@ -130,6 +130,15 @@ public sealed class Ledger
         }
     }
 
+    /// <summary>Takes up a saved book after bar <paramref name="bar"/> closed: cash, positions, entry prices and last closes.</summary>
+    internal void Restore(int bar, double cash, ReadOnlySpan<double> units, ReadOnlySpan<double> entryPrice, ReadOnlySpan<double> lastClose)
+    {
+        Account.Restore(cash, units, entryPrice);
+        lastClose.CopyTo(_lastClose);
+        Bar = bar;
+        AtClose = true;
+    }
+
     /// <summary>Counts an order that could not be sized for want of a price (it is retried at the next decision).</summary>
     public void CountNoPrice() => Unfilled++;
 

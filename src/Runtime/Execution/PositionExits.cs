@@ -95,6 +95,17 @@ internal sealed class PositionExits
             _cooldownUntil[asset] = bar + _rules.CooldownBars;
     }
 
+    /// <summary>Returns what the exits remember per asset: the best price since entry, the bar held from and the cooldown's end.</summary>
+    public (double[] Best, int[] HeldFrom, int[] CooldownUntil) Save() => ([.. _best], [.. _heldFrom], [.. _cooldownUntil]);
+
+    /// <summary>Takes up what <see cref="Save"/> returned (a restarted runner).</summary>
+    public void Restore(ReadOnlySpan<double> best, ReadOnlySpan<int> heldFrom, ReadOnlySpan<int> cooldownUntil)
+    {
+        best.CopyTo(_best);
+        heldFrom.CopyTo(_heldFrom);
+        cooldownUntil.CopyTo(_cooldownUntil);
+    }
+
     /// <summary>Works every held position's stop, then its take-profit, against the bar now trading.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Within(in BarRow bar, Account account, IVenuePort venue)

@@ -58,6 +58,12 @@ public interface IAccountRule
 
     /// <summary>The bar closed with <paramref name="equity"/> after every trade of it.</summary>
     void Closed(double equity);
+
+    /// <summary>Returns what the rule remembers between bars (a drawdown's peak, a day's opening equity), for a restart.</summary>
+    double[] Save();
+
+    /// <summary>Takes up what <see cref="Save"/> returned, so that a restarted runner decides as an uninterrupted one.</summary>
+    void Restore(ReadOnlySpan<double> state);
 }
 
 /// <summary><c>risk max_drawdown X -> stop</c>: equity more than X below its peak flattens the book and stops trading for good.</summary>
@@ -88,6 +94,12 @@ public sealed class MaxDrawdownRiskRule(double fraction, double initialEquity) :
 
     /// <inheritdoc />
     public void Closed(double equity) => _peak = Math.Max(_peak, equity);
+
+    /// <inheritdoc />
+    public double[] Save() => [_peak];
+
+    /// <inheritdoc />
+    public void Restore(ReadOnlySpan<double> state) => _peak = state[0];
 }
 
 /// <summary>
@@ -126,5 +138,16 @@ public sealed class DailyLossRiskRule(double fraction, double initialEquity) : I
     /// <inheritdoc />
     public void Closed(double equity)
     {
+    }
+
+    /// <inheritdoc />
+    public double[] Save() => [_dayStart, _day];
+
+    /// <inheritdoc />
+    public void Restore(ReadOnlySpan<double> state)
+    {
+        _dayStart = state[0];
+        // days since the epoch (and long.MinValue, a power of two) are exact in a double
+        _day = (long)state[1];
     }
 }

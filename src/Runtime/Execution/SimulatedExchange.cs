@@ -399,7 +399,17 @@ public sealed class SimulatedExchange : IVenuePort, IExchange
         var asset = AssetOf(symbol);
         Journaled();
         var reports = new List<ExecutionReport>();
-        for (var k = 0; k < _executions.Count; k++)
+        // executions are recorded in time order: those since `since` are a tail, found by bisection
+        int lo = 0, hi = _executions.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_executions[mid].Time < since)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (var k = lo; k < _executions.Count; k++)
         {
             var e = _executions[k];
             if (e.Asset != asset || e.Time < since)

@@ -93,5 +93,8 @@ public sealed class BarHistory
         return new Panel(Name, Interval, Symbols, Columns, new ArrayColumnStore([.. _times], columns));
     }
 
+    /// <summary>Column <paramref name="column"/> (by position) of bar <paramref name="t"/>, by asset.</summary>
+    internal ReadOnlySpan<double> Values(int column, int t) => _rows[column][t];
+
     private ReadOnlySpan<double> Values(string column, int t) => _columnIndex.TryGetValue(column, out var c) ? _rows[c][t] : default;
 }

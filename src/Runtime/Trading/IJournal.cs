@@ -81,13 +81,26 @@ public sealed record JournalFill(string TradeId, string? ClientOrderId, string S
     DateTimeOffset Time, bool Adopted = false);
 
 /// <summary>The state after a bar's step: the bar decided, equity by the engine's book and whether trading stopped for good.</summary>
-public sealed record JournalStep(long BarTime, double Equity, bool Stopped);
+public sealed record JournalStep(long BarTime, double Equity, bool Stopped)
+{
+    /// <summary>What a restarted runner takes up (null in journals written before it was kept).</summary>
+    public RunnerState? State { get; init; }
+}
+
+/// <summary>
+/// What a runner remembers after a step, so that a restarted one decides as an uninterrupted one: the engine's state, how
+/// many of the deployment's journaled fills the engine had booked (<see cref="FillsJournaled"/>, less those
+/// <see cref="Deferred"/>: fills of orders decided at a bar not stepped yet, kept for the step after it) and the time funding
+/// was read up to.
+/// </summary>
+public sealed record RunnerState(EngineState Engine, int FillsJournaled, IReadOnlyList<(string Symbol, string TradeId)> Deferred, long FundingSince);
 
 /// <summary>
 /// The record of a deployment's trading, kept so that a restarted runner knows what it sent and holds:
 /// intents, orders (each written with its deterministic client order id BEFORE it is sent), the venue's
 /// answers, fills, positions after each step and the steps done. Each write is one transaction, so a
-/// process killed at any point leaves the journal as it was before or after the write, never between.
+/// process killed at any point leaves the journal as it was before or after the write, never between; an order's
+/// write is on disk before it returns, so that it is before the order is sent.
 /// </summary>
 public interface IJournal : IDisposable
 {
@@ -108,6 +121,12 @@ public interface IJournal : IDisposable
 
     /// <summary>Records a fill; false when its trade id is already journaled.</summary>
     bool RecordFill(Deployment deployment, JournalFill fill);
+
+    /// <summary>
+    /// Records what a step read from the venue at its start, in one transaction: the orders' <paramref name="states"/> and the
+    /// <paramref name="fills"/>; for each fill, false when its trade id is already journaled.
+    /// </summary>
+    bool[] RecordSettlement(Deployment deployment, IReadOnlyList<OrderState> states, IReadOnlyList<JournalFill> fills);
 
     /// <summary>Records the book after a step and the step itself, in one transaction.</summary>
     void RecordStep(Deployment deployment, JournalStep step, IReadOnlyList<VenuePosition> book);

@@ -97,6 +97,25 @@ public static class Promotions
         return differences;
     }
 
+    /// <summary>
+    /// Why <paramref name="strategy"/> may not trade live as it is now (deployment <paramref name="deploymentHash"/>: its text and
+    /// parameters, on data <paramref name="dataHash"/>), in one line ending in what to run; null when the journal records a
+    /// promotion to live of this very deployment and data.
+    /// </summary>
+    public static string? LiveRefusal(IJournal journal, string strategy, string deploymentHash, string dataHash)
+    {
+        ArgumentNullException.ThrowIfNull(journal);
+        var live = journal.Promotions(strategy).Where(p => p.Stage == PromotionStage.Live).ToList();
+        if (live.Any(p => p.DeploymentHash == deploymentHash && p.DataHash == dataHash))
+            return null;
+        const string Fix = "run strategylab promote FILE --to live (after --to paper and a paper session)";
+        if (live.Count == 0)
+            return $"not promoted to live: {strategy} was never promoted to live; {Fix}";
+        if (live.Any(p => p.DeploymentHash == deploymentHash))
+            return $"not promoted to live: the data differs from the data it was promoted to live with ({Short(dataHash)} now); {Fix}";
+        return $"not promoted to live: this strategy text and its parameters differ from those promoted to live (deployment {Short(deploymentHash)} now, {Short(live[^1].DeploymentHash)} promoted); {Fix}";
+    }
+
     private static string Short(string hash) => hash.Length > 12 ? hash[..12] : hash;
 
     /// <summary>One line of a promotion, for the terminal.</summary>

@@ -5,8 +5,11 @@ using StrategyLab.Runtime.Execution;
 namespace StrategyLab.Runtime.Trading;
 
 /// <summary>
-/// The journal in one SQLite file in WAL mode with full synchronous writes: a transaction that returned
-/// is on disk, whatever happens to the process next. Money is stored as decimal text, exactly as sent.
+/// The journal in one SQLite file in WAL mode. A transaction that returned survives the process being killed at any
+/// point. An order written before it is sent (and a deployment or promotion) is also on disk, fsynced, before the write
+/// returns, so no power loss can make the venue hold an order the journal does not; other writes (answers, fills, steps,
+/// intents) are fsynced with the next order, since what the venue did can be read from it again at reconciliation.
+/// Money is stored as decimal text, exactly as sent.
 /// Tables: <c>deployments</c>, <c>intents</c>, <c>orders</c> (keyed by client order id), <c>fills</c>
 /// (keyed by deployment, symbol and trade id), <c>positions</c> (the book after each step), <c>steps</c>,
 /// <c>events</c> and <c>promotions</c>.
@@ -36,6 +39,12 @@ public sealed class SqliteJournal : IJournal
         CREATE TABLE IF NOT EXISTS steps (
             deployment INTEGER NOT NULL REFERENCES deployments(id), bar_time INTEGER NOT NULL, equity REAL NOT NULL, stopped INTEGER NOT NULL,
             PRIMARY KEY (deployment, bar_time));
+        -- the next sequence number is the largest plus one, found in the index rather than by counting every row
+        CREATE INDEX IF NOT EXISTS orders_seq ON orders(seq);
+        CREATE INDEX IF NOT EXISTS fills_seq ON fills(seq);
+        CREATE TABLE IF NOT EXISTS runner_states (
+            deployment INTEGER NOT NULL REFERENCES deployments(id), bar_time INTEGER NOT NULL, fills INTEGER NOT NULL, deferred TEXT NOT NULL,
+            funding_since INTEGER NOT NULL, engine BLOB NOT NULL, PRIMARY KEY (deployment, bar_time));
         CREATE TABLE IF NOT EXISTS promotions (
             id INTEGER PRIMARY KEY, strategy TEXT NOT NULL, deployment_hash TEXT NOT NULL, stage TEXT NOT NULL, data_hash TEXT NOT NULL,
             parameters TEXT NOT NULL, source TEXT NOT NULL, time INTEGER NOT NULL);
@@ -45,6 +54,7 @@ public sealed class SqliteJournal : IJournal
 
     private readonly SqliteConnection _connection;
     private readonly Dictionary<Deployment, long> _ids = [];
+    private bool _durable;
 
     /// <summary>Opens (or creates) the journal at <paramref name="path"/>.</summary>
     /// <exception cref="JournalException">The file cannot be opened as a journal; the message says why.</exception>
@@ -60,6 +70,7 @@ public sealed class SqliteJournal : IJournal
             _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
             _connection.Open();
             Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
+            _durable = true;
             Execute(Schema);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
@@ -75,6 +86,7 @@ public sealed class SqliteJournal : IJournal
     public Deployment Open(Deployment deployment, bool fresh)
     {
         ArgumentNullException.ThrowIfNull(deployment);
+        Durable(true);
         using var tx = _connection.BeginTransaction(deferred: false);
         var last = Scalar(tx, "SELECT MAX(session) FROM deployments WHERE strategy = $s AND plan_hash = $h AND venue = $v",
             ("$s", deployment.Strategy), ("$h", deployment.PlanHash), ("$v", deployment.Venue));
@@ -103,10 +115,10 @@ public sealed class SqliteJournal : IJournal
         ArgumentNullException.ThrowIfNull(order);
         var r = order.Request;
         var added = 0;
-        Write(deployment, (tx, id) => added = Run(tx, """
+        Write(deployment, durable: true, (tx, id) => added = Run(tx, """
             INSERT OR IGNORE INTO orders (client_order_id, deployment, seq, bar_time, symbol, purpose, side, type, quantity, price, stop_price,
                 time_in_force, reduce_only, status, venue_order_id, filled, average_price, reason, updated)
-            VALUES ($c, $d, (SELECT COUNT(*) FROM orders), $b, $s, $p, $side, $type, $q, $price, $stop, $tif, $ro, $status, NULL, '0', '0', NULL, $t)
+            VALUES ($c, $d, (SELECT COALESCE(MAX(seq) + 1, 0) FROM orders), $b, $s, $p, $side, $type, $q, $price, $stop, $tif, $ro, $status, NULL, '0', '0', NULL, $t)
             """, ("$c", r.ClientOrderId), ("$d", id), ("$b", order.BarTime), ("$s", r.Symbol), ("$p", order.Purpose.ToString()), ("$side", r.Side.ToString()),
             ("$type", r.Type.ToString()), ("$q", Text(r.Quantity)), ("$price", Text(r.Price)), ("$stop", Text(r.StopPrice)), ("$tif", r.TimeInForce.ToString()),
             ("$ro", r.ReduceOnly ? 1 : 0), ("$status", order.Status.ToString()), ("$t", Now())));
@@ -117,13 +129,15 @@ public sealed class SqliteJournal : IJournal
     public void RecordOrderState(Deployment deployment, OrderState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        Write(deployment, (tx, id) => Run(tx, """
-            UPDATE orders SET status = $status, venue_order_id = COALESCE($v, venue_order_id), filled = $f, average_price = $a,
-                reason = COALESCE($why, reason), updated = $t
-            WHERE client_order_id = $c AND deployment = $d
-            """, ("$status", JournalOrderStatuses.Of(state.Status).ToString()), ("$v", state.VenueOrderId), ("$f", Text(state.FilledQuantity)),
-            ("$a", Text(state.AverageFillPrice)), ("$why", state.RejectReason), ("$t", Now()), ("$c", state.ClientOrderId), ("$d", id)));
+        Write(deployment, (tx, id) => UpdateOrder(tx, id, state));
     }
+
+    private int UpdateOrder(SqliteTransaction tx, long id, OrderState state) => Run(tx, """
+        UPDATE orders SET status = $status, venue_order_id = COALESCE($v, venue_order_id), filled = $f, average_price = $a,
+            reason = COALESCE($why, reason), updated = $t
+        WHERE client_order_id = $c AND deployment = $d
+        """, ("$status", JournalOrderStatuses.Of(state.Status).ToString()), ("$v", state.VenueOrderId), ("$f", Text(state.FilledQuantity)),
+        ("$a", Text(state.AverageFillPrice)), ("$why", state.RejectReason), ("$t", Now()), ("$c", state.ClientOrderId), ("$d", id));
 
     /// <inheritdoc />
     public void MarkUnsent(Deployment deployment, string clientOrderId, string reason) =>
@@ -135,12 +149,46 @@ public sealed class SqliteJournal : IJournal
     {
         ArgumentNullException.ThrowIfNull(fill);
         var added = 0;
-        Write(deployment, (tx, id) => added = Run(tx, """
-            INSERT OR IGNORE INTO fills (deployment, seq, symbol, trade_id, client_order_id, quantity, price, fee, fee_asset, time, adopted)
-            VALUES ($d, (SELECT COUNT(*) FROM fills), $s, $id, $c, $q, $p, $fee, $asset, $t, $a)
-            """, ("$d", id), ("$s", fill.Symbol), ("$id", fill.TradeId), ("$c", fill.ClientOrderId), ("$q", Text(fill.Quantity)), ("$p", Text(fill.Price)),
-            ("$fee", Text(fill.Fee)), ("$asset", fill.FeeAsset), ("$t", fill.Time.ToUnixTimeMilliseconds()), ("$a", fill.Adopted ? 1 : 0)));
+        Write(deployment, (tx, id) => added = InsertFill(tx, id, fill));
         return added == 1;
+    }
+
+    private const string InsertFillSql = """
+        INSERT OR IGNORE INTO fills (deployment, seq, symbol, trade_id, client_order_id, quantity, price, fee, fee_asset, time, adopted)
+        VALUES ($d, (SELECT COALESCE(MAX(seq) + 1, 0) FROM fills), $s, $id, $c, $q, $p, $fee, $asset, $t, $a)
+        """;
+
+    private int InsertFill(SqliteTransaction tx, long id, JournalFill fill) => Run(tx, InsertFillSql, FillParameters(id, fill));
+
+    private static (string Name, object? Value)[] FillParameters(long id, JournalFill fill) =>
+        [("$d", id), ("$s", fill.Symbol), ("$id", fill.TradeId), ("$c", fill.ClientOrderId), ("$q", Text(fill.Quantity)), ("$p", Text(fill.Price)),
+            ("$fee", Text(fill.Fee)), ("$asset", fill.FeeAsset), ("$t", fill.Time.ToUnixTimeMilliseconds()), ("$a", fill.Adopted ? 1 : 0)];
+
+    /// <inheritdoc />
+    public bool[] RecordSettlement(Deployment deployment, IReadOnlyList<OrderState> states, IReadOnlyList<JournalFill> fills)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        ArgumentNullException.ThrowIfNull(fills);
+        var added = new bool[fills.Count];
+        if (fills.Count == 0 && states.Count == 0)
+            return added;
+        Write(deployment, (tx, id) =>
+        {
+            foreach (var state in states)
+                UpdateOrder(tx, id, state);
+            if (fills.Count == 0)
+                return;
+            // one statement, compiled once, bound to each fill in turn
+            using var command = Command(tx, InsertFillSql, FillParameters(id, fills[0]));
+            command.Prepare();
+            for (var i = 0; i < fills.Count; i++)
+            {
+                foreach (var (name, value) in FillParameters(id, fills[i]))
+                    command.Parameters[name].Value = value ?? DBNull.Value;
+                added[i] = command.ExecuteNonQuery() == 1;
+            }
+        });
+        return added;
     }
 
     /// <inheritdoc />
@@ -157,6 +205,12 @@ public sealed class SqliteJournal : IJournal
             }
             Run(tx, "INSERT OR REPLACE INTO steps (deployment, bar_time, equity, stopped) VALUES ($d, $b, $e, $s)",
                 ("$d", id), ("$b", step.BarTime), ("$e", Finite(step.Equity)), ("$s", step.Stopped ? 1 : 0));
+            if (step.State is { } state)
+            {
+                Run(tx, "INSERT OR REPLACE INTO runner_states (deployment, bar_time, fills, deferred, funding_since, engine) VALUES ($d, $b, $f, $x, $fs, $e)",
+                    ("$d", id), ("$b", step.BarTime), ("$f", state.FillsJournaled), ("$x", string.Join('\n', state.Deferred.Select(k => $"{k.Symbol}\t{k.TradeId}"))),
+                    ("$fs", state.FundingSince), ("$e", state.Engine.ToBytes()));
+            }
         });
     }
 
@@ -191,8 +245,11 @@ public sealed class SqliteJournal : IJournal
 
     /// <inheritdoc />
     public JournalStep? LastStep(Deployment deployment) =>
-        Query(deployment, "SELECT bar_time, equity, stopped FROM steps WHERE deployment = $d ORDER BY bar_time DESC LIMIT 1",
-            r => new JournalStep(r.GetInt64(0), r.GetDouble(1), r.GetInt64(2) == 1)).FirstOrDefault();
+        Query(deployment, """
+            SELECT s.bar_time, s.equity, s.stopped, r.fills, r.deferred, r.funding_since, r.engine
+            FROM steps s LEFT JOIN runner_states r ON r.deployment = s.deployment AND r.bar_time = s.bar_time
+            WHERE s.deployment = $d ORDER BY s.bar_time DESC LIMIT 1
+            """, r => new JournalStep(r.GetInt64(0), r.GetDouble(1), r.GetInt64(2) == 1) { State = r.IsDBNull(3) ? null : State(r) }).FirstOrDefault();
 
     /// <inheritdoc />
     public IReadOnlyList<(string Kind, string Message)> Events(Deployment deployment) =>
@@ -204,6 +261,7 @@ public sealed class SqliteJournal : IJournal
         ArgumentNullException.ThrowIfNull(promotion);
         try
         {
+            Durable(true);
             using var tx = _connection.BeginTransaction(deferred: false);
             Run(tx, """
                 INSERT INTO promotions (strategy, deployment_hash, stage, data_hash, parameters, source, time) VALUES ($s, $h, $st, $d, $p, $src, $t)
@@ -254,11 +312,15 @@ public sealed class SqliteJournal : IJournal
         return known;
     }
 
-    private void Write(Deployment deployment, Action<SqliteTransaction, long> write)
+    private void Write(Deployment deployment, Action<SqliteTransaction, long> write) => Write(deployment, durable: false, write);
+
+    // durable: fsynced before it returns; else fsynced with the next durable write (a killed process loses neither)
+    private void Write(Deployment deployment, bool durable, Action<SqliteTransaction, long> write)
     {
         ArgumentNullException.ThrowIfNull(deployment);
         try
         {
+            Durable(durable);
             using var tx = _connection.BeginTransaction(deferred: false);
             write(tx, Id(deployment, tx));
             tx.Commit();
@@ -267,6 +329,14 @@ public sealed class SqliteJournal : IJournal
         {
             throw new JournalException($"{Path}: cannot write the journal: {e.Message}");
         }
+    }
+
+    private void Durable(bool durable)
+    {
+        if (durable == _durable)
+            return;
+        Execute(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+        _durable = durable;
     }
 
     private List<T> Query<T>(Deployment deployment, string sql, Func<SqliteDataReader, T> read)
@@ -319,6 +389,12 @@ public sealed class SqliteJournal : IJournal
         foreach (var (name, value) in parameters)
             command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         return command;
+    }
+
+    private static RunnerState State(SqliteDataReader r)
+    {
+        var deferred = r.GetString(4).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t')).Select(p => (p[0], p[1])).ToList();
+        return new RunnerState(EngineState.FromBytes((byte[])r.GetValue(6)), (int)r.GetInt64(3), deferred, r.GetInt64(5));
     }
 
     private static string? Text(decimal? value) => value?.ToString(CultureInfo.InvariantCulture);

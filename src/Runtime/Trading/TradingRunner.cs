@@ -77,6 +77,9 @@ public sealed class TradingRunner : IAlertSink
     // reads what it needs without reading the whole journal
     private readonly Dictionary<string, (int Sequence, JournalOrder Order)> _orders = new(StringComparer.Ordinal);
     private readonly HashSet<(string Symbol, string TradeId)> _trades = [];
+    // fills journaled but not yet booked by the engine, with the bar their order was decided at: booked at the open of the
+    // first bar stepped after that one (after a restart, fills of the bar being stepped again wait for the bar after it)
+    private readonly List<(VenueEvent Fill, long OrderBar, string Symbol, string TradeId)> _unbooked = [];
     private ExecutionEngine _engine = null!;
     private IExecutionPolicy _policy = null!;
     private long _fundingSince;
@@ -142,7 +145,8 @@ public sealed class TradingRunner : IAlertSink
             return null;
         _stepping = time;
         TradeMarket(history, t);
-        await SettleAsync(cancel).ConfigureAwait(false);
+        await SettleAsync(time, cancel).ConfigureAwait(false);
+        BookFillsBefore(time);
         var decision = _targets.Decide(history);
         var orders = StepEngine(history, t, decision);
         var sent = new List<OrderRequest>();
@@ -152,7 +156,7 @@ public sealed class TradingRunner : IAlertSink
                 sent.Add(request);
         }
         var equity = _engine.Ledger.Mark(out _, out _);
-        _journal.RecordStep(Deployment, new JournalStep(time, equity, _engine.Stopped), Book());
+        _journal.RecordStep(Deployment, new JournalStep(time, equity, _engine.Stopped) { State = SaveState() }, Book());
         _setup.Checkpoint?.Invoke(TradingCheckpoint.StepJournaled, time.ToString(CultureInfo.InvariantCulture));
         _setup.Observer?.Stepped(Snapshot(time));
         return new StepReport(time, decision, sent, equity);
@@ -164,7 +168,7 @@ public sealed class TradingRunner : IAlertSink
     /// </summary>
     public async Task<IReadOnlyList<OrderRequest>> CloseAllAsync(CancellationToken cancel = default)
     {
-        await SettleAsync(cancel).ConfigureAwait(false);
+        await SettleAsync(long.MaxValue, cancel).ConfigureAwait(false);
         var now = _exchange.Now.ToUnixTimeMilliseconds();
         var sent = new List<OrderRequest>();
         var units = _engine.Ledger.Account.Units;
@@ -188,7 +192,7 @@ public sealed class TradingRunner : IAlertSink
     /// </summary>
     public async Task SyncAsync(CancellationToken cancel = default)
     {
-        foreach (var order in Orders().Where(o => o.Status == JournalOrderStatus.Pending))
+        foreach (var order in Open().Where(o => o.Status == JournalOrderStatus.Pending))
         {
             var r = order.Request;
             _touched.Add(r.Symbol);
@@ -231,8 +235,13 @@ public sealed class TradingRunner : IAlertSink
         var last = _journal.LastStep(Deployment);
         if (last is { Stopped: true })
             throw new TradingException($"deployment {Deployment.Strategy} stopped for good at the bar of {Format(last.BarTime)} (a drawdown limit or ruin); start a new deployment to trade again");
-        await BuildEngineAsync(positions, cancel).ConfigureAwait(false);
         _fundingSince = _exchange.Now.ToUnixTimeMilliseconds();
+        if (last?.State is not { } state || !TakeUp(state, findings))
+        {
+            if (last is not null)
+                findings.Add("the journal holds no engine state of the last step: the drawdown peak, the day's opening equity and the positions' entry times start again from now");
+            await BuildEngineAsync(positions, cancel).ConfigureAwait(false);
+        }
         foreach (var finding in findings)
         {
             _journal.RecordEvent(Deployment, _exchange.Now, "reconcile", finding);
@@ -354,6 +363,61 @@ public sealed class TradingRunner : IAlertSink
         }
     }
 
+    // the engine as it stood after the last step, and the fills journaled since that it has not booked: a restarted runner
+    // decides as an uninterrupted one would; false (with a finding) when the journal's fills do not make the saved book
+    private bool TakeUp(RunnerState state, List<string> findings)
+    {
+        var fills = _journal.Fills(Deployment);
+        var deferred = state.Deferred.ToHashSet();
+        var unbooked = fills.Where((f, i) => i >= state.FillsJournaled || deferred.Contains((f.Symbol, f.TradeId))).ToList();
+        var units = state.Engine.Units;
+        foreach (var (symbol, quantity) in JournalBook().Concat(_setup.Symbols.Select(s => new KeyValuePair<string, decimal>(s, 0m))).DistinctBy(p => p.Key))
+        {
+            if (!_assets.TryGetValue(symbol, out var asset))
+                continue;
+            var expected = (double)(quantity - unbooked.Where(f => f.Symbol == symbol).Sum(f => f.Quantity));
+            if (Math.Abs(units[asset] - expected) > 1e-9 * Math.Max(1, Math.Abs(expected)))
+            {
+                findings.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{symbol}: the engine state of the last step holds {units[asset]:G10} but the journal's fills make {expected:G10}; the state is not taken up"));
+                return false;
+            }
+        }
+        var setup = LedgerBacktest.Setup(_setup.Symbols, _instruments, _setup.Bar, _setup.Options, _port, state.Engine.Cash, this) with { FillAtSignalClose = false };
+        _policy = setup.Policy;
+        _engine = new ExecutionEngine(setup);
+        _engine.Restore(state.Engine);
+        _index = state.Engine.Bar + 1;
+        _fundingSince = state.FundingSince;
+        foreach (var fill in unbooked)
+        {
+            if (!_assets.TryGetValue(fill.Symbol, out var asset))
+                continue;
+            var order = fill.ClientOrderId is { } id && _orders.TryGetValue(id, out var o) ? o.Order : null;
+            var e = new VenueEvent(VenueEventKind.Fill, asset, (double)fill.Quantity, (double)fill.Price, (double)fill.Fee,
+                order?.Request.Type == OrderType.Limit, order?.Purpose ?? OrderPurpose.Rebalance);
+            if (fill.Adopted)
+                _port.Book(e);
+            else
+                _unbooked.Add((e, order?.BarTime ?? -1, fill.Symbol, fill.TradeId));
+        }
+        return true;
+    }
+
+    private RunnerState SaveState() =>
+        new(_engine.Save(), _trades.Count, [.. _unbooked.Select(u => (u.Symbol, u.TradeId))], _fundingSince);
+
+    // the fills of orders decided before the bar at hand go to the engine for that bar's open, in the order journaled
+    private void BookFillsBefore(long barTime)
+    {
+        foreach (var u in _unbooked)
+        {
+            if (u.OrderBar < barTime)
+                _port.Enqueue(u.Fill);
+        }
+        _unbooked.RemoveAll(u => u.OrderBar < barTime);
+    }
+
     private void TradeMarket(BarHistory history, int t)
     {
         if (_setup.Market is { } market)
@@ -379,25 +443,27 @@ public sealed class TradingRunner : IAlertSink
     }
 
     // what the venue did since the last step: resting orders are cancelled (an order lives one bar, as in a
-    // backtest), pending ones looked up, and the fills and funding handed to the engine for the next bar's open
-    private async Task SettleAsync(CancellationToken cancel)
+    // backtest), pending ones looked up, and the fills and funding handed to the engine for the next bar's open; orders of
+    // the bar at hand (sent before a restart, that bar now stepped again) are left to the next step, as they would have been
+    private async Task SettleAsync(long barTime, CancellationToken cancel)
     {
-        foreach (var order in Orders().Where(o => !o.Status.IsDone()))
+        // the venue's answers are journaled with the fills, in one transaction
+        var states = new List<OrderState>();
+        foreach (var order in Open().Where(o => o.BarTime < barTime))
         {
             var r = order.Request;
             _touched.Add(r.Symbol);
             if (order.Status == JournalOrderStatus.Pending)
             {
                 if (await _exchange.Order(r.Symbol, r.ClientOrderId, cancel).ConfigureAwait(false) is { } found)
-                    WriteState(found);
+                    states.Add(Mirror(found));
                 else
                     WriteUnsent(r.ClientOrderId, "never reached the venue");
                 continue;
             }
-            var state = await _exchange.Cancel(r.Symbol, r.ClientOrderId, cancel).ConfigureAwait(false);
-            WriteState(state);
+            states.Add(Mirror(await _exchange.Cancel(r.Symbol, r.ClientOrderId, cancel).ConfigureAwait(false)));
         }
-        await CollectFillsAsync(enqueue: true, cancel).ConfigureAwait(false);
+        await CollectFillsAsync(enqueue: true, cancel, states).ConfigureAwait(false);
         foreach (var payment in await _exchange.Funding(_fundingSince, cancel).ConfigureAwait(false))
         {
             if (_assets.TryGetValue(payment.Symbol, out var asset))
@@ -408,10 +474,14 @@ public sealed class TradingRunner : IAlertSink
 
     // the executions of this deployment's orders the journal lacks, journaled and (when trading) queued for the engine,
     // in the order the orders were sent
-    private async Task CollectFillsAsync(bool enqueue, CancellationToken cancel)
+    private async Task CollectFillsAsync(bool enqueue, CancellationToken cancel, IReadOnlyList<OrderState>? states = null)
     {
         if (_touched.Count == 0)
+        {
+            if (states is { Count: > 0 })
+                _journal.RecordSettlement(Deployment, states, []);
             return;
+        }
         var fresh = new List<ExecutionReport>();
         foreach (var symbol in _touched.Order(StringComparer.Ordinal))
         {
@@ -423,16 +493,28 @@ public sealed class TradingRunner : IAlertSink
             }
         }
         _touched.Clear();
-        foreach (var e in fresh.OrderBy(e => e.Time).ThenBy(e => _orders[e.ClientOrderId].Sequence))
+        // the fills read are journaled in one transaction, before any is acted on
+        List<ExecutionReport> ordered = [.. fresh.OrderBy(e => e.Time).ThenBy(e => _orders[e.ClientOrderId].Sequence)];
+        List<JournalFill> fills = [.. ordered.Select(e =>
+            new JournalFill(e.TradeId, e.ClientOrderId, e.Symbol, e.Side == OrderSide.Buy ? e.Quantity : -e.Quantity, e.Price, e.Fee, e.FeeAsset, e.Time))];
+        var added = _journal.RecordSettlement(Deployment, states ?? [], fills);
+        for (var k = 0; k < ordered.Count; k++)
         {
-            var signed = e.Side == OrderSide.Buy ? e.Quantity : -e.Quantity;
-            if (!WriteFill(new JournalFill(e.TradeId, e.ClientOrderId, e.Symbol, signed, e.Price, e.Fee, e.FeeAsset, e.Time)))
+            var e = ordered[k];
+            var signed = fills[k].Quantity;
+            _trades.Add((e.Symbol, e.TradeId));
+            if (!added[k])
                 continue;
+            _setup.Observer?.Filled(fills[k]);
             _fillsSince[e.Symbol] = Math.Max(_fillsSince.GetValueOrDefault(e.Symbol), e.Time.ToUnixTimeMilliseconds());
             _setup.Checkpoint?.Invoke(TradingCheckpoint.FillJournaled, e.ClientOrderId);
             Say(string.Create(CultureInfo.InvariantCulture, $"fill {e.Symbol} {e.Side} {e.Quantity} at {e.Price} fee {e.Fee} {e.FeeAsset} ({e.ClientOrderId})"));
             if (enqueue && _assets.TryGetValue(e.Symbol, out var asset))
-                _port.Enqueue(new VenueEvent(VenueEventKind.Fill, asset, (double)signed, (double)e.Price, (double)e.Fee, e.Maker, _orders[e.ClientOrderId].Order.Purpose));
+            {
+                var order = _orders[e.ClientOrderId].Order;
+                _unbooked.Add((new VenueEvent(VenueEventKind.Fill, asset, (double)signed, (double)e.Price, (double)e.Fee, e.Maker, order.Purpose), order.BarTime,
+                    e.Symbol, e.TradeId));
+            }
         }
     }
 
@@ -492,6 +574,9 @@ public sealed class TradingRunner : IAlertSink
     // the journal's orders in the order they were journaled
     private List<JournalOrder> Orders() => [.. _orders.Values.OrderBy(o => o.Sequence).Select(o => o.Order)];
 
+    // the orders not done, in the order journaled: a step sorts these, not the whole journal
+    private List<JournalOrder> Open() => [.. _orders.Values.Where(o => !o.Order.Status.IsDone()).OrderBy(o => o.Sequence).Select(o => o.Order)];
+
     private bool WriteOrder(JournalOrder order)
     {
         if (!_journal.RecordOrder(Deployment, order))
@@ -503,6 +588,12 @@ public sealed class TradingRunner : IAlertSink
     private void WriteState(OrderState state)
     {
         _journal.RecordOrderState(Deployment, state);
+        Mirror(state);
+    }
+
+    // the journal's orders as mirrored here take the venue's state (and the observer hears of it)
+    private OrderState Mirror(OrderState state)
+    {
         _setup.Observer?.OrderChanged(state);
         if (_orders.TryGetValue(state.ClientOrderId, out var known))
         {
@@ -515,6 +606,7 @@ public sealed class TradingRunner : IAlertSink
                 Reason = state.RejectReason ?? known.Order.Reason,
             });
         }
+        return state;
     }
 
     private void WriteUnsent(string clientOrderId, string reason)
