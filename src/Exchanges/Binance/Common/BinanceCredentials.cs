@@ -2,28 +2,15 @@ using System.Collections;
 
 namespace StrategyLab.Exchanges.Binance.Common;
 
-/// <summary>
-/// An API key and its secret, read only from the environment or a <c>.env</c> file (the environment wins), never
-/// from the command line or a config file that could be committed. Neither is ever shown: <see cref="ToString"/>
-/// says only that they are set, and <see cref="Redact"/> removes both from any text before it is logged or thrown.
-/// </summary>
+/// <summary>Binance's API key and secret (see <see cref="ApiCredentials"/>).</summary>
 /// <example>
 /// <c>BINANCE_API_KEY</c> and <c>BINANCE_API_SECRET</c> for production; <c>BINANCE_TESTNET_API_KEY</c> and
 /// <c>BINANCE_TESTNET_API_SECRET</c> for the testnet.
 /// </example>
-public sealed class BinanceCredentials
+public sealed class BinanceCredentials : ApiCredentials
 {
-    private const string Hidden = "[redacted]";
-
     private BinanceCredentials(string apiKey, string secret)
-    {
-        ApiKey = apiKey;
-        Secret = secret;
-    }
-
-    internal string ApiKey { get; }
-
-    internal string Secret { get; }
+        : base("Binance", apiKey, secret) { }
 
     /// <summary>The environment variable that holds the API key.</summary>
     public static string KeyVariable(bool testnet) => testnet ? "BINANCE_TESTNET_API_KEY" : "BINANCE_API_KEY";
@@ -38,28 +25,8 @@ public sealed class BinanceCredentials
     /// <exception cref="ExchangeException">A variable is missing or empty (kind <see cref="ExchangeErrorKind.InvalidRequest"/>).</exception>
     public static BinanceCredentials FromEnvironment(bool testnet, string? envFile = ".env", IDictionary? environment = null)
     {
-        var variables = environment ?? Environment.GetEnvironmentVariables();
-        var file = envFile is not null && File.Exists(envFile)
-            ? DotNetEnv.Env.NoEnvVars().NoClobber().Load(envFile).GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal)
-            : [];
-        string? Read(string name) =>
-            variables[name] is string value && value.Length > 0 ? value
-            : file.TryGetValue(name, out var fromFile) && fromFile.Length > 0 ? fromFile
-            : null;
-
-        var keyName = KeyVariable(testnet);
-        var secretName = SecretVariable(testnet);
-        var key = Read(keyName);
-        var secret = Read(secretName);
-        if (key is null || secret is null)
-        {
-            var missing = string.Join(" and ", new[] { key is null ? keyName : null, secret is null ? secretName : null }.OfType<string>());
-            throw new ExchangeException(
-                ExchangeErrorKind.InvalidRequest,
-                $"no Binance {(testnet ? "testnet " : "")}API credentials: set {missing} in the environment or in a .env file");
-        }
-
-        return new BinanceCredentials(key.Trim(), secret.Trim());
+        var (key, secret) = Read(testnet ? "Binance testnet" : "Binance", KeyVariable(testnet), SecretVariable(testnet), envFile, environment);
+        return new BinanceCredentials(key, secret);
     }
 
     /// <summary>Credentials given directly, for tests and for callers that hold them in a secret store.</summary>
@@ -67,13 +34,6 @@ public sealed class BinanceCredentials
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(apiKey);
         ArgumentException.ThrowIfNullOrWhiteSpace(secret);
-        return new BinanceCredentials(apiKey.Trim(), secret.Trim());
+        return new BinanceCredentials(apiKey, secret);
     }
-
-    /// <summary>Returns <paramref name="text"/> with the key and the secret replaced by <c>[redacted]</c>.</summary>
-    public string Redact(string text) =>
-        text.Replace(Secret, Hidden, StringComparison.Ordinal).Replace(ApiKey, Hidden, StringComparison.Ordinal);
-
-    /// <summary>Says that credentials are set, and nothing of them.</summary>
-    public override string ToString() => "Binance API credentials (key and secret set, not shown)";
 }

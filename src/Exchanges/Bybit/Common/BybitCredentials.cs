@@ -2,28 +2,15 @@ using System.Collections;
 
 namespace StrategyLab.Exchanges.Bybit.Common;
 
-/// <summary>
-/// A Bybit API key and its secret, read only from the environment or a <c>.env</c> file (the environment wins), never
-/// from the command line or a config file that could be committed. Neither is ever shown: <see cref="ToString"/> says
-/// only that they are set, and <see cref="Redact"/> removes both from any text before it is logged or thrown.
-/// </summary>
+/// <summary>A Bybit API key and its secret (see <see cref="ApiCredentials"/>).</summary>
 /// <example>
 /// <c>BYBIT_API_KEY</c> and <c>BYBIT_API_SECRET</c> for production; <c>BYBIT_TESTNET_API_KEY</c> and
 /// <c>BYBIT_TESTNET_API_SECRET</c> for the testnet.
 /// </example>
-public sealed class BybitCredentials
+public sealed class BybitCredentials : ApiCredentials
 {
-    private const string Hidden = "[redacted]";
-
     private BybitCredentials(string apiKey, string secret)
-    {
-        ApiKey = apiKey;
-        Secret = secret;
-    }
-
-    internal string ApiKey { get; }
-
-    internal string Secret { get; }
+        : base("Bybit", apiKey, secret) { }
 
     /// <summary>The environment variable that holds the API key.</summary>
     public static string KeyVariable(bool testnet) => testnet ? "BYBIT_TESTNET_API_KEY" : "BYBIT_API_KEY";
@@ -38,28 +25,8 @@ public sealed class BybitCredentials
     /// <exception cref="ExchangeException">A variable is missing or empty (kind <see cref="ExchangeErrorKind.InvalidRequest"/>).</exception>
     public static BybitCredentials FromEnvironment(bool testnet, string? envFile = ".env", IDictionary? environment = null)
     {
-        var variables = environment ?? Environment.GetEnvironmentVariables();
-        var file = envFile is not null && File.Exists(envFile)
-            ? DotNetEnv.Env.NoEnvVars().NoClobber().Load(envFile).GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal)
-            : [];
-        string? Read(string name) =>
-            variables[name] is string value && value.Length > 0 ? value
-            : file.TryGetValue(name, out var fromFile) && fromFile.Length > 0 ? fromFile
-            : null;
-
-        var keyName = KeyVariable(testnet);
-        var secretName = SecretVariable(testnet);
-        var key = Read(keyName);
-        var secret = Read(secretName);
-        if (key is null || secret is null)
-        {
-            var missing = string.Join(" and ", new[] { key is null ? keyName : null, secret is null ? secretName : null }.OfType<string>());
-            throw new ExchangeException(
-                ExchangeErrorKind.InvalidRequest,
-                $"no Bybit {(testnet ? "testnet " : "")}API credentials: set {missing} in the environment or in a .env file");
-        }
-
-        return new BybitCredentials(key.Trim(), secret.Trim());
+        var (key, secret) = Read(testnet ? "Bybit testnet" : "Bybit", KeyVariable(testnet), SecretVariable(testnet), envFile, environment);
+        return new BybitCredentials(key, secret);
     }
 
     /// <summary>Credentials given directly, for tests and for callers that hold them in a secret store.</summary>
@@ -67,13 +34,6 @@ public sealed class BybitCredentials
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(apiKey);
         ArgumentException.ThrowIfNullOrWhiteSpace(secret);
-        return new BybitCredentials(apiKey.Trim(), secret.Trim());
+        return new BybitCredentials(apiKey, secret);
     }
-
-    /// <summary>Returns <paramref name="text"/> with the key and the secret replaced by <c>[redacted]</c>.</summary>
-    public string Redact(string text) =>
-        text.Replace(Secret, Hidden, StringComparison.Ordinal).Replace(ApiKey, Hidden, StringComparison.Ordinal);
-
-    /// <summary>Says that credentials are set, and nothing of them.</summary>
-    public override string ToString() => "Bybit API credentials (key and secret set, not shown)";
 }
