@@ -6,7 +6,6 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
-using StrategyLab.Exchanges.Binance.Http;
 using StrategyLab.Exchanges.Http;
 using StrategyLab.Exchanges.Mexc.Common;
 

@@ -1,14 +1,14 @@
-namespace StrategyLab.Exchanges.Binance.Http;
+namespace StrategyLab.Exchanges.Http;
 
 /// <summary>
-/// Keeps requests within Binance's per-IP request-weight limit, counted per clock minute
-/// (the "IP Limits" rules, https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits, which the futures API shares;
-/// the USDⓈ-M default is 2400 per minute).
-/// The client counts the weight it spends; the venue's <c>X-MBX-USED-WEIGHT-1M</c> header, which also counts other
-/// programs on the same IP, raises the count when it is higher. Before a request would cross the limit the budget
-/// waits for the next minute. Not thread-safe across concurrent callers by design: one download runs its requests in sequence.
-/// The same budget counts orders per 10 seconds and per minute (<c>X-MBX-ORDER-COUNT-10S</c>, <c>-1M</c>) with
-/// <paramref name="window"/> set to the window the venue counts in.
+/// Keeps requests within a venue's rate limit: a weight (or a count) per window of the venue's clock, one minute unless
+/// <paramref name="window"/> says otherwise. Binance counts request weight per clock minute per IP (the "IP Limits" rules,
+/// https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits, which the futures API shares; the USDⓈ-M
+/// default is 2400 per minute) and orders per 10 seconds and per minute; MEXC counts requests per window.
+/// The client counts the weight it spends; a venue's header of the weight used (Binance's <c>X-MBX-USED-WEIGHT-1M</c>,
+/// which also counts other programs on the same IP) raises the count when it is higher. Before a request would cross
+/// the limit the budget waits for the next window. Not thread-safe across concurrent callers by design: one client runs
+/// its requests in sequence.
 /// </summary>
 internal sealed class RequestWeightBudget(int limitPerMinute, TimeProvider time, TimeSpan? window = null)
 {

@@ -1,6 +1,6 @@
-using StrategyLab.Exchanges.Binance.Http;
+using StrategyLab.Exchanges.Http;
 
-namespace StrategyLab.Exchanges.Tests.Binance.Http;
+namespace StrategyLab.Exchanges.Tests.Http;
 
 public sealed class RequestWeightBudgetTests
 {
