@@ -407,7 +407,10 @@ let live (dataDir: string) (args: ParseResults<LiveArgs>) =
                     | step -> printLine (LiveTrading.Summary step)
 
                     if args.Contains LiveArgs.Loop then
-                        loop session venue.Feed))
+                        loop session venue.Feed
+                    elif not dry then
+                        // a one-shot run works its quotes to the end of the policy's ladder before it leaves
+                        awaitUnit (session.Runner.WorkQuotesAsync())))
     finally
         match copy with
         | Some(folder, _) ->

@@ -15,6 +15,9 @@ public static class ClientOrderIds
     /// <summary>The longest id a venue takes.</summary>
     public const int MaxLength = 36;
 
+    /// <summary>The last attempt an id can number (one base-36 digit).</summary>
+    public const int MaxAttempt = 35;
+
     /// <summary>
     /// Returns the id of attempt <paramref name="attempt"/> (0 the first quote, then re-quotes and the
     /// fallback) of the order for <paramref name="symbol"/> decided at the close of the bar opening at
@@ -27,7 +30,7 @@ public static class ClientOrderIds
         ArgumentNullException.ThrowIfNull(symbol);
         ArgumentOutOfRangeException.ThrowIfNegative(barTime);
         ArgumentOutOfRangeException.ThrowIfNegative(attempt);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(attempt, 35);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(attempt, MaxAttempt);
         var run = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(runKey)), 0, 4);
         var sym = Base36(BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(symbol)), 0) % 2_176_782_336u); // 36^6
         return string.Create(CultureInfo.InvariantCulture, $"sl{run}-{Base36((ulong)barTime)}-{sym.PadLeft(6, '0')}-{Letter(purpose)}{Base36((ulong)attempt)}");

@@ -47,6 +47,12 @@ public interface IExecutionPolicy
     /// (or the quantity rounds to nothing).
     /// </summary>
     OrderRequest? Request(in OrderIntent intent, Instrument instrument, string clientOrderId, int attempt);
+
+    /// <summary>
+    /// Returns how long attempt <paramref name="attempt"/> rests at a venue before it is cancelled and the next attempt is
+    /// sent for what is left, or null when no attempt follows it (it rests until the next bar's step cancels it).
+    /// </summary>
+    TimeSpan? Patience(int attempt);
 }
 
 /// <summary>
@@ -111,6 +117,9 @@ public abstract class ExecutionPolicy : IExecutionPolicy
     /// <inheritdoc />
     public abstract OrderRequest? Request(in OrderIntent intent, Instrument instrument, string clientOrderId, int attempt);
 
+    /// <inheritdoc />
+    public abstract TimeSpan? Patience(int attempt);
+
     /// <summary>Returns the intent's quantity in <paramref name="instrument"/>'s lots (towards zero) and its side, or null when nothing is left.</summary>
     protected static (decimal Quantity, OrderSide Side)? Lots(in OrderIntent intent, Instrument instrument)
     {
@@ -132,6 +141,9 @@ public sealed class MarketExecutionPolicy(SizingRules sizing, IReadOnlyList<Inst
         attempt == 0 && Lots(intent, instrument) is { } lots
             ? new OrderRequest(clientOrderId, instrument.Symbol, lots.Side, OrderType.Market, lots.Quantity, ReduceOnly: intent.Closing)
             : null;
+
+    /// <inheritdoc />
+    public override TimeSpan? Patience(int attempt) => null;
 }
 
 /// <summary>
@@ -140,12 +152,15 @@ public sealed class MarketExecutionPolicy(SizingRules sizing, IReadOnlyList<Inst
 /// after <see cref="TimeoutSeconds"/>, re-quoted up to <see cref="Retries"/> times, each with the
 /// offset times <see cref="Shrink"/>; after the last quote, a market order when
 /// <see cref="MarketFallback"/> is set, else nothing (the target is tried again at the next decision).
-/// In a backtest the quotes that fit in one bar at one per timeout are worked within the fill bar
-/// (<see cref="BarFillModel"/>), the fallback at the bar's close.
+/// Only the quotes that fit in one bar at one per timeout are worked: in a backtest within the fill bar
+/// (<see cref="BarFillModel"/>), the fallback at the bar's close; at a venue one after another, each resting its
+/// timeout (without one, an equal share of the bar with a share left for the fallback), each for what the
+/// ones before left unfilled.
 /// </summary>
 public sealed class LimitMakerExecutionPolicy : ExecutionPolicy
 {
     private readonly int _quotesPerBar;
+    private readonly TimeSpan _patience;
 
     /// <summary>A limit-maker policy on bars of <paramref name="barMilliseconds"/>.</summary>
     public LimitMakerExecutionPolicy(SizingRules sizing, double offset, int retries, double shrink, double timeoutSeconds, bool marketFallback,
@@ -159,6 +174,7 @@ public sealed class LimitMakerExecutionPolicy : ExecutionPolicy
         // the first quote and its re-quotes, as many as fit in a bar at one per timeout
         var fit = timeoutSeconds > 0 ? (long)Math.Floor(barMilliseconds / (timeoutSeconds * 1000)) : long.MaxValue;
         _quotesPerBar = (int)Math.Max(1, Math.Min(1L + Retries, fit));
+        _patience = TimeSpan.FromMilliseconds(timeoutSeconds > 0 ? timeoutSeconds * 1000 : (double)barMilliseconds / (_quotesPerBar + 1));
     }
 
     /// <summary>The first quote's distance from the decision price, a fraction of it.</summary>
@@ -191,16 +207,20 @@ public sealed class LimitMakerExecutionPolicy : ExecutionPolicy
         if (Lots(intent, instrument) is not { } lots)
             return null;
         var (quantity, side) = lots;
-        if (attempt <= Retries)
+        if (attempt < _quotesPerBar)
         {
-            var ladder = new QuoteLadder(intent.ReferencePrice, Offset, Shrink, 1 + Retries, 0);
+            var ladder = new QuoteLadder(intent.ReferencePrice, Offset, Shrink, _quotesPerBar, 0);
             var price = Steps.ToDecimal(ladder.Price(Math.Sign(intent.Quantity), ladder.OffsetOf(attempt)));
             price = side == OrderSide.Buy ? Steps.Down(price, instrument.TickSize) : Steps.Up(price, instrument.TickSize);
             return new OrderRequest(clientOrderId, instrument.Symbol, side, OrderType.Limit, quantity, price, TimeInForce: TimeInForce.PostOnly,
                 ReduceOnly: intent.Closing);
         }
-        return attempt == Retries + 1 && MarketFallback
+        return attempt == _quotesPerBar && MarketFallback
             ? new OrderRequest(clientOrderId, instrument.Symbol, side, OrderType.Market, quantity, ReduceOnly: intent.Closing)
             : null;
     }
+
+    /// <inheritdoc />
+    public override TimeSpan? Patience(int attempt) =>
+        attempt < _quotesPerBar - 1 || (attempt == _quotesPerBar - 1 && MarketFallback) ? _patience : null;
 }

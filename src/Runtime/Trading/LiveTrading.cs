@@ -82,12 +82,19 @@ public static class LiveTrading
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var bars = LiveBars.StreamAsync(feed, symbols, interval, history.LastTime + interval.Milliseconds, stop.Token).GetAsyncEnumerator(stop.Token);
         var nextBar = bars.MoveNextAsync().AsTask();
+        // quotes the execution policy re-quotes are worked between bars, when due
+        (DateTimeOffset Due, Task Timer)? requote = null;
         try
         {
             var nextCommand = commands?.ReadAsync(cancel).AsTask();
             while (true)
             {
-                var done = nextCommand is null ? await Task.WhenAny(nextBar).ConfigureAwait(false) : await Task.WhenAny(nextBar, nextCommand).ConfigureAwait(false);
+                if (runner.NextRequote is not { } due)
+                    requote = null;
+                else if (requote?.Due != due)
+                    requote = (due, Task.Delay(Max(due - runner.Now, TimeSpan.Zero), stop.Token));
+                Task[] waiting = [nextBar, .. nextCommand is null ? [] : new[] { nextCommand }, .. requote is { } r ? [r.Timer] : Array.Empty<Task>()];
+                var done = await Task.WhenAny(waiting).ConfigureAwait(false);
                 if (done == nextBar)
                 {
                     if (!await nextBar.ConfigureAwait(false))
@@ -99,6 +106,19 @@ public static class LiveTrading
                     if (cancel.IsCancellationRequested)
                         return;
                     nextBar = bars.MoveNextAsync().AsTask();
+                    continue;
+                }
+                if (requote is { } timer && done == timer.Timer)
+                {
+                    // cancelled: the loop is stopping
+                    if (timer.Timer.IsCanceled)
+                        return;
+                    requote = null;
+                    var sent = await runner.RequoteAsync(CancellationToken.None).ConfigureAwait(false);
+                    if (sent.Count > 0)
+                        say($"re-quoted: {sent.Count} order(s)");
+                    if (cancel.IsCancellationRequested)
+                        return;
                     continue;
                 }
                 if (await Answer(await nextCommand!.ConfigureAwait(false), runner, history, say).ConfigureAwait(false))
@@ -121,6 +141,8 @@ public static class LiveTrading
             await bars.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     // answers a command between bars; true to quit
     private static async Task<bool> Answer(LiveCommand command, TradingRunner runner, BarHistory history, Action<string> say)

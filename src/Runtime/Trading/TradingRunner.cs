@@ -20,6 +20,8 @@ public enum TradingCheckpoint
     FillJournaled,
     /// <summary>A step (the book after a bar) was journaled.</summary>
     StepJournaled,
+    /// <summary>A quote worked at the venue was cancelled and the venue's answer journaled; its next attempt is not journaled yet.</summary>
+    QuoteCancelled,
 }
 
 /// <summary>
@@ -53,6 +55,10 @@ public sealed record Reconciliation(IReadOnlyList<string> Findings, int Resent, 
 /// <summary>What one bar's step did: the decision, the orders sent (their journaled requests) and the equity at the close.</summary>
 public sealed record StepReport(long BarTime, TargetDecision Decision, IReadOnlyList<OrderRequest> Orders, double Equity);
 
+// a quote resting at the venue that the execution policy re-quotes when it is due: the intent for what is still wanted,
+// the attempt resting, and the quantity that attempt was sent for
+internal sealed record WorkedQuote(OrderIntent Intent, long BarTime, int Attempt, OrderRequest Resting, DateTimeOffset Due);
+
 /// <summary>
 /// The trading runner, the same for paper and live: on each closed bar it reads what the venue did since
 /// the last (cancels its orders still resting, journals their fills and hands them and funding to the engine),
@@ -80,6 +86,7 @@ public sealed class TradingRunner : IAlertSink
     // fills journaled but not yet booked by the engine, with the bar their order was decided at: booked at the open of the
     // first bar stepped after that one (after a restart, fills of the bar being stepped again wait for the bar after it)
     private readonly List<(VenueEvent Fill, long OrderBar, string Symbol, string TradeId)> _unbooked = [];
+    private readonly List<WorkedQuote> _quotes = [];
     private ExecutionEngine _engine = null!;
     private IExecutionPolicy _policy = null!;
     private long _fundingSince;
@@ -107,6 +114,9 @@ public sealed class TradingRunner : IAlertSink
 
     /// <summary>What reconciliation found at start.</summary>
     public Reconciliation Reconciled { get; private set; } = null!;
+
+    /// <summary>When the next quote resting at the venue is due to be re-quoted, by the venue's clock; null when none is worked.</summary>
+    public DateTimeOffset? NextRequote => _quotes.Count == 0 ? null : _quotes.Min(q => q.Due);
 
     /// <summary>
     /// Reconciles the journal with the venue and builds the engine over the account as it is: pending orders are
@@ -184,6 +194,37 @@ public sealed class TradingRunner : IAlertSink
                 sent.Add(request);
         }
         return sent;
+    }
+
+    /// <summary>
+    /// Works the quotes due by the venue's clock: each is cancelled (the venue's answer journaled) and, for what it left
+    /// unfilled, the execution policy's next attempt is journaled and sent as any order is — a closer quote, or the market
+    /// fallback. One attempt of an order rests at a time. Returns the orders sent.
+    /// </summary>
+    public async Task<IReadOnlyList<OrderRequest>> RequoteAsync(CancellationToken cancel = default)
+    {
+        var now = _exchange.Now;
+        var due = _quotes.Where(q => q.Due <= now).ToList();
+        _quotes.RemoveAll(q => q.Due <= now);
+        var sent = new List<OrderRequest>();
+        foreach (var quote in due)
+        {
+            if (await NextAttemptAsync(quote, cancel).ConfigureAwait(false) is { } request)
+                sent.Add(request);
+        }
+        return sent;
+    }
+
+    /// <summary>Works the quotes of the last step until none rests (a one-shot run that leaves no ladder half worked).</summary>
+    public async Task WorkQuotesAsync(CancellationToken cancel = default)
+    {
+        while (NextRequote is { } due)
+        {
+            var wait = due - _exchange.Now;
+            if (wait > TimeSpan.Zero)
+                await Task.Delay(wait, cancel).ConfigureAwait(false);
+            await RequoteAsync(cancel).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -447,6 +488,8 @@ public sealed class TradingRunner : IAlertSink
     // the bar at hand (sent before a restart, that bar now stepped again) are left to the next step, as they would have been
     private async Task SettleAsync(long barTime, CancellationToken cancel)
     {
+        // quotes of earlier bars are not worked further: the decision at hand replaces them
+        _quotes.RemoveAll(q => q.BarTime < barTime);
         // the venue's answers are journaled with the fills, in one transaction
         var states = new List<OrderState>();
         foreach (var order in Open().Where(o => o.BarTime < barTime))
@@ -540,11 +583,59 @@ public sealed class TradingRunner : IAlertSink
         _setup.Checkpoint?.Invoke(TradingCheckpoint.OrderJournaled, id);
         if (!_fillsSince.ContainsKey(symbol))
             _fillsSince[symbol] = barTime;
-        await PlaceAsync(request, cancel).ConfigureAwait(false);
+        Work(intent, barTime, 0, request, await PlaceAsync(request, cancel).ConfigureAwait(false));
         return request;
     }
 
-    private async Task PlaceAsync(OrderRequest request, CancellationToken cancel)
+    // a quote the venue holds and the policy re-quotes later is worked; a paper market works its quotes within the bar itself
+    private void Work(in OrderIntent intent, long barTime, int attempt, OrderRequest request, OrderState? state)
+    {
+        if (_setup.Market is null && state is { IsDone: false } && _policy.Patience(attempt) is { } patience)
+            _quotes.Add(new WorkedQuote(intent, barTime, attempt, request, _exchange.Now + patience));
+    }
+
+    // the quote cancelled, then the next attempt for what it left: journaled as pending, placed, and worked in turn
+    private async Task<OrderRequest?> NextAttemptAsync(WorkedQuote quote, CancellationToken cancel)
+    {
+        var resting = quote.Resting;
+        OrderState state;
+        try
+        {
+            state = await _exchange.Cancel(resting.Symbol, resting.ClientOrderId, cancel).ConfigureAwait(false);
+        }
+        catch (ExchangeError e)
+        {
+            // its fate is read at the next step, as any order's; no second attempt may rest beside it
+            Say($"order {resting.ClientOrderId} ({resting.Symbol}): not re-quoted: {e.Message}");
+            return null;
+        }
+        WriteState(state);
+        _setup.Checkpoint?.Invoke(TradingCheckpoint.QuoteCancelled, resting.ClientOrderId);
+        var left = resting.Quantity - state.FilledQuantity;
+        if (left <= 0)
+            return null;
+        var intent = quote.Intent with { Quantity = Math.Sign(quote.Intent.Quantity) * (double)left };
+        var attempt = quote.Attempt + 1;
+        if (attempt > ClientOrderIds.MaxAttempt)
+            return null;
+        var instrument = _instruments[intent.Asset];
+        var id = ClientOrderIds.For(Deployment.Key, quote.BarTime, resting.Symbol, intent.Purpose, attempt);
+        if (_policy.Request(intent, instrument, id, attempt) is not { } request)
+            return null;
+        if (!intent.Closing && request.Quantity * (request.Price ?? (decimal)intent.ReferencePrice) < instrument.MinNotional)
+        {
+            Say(string.Create(CultureInfo.InvariantCulture, $"{resting.Symbol}: the {left} left of {resting.ClientOrderId} is under the minimum notional; not re-quoted"));
+            return null;
+        }
+        if (!WriteOrder(new JournalOrder(quote.BarTime, request, intent.Purpose, JournalOrderStatus.Pending)))
+            return null;
+        _setup.Checkpoint?.Invoke(TradingCheckpoint.OrderJournaled, id);
+        Work(intent, quote.BarTime, attempt, request, await PlaceAsync(request, cancel).ConfigureAwait(false));
+        return request;
+    }
+
+    // places a journaled order and journals the answer; null when the answer was lost (the order stays pending)
+    private async Task<OrderState?> PlaceAsync(OrderRequest request, CancellationToken cancel)
     {
         _touched.Add(request.Symbol);
         OrderState state;
@@ -557,7 +648,7 @@ public sealed class TradingRunner : IAlertSink
             // left pending: the next step (or a restart) looks it up by its id before anything is sent again
             Say($"order {request.ClientOrderId} ({request.Symbol}): {e.Message}");
             _setup.Observer?.Failed($"order {request.ClientOrderId} ({request.Symbol}): {e.Message}");
-            return;
+            return null;
         }
         catch (ExchangeError e)
         {
@@ -569,6 +660,7 @@ public sealed class TradingRunner : IAlertSink
         _setup.Checkpoint?.Invoke(TradingCheckpoint.AckJournaled, request.ClientOrderId);
         Say(string.Create(CultureInfo.InvariantCulture,
             $"order {request.Symbol} {request.Side} {request.Type} {request.Quantity}{(request.Price is { } p ? $" at {p}" : "")}{(request.ReduceOnly ? " reduce-only" : "")}: {state.Status}{(state.RejectReason is { } why ? $" ({why})" : "")} ({request.ClientOrderId})"));
+        return state;
     }
 
     // the journal's orders in the order they were journaled

@@ -69,8 +69,9 @@ public sealed class ExecutionPolicyTests
     [Fact]
     public void ALimitMakerIntentIsQuotedCloserEachRetryThenFallsBackToMarket()
     {
+        // a five-minute bar holds all three quotes at one per 30 s
         var policy = new LimitMakerExecutionPolicy(new SizingRules(), offset: 0.001, retries: 2, shrink: 0.5, timeoutSeconds: 30, marketFallback: true,
-            barMilliseconds: 60_000);
+            barMilliseconds: 300_000);
         var buy = new OrderIntent(0, 0.05, 30_000, OrderPurpose.Rebalance, Closing: false);
         // quotes at 30,000 × (1 − 0.001) = 29,970, × (1 − 0.0005) = 29,985, × (1 − 0.00025) = 29,992.5, post-only;
         // a buy rounds down to the 0.1 tick (29,992.5 is on it); then a market order; then nothing
@@ -79,12 +80,29 @@ public sealed class ExecutionPolicyTests
         Assert.All(Enumerable.Range(0, 3), k => Assert.Equal(TimeInForce.PostOnly, policy.Request(buy, Btc, "b", k)!.TimeInForce));
         Assert.Equal(OrderType.Market, policy.Request(buy, Btc, "b3", 3)!.Type);
         Assert.Null(policy.Request(buy, Btc, "b4", 4));
+        // each quote rests its 30 s at a venue, the last before the fallback too; the fallback is the end
+        Assert.Equal([TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), null], Enumerable.Range(0, 4).Select(policy.Patience));
         // a sell at 30,000.04 × 1.001 = 30,030.07004 rounds up to 30,030.1
         var sell = buy with { Quantity = -0.05, ReferencePrice = 30_000.04 };
         Assert.Equal(30_030.1m, policy.Request(sell, Btc, "s0", 0)!.Price);
-        // a one-minute bar holds two quotes at one per 30 s
-        Assert.Equal(2, policy.QuotesPerBar);
-        Assert.Equal(3, new LimitMakerExecutionPolicy(new SizingRules(), 0.001, 2, 0.5, 0, false, 60_000).QuotesPerBar);
+    }
+
+    [Fact]
+    public void AVenueWorksTheQuotesThatFitInABarAsABacktestDoes()
+    {
+        // a one-minute bar holds two quotes at one per 30 s: the market fallback comes after the second
+        var minute = new LimitMakerExecutionPolicy(new SizingRules(), 0.001, retries: 2, shrink: 0.5, timeoutSeconds: 30, marketFallback: true, barMilliseconds: 60_000);
+        var buy = new OrderIntent(0, 0.05, 30_000, OrderPurpose.Rebalance, Closing: false);
+        Assert.Equal(2, minute.QuotesPerBar);
+        Assert.Equal([OrderType.Limit, OrderType.Limit, OrderType.Market], Enumerable.Range(0, 3).Select(k => minute.Request(buy, Btc, "b", k)!.Type));
+        Assert.Null(minute.Request(buy, Btc, "b", 3));
+        // without a timeout every quote fits: each rests an equal share of the bar, one share left for the fallback,
+        // 60 s / (3 + 1) = 15 s
+        var untimed = new LimitMakerExecutionPolicy(new SizingRules(), 0.001, retries: 2, shrink: 0.5, timeoutSeconds: 0, marketFallback: true, barMilliseconds: 60_000);
+        Assert.Equal(3, untimed.QuotesPerBar);
+        Assert.Equal([TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15), null], Enumerable.Range(0, 4).Select(untimed.Patience));
+        // a market order is sent once and never re-quoted
+        Assert.Null(new MarketExecutionPolicy(new SizingRules()).Patience(0));
     }
 
     [Fact]
@@ -95,5 +113,7 @@ public sealed class ExecutionPolicyTests
         Assert.NotNull(policy.Request(buy, Btc, "b1", 1));
         Assert.Null(policy.Request(buy, Btc, "b2", 2));
         Assert.False(policy.Order(buy).MarketFallback);
+        // the first quote rests its timeout before the second; the second rests until the next bar
+        Assert.Equal([TimeSpan.FromSeconds(30), null], Enumerable.Range(0, 2).Select(policy.Patience));
     }
 }
