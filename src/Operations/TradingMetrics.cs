@@ -147,6 +147,9 @@ public sealed class TradingMetrics : ITradingObserver, IVenueObserver
                 _startEquity = step.Equity;
             if (step.Stopped)
                 Enter(RiskState.Stopped, _risk == RiskState.Stopped ? _riskReason : "stopped for good", 0);
+            else if (step.HaltedUntil > step.BarTime && _risk == RiskState.Trading)
+                // a halt this process did not see fire: taken up from the journal at a restart
+                Enter(RiskState.HaltedForDay, "daily_loss: halted before the runner started", step.HaltedUntil);
             else if (_risk == RiskState.HaltedForDay && step.BarTime >= _haltedUntil)
                 Enter(RiskState.Trading, "", 0);
             _equity.Set(step.Equity);

@@ -78,6 +78,9 @@ public sealed class ExecutionEngine : IVenueEvents
     /// <summary>True once trading stopped for good (ruin or a drawdown limit).</summary>
     public bool Stopped => _stopped;
 
+    /// <summary>The UTC day (days since the Unix epoch) the daily-loss rule halted trading for, or <see cref="long.MinValue"/>.</summary>
+    public long HaltedDay => _haltedDay;
+
     /// <summary>
     /// Steps one bar: <paramref name="bar"/>'s prices, and the strategy's <paramref name="targets"/> (fractions of
     /// equity by asset, NaN flat) decided at its close, traded when <paramref name="rebalance"/>.

@@ -5,7 +5,8 @@ namespace StrategyLab.Runtime.Trading;
 
 /// <summary>
 /// The book after a step: the bar, the equity and exposures at its close, the positions with their last close, the
-/// orders of the deployment by status, and whether trading is stopped for good.
+/// orders of the deployment by status, whether trading is stopped for good, and until when (Unix ms) a daily-loss halt
+/// keeps it flat (0: not halted) — taken up from the journal by a restarted runner like the rest of the engine's state.
 /// </summary>
 public sealed record StepSnapshot(
     long BarTime,
@@ -15,7 +16,8 @@ public sealed record StepSnapshot(
     double NetExposure,
     IReadOnlyList<PositionMark> Positions,
     IReadOnlyDictionary<JournalOrderStatus, int> OrdersByStatus,
-    bool Stopped);
+    bool Stopped,
+    long HaltedUntil = 0);
 
 /// <summary>A position at a step's close: signed quantity, entry price and the bar's close.</summary>
 public sealed record PositionMark(string Symbol, double Quantity, double EntryPrice, double LastClose);

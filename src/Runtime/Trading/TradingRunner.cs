@@ -91,6 +91,7 @@ public sealed class TradingRunner : IAlertSink
     private IExecutionPolicy _policy = null!;
     private long _fundingSince;
     private int _index;
+    private long _lastStepped = -1;
     private long _stepping = -1;
 
     private TradingRunner(TradingSetup setup, IExchange exchange, IJournal journal, ITargetSource targets, Instrument[] instruments)
@@ -154,6 +155,7 @@ public sealed class TradingRunner : IAlertSink
         if (time <= Reconciled.ResumeAfter)
             return null;
         _stepping = time;
+        CountMissedBars(time);
         TradeMarket(history, t);
         await SettleAsync(time, cancel).ConfigureAwait(false);
         BookFillsBefore(time);
@@ -277,7 +279,9 @@ public sealed class TradingRunner : IAlertSink
         if (last is { Stopped: true })
             throw new TradingException($"deployment {Deployment.Strategy} stopped for good at the bar of {Format(last.BarTime)} (a drawdown limit or ruin); start a new deployment to trade again");
         _fundingSince = _exchange.Now.ToUnixTimeMilliseconds();
-        if (last?.State is not { } state || !TakeUp(state, findings))
+        if (last?.State is { } state && TakeUp(state, findings))
+            _lastStepped = last.BarTime;
+        else
         {
             if (last is not null)
                 findings.Add("the journal holds no engine state of the last step: the drawdown peak, the day's opening equity and the positions' entry times start again from now");
@@ -459,6 +463,14 @@ public sealed class TradingRunner : IAlertSink
         _unbooked.RemoveAll(u => u.OrderBar < barTime);
     }
 
+    // bars that closed while the runner was down count for holding times and cooldowns as bars the runner stepped would
+    private void CountMissedBars(long time)
+    {
+        if (_lastStepped >= 0 && time - _lastStepped > _setup.Bar.Milliseconds)
+            _index += (int)((time - _lastStepped) / _setup.Bar.Milliseconds) - 1;
+        _lastStepped = time;
+    }
+
     private void TradeMarket(BarHistory history, int t)
     {
         if (_setup.Market is { } market)
@@ -566,7 +578,8 @@ public sealed class TradingRunner : IAlertSink
     {
         var symbol = _setup.Symbols[order.Asset];
         var reference = order.Type == OrderType.Limit ? order.Ladder.Reference : _engine.Ledger.LastClose[order.Asset];
-        var intent = new OrderIntent(order.Asset, order.Quantity, reference, order.Purpose, order.ReduceOnly);
+        // an exit only ever closes: at a venue it goes reduce-only, so that a fill it did not wait for cannot make it open the other way
+        var intent = new OrderIntent(order.Asset, order.Quantity, reference, order.Purpose, order.ReduceOnly || order.Purpose.IsExit());
         var id = ClientOrderIds.For(Deployment.Key, barTime, symbol, order.Purpose, 0);
         _journal.RecordIntent(Deployment, new JournalIntent(barTime, symbol, order.Purpose, target, order.Quantity, reference));
         _setup.Checkpoint?.Invoke(TradingCheckpoint.IntentJournaled, id);
@@ -728,7 +741,8 @@ public sealed class TradingRunner : IAlertSink
                 positions.Add(new PositionMark(_setup.Symbols[i], account.Units[i], account.EntryPrice[i], _engine.Ledger.LastClose[i]));
         }
         var orders = _orders.Values.GroupBy(o => o.Order.Status).ToDictionary(g => g.Key, g => g.Count());
-        return new StepSnapshot(time, _setup.Bar.Milliseconds, equity, gross, net, positions, orders, _engine.Stopped);
+        var halted = _engine.HaltedDay == time / 86_400_000L ? (_engine.HaltedDay + 1) * 86_400_000L : 0;
+        return new StepSnapshot(time, _setup.Bar.Milliseconds, equity, gross, net, positions, orders, _engine.Stopped, halted);
     }
 
     private List<VenuePosition> Book()

@@ -170,6 +170,27 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public void AHaltTakenUpFromTheJournalIsReportedUntilTheDayEnds()
+    {
+        // a runner restarted during a day the daily-loss rule halted: its first step says so, though no rule fired in it
+        var day = Time(5) / 86_400_000L;
+        var midnight = (day + 1) * 86_400_000L;
+        var metrics = new TradingMetrics(Minute.Milliseconds, new ManualClock(DateTimeOffset.FromUnixTimeMilliseconds(Time(6))));
+        metrics.Started(new Deployment("s", "h", "fake"), 10_000);
+        metrics.Stepped(new StepSnapshot(Time(5), Minute.Milliseconds, 10_000, 0, 0, [], new Dictionary<JournalOrderStatus, int>(), Stopped: false,
+            HaltedUntil: midnight));
+
+        var health = metrics.Health();
+        Assert.False(health.Healthy);
+        Assert.StartsWith("halted until ", health.Reason, StringComparison.Ordinal);
+        Assert.Equal("halted", metrics.Status().RiskState);
+
+        // the first bar of the next UTC day trades again
+        metrics.Stepped(new StepSnapshot(midnight, Minute.Milliseconds, 10_000, 0, 0, [], new Dictionary<JournalOrderStatus, int>(), Stopped: false));
+        Assert.Equal("trading", metrics.Status().RiskState);
+    }
+
+    [Fact]
     public void ARunnerStartedHoldingPositionsCountsItsPnlFromItsFirstBar()
     {
         var metrics = new TradingMetrics(Minute.Milliseconds);
