@@ -352,7 +352,14 @@ public sealed class SimulatedExchange : IVenuePort, IExchange
         new(_orders.TryGetValue(clientOrderId, out var o) && o.State.Symbol == symbol ? o.State : null);
 
     /// <inheritdoc />
-    public ValueTask<OrderState> Place(OrderRequest order, CancellationToken cancel = default)
+    public ValueTask<OrderState> Place(OrderRequest order, CancellationToken cancel = default) => new(Place(order, working: null));
+
+    /// <summary>
+    /// Places <paramref name="order"/> as the engine's <paramref name="working"/> order a backtest submits: it lives the next
+    /// bar, a limit order quoting along its ladder and, unfilled, falling back to market when it says so (a paper runner's
+    /// orders, so that paper fills what the backtest fills). Null <paramref name="working"/>: as a venue takes the request.
+    /// </summary>
+    public OrderState Place(OrderRequest order, WorkingOrder? working)
     {
         ArgumentNullException.ThrowIfNull(order);
         var asset = AssetOf(order.Symbol);
@@ -363,22 +370,24 @@ public sealed class SimulatedExchange : IVenuePort, IExchange
         if (PlacementRefusal(order, asset) is { } why)
         {
             record.End(OrderStatus.Rejected, _time, why);
-            return new(record.State);
+            return record.State;
         }
         if (WouldTake(order, asset) is { } taking)
         {
             // a post-only order that would take is not placed (Binance: expired)
             record.End(OrderStatus.Expired, _time, taking);
-            return new(record.State);
+            return record.State;
         }
         var side = order.Side == OrderSide.Buy ? 1.0 : -1.0;
-        _resting.Add(new WorkingOrder(asset, side * (double)order.Quantity, order.Type,
-            Ladder: order.Price is { } p ? QuoteLadder.At((double)p) : default,
-            StopPrice: order.StopPrice is { } s ? (double)s : double.NaN,
-            ReduceOnly: order.ReduceOnly,
-            GoodTillCancel: order.TimeInForce != TimeInForce.ImmediateOrCancel,
-            ClientOrderId: order.ClientOrderId));
-        return new(record.State);
+        _resting.Add(working is { } engine
+            ? engine with { Asset = asset, Quantity = side * (double)order.Quantity, ReduceOnly = order.ReduceOnly, ClientOrderId = order.ClientOrderId }
+            : new WorkingOrder(asset, side * (double)order.Quantity, order.Type,
+                Ladder: order.Price is { } p ? QuoteLadder.At((double)p) : default,
+                StopPrice: order.StopPrice is { } s ? (double)s : double.NaN,
+                ReduceOnly: order.ReduceOnly,
+                GoodTillCancel: order.TimeInForce != TimeInForce.ImmediateOrCancel,
+                ClientOrderId: order.ClientOrderId));
+        return record.State;
     }
 
     /// <inheritdoc />

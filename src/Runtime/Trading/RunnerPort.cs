@@ -57,6 +57,12 @@ public interface IBarMarket
 {
     /// <summary>The bar trades: orders resting at the venue fill against it, funding is charged.</summary>
     void Trade(in BarRow bar);
+
+    /// <summary>
+    /// Places <paramref name="request"/>, the engine's <paramref name="order"/>, as a backtest works it in the next bar (a
+    /// limit order's quotes and market fallback, a life of one bar).
+    /// </summary>
+    OrderState Place(OrderRequest request, in WorkingOrder order);
 }
 
 /// <summary>
@@ -78,6 +84,9 @@ public sealed class PaperMarket : IBarMarket, IVenueEvents
 
     /// <inheritdoc />
     public void Trade(in BarRow bar) => Exchange.Open(bar);
+
+    /// <inheritdoc />
+    public OrderState Place(OrderRequest request, in WorkingOrder order) => Exchange.Place(request, order);
 
     // the venue keeps its own account; the runner reads it through IExchange
     void IVenueEvents.On(in VenueEvent e)

@@ -596,7 +596,7 @@ public sealed class TradingRunner : IAlertSink
         _setup.Checkpoint?.Invoke(TradingCheckpoint.OrderJournaled, id);
         if (!_fillsSince.ContainsKey(symbol))
             _fillsSince[symbol] = barTime;
-        Work(intent, barTime, 0, request, await PlaceAsync(request, cancel).ConfigureAwait(false));
+        Work(intent, barTime, 0, request, await PlaceAsync(request, cancel, order).ConfigureAwait(false));
         return request;
     }
 
@@ -647,14 +647,17 @@ public sealed class TradingRunner : IAlertSink
         return request;
     }
 
-    // places a journaled order and journals the answer; null when the answer was lost (the order stays pending)
-    private async Task<OrderState?> PlaceAsync(OrderRequest request, CancellationToken cancel)
+    // places a journaled order and journals the answer; null when the answer was lost (the order stays pending). A paper
+    // market is handed the engine's order itself, to work as a backtest does
+    private async Task<OrderState?> PlaceAsync(OrderRequest request, CancellationToken cancel, WorkingOrder? engine = null)
     {
         _touched.Add(request.Symbol);
         OrderState state;
         try
         {
-            state = await _exchange.Place(request, cancel).ConfigureAwait(false);
+            state = _setup.Market is { } market && engine is { } order
+                ? market.Place(request, order)
+                : await _exchange.Place(request, cancel).ConfigureAwait(false);
         }
         catch (ExchangeError e) when (e.Kind == ExchangeErrorKind.Unknown)
         {
