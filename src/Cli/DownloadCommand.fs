@@ -10,6 +10,7 @@ open Argu
 open Spectre.Console
 open StrategyLab.Exchanges
 open StrategyLab.Exchanges.Binance
+open StrategyLab.Exchanges.History
 open StrategyLab.Runtime.Data
 open StrategyLab.Cli.Output
 
@@ -89,30 +90,6 @@ let private runWithBars (label: string) (work: IProgress<DownloadProgress> -> 'T
     else
         work (BarProgress ignore)
 
-// the dataset gains every downloaded file; files it already names are kept once
-let private register (store: DataStore) (name: string) (interval: string) (gaps: string) (files: SourceSpec list) =
-    let existing =
-        store.Catalog.Datasets
-        |> Seq.tryFind (fun d -> d.Name = name)
-        |> Option.map (fun d -> List.ofSeq d.Sources)
-        |> Option.defaultValue []
-
-    let merged =
-        existing
-        @ (files
-           |> List.filter (fun f -> existing |> List.forall (fun e -> e.File <> f.File)))
-
-    let spec =
-        DatasetSpec(
-            Name = name,
-            Interval = interval,
-            Description = "Binance USDⓈ-M futures history downloaded by strategylab",
-            Sources = ImmutableArray.CreateRange merged,
-            Repair = RepairSpec(Gaps = gaps)
-        )
-
-    spec
-
 let private exchangeError (e: ExchangeException) =
     match e.Kind with
     | ExchangeErrorKind.InvalidRequest -> usageError e.Message
@@ -154,6 +131,12 @@ let download (store: DataStore) (args: ParseResults<DownloadArgs>) =
         | Some url -> BinanceHistoryOptions(BaseAddress = Uri url)
         | None -> BinanceHistoryOptions()
 
+    use history =
+        try
+            new BinanceFuturesHistory(options)
+        with :? ExchangeException as e ->
+            exchangeError e
+
     use cancel = new CancellationTokenSource()
 
     let onCancel =
@@ -166,8 +149,6 @@ let download (store: DataStore) (args: ParseResults<DownloadArgs>) =
     let summaries =
         try
             try
-                use history = new BinanceFuturesHistory(options)
-
                 runWithBars "binance" (fun progress ->
                     [
                         yield
@@ -220,38 +201,10 @@ let download (store: DataStore) (args: ParseResults<DownloadArgs>) =
         for note in s.Notes do
             printLine ("note: " + note)
 
-    let relative (path: string) =
-        Path.GetRelativePath(store.Folder, path)
-
-    let files =
-        [
-            for symbol in symbols do
-                yield
-                    SourceSpec(
-                        File = relative (Path.Combine(folder, BinanceFuturesHistory.KlineFileName(symbol, interval)))
-                    )
-
-                if args.Contains Funding then
-                    yield
-                        SourceSpec(
-                            File = relative (Path.Combine(folder, BinanceFuturesHistory.FundingFileName symbol)),
-                            FloorToInterval = true
-                        )
-
-                match args.TryGetResult Open_Interest with
-                | Some period ->
-                    yield
-                        SourceSpec(
-                            File =
-                                relative (
-                                    Path.Combine(folder, BinanceFuturesHistory.OpenInterestFileName(symbol, period))
-                                ),
-                            FloorToInterval = true
-                        )
-                | None -> ()
-        ]
-
-    let spec = register store name interval gaps files
+    let spec =
+        match summaries with
+        | klines :: joined -> DownloadedDataset.Spec(store, name, interval, gaps, history.Description, klines, joined)
+        | [] -> failure "nothing was downloaded"
 
     let loaded =
         try
