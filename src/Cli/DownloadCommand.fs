@@ -203,7 +203,7 @@ let download (store: DataStore) (args: ParseResults<DownloadArgs>) =
 
     let spec =
         match summaries with
-        | klines :: joined -> DownloadedDataset.Spec(store, name, interval, gaps, history.Description, klines, joined)
+        | klines :: joined -> DownloadedDataset.Spec(store, name, interval, gaps, history, klines, joined)
         | [] -> failure "nothing was downloaded"
 
     let loaded =
