@@ -3,8 +3,6 @@ using StrategyLab.Exchanges.Bybit.Http;
 using StrategyLab.Exchanges.History;
 using StrategyLab.Exchanges.Http;
 
-using TradingErrorKind = StrategyLab.Runtime.Execution.ExchangeErrorKind;
-
 namespace StrategyLab.Exchanges.Bybit;
 
 /// <summary>
@@ -164,15 +162,7 @@ public sealed class BybitHistory : IVenueHistory
         }
         catch (BybitApiException e)
         {
-            var kind = e switch
-            {
-                { NeverSent: true } => ExchangeErrorKind.Unreachable,
-                { Kind: TradingErrorKind.Rejected } => ExchangeErrorKind.Rejected,
-                { Kind: TradingErrorKind.Throttled } => ExchangeErrorKind.RateLimited,
-                { HttpStatus: >= 200 and < 300, Code: null } => ExchangeErrorKind.MalformedResponse,
-                _ => ExchangeErrorKind.ServerError,
-            };
-            throw new ExchangeException(kind, $"cannot {doing}: {e.Message}", e, e.Code);
+            throw VenueFailures.Of(doing, e, e.NeverSent, e.Kind, e.HttpStatus, e.Code);
         }
     }
 }
