@@ -29,15 +29,17 @@ type DownloadArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Exchange _ -> "the venue: binance (USDⓈ-M futures)"
-            | Symbols _ -> "comma-separated symbols, e.g. BTCUSDT,ETHUSDT"
-            | Interval _ -> "the kline interval: 1m, 5m, 15m, 1h, 4h, 1d, ..."
+            | Exchange _ -> "the venue: binance (USDⓈ-M futures), bybit (linear perpetuals) or mexc (contract)"
+            | Symbols _ ->
+                "comma-separated symbols as datasets name them, e.g. BTCUSDT,ETHUSDT (mexc also takes BTC_USDT; files and assets are BTCUSDT)"
+            | Interval _ -> "the kline interval: 1m, 5m, 15m, 1h, 4h, 1d, ... (each venue serves its own set)"
             | From _ ->
                 "first bar to fetch, e.g. 2024-01-01 (a file that already has rows continues from its last row, checked again)"
-            | To _ -> "end, exclusive (default: now by Binance's clock; bars still open there are never written)"
+            | To _ -> "end, exclusive (default: now by the venue's clock; bars still open there are never written)"
             | Funding -> "also download the funding-rate history, joined as the funding_rate column"
-            | Open_Interest _ -> "also download open interest at this period (Binance serves the latest 30 days only)"
-            | Name _ -> "the dataset to register (default binance_<interval>)"
+            | Open_Interest _ ->
+                "also download open interest at this period (binance only; it serves the latest 30 days only)"
+            | Name _ -> "the dataset to register (default <exchange>_<interval>, e.g. bybit_1h)"
             | Gaps _ -> "missing bars in the downloaded data: error (default), keep, ffill"
             | Base_Url _ -> "the REST base address (for tests against a local venue)"
 
@@ -95,11 +97,22 @@ let private exchangeError (e: ExchangeException) =
     | ExchangeErrorKind.InvalidRequest -> usageError e.Message
     | _ -> failure e.Message
 
+let private venueOf (name: string) =
+    match Venues.Find name with
+    | null -> usageError $"--exchange: expected {Venues.Choices}, found '{name.Trim().ToLowerInvariant()}'"
+    | venue -> venue
+
+let private baseAddress (text: string) =
+    match Uri.TryCreate(text, UriKind.Absolute) with
+    | true, uri -> uri
+    | _ -> usageError $"--base-url: expected an absolute address such as http://127.0.0.1:8080, found '{text}'"
+
 /// Downloads, registers the dataset, loads it (which validates every row) and prints a summary
 let download (store: DataStore) (args: ParseResults<DownloadArgs>) =
-    match args.GetResult Exchange with
-    | "binance" -> ()
-    | other -> usageError $"--exchange: downloads are available from binance only, found '{other}'"
+    let venue = venueOf (args.GetResult Exchange)
+
+    if args.Contains Open_Interest && venue <> Venues.Binance then
+        usageError $"--open-interest: open interest downloads are available from binance only, not {venue.Name}"
 
     let symbols =
         (args.GetResult Symbols).Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
@@ -123,19 +136,16 @@ let download (store: DataStore) (args: ParseResults<DownloadArgs>) =
     with :? FormatException as e ->
         usageError e.Message
 
-    let name = args.GetResult(Name, $"binance_{interval}")
-    let folder = Path.Combine(store.Folder, "binance-usdm")
-
-    let options =
-        match args.TryGetResult Base_Url with
-        | Some url -> BinanceHistoryOptions(BaseAddress = Uri url)
-        | None -> BinanceHistoryOptions()
+    let name = args.GetResult(Name, $"{venue.Name}_{interval}")
+    let restBase = args.TryGetResult Base_Url |> Option.map baseAddress
 
     use history =
         try
-            new BinanceFuturesHistory(options)
+            venue.History(Option.toObj restBase)
         with :? ExchangeException as e ->
             exchangeError e
+
+    let folder = Path.Combine(store.Folder, history.Folder)
 
     use cancel = new CancellationTokenSource()
 
@@ -149,7 +159,7 @@ let download (store: DataStore) (args: ParseResults<DownloadArgs>) =
     let summaries =
         try
             try
-                runWithBars "binance" (fun progress ->
+                runWithBars venue.Name (fun progress ->
                     [
                         yield
                             history
@@ -170,10 +180,10 @@ let download (store: DataStore) (args: ParseResults<DownloadArgs>) =
                                     )
                                     .GetAwaiter()
                                     .GetResult()
-                        match args.TryGetResult Open_Interest with
-                        | Some period ->
+                        match args.TryGetResult Open_Interest, history with
+                        | Some period, (:? BinanceFuturesHistory as binance) ->
                             yield
-                                history
+                                binance
                                     .DownloadOpenInterestAsync(
                                         OpenInterestDownloadRequest(
                                             symbols,
@@ -187,7 +197,7 @@ let download (store: DataStore) (args: ParseResults<DownloadArgs>) =
                                     )
                                     .GetAwaiter()
                                     .GetResult()
-                        | None -> ()
+                        | _ -> ()
                     ])
             with
             | :? ExchangeException as e -> exchangeError e
