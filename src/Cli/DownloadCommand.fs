@@ -10,6 +10,7 @@ open Argu
 open Spectre.Console
 open StrategyLab.Exchanges
 open StrategyLab.Exchanges.Binance
+open StrategyLab.Exchanges.History
 open StrategyLab.Runtime.Data
 open StrategyLab.Cli.Output
 
@@ -28,15 +29,17 @@ type DownloadArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Exchange _ -> "the venue: binance (USDⓈ-M futures)"
-            | Symbols _ -> "comma-separated symbols, e.g. BTCUSDT,ETHUSDT"
-            | Interval _ -> "the kline interval: 1m, 5m, 15m, 1h, 4h, 1d, ..."
+            | Exchange _ -> "the venue: binance (USDⓈ-M futures), bybit (linear perpetuals) or mexc (contract)"
+            | Symbols _ ->
+                "comma-separated symbols as datasets name them, e.g. BTCUSDT,ETHUSDT (mexc also takes BTC_USDT; files and assets are BTCUSDT)"
+            | Interval _ -> "the kline interval: 1m, 5m, 15m, 1h, 4h, 1d, ... (each venue serves its own set)"
             | From _ ->
                 "first bar to fetch, e.g. 2024-01-01 (a file that already has rows continues from its last row, checked again)"
-            | To _ -> "end, exclusive (default: now by Binance's clock; bars still open there are never written)"
+            | To _ -> "end, exclusive (default: now by the venue's clock; bars still open there are never written)"
             | Funding -> "also download the funding-rate history, joined as the funding_rate column"
-            | Open_Interest _ -> "also download open interest at this period (Binance serves the latest 30 days only)"
-            | Name _ -> "the dataset to register (default binance_<interval>)"
+            | Open_Interest _ ->
+                "also download open interest at this period (binance only; it serves the latest 30 days only)"
+            | Name _ -> "the dataset to register (default <exchange>_<interval>, e.g. bybit_1h)"
             | Gaps _ -> "missing bars in the downloaded data: error (default), keep, ffill"
             | Base_Url _ -> "the REST base address (for tests against a local venue)"
 
@@ -89,40 +92,27 @@ let private runWithBars (label: string) (work: IProgress<DownloadProgress> -> 'T
     else
         work (BarProgress ignore)
 
-// the dataset gains every downloaded file; files it already names are kept once
-let private register (store: DataStore) (name: string) (interval: string) (gaps: string) (files: SourceSpec list) =
-    let existing =
-        store.Catalog.Datasets
-        |> Seq.tryFind (fun d -> d.Name = name)
-        |> Option.map (fun d -> List.ofSeq d.Sources)
-        |> Option.defaultValue []
-
-    let merged =
-        existing
-        @ (files
-           |> List.filter (fun f -> existing |> List.forall (fun e -> e.File <> f.File)))
-
-    let spec =
-        DatasetSpec(
-            Name = name,
-            Interval = interval,
-            Description = "Binance USDⓈ-M futures history downloaded by strategylab",
-            Sources = ImmutableArray.CreateRange merged,
-            Repair = RepairSpec(Gaps = gaps)
-        )
-
-    spec
-
 let private exchangeError (e: ExchangeException) =
     match e.Kind with
     | ExchangeErrorKind.InvalidRequest -> usageError e.Message
     | _ -> failure e.Message
 
+let private venueOf (name: string) =
+    match Venues.Find name with
+    | null -> usageError $"--exchange: expected {Venues.Choices}, found '{name.Trim().ToLowerInvariant()}'"
+    | venue -> venue
+
+let private baseAddress (text: string) =
+    match Uri.TryCreate(text, UriKind.Absolute) with
+    | true, uri -> uri
+    | _ -> usageError $"--base-url: expected an absolute address such as http://127.0.0.1:8080, found '{text}'"
+
 /// Downloads, registers the dataset, loads it (which validates every row) and prints a summary
 let download (store: DataStore) (args: ParseResults<DownloadArgs>) =
-    match args.GetResult Exchange with
-    | "binance" -> ()
-    | other -> usageError $"--exchange: downloads are available from binance only, found '{other}'"
+    let venue = venueOf (args.GetResult Exchange)
+
+    if args.Contains Open_Interest && venue <> Venues.Binance then
+        usageError $"--open-interest: open interest downloads are available from binance only, not {venue.Name}"
 
     let symbols =
         (args.GetResult Symbols).Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
@@ -146,13 +136,16 @@ let download (store: DataStore) (args: ParseResults<DownloadArgs>) =
     with :? FormatException as e ->
         usageError e.Message
 
-    let name = args.GetResult(Name, $"binance_{interval}")
-    let folder = Path.Combine(store.Folder, "binance-usdm")
+    let name = args.GetResult(Name, $"{venue.Name}_{interval}")
+    let restBase = args.TryGetResult Base_Url |> Option.map baseAddress
 
-    let options =
-        match args.TryGetResult Base_Url with
-        | Some url -> BinanceHistoryOptions(BaseAddress = Uri url)
-        | None -> BinanceHistoryOptions()
+    use history =
+        try
+            venue.History(Option.toObj restBase)
+        with :? ExchangeException as e ->
+            exchangeError e
+
+    let folder = Path.Combine(store.Folder, history.Folder)
 
     use cancel = new CancellationTokenSource()
 
@@ -166,9 +159,7 @@ let download (store: DataStore) (args: ParseResults<DownloadArgs>) =
     let summaries =
         try
             try
-                use history = new BinanceFuturesHistory(options)
-
-                runWithBars "binance" (fun progress ->
+                runWithBars venue.Name (fun progress ->
                     [
                         yield
                             history
@@ -189,10 +180,10 @@ let download (store: DataStore) (args: ParseResults<DownloadArgs>) =
                                     )
                                     .GetAwaiter()
                                     .GetResult()
-                        match args.TryGetResult Open_Interest with
-                        | Some period ->
+                        match args.TryGetResult Open_Interest, history with
+                        | Some period, (:? BinanceFuturesHistory as binance) ->
                             yield
-                                history
+                                binance
                                     .DownloadOpenInterestAsync(
                                         OpenInterestDownloadRequest(
                                             symbols,
@@ -206,7 +197,7 @@ let download (store: DataStore) (args: ParseResults<DownloadArgs>) =
                                     )
                                     .GetAwaiter()
                                     .GetResult()
-                        | None -> ()
+                        | _ -> ()
                     ])
             with
             | :? ExchangeException as e -> exchangeError e
@@ -220,38 +211,10 @@ let download (store: DataStore) (args: ParseResults<DownloadArgs>) =
         for note in s.Notes do
             printLine ("note: " + note)
 
-    let relative (path: string) =
-        Path.GetRelativePath(store.Folder, path)
-
-    let files =
-        [
-            for symbol in symbols do
-                yield
-                    SourceSpec(
-                        File = relative (Path.Combine(folder, BinanceFuturesHistory.KlineFileName(symbol, interval)))
-                    )
-
-                if args.Contains Funding then
-                    yield
-                        SourceSpec(
-                            File = relative (Path.Combine(folder, BinanceFuturesHistory.FundingFileName symbol)),
-                            FloorToInterval = true
-                        )
-
-                match args.TryGetResult Open_Interest with
-                | Some period ->
-                    yield
-                        SourceSpec(
-                            File =
-                                relative (
-                                    Path.Combine(folder, BinanceFuturesHistory.OpenInterestFileName(symbol, period))
-                                ),
-                            FloorToInterval = true
-                        )
-                | None -> ()
-        ]
-
-    let spec = register store name interval gaps files
+    let spec =
+        match summaries with
+        | klines :: joined -> DownloadedDataset.Spec(store, name, interval, gaps, history, klines, joined)
+        | [] -> failure "nothing was downloaded"
 
     let loaded =
         try

@@ -4,6 +4,7 @@ using StrategyLab.Exchanges.Binance;
 using StrategyLab.Exchanges.Binance.Common;
 using StrategyLab.Exchanges.Bybit;
 using StrategyLab.Exchanges.Bybit.Common;
+using StrategyLab.Exchanges.History;
 using StrategyLab.Exchanges.Mexc;
 using StrategyLab.Exchanges.Mexc.Common;
 using StrategyLab.Runtime.Execution;
@@ -49,6 +50,7 @@ public sealed class Venue
     private readonly Func<bool, string?> _keyVariable;
     private readonly Func<IVenueObserver?, VenueClient> _publicClient;
     private readonly Func<bool, string, IDictionary?, IVenueObserver?, VenueClient> _tradingClient;
+    private readonly Func<Uri?, IVenueHistory> _history;
 
     internal Venue(
         string name,
@@ -56,7 +58,8 @@ public sealed class Venue
         bool hasTestnet,
         Func<bool, string?> keyVariable,
         Func<IVenueObserver?, VenueClient> publicClient,
-        Func<bool, string, IDictionary?, IVenueObserver?, VenueClient> tradingClient)
+        Func<bool, string, IDictionary?, IVenueObserver?, VenueClient> tradingClient,
+        Func<Uri?, IVenueHistory> history)
     {
         Name = name;
         Title = title;
@@ -64,6 +67,7 @@ public sealed class Venue
         _keyVariable = keyVariable;
         _publicClient = publicClient;
         _tradingClient = tradingClient;
+        _history = history;
     }
 
     /// <summary>The name the command line takes, e.g. <c>bybit</c>.</summary>
@@ -80,6 +84,13 @@ public sealed class Venue
 
     /// <summary>A client without keys: instruments, bars and kline streams only; <paramref name="observer"/> hears its calls and streams.</summary>
     public VenueClient PublicClient(IVenueObserver? observer = null) => _publicClient(observer);
+
+    /// <summary>
+    /// The venue's public history (klines and funding rates) as <c>data download</c> reads it, from its production REST
+    /// address or from <paramref name="restBase"/> (a local venue in tests).
+    /// </summary>
+    /// <exception cref="ExchangeException">The address is not an absolute http or https address (kind InvalidRequest).</exception>
+    public IVenueHistory History(Uri? restBase = null) => _history(restBase);
 
     /// <summary>
     /// A client with the keys from the environment or <paramref name="envFile"/>. Missing keys are an
@@ -128,7 +139,8 @@ public static class Venues
         BinanceCredentials.KeyVariable,
         observer => VenueClient.Of(new BinanceFuturesExchange(new BinanceFuturesOptions { Observer = observer })),
         (testnet, envFile, environment, observer) => VenueClient.Of(BinanceFuturesExchange.FromEnvironment(
-            testnet, new BinanceFuturesOptions { Observer = observer }, envFile: envFile, environment: environment)));
+            testnet, new BinanceFuturesOptions { Observer = observer }, envFile: envFile, environment: environment)),
+        restBase => new BinanceFuturesHistory(new BinanceHistoryOptions { BaseAddress = restBase ?? BinanceUrls.UsdMarginedFuturesBase }));
 
     /// <summary>Bybit v5 linear perpetuals; BYBIT_API_KEY and BYBIT_API_SECRET (BYBIT_TESTNET_… on the testnet).</summary>
     public static Venue Bybit { get; } = new(
@@ -138,7 +150,8 @@ public static class Venues
         BybitCredentials.KeyVariable,
         observer => VenueClient.Of(new BybitExchange(new BybitOptions { Observer = observer })),
         (testnet, envFile, environment, observer) => VenueClient.Of(BybitExchange.FromEnvironment(
-            testnet, new BybitOptions { Observer = observer }, envFile: envFile, environment: environment)));
+            testnet, new BybitOptions { Observer = observer }, envFile: envFile, environment: environment)),
+        restBase => new BybitHistory(new BybitOptions { Environment = BybitEnvironment.Production with { RestBase = HttpAddress(restBase) ?? BybitEnvironment.Production.RestBase } }));
 
     /// <summary>MEXC contract (USDT-M perpetuals); MEXC_API_KEY and MEXC_API_SECRET; no testnet.</summary>
     public static Venue Mexc { get; } = new(
@@ -148,7 +161,14 @@ public static class Venues
         _ => MexcCredentials.KeyVariable,
         observer => VenueClient.Of(new MexcFuturesExchange(new MexcFuturesOptions { Observer = observer })),
         (_, envFile, environment, observer) => VenueClient.Of(MexcFuturesExchange.FromEnvironment(
-            new MexcFuturesOptions { Observer = observer }, envFile: envFile, environment: environment)));
+            new MexcFuturesOptions { Observer = observer }, envFile: envFile, environment: environment)),
+        restBase => new MexcHistory(new MexcFuturesOptions { Environment = MexcEnvironment.Production with { RestBase = HttpAddress(restBase) ?? MexcEnvironment.Production.RestBase } }));
+
+    // the options of Bybit's and MEXC's clients take any address: history takes http or https only, as Binance's options do
+    private static Uri? HttpAddress(Uri? address) =>
+        address is null || (address.IsAbsoluteUri && (address.Scheme == Uri.UriSchemeHttps || address.Scheme == Uri.UriSchemeHttp))
+            ? address
+            : throw new ExchangeException(ExchangeErrorKind.InvalidRequest, $"the base address '{address}' is not an absolute http or https address");
 
     /// <summary>Every venue, the default first.</summary>
     public static ImmutableArray<Venue> All { get; } = [Binance, Bybit, Mexc];

@@ -189,4 +189,296 @@ let ``download from an exchange it does not support is a usage error`` () =
             ]
 
     Assert.Equal(2, o.ExitCode)
-    Assert.Contains("downloads are available from binance only", o.Error)
+    Assert.Equal("error: --exchange: expected binance, bybit or mexc, found 'kraken'", o.Error.Trim())
+
+/// A venue on 127.0.0.1 answering each GET path with its handler's JSON, made from the query string
+type private Routes(routes: (string * (IQueryCollection -> string)) list) =
+    let app =
+        let builder = WebApplication.CreateBuilder()
+        builder.Logging.ClearProviders() |> ignore
+        builder.WebHost.UseUrls "http://127.0.0.1:0" |> ignore
+        builder.Build()
+
+    do
+        for path, answer in routes do
+            app.MapGet(
+                path,
+                Func<HttpContext, IResult>(fun ctx -> Results.Text(answer ctx.Request.Query, "application/json"))
+            )
+            |> ignore
+
+        app.StartAsync().GetAwaiter().GetResult()
+
+    member _.Url = Seq.head app.Urls
+
+    interface IDisposable with
+        member _.Dispose() =
+            app.StopAsync().GetAwaiter().GetResult()
+
+let private number (query: IQueryCollection) (name: string) (byDefault: int64) =
+    match string query[name] with
+    | "" -> byDefault
+    | text -> int64 text
+
+// 60 hourly bars from 2024-01-01 00:00 rising in a saw-tooth, each as the venue writes it: open, high, low, close
+let private bar (i: int) =
+    let o = 100 + i % 12
+    $"{o}", $"{o + 1}.5", $"{o - 1}", $"{o}.5"
+
+let private bars = [ 0..59 ]
+let private barTime (i: int) = start + int64 i * hour
+
+// funding every 8 hours of those 60
+let private fundingTimes = [ for k in 0..7 -> start + int64 k * 8L * hour ]
+
+let private json (items: string seq) = String.Join(",", items)
+
+/// Bybit v5 public market endpoints as its pages describe them: newest first, limit per page
+let private bybit () =
+    new Routes(
+        [
+            "/v5/market/time",
+            fun _ ->
+                let now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()
+                $"{{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{{\"timeSecond\":\"{now / 1000L}\",\"timeNano\":\"{now * 1000000L}\"}},\"retExtInfo\":{{}},\"time\":{now}}}"
+            "/v5/market/kline",
+            fun q ->
+                let from, until, limit =
+                    number q "start" 0L, number q "end" Int64.MaxValue, int (number q "limit" 200L)
+
+                let rows =
+                    bars
+                    |> List.filter (fun i -> barTime i >= from && barTime i <= until)
+                    |> List.rev
+                    |> List.truncate limit
+                    |> List.map (fun i ->
+                        let o, h, l, c = bar i
+                        $"[\"{barTime i}\",\"{o}\",\"{h}\",\"{l}\",\"{c}\",\"2.5\",\"250.25\"]")
+
+                $"{{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{{\"symbol\":\"BTCUSDT\",\"category\":\"linear\",\"list\":[{json rows}]}},\"retExtInfo\":{{}},\"time\":1}}"
+            "/v5/market/funding/history",
+            fun q ->
+                let from, until, limit =
+                    number q "startTime" 0L, number q "endTime" Int64.MaxValue, int (number q "limit" 200L)
+
+                let rows =
+                    fundingTimes
+                    |> List.filter (fun t -> t >= from && t <= until)
+                    |> List.rev
+                    |> List.truncate limit
+                    |> List.map (fun t ->
+                        $"{{\"symbol\":\"BTCUSDT\",\"fundingRate\":\"0.0001\",\"fundingRateTimestamp\":\"{t}\"}}")
+
+                $"{{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{{\"category\":\"linear\",\"list\":[{json rows}]}},\"retExtInfo\":{{}},\"time\":1}}"
+        ]
+    )
+
+/// MEXC contract public endpoints as its pages describe them: kline windows in Unix seconds, volumes in contracts
+/// (0.0001 BTC each, as the documented contract detail says), funding pages newest first
+let private mexc () =
+    let detail =
+        File.ReadAllText(
+            Path.Combine(
+                repositoryRoot,
+                "tests",
+                "Exchanges.Tests",
+                "TestData",
+                "mexc",
+                "http_get_contract_detail_btc_usdt.json"
+            )
+        )
+
+    new Routes(
+        [
+            "/api/v1/contract/ping",
+            fun _ -> $"{{\"success\":true,\"code\":0,\"data\":{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}}"
+            "/api/v1/contract/detail", (fun _ -> detail)
+            "/api/v1/contract/kline/BTC_USDT",
+            fun q ->
+                let from, until = number q "start" 0L, number q "end" Int64.MaxValue
+
+                let rows =
+                    bars
+                    |> List.filter (fun i -> barTime i / 1000L >= from && barTime i / 1000L <= until)
+                    |> List.truncate 2000
+
+                let column (value: int -> string) = json (rows |> List.map value)
+
+                let field (pick: string * string * string * string -> string) = column (fun i -> pick (bar i))
+
+                let time = column (fun i -> string (barTime i / 1000L))
+                let opens = field (fun (o, _, _, _) -> o)
+                let highs = field (fun (_, h, _, _) -> h)
+                let lows = field (fun (_, _, l, _) -> l)
+                let closes = field (fun (_, _, _, c) -> c)
+                let vol = column (fun _ -> "25000")
+                let amount = column (fun _ -> "250.25")
+
+                $"{{\"success\":true,\"code\":0,\"data\":{{\"time\":[{time}],\"open\":[{opens}],\"close\":[{closes}],\"high\":[{highs}],\"low\":[{lows}],\"vol\":[{vol}],\"amount\":[{amount}]}}}}"
+            "/api/v1/contract/funding_rate/history",
+            fun _ ->
+                let rows =
+                    fundingTimes
+                    |> List.rev
+                    |> List.map (fun t -> $"{{\"symbol\":\"BTC_USDT\",\"fundingRate\":0.0001,\"settleTime\":{t}}}")
+
+                $"{{\"success\":true,\"code\":0,\"data\":{{\"pageSize\":100,\"totalCount\":8,\"totalPage\":1,\"currentPage\":1,\"resultList\":[{json rows}]}}}}"
+        ]
+    )
+
+let private crossover (dataset: string) =
+    $"""strategy download_check "a crossover on downloaded bars"
+data {dataset}
+bar 1h
+universe all
+
+let fast_ma = sma(close, 3)
+let slow_ma = sma(close, 8)
+
+portfolio long when fast_ma > slow_ma, short when fast_ma < slow_ma
+costs fee 5 bps
+"""
+
+/// Downloads 60 hourly bars and funding from the venue, then backtests a strategy on the dataset
+let private downloadThenBacktest (exchange: string) (url: string) (symbol: string) =
+    use folder = new TempFolder()
+
+    let download =
+        runIn
+            folder.Path
+            [
+                "data"
+                "download"
+                "--exchange"
+                exchange
+                "--symbols"
+                symbol
+                "--interval"
+                "1h"
+                "--from"
+                "2024-01-01"
+                "--to"
+                "2024-01-03T12:00Z"
+                "--funding"
+                "--base-url"
+                url
+                "-d"
+                "."
+            ]
+
+    let strategy = folder.Write "crossover.strat" (crossover $"{exchange}_1h")
+
+    let backtest =
+        runIn folder.Path [ "backtest"; strategy; "--out"; Path.Combine(folder.Path, "run"); "-d"; "." ]
+
+    let files =
+        Directory.GetFiles(folder.Path, "*.csv", SearchOption.AllDirectories)
+        |> Array.map (fun f -> Path.GetRelativePath(folder.Path, f), File.ReadAllLines f)
+        |> Map.ofArray
+
+    download, backtest, files
+
+[<Fact>]
+let ``download from bybit writes its klines and funding as a dataset that backtests`` () =
+    use venue = bybit ()
+
+    let download, backtest, files = downloadThenBacktest "bybit" venue.Url "btcusdt"
+
+    Assert.Equal("", download.Error)
+    Assert.Equal(0, download.ExitCode)
+
+    Assert.Contains(
+        "dataset 'bybit_1h': 1 asset(s), 60 bars, columns open high low close volume quote_volume funding_rate",
+        download.Out
+    )
+
+    let klines = files[Path.Combine("bybit-linear", "BTCUSDT-1h.csv")]
+    Assert.Equal(61, klines.Length)
+    Assert.Equal("open_time,open,high,low,close,volume,close_time,quote_volume", klines[0])
+    Assert.Equal("1704067200000,100,101.5,99,100.5,2.5,1704070799999,250.25", klines[1])
+    Assert.Equal("1704279600000,111,112.5,110,111.5,2.5,1704283199999,250.25", klines[60])
+    let funding = files[Path.Combine("bybit-linear", "BTCUSDT-funding.csv")]
+    Assert.Equal<string[]>([| "funding_time,symbol,funding_rate"; "1704067200000,BTCUSDT,0.0001" |], funding[..1])
+    Assert.Equal(9, funding.Length)
+
+    Assert.Equal("", backtest.Error)
+    Assert.Equal(0, backtest.ExitCode)
+    Assert.Contains("download_check on bybit_1h: 60 bars, 1 assets", backtest.Out)
+
+[<Fact>]
+let ``download from mexc maps BTCUSDT to BTC_USDT and writes a dataset under BTCUSDT that backtests`` () =
+    use venue = mexc ()
+
+    let download, backtest, files = downloadThenBacktest "mexc" venue.Url "BTCUSDT"
+
+    Assert.Equal("", download.Error)
+    Assert.Equal(0, download.ExitCode)
+
+    Assert.Contains(
+        "dataset 'mexc_1h': 1 asset(s), 60 bars, columns open high low close volume quote_volume funding_rate",
+        download.Out
+    )
+
+    // 25000 contracts of 0.0001 BTC
+    let klines = files[Path.Combine("mexc-contract", "BTCUSDT-1h.csv")]
+    Assert.Equal(61, klines.Length)
+    Assert.Equal("1704067200000,100,101.5,99,100.5,2.5000,1704070799999,250.25", klines[1])
+    let funding = files[Path.Combine("mexc-contract", "BTCUSDT-funding.csv")]
+    Assert.Equal("1704067200000,BTCUSDT,0.0001", funding[1])
+    Assert.Equal(9, funding.Length)
+
+    Assert.Equal("", backtest.Error)
+    Assert.Equal(0, backtest.ExitCode)
+    Assert.Contains("download_check on mexc_1h: 60 bars, 1 assets", backtest.Out)
+
+[<Fact>]
+let ``open interest from a venue other than binance is a usage error`` () =
+    let o =
+        run
+            [
+                "data"
+                "download"
+                "--exchange"
+                "bybit"
+                "--symbols"
+                "BTCUSDT"
+                "--interval"
+                "1h"
+                "--from"
+                "2024-01-01"
+                "--open-interest"
+                "5m"
+            ]
+
+    Assert.Equal(2, o.ExitCode)
+
+    Assert.Equal(
+        "error: --open-interest: open interest downloads are available from binance only, not bybit",
+        o.Error.Trim()
+    )
+
+[<Fact>]
+let ``an interval the venue does not serve is a usage error naming the venue and what it serves`` () =
+    let o =
+        run
+            [
+                "data"
+                "download"
+                "--exchange"
+                "mexc"
+                "--symbols"
+                "BTCUSDT"
+                "--interval"
+                "3m"
+                "--from"
+                "2024-01-01"
+                "--base-url"
+                "http://127.0.0.1:1"
+            ]
+
+    Assert.Equal(2, o.ExitCode)
+
+    Assert.Equal(
+        "error: MEXC contract serves no '3m' klines (asked for BTCUSDT); it serves 1m, 5m, 15m, 30m, 1h, 4h, 8h, 1d, 1w",
+        o.Error.Trim()
+    )

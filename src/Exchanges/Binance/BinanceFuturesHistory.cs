@@ -1,9 +1,8 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using StrategyLab.Exchanges.Binance.Common;
-using StrategyLab.Exchanges.Binance.History;
 using StrategyLab.Exchanges.Binance.Http;
+using StrategyLab.Exchanges.History;
 
 namespace StrategyLab.Exchanges.Binance;
 
@@ -24,7 +23,7 @@ namespace StrategyLab.Exchanges.Binance;
 ///     new KlineDownloadRequest(["BTCUSDT"], "1h", DateTimeOffset.Parse("2024-01-01Z"), null, "data/binance"));
 /// </code>
 /// </example>
-public sealed class BinanceFuturesHistory : IDisposable
+public sealed class BinanceFuturesHistory : IVenueHistory
 {
     /// <summary>Header of <c>&lt;SYMBOL&gt;-&lt;interval&gt;.csv</c>: the Binance kline CSV layout, times in Unix milliseconds.</summary>
     public const string KlineCsvHeader =
@@ -45,10 +44,8 @@ public sealed class BinanceFuturesHistory : IDisposable
 
     private readonly BinanceHistoryOptions _options;
     private readonly BinanceHttpClient _http;
+    private readonly HistoryDownload _download;
     private readonly ILogger _log;
-
-    // the weight budget is counted by one caller at a time; concurrent downloads on one instance run in turn
-    private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>Creates a downloader; <paramref name="options"/> default to the real venue and the system clock.</summary>
     /// <exception cref="ExchangeException">The options are invalid.</exception>
@@ -58,6 +55,7 @@ public sealed class BinanceFuturesHistory : IDisposable
         _options.Validate();
         _log = _options.Logger;
         _http = new BinanceHttpClient(_options);
+        _download = new HistoryDownload("Binance", _http.Clock, _http.EnsureClockAsync, _options.TimeProvider, _log);
     }
 
     /// <summary>The venue's clock as this downloader has read it; downloads judge by it which bars have closed.</summary>
@@ -69,14 +67,22 @@ public sealed class BinanceFuturesHistory : IDisposable
     /// <summary>The kline intervals Binance USDⓈ-M futures accepts, shortest first.</summary>
     public static IReadOnlyList<string> KlineIntervals => BinanceIntervals.KlineIntervals;
 
+    /// <inheritdoc/>
+    public string Folder => "binance-usdm";
+
+    /// <inheritdoc/>
+    public string Description => "Binance USDⓈ-M futures history downloaded by strategylab";
+
+    IReadOnlyList<string> IVenueHistory.KlineIntervals => KlineIntervals;
+
     /// <summary>The open-interest periods Binance accepts, shortest first.</summary>
     public static IReadOnlyList<string> OpenInterestPeriods => BinanceIntervals.OpenInterestPeriods;
 
     /// <summary>Returns the kline file name, e.g. <c>BTCUSDT-1m.csv</c>.</summary>
-    public static string KlineFileName(string symbol, string interval) => $"{symbol}-{interval}.csv";
+    public static string KlineFileName(string symbol, string interval) => HistoryFiles.KlineFileName(symbol, interval);
 
     /// <summary>Returns the funding file name, e.g. <c>BTCUSDT-funding.csv</c>.</summary>
-    public static string FundingFileName(string symbol) => $"{symbol}-funding.csv";
+    public static string FundingFileName(string symbol) => HistoryFiles.FundingFileName(symbol);
 
     /// <summary>Returns the open-interest file name, e.g. <c>BTCUSDT-open_interest-5m.csv</c>.</summary>
     public static string OpenInterestFileName(string symbol, string period) => $"{symbol}-open_interest-{period}.csv";
@@ -97,7 +103,7 @@ public sealed class BinanceFuturesHistory : IDisposable
         var interval = request.Interval;
         var limit = _options.KlinesPerRequest;
         return DownloadAsync(
-            new Job(
+            new HistoryJob(
                 $"klines {interval}",
                 KlineCsvHeader,
                 symbol => KlineFileName(symbol, interval),
@@ -105,8 +111,9 @@ public sealed class BinanceFuturesHistory : IDisposable
                 request.From,
                 request.To,
                 request.OutputDirectory),
-            async (symbol, cursor, end, ct) =>
+            async (target, cursor, end, ct) =>
             {
+                var symbol = target.VenueSymbol;
                 var answer = await _http.GetKlinesAsync(symbol, interval, cursor, end - 1, limit, ct).ConfigureAwait(false);
                 var (earliest, latest) = await ServedAsync(answer, ct).ConfigureAwait(false);
                 var rows = new List<VenueRow>(answer.Body.Count);
@@ -114,15 +121,13 @@ public sealed class BinanceFuturesHistory : IDisposable
                 {
                     if (kline.OpenTime > latest)
                     {
-                        throw new ExchangeException(
-                            ExchangeErrorKind.MalformedResponse,
-                            $"Binance answered a request for {symbol} klines with a bar opening at {Show(kline.OpenTime)}, after its own time ({Show(latest)} at the latest)");
+                        throw _download.BarFromTheFuture(symbol, kline.OpenTime, latest);
                     }
 
                     rows.Add(new VenueRow(kline.OpenTime, kline.CloseTime, string.Join(',', kline.Fields)));
                 }
 
-                return new Answer(rows, earliest, WindowEnd: null);
+                return new HistoryPage(rows, earliest, WindowEnd: null);
             },
             adjustStart: null,
             progress,
@@ -142,9 +147,10 @@ public sealed class BinanceFuturesHistory : IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         return DownloadAsync(
-            new Job("funding", FundingCsvHeader, FundingFileName, request.Symbols, request.From, request.To, request.OutputDirectory),
-            async (symbol, cursor, end, ct) =>
+            new HistoryJob("funding", FundingCsvHeader, FundingFileName, request.Symbols, request.From, request.To, request.OutputDirectory),
+            async (target, cursor, end, ct) =>
             {
+                var symbol = target.VenueSymbol;
                 var answer = await _http.GetFundingRateAsync(symbol, cursor, end - 1, FundingPerRequest, ct).ConfigureAwait(false);
                 var (earliest, _) = await ServedAsync(answer, ct).ConfigureAwait(false);
                 var rows = new List<VenueRow>(answer.Body.Count);
@@ -157,7 +163,7 @@ public sealed class BinanceFuturesHistory : IDisposable
                         $"{record.FundingTime.ToString(CultureInfo.InvariantCulture)},{record.Symbol},{record.FundingRate},{record.MarkPrice}"));
                 }
 
-                return new Answer(rows, earliest, WindowEnd: null);
+                return new HistoryPage(rows, earliest, WindowEnd: null);
             },
             adjustStart: null,
             progress,
@@ -181,7 +187,7 @@ public sealed class BinanceFuturesHistory : IDisposable
         var period = request.Period;
         var periodMs = BinanceIntervals.LengthMilliseconds(period)!.Value;
         return DownloadAsync(
-            new Job(
+            new HistoryJob(
                 $"open interest {period}",
                 OpenInterestCsvHeader,
                 symbol => OpenInterestFileName(symbol, period),
@@ -189,9 +195,10 @@ public sealed class BinanceFuturesHistory : IDisposable
                 request.From,
                 request.To,
                 request.OutputDirectory),
-            async (symbol, cursor, end, ct) =>
+            async (target, cursor, end, ct) =>
             {
                 // windows of at most one page of periods, so the answer is complete whichever end the venue counts from
+                var symbol = target.VenueSymbol;
                 var windowEnd = Math.Min(end, cursor + (OpenInterestPerRequest * periodMs));
                 var answer = await _http.GetOpenInterestHistAsync(symbol, period, cursor, windowEnd - 1, OpenInterestPerRequest, ct)
                     .ConfigureAwait(false);
@@ -206,7 +213,7 @@ public sealed class BinanceFuturesHistory : IDisposable
                         $"{record.Timestamp.ToString(CultureInfo.InvariantCulture)},{record.Symbol},{record.SumOpenInterest},{record.SumOpenInterestValue}"));
                 }
 
-                return new Answer(rows, earliest, windowEnd);
+                return new HistoryPage(rows, earliest, windowEnd);
             },
             (cursor, end, fileHasRows, path, notes) =>
             {
@@ -239,221 +246,20 @@ public sealed class BinanceFuturesHistory : IDisposable
     public void Dispose()
     {
         _http.Dispose();
-        _gate.Dispose();
+        _download.Dispose();
     }
 
-    private async Task<DownloadSummary> DownloadAsync(
-        Job job,
-        Func<string, long, long, CancellationToken, Task<Answer>> fetch,
-        Func<long, long, bool, string, List<string>, long>? adjustStart,
+    private Task<DownloadSummary> DownloadAsync(
+        HistoryJob job,
+        FetchPage fetch,
+        AdjustStart? adjustStart,
         IProgress<DownloadProgress>? progress,
-        CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await DownloadOneAtATimeAsync(job, fetch, adjustStart, progress, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    private async Task<DownloadSummary> DownloadOneAtATimeAsync(
-        Job job,
-        Func<string, long, long, CancellationToken, Task<Answer>> fetch,
-        Func<long, long, bool, string, List<string>, long>? adjustStart,
-        IProgress<DownloadProgress>? progress,
-        CancellationToken cancellationToken)
-    {
-        var symbols = NormaliseSymbols(job.Symbols);
-        if (string.IsNullOrWhiteSpace(job.OutputDirectory))
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidRequest, "no output directory given");
-        }
-
-        var now = _options.TimeProvider.GetUtcNow();
-        if (job.From > now)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidRequest, $"the start {Show(job.From.ToUnixTimeMilliseconds())} is in the future");
-        }
-
-        var endTime = job.To is { } to && to < now ? to : now;
-        if (endTime <= job.From)
-        {
-            throw new ExchangeException(
-                ExchangeErrorKind.InvalidRequest,
-                $"the range from {Show(job.From.ToUnixTimeMilliseconds())} to {Show(endTime.ToUnixTimeMilliseconds())} is empty; the end must come after the start");
-        }
-
-        // "now" is the venue's: the earliest its clock can read
-        await _http.EnsureClockAsync(cancellationToken).ConfigureAwait(false);
-        var venueNow = _http.Clock.Earliest(_options.TimeProvider.GetUtcNow()).ToUnixTimeMilliseconds();
-        var from = job.From.ToUnixTimeMilliseconds();
-        var end = job.To is { } until ? Math.Min(until.ToUnixTimeMilliseconds(), venueNow) : venueNow;
-        var notes = new List<string>();
-        var results = ImmutableArray.CreateBuilder<SymbolDownload>(symbols.Count);
-
-        foreach (var symbol in symbols)
-        {
-            var path = Path.Combine(job.OutputDirectory, job.FileName(symbol));
-            using var file = HistoryCsvFile.Open(path, job.Header, _log, notes);
-            var cursor = from;
-            if (file.LastKey is { } last)
-            {
-                // the last row is asked for again: the venue may have changed it since it was written
-                cursor = last;
-                _log.LogInformation("Resuming {Path} from its last row at {Time}, which is checked against Binance's", path, Show(last));
-                if (file.FirstKey is { } first && from < first)
-                {
-                    var note = $"{path} starts at {Show(first)}; rows before it are not downloaded because files are only appended to (move the file away to download from {Show(from)})";
-                    _log.LogWarning("{Note}", note);
-                    notes.Add(note);
-                }
-            }
-
-            if (adjustStart is not null && cursor < end)
-            {
-                cursor = adjustStart(cursor, end, file.LastKey is not null, path, notes);
-            }
-
-            var start = cursor;
-            _log.LogInformation("Downloading {Dataset} for {Symbol} from {Start} to {End} into {Path}", job.Dataset, symbol, Show(start), Show(end), path);
-            Report(progress, job, symbol, file, start, start, end);
-            while (cursor < end)
-            {
-                var answer = await fetch(symbol, cursor, end, cancellationToken).ConfigureAwait(false);
-                var page = Sort(answer, file, cursor, Math.Min(end, answer.WindowEnd ?? end), symbol, job.Dataset, notes);
-                if (page.Replacement is { } replacement)
-                {
-                    Replace(file, replacement, notes);
-                }
-
-                file.Append(page.Rows);
-                cursor = Next(answer, page) ?? end;
-                Report(progress, job, symbol, file, Math.Min(cursor, end), start, end);
-            }
-
-            if (file.LastKey is null)
-            {
-                var note = $"Binance has no {job.Dataset} for {symbol} from {Show(start)} to {Show(end)}";
-                _log.LogWarning("{Note}", note);
-                notes.Add(note);
-            }
-
-            results.Add(new SymbolDownload(symbol, path, file.RowsAppended, Time(file.KeyAtOpen), Time(file.FirstKey), Time(file.LastKey))
-            {
-                RowsReplaced = file.RowsReplaced,
-            });
-        }
-
-        return new DownloadSummary(results.MoveToImmutable(), [.. notes]);
-    }
+        CancellationToken cancellationToken) =>
+        _download.RunAsync(job, fetch, resolve: null, adjustStart, progress, cancellationToken);
 
     // the venue's time when it answered, as bounded by its clock: a row is written once its last moment is before the earliest
-    private async Task<(long Earliest, long Latest)> ServedAsync<T>(VenueAnswer<T> answer, CancellationToken cancellationToken)
-    {
-        await _http.EnsureClockAsync(cancellationToken).ConfigureAwait(false);
-        return (
-            _http.Clock.Earliest(answer.SentAt).ToUnixTimeMilliseconds(),
-            _http.Clock.Latest(answer.ReceivedAt).ToUnixTimeMilliseconds());
-    }
-
-    /// <summary>
-    /// Sorts one answer's rows against the file. The row the file ends with may come again (a resumed download asks for
-    /// it, and some venues answer from the bar that contains the start time): the same version is skipped, another one
-    /// replaces it, and one the venue has not finished yet is noted and ends the download. A row that has not finished
-    /// by the venue's clock, or is at or after the end, ends the page. A row before the file's last row, or wholly
-    /// before the requested start, is out of order.
-    /// </summary>
-    private PageRows Sort(Answer answer, HistoryCsvFile file, long start, long end, string symbol, string dataset, List<string> notes)
-    {
-        var rows = new List<(long Key, string Line)>(answer.Rows.Count);
-        (long Key, string Line)? replacement = null;
-        foreach (var row in answer.Rows)
-        {
-            if (file.LastKey is { } last && row.Key <= last)
-            {
-                if (row.Key < last)
-                {
-                    throw OutOfOrder(symbol, dataset, start, row.Key, $"before the last row already written ({Show(last)})");
-                }
-
-                if (row.LastTime >= answer.Earliest)
-                {
-                    var note = $"{file.Path}: the last row ({Show(last)}) was written before Binance finished it; run the download again after {Show(row.LastTime + 1)} to check it against the finished one";
-                    _log.LogWarning("{Note}", note);
-                    notes.Add(note);
-                    return new PageRows(rows, replacement, Unfinished: true, PastEnd: false);
-                }
-
-                if (!string.Equals(row.Line, file.LastLine, StringComparison.Ordinal))
-                {
-                    replacement = (row.Key, row.Line);
-                }
-
-                continue;
-            }
-
-            if (row.Key < start)
-            {
-                // the bar that contains the start time opens before it, outside the range
-                if (row.LastTime >= start)
-                {
-                    continue;
-                }
-
-                throw OutOfOrder(symbol, dataset, start, row.Key, "before that time");
-            }
-
-            if (row.Key >= end)
-            {
-                return new PageRows(rows, replacement, Unfinished: false, PastEnd: true);
-            }
-
-            if (row.LastTime >= answer.Earliest)
-            {
-                return new PageRows(rows, replacement, Unfinished: true, PastEnd: false);
-            }
-
-            rows.Add((row.Key, row.Line));
-        }
-
-        return new PageRows(rows, replacement, Unfinished: false, PastEnd: false);
-    }
-
-    // where the next request starts, or null when there is nothing more: a row not finished yet is the last one there
-    // is; a window (open interest) is done once answered; a page of rows continues after its last row until one is
-    // past the end or the venue has none left
-    private static long? Next(Answer answer, PageRows page)
-    {
-        if (page.Unfinished)
-        {
-            return null;
-        }
-
-        if (answer.WindowEnd is { } windowEnd)
-        {
-            return windowEnd;
-        }
-
-        return page.PastEnd || answer.Rows.Count == 0 ? null : answer.Rows[^1].LastTime + 1;
-    }
-
-    private void Replace(HistoryCsvFile file, (long Key, string Line) row, List<string> notes)
-    {
-        var old = file.LastLine;
-        file.ReplaceLast(row.Key, row.Line);
-        var note = $"{file.Path}: replaced the row at {Show(row.Key)} with the version Binance sends now ('{old}' became '{row.Line}')";
-        _log.LogWarning("{Note}", note);
-        notes.Add(note);
-    }
-
-    private static ExchangeException OutOfOrder(string symbol, string dataset, long start, long key, string where) =>
-        new(
-            ExchangeErrorKind.MalformedResponse,
-            $"Binance answered a request for {symbol} {dataset} from {Show(start)} with a row at {Show(key)}, {where}");
+    private Task<(long Earliest, long Latest)> ServedAsync<T>(VenueAnswer<T> answer, CancellationToken cancellationToken) =>
+        _download.ServedAsync(answer.SentAt, answer.ReceivedAt, cancellationToken);
 
     private static void RequireSymbol(string received, string requested, string path)
     {
@@ -465,42 +271,6 @@ public sealed class BinanceFuturesHistory : IDisposable
         }
     }
 
-    private static IReadOnlyList<string> NormaliseSymbols(IReadOnlyList<string>? symbols)
-    {
-        if (symbols is null || symbols.Count == 0)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidRequest, "no symbols given; name at least one, e.g. BTCUSDT");
-        }
-
-        var result = new List<string>(symbols.Count);
-        foreach (var raw in symbols)
-        {
-            var symbol = (raw ?? "").Trim().ToUpperInvariant();
-            if (symbol.Length == 0 || !symbol.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
-            {
-                throw new ExchangeException(
-                    ExchangeErrorKind.InvalidRequest,
-                    $"'{raw}' is not a Binance futures symbol; symbols are letters and digits such as BTCUSDT");
-            }
-
-            if (!result.Contains(symbol))
-            {
-                result.Add(symbol);
-            }
-        }
-
-        return result;
-    }
-
-    private static void Report(IProgress<DownloadProgress>? progress, Job job, string symbol, HistoryCsvFile file, long reached, long start, long end) =>
-        progress?.Report(new DownloadProgress(
-            symbol,
-            job.Dataset,
-            file.RowsAppended,
-            DateTimeOffset.FromUnixTimeMilliseconds(reached),
-            DateTimeOffset.FromUnixTimeMilliseconds(start),
-            DateTimeOffset.FromUnixTimeMilliseconds(end)));
-
     private static long CeilingTo(DateTimeOffset time, long stepMs)
     {
         var ms = time.ToUnixTimeMilliseconds();
@@ -508,32 +278,5 @@ public sealed class BinanceFuturesHistory : IDisposable
         return remainder == 0 ? ms : ms - remainder + stepMs;
     }
 
-    private static DateTimeOffset? Time(long? ms) => ms is { } value ? DateTimeOffset.FromUnixTimeMilliseconds(value) : null;
-
-    private static string Show(long ms) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
-
-    private sealed record Job(
-        string Dataset,
-        string Header,
-        Func<string, string> FileName,
-        IReadOnlyList<string> Symbols,
-        DateTimeOffset From,
-        DateTimeOffset? To,
-        string OutputDirectory);
-
-    /// <summary>One row as the venue sent it: its key, the last moment it covers (a kline's close time), and its CSV line.</summary>
-    private sealed record VenueRow(long Key, long LastTime, string Line);
-
-    /// <summary>
-    /// One answer's rows in the venue's order, the earliest the venue's clock read when it answered, and for a request
-    /// that covers a fixed window (open interest) the window's exclusive end.
-    /// </summary>
-    private sealed record Answer(IReadOnlyList<VenueRow> Rows, long Earliest, long? WindowEnd);
-
-    /// <summary>
-    /// The rows to append, the file's last row to replace first, and whether the answer stopped at a row the venue has not
-    /// finished or at a row at or after the end of what was asked for.
-    /// </summary>
-    private sealed record PageRows(IReadOnlyList<(long Key, string Line)> Rows, (long Key, string Line)? Replacement, bool Unfinished, bool PastEnd);
+    private static string Show(long ms) => HistoryDownload.Show(ms);
 }

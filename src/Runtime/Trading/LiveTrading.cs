@@ -185,7 +185,8 @@ public static class LiveTrading
 
     /// <summary>
     /// The venue's symbol of each asset: the asset's own name when the venue lists it, else the name with the quote
-    /// currency appended (<c>BTC</c> → <c>BTCUSDT</c>).
+    /// currency appended (<c>BTC</c> → <c>BTCUSDT</c>); either may be listed with an underscore between base and quote, as
+    /// MEXC lists <c>BTC_USDT</c>, the name under which a MEXC download stores <c>BTCUSDT</c>.
     /// </summary>
     /// <exception cref="TradingException">The venue lists neither for some assets.</exception>
     public static IReadOnlyList<string> VenueSymbols(IReadOnlyList<string> assets, IReadOnlyList<Instrument> listed, string venue, string quote = "USDT")
@@ -193,7 +194,9 @@ public static class LiveTrading
         ArgumentNullException.ThrowIfNull(assets);
         ArgumentNullException.ThrowIfNull(listed);
         var names = listed.Select(i => i.Symbol).ToHashSet(StringComparer.Ordinal);
-        var symbols = assets.Select(a => names.Contains(a) ? a : names.Contains(a + quote) ? a + quote : null).ToList();
+        string? Listed(string name) =>
+            names.Contains(name) ? name : names.FirstOrDefault(n => n.Contains('_', StringComparison.Ordinal) && n.Replace("_", "", StringComparison.Ordinal) == name);
+        var symbols = assets.Select(a => Listed(a) ?? Listed(a + quote)).ToList();
         var missing = assets.Where((_, i) => symbols[i] is null).ToList();
         if (missing.Count > 0)
             throw new TradingException($"{venue} trades neither {missing[0]} nor {missing[0]}{quote}{(missing.Count > 1 ? $" (and {missing.Count - 1} more assets of the strategy)" : "")}: the strategy's dataset names assets the venue does not serve");

@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using StrategyLab.Exchanges.Binance;
+using StrategyLab.Exchanges.History;
 
 namespace StrategyLab.Exchanges.Tests.Binance;
 

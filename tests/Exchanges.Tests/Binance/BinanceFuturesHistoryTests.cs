@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using StrategyLab.Exchanges.Binance;
+using StrategyLab.Exchanges.History;
 
 namespace StrategyLab.Exchanges.Tests.Binance;
 

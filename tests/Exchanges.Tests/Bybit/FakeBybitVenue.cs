@@ -60,7 +60,7 @@ internal sealed record FakeBybitFill(string ExecId, FakeBybitOrder Order, decima
 /// test closes; <c>/v5/private</c> (auth, subscribe, ping) pushes order, execution, position and wallet updates.
 /// Faults are scripted through <see cref="Host"/>, with <see cref="TooManyVisits"/> for Bybit's rate limit.
 /// </summary>
-internal sealed class FakeBybitVenue : IAsyncDisposable
+internal sealed partial class FakeBybitVenue : IAsyncDisposable
 {
     public const decimal MakerFee = 0.0002m;
     public const decimal TakerFee = 0.00055m;
@@ -313,6 +313,7 @@ internal sealed class FakeBybitVenue : IAsyncDisposable
 
     private async Task<(int Status, string Body)> AnswerAsync(HttpContext context, ReceivedRequest request)
     {
+        if (AnswerHistory(request) is { } history) return history;
         var route = (request.Method, request.Path);
         switch (route)
         {

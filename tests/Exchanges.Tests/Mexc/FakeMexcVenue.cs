@@ -20,7 +20,7 @@ namespace StrategyLab.Exchanges.Tests.Mexc;
 /// side fires a market close when the tape reaches it. The websocket <c>/edge</c> answers ping, sub.kline and login,
 /// and pushes klines and the account's order changes. Faults are scripted through <see cref="Host"/>.
 /// </summary>
-internal sealed class FakeMexcVenue : IAsyncDisposable
+internal sealed partial class FakeMexcVenue : IAsyncDisposable
 {
     public const string Symbol = "BTC_USDT";
     public const decimal ContractSize = 0.001m;
@@ -234,6 +234,7 @@ internal sealed class FakeMexcVenue : IAsyncDisposable
 
     private async Task<(int Status, string Body)> AnswerAsync(HttpContext context, ReceivedRequest request)
     {
+        if (AnswerHistory(request) is { } history) return history;
         var path = request.Path.TrimStart('/');
         if (!path.StartsWith("api/v1/private/", StringComparison.Ordinal))
         {

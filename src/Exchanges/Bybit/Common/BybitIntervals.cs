@@ -15,6 +15,14 @@ internal static class BybitIntervals
         (1440, "D"), (10080, "W"),
     ];
 
+    /// <summary>The kline intervals history downloads take, named as datasets name them, with Bybit's names; shortest first.</summary>
+    public static readonly IReadOnlyList<(string Text, string Name, long Milliseconds)> Downloads =
+    [
+        ("1m", "1", 60_000), ("3m", "3", 180_000), ("5m", "5", 300_000), ("15m", "15", 900_000), ("30m", "30", 1_800_000),
+        ("1h", "60", 3_600_000), ("2h", "120", 7_200_000), ("4h", "240", 14_400_000), ("6h", "360", 21_600_000),
+        ("12h", "720", 43_200_000), ("1d", "D", 86_400_000), ("1w", "W", 604_800_000),
+    ];
+
     /// <summary>Bybit's name of <paramref name="interval"/>.</summary>
     /// <exception cref="ExchangeError">Bybit has no such kline interval (kind Rejected).</exception>
     public static string Name(Interval interval)

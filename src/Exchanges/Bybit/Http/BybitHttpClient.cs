@@ -95,6 +95,23 @@ internal sealed partial class BybitHttpClient : IDisposable
             ct);
 
     /// <summary>
+    /// <c>GET /v5/market/kline</c> for history: klines starting in [start, end], newest first, at most
+    /// <paramref name="limit"/> (1 to 1000), every value read exactly.
+    /// </summary>
+    public Task<IReadOnlyList<BybitHistoryKline>> GetHistoryKlines(string symbol, string interval, long start, long end, int limit, CancellationToken ct) =>
+        Send(
+            Get("/v5/market/kline", false, ("category", Linear), ("symbol", symbol), ("interval", interval), ("start", Text(start)), ("end", Text(end)), ("limit", Text(limit))),
+            BybitParse.HistoryKlines,
+            ct);
+
+    /// <summary><c>GET /v5/market/funding/history</c>: funding rates settled in [startTime, endTime], newest first, at most <paramref name="limit"/> (1 to 200).</summary>
+    public Task<IReadOnlyList<BybitFundingRate>> GetFundingHistory(string symbol, long startTime, long endTime, int limit, CancellationToken ct) =>
+        Send(
+            Get("/v5/market/funding/history", false, ("category", Linear), ("symbol", symbol), ("startTime", Text(startTime)), ("endTime", Text(endTime)), ("limit", Text(limit))),
+            BybitParse.FundingHistory,
+            ct);
+
+    /// <summary>
     /// <c>POST /v5/order/create</c> in one-way mode (<c>positionIdx</c> 0): the order's ids. Sent once, or again only
     /// after 10006; a <see cref="BybitApiException"/> with <see cref="BybitApiException.OutcomeUnknown"/> means the
     /// order may or may not exist.
@@ -211,6 +228,23 @@ internal sealed partial class BybitHttpClient : IDisposable
         try
         {
             await SyncClockCore(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Reads the venue's clock (<c>GET /v5/market/time</c>) when it has not been read, when the reading is older than
+    /// the options' sync interval, or when an answer's Date header contradicted it.
+    /// </summary>
+    public async Task EnsureClock(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await EnsureClockAsync(ct).ConfigureAwait(false);
         }
         finally
         {

@@ -28,6 +28,12 @@ internal sealed record BybitInstrument(
 /// <summary>A kline of <c>GET /v5/market/kline</c> or the <c>kline.*</c> topic; prices stay the venue's text.</summary>
 internal sealed record BybitKline(long Start, string Open, string High, string Low, string Close, string Volume, bool Confirmed = true);
 
+/// <summary>A kline of <c>GET /v5/market/kline</c> as history keeps it: every value read exactly as the venue wrote it.</summary>
+internal sealed record BybitHistoryKline(long Start, decimal Open, decimal High, decimal Low, decimal Close, decimal Volume, decimal Turnover);
+
+/// <summary>A settled funding rate of <c>GET /v5/market/funding/history</c>.</summary>
+internal sealed record BybitFundingRate(string Symbol, decimal FundingRate, long Timestamp);
+
 /// <summary>An order of <c>GET /v5/order/realtime</c>, <c>/v5/order/history</c> or the <c>order</c> topic.</summary>
 internal sealed record BybitOrder(
     string OrderId,

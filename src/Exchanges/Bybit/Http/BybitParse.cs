@@ -100,6 +100,44 @@ internal static class BybitParse
         return (IReadOnlyList<BybitKline>)rows;
     });
 
+    /// <summary>
+    /// <c>GET /v5/market/kline</c> for history: each candle's seven strings (start, open, high, low, close, volume,
+    /// turnover; https://bybit-exchange.github.io/docs/v5/market/kline), the numbers read exactly, in the venue's order
+    /// (newest first).
+    /// </summary>
+    public static IReadOnlyList<BybitHistoryKline> HistoryKlines(byte[] body) => Result(body, r =>
+    {
+        var rows = new List<BybitHistoryKline>();
+        foreach (var row in Array(Field(r, "list", "result"), "result.list").EnumerateArray())
+        {
+            if (row.ValueKind != JsonValueKind.Array || row.GetArrayLength() != 7)
+            {
+                throw new BybitMalformedBody("a kline is not an array of 7 values");
+            }
+
+            rows.Add(new BybitHistoryKline(
+                Whole(row[0], "startTime"), Exact(row[1], "openPrice"), Exact(row[2], "highPrice"), Exact(row[3], "lowPrice"),
+                Exact(row[4], "closePrice"), Exact(row[5], "volume"), Exact(row[6], "turnover")));
+        }
+
+        return (IReadOnlyList<BybitHistoryKline>)rows;
+    });
+
+    /// <summary><c>GET /v5/market/funding/history</c>: symbol, rate and settlement time of each record, newest first.</summary>
+    public static IReadOnlyList<BybitFundingRate> FundingHistory(byte[] body) => Result(body, r =>
+    {
+        var rows = new List<BybitFundingRate>();
+        foreach (var row in Array(Field(r, "list", "result"), "result.list").EnumerateArray())
+        {
+            rows.Add(new BybitFundingRate(
+                Str(row, "symbol"),
+                Exact(Field(row, "fundingRate", "a funding record"), "fundingRate"),
+                Whole(Field(row, "fundingRateTimestamp", "a funding record"), "fundingRateTimestamp")));
+        }
+
+        return (IReadOnlyList<BybitFundingRate>)rows;
+    });
+
     /// <summary><c>POST /v5/order/create</c> and <c>/v5/order/cancel</c>: the order's ids.</summary>
     public static (string OrderId, string OrderLinkId) OrderIds(byte[] body) => Result(body, r => (Str(r, "orderId"), Str(r, "orderLinkId")));
 
@@ -196,6 +234,19 @@ internal static class BybitParse
             : decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value
             : throw new BybitMalformedBody($"'{name}' is not a number: '{text}'");
     }
+
+    /// <summary>A number the venue writes as a string, read exactly: never empty, never rounded.</summary>
+    public static decimal Exact(JsonElement value, string name) =>
+        value.ValueKind == JsonValueKind.String
+        && decimal.TryParse(value.GetString(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : throw new BybitMalformedBody($"'{name}' is not a decimal string: {value.GetRawText()}");
+
+    /// <summary>A time in milliseconds the venue writes as a string of digits.</summary>
+    public static long Whole(JsonElement value, string name) =>
+        value.ValueKind == JsonValueKind.String && long.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : throw new BybitMalformedBody($"'{name}' is not a string of digits: {value.GetRawText()}");
 
     /// <summary>A decimal field some versions of an answer lack: 0 when absent.</summary>
     public static decimal OptionalDec(JsonElement row, string name) => row.TryGetProperty(name, out _) ? Dec(row, name) : 0m;

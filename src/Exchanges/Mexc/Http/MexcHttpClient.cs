@@ -75,6 +75,40 @@ internal sealed partial class MexcHttpClient : IDisposable
             MexcParse.Klines,
             ct);
 
+    /// <summary>
+    /// <c>GET /api/v1/contract/kline/{symbol}</c> for history: klines of windows starting in [start, end] (Unix seconds),
+    /// at most 2000, every number read exactly.
+    /// </summary>
+    public Task<IReadOnlyList<MexcHistoryKline>> GetHistoryKlines(string symbol, string interval, long startSeconds, long endSeconds, CancellationToken ct) =>
+        Send(
+            Get($"api/v1/contract/kline/{Uri.EscapeDataString(symbol)}", [("interval", interval), ("start", Text(startSeconds)), ("end", Text(endSeconds))], signed: false),
+            MexcParse.HistoryKlines,
+            ct);
+
+    /// <summary><c>GET /api/v1/contract/funding_rate/history</c>: page <paramref name="page"/> (from 1) of the settled funding rates, newest first.</summary>
+    public Task<MexcPage<MexcFundingRate>> GetFundingRateHistory(string symbol, int page, int pageSize, CancellationToken ct) =>
+        Send(
+            Get("api/v1/contract/funding_rate/history", [("symbol", symbol), ("page_num", Text(page)), ("page_size", Text(pageSize))], signed: false),
+            MexcParse.FundingRateHistory,
+            ct);
+
+    /// <summary>
+    /// Reads the venue's clock (<c>GET /api/v1/contract/ping</c>) when it has not been read, when the reading is older
+    /// than the options' sync interval, or when an answer's Date header contradicted it.
+    /// </summary>
+    public async Task EnsureClock(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await EnsureClockAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary><c>POST /api/v1/private/order/submit</c>, sent once; the venue's order id.</summary>
     public Task<string> SubmitOrder(IReadOnlyDictionary<string, object> order, CancellationToken ct) =>
         Send(Post("api/v1/private/order/submit", JsonSerializer.Serialize(order), isOrder: true), MexcParse.OrderId, ct);

@@ -36,5 +36,14 @@ internal sealed record MexcFunding(long Id, string Symbol, int PositionType, dec
 /// <summary>One kline: window start in Unix seconds, prices, and volume in contracts.</summary>
 internal sealed record MexcKline(long Time, decimal Open, decimal High, decimal Low, decimal Close, decimal Vol);
 
+/// <summary>
+/// One kline as history keeps it, every number read exactly as the venue wrote it: window start in Unix seconds,
+/// prices, volume in contracts (<c>vol</c>) and turnover in the quote currency (<c>amount</c>).
+/// </summary>
+internal sealed record MexcHistoryKline(long Time, decimal Open, decimal High, decimal Low, decimal Close, decimal Vol, decimal Amount);
+
+/// <summary>A settled funding rate of <c>GET /api/v1/contract/funding_rate/history</c>; its time in Unix milliseconds.</summary>
+internal sealed record MexcFundingRate(string Symbol, decimal FundingRate, long SettleTime);
+
 /// <summary>A page of a paged answer.</summary>
 internal sealed record MexcPage<T>(IReadOnlyList<T> Items, int TotalPage, int CurrentPage);

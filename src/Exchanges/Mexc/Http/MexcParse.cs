@@ -68,6 +68,29 @@ internal static class MexcParse
         return [.. Enumerable.Range(0, time.Length).Select(i => new MexcKline((long)time[i], open[i], high[i], low[i], close[i], vol[i]))];
     }
 
+    /// <summary>
+    /// Klines for history: the columnar <c>time</c>, <c>open</c>, <c>high</c>, <c>low</c>, <c>close</c>, <c>vol</c> and
+    /// <c>amount</c> arrays of equal length, every number read exactly from its text (MEXC writes some as 6.106243567181e7).
+    /// </summary>
+    public static IReadOnlyList<MexcHistoryKline> HistoryKlines(JsonElement data)
+    {
+        var time = List(Prop(data, "time")).Select(t => Whole(t, "time")).ToArray();
+        string[] names = ["open", "high", "low", "close", "vol", "amount"];
+        var columns = names.Select(n => List(Prop(data, n)).Select(v => Exact(v, n)).ToArray()).ToArray();
+        if (columns.Any(c => c.Length != time.Length))
+        {
+            throw new MexcMalformedBody("kline columns of different lengths");
+        }
+
+        return [.. time.Select((t, i) => new MexcHistoryKline(t, columns[0][i], columns[1][i], columns[2][i], columns[3][i], columns[4][i], columns[5][i]))];
+    }
+
+    /// <summary>A page of <c>GET /api/v1/contract/funding_rate/history</c>: its records, newest first, and the number of pages.</summary>
+    public static MexcPage<MexcFundingRate> FundingRateHistory(JsonElement data) => new(
+        [.. List(Prop(data, "resultList")).Select(f => new MexcFundingRate(Str(f, "symbol"), Exact(Prop(f, "fundingRate"), "fundingRate"), Whole(Prop(f, "settleTime"), "settleTime")))],
+        (int)Whole(Prop(data, "totalPage"), "totalPage"),
+        (int)Whole(Prop(data, "currentPage"), "currentPage"));
+
     public static string OrderId(JsonElement data) => Text(data);
 
     public static MexcOrder Order(JsonElement o) => new(
@@ -148,6 +171,17 @@ internal static class MexcParse
     };
 
     private static long Long(JsonElement v) => (long)Dec(v);
+
+    // a JSON number read from its text: never through a double
+    private static decimal Exact(JsonElement v, string name) =>
+        v.ValueKind == JsonValueKind.Number && decimal.TryParse(v.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
+            ? d
+            : throw new MexcMalformedBody($"{name} is not a number: {v.GetRawText()}");
+
+    private static long Whole(JsonElement v, string name) =>
+        v.ValueKind == JsonValueKind.Number && long.TryParse(v.GetRawText(), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new MexcMalformedBody($"{name} is not a whole number: {v.GetRawText()}");
 
     private static string Text(JsonElement v) => v.ValueKind switch
     {

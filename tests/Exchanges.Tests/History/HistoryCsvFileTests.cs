@@ -1,7 +1,7 @@
 using System.Text;
-using StrategyLab.Exchanges.Binance.History;
+using StrategyLab.Exchanges.History;
 
-namespace StrategyLab.Exchanges.Tests.Binance.History;
+namespace StrategyLab.Exchanges.Tests.History;
 
 public sealed class HistoryCsvFileTests : IDisposable
 {

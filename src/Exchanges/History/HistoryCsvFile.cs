@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
-namespace StrategyLab.Exchanges.Binance.History;
+namespace StrategyLab.Exchanges.History;
 
 /// <summary>
 /// An append-only history CSV whose first column is a Unix-millisecond key that strictly increases row by row.
