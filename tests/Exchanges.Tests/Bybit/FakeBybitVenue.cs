@@ -126,7 +126,7 @@ internal sealed class FakeBybitVenue : IAsyncDisposable
     public InjectedFault TooManyVisits(int resetInSeconds) =>
         new(FaultKind.Answer, 200, Envelope(10006, "Too many visits!", new JsonObject()))
         {
-            Headers = new Dictionary<string, string>
+            Headers = () => new Dictionary<string, string>
             {
                 ["X-Bapi-Limit-Status"] = "0",
                 ["X-Bapi-Limit"] = "50",
