@@ -172,6 +172,15 @@ internal sealed class FakeBybitVenue : IAsyncDisposable
         }
     }
 
+    /// <summary>Every order the venue took, oldest first: link id, symbol, status, reject reason, quantity filled.</summary>
+    public IReadOnlyList<(string OrderLinkId, string Symbol, string Status, string RejectReason, decimal Executed)> Orders()
+    {
+        lock (_gate)
+        {
+            return [.. _orders.Select(o => (o.OrderLinkId, o.Symbol, o.Status, o.RejectReason, o.Executed))];
+        }
+    }
+
     public FakeBybitOrder? Order(string orderLinkId)
     {
         lock (_gate)
