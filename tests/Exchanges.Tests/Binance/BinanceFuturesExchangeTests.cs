@@ -257,17 +257,6 @@ public sealed class BinanceFuturesExchangeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AWrongSecretIsRefusedAsAnInvalidSignature()
-    {
-        using var exchange = Exchange(secret: "not-the-secret");
-
-        var e = await Assert.ThrowsAsync<ExchangeError>(async () => await exchange.Balances());
-
-        Assert.Equal(ErrorKind.Rejected, e.Kind);
-        Assert.Contains("-1022", e.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task OrderCountsFromTheVenueHeadersPaceTheNextOrder()
     {
         using var exchange = Exchange(adjust: o => o with { OrdersPer10Seconds = 2 });

@@ -162,7 +162,7 @@ public sealed class BybitStreamTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AWrongSecretEndsThePrivateStreamAsRejectedWithoutTheSecret()
+    public async Task AWrongSecretEndsThePrivateStreamAsAnAuthenticationFailureWithoutTheSecret()
     {
         using var exchange = Exchange(secret: "a-wrong-secret-for-the-stream");
         await using var stream = exchange.StreamAccount().GetAsyncEnumerator();
@@ -171,7 +171,7 @@ public sealed class BybitStreamTests : IAsyncLifetime
         Assert.Same(next, await Task.WhenAny(next, Task.Delay(Patience)));
         var e = await Assert.ThrowsAsync<ExchangeError>(() => next);
 
-        Assert.Equal(Runtime.Execution.ExchangeErrorKind.Rejected, e.Kind);
+        Assert.Equal(Runtime.Execution.ExchangeErrorKind.Authentication, e.Kind);
         Assert.Equal("Bybit refused the stream's auth: Invalid sign", e.Message);
         Assert.Equal(0, _venue.Host.OpenStreams(FakeBybitVenue.PrivatePath, "order"));
     }
