@@ -66,9 +66,6 @@ internal sealed class FakeMexcVenue : IAsyncDisposable
 
     public int PositionMode => _positionMode;
 
-    /// <summary>Websocket sessions subscribed to klines.</summary>
-    public int KlineSubscribers => Host.OpenStreams(StreamPath, KlineTag);
-
     /// <summary>Websocket sessions logged in.</summary>
     public int LoggedInSessions => Host.OpenStreams(StreamPath, LoggedInTag);
 
