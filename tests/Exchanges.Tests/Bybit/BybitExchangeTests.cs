@@ -1,8 +1,11 @@
 using StrategyLab.Exchanges.Bybit;
 using StrategyLab.Exchanges.Bybit.Common;
+using System.Globalization;
 using StrategyLab.Exchanges.Tests.Fakes;
+using StrategyLab.Operations;
 using StrategyLab.Runtime.Data;
 using StrategyLab.Runtime.Execution;
+using StrategyLab.Runtime.Trading;
 using ErrorKind = StrategyLab.Runtime.Execution.ExchangeErrorKind;
 
 namespace StrategyLab.Exchanges.Tests.Bybit;
@@ -113,7 +116,28 @@ public sealed class BybitExchangeTests : IAsyncLifetime
 
         var wait = Assert.Single(_clock.Delays);
         Assert.InRange(wait, TimeSpan.FromSeconds(2.99), TimeSpan.FromSeconds(3));
-        Assert.Equal((0, 50), exchange.RateLimitHeadroom["/v5/position/list"]);
+        Assert.Contains(new RateLimitUse("/v5/position/list", 50, 50), exchange.RateLimits());
+    }
+
+    [Fact]
+    public async Task HeadroomIsEachEndpointsWindowAsItsHeadersSaidAndWholeAgainOnceTheWindowResets()
+    {
+        using var exchange = Exchange();
+        var metrics = new TradingMetrics(60_000, _clock);
+        metrics.Watch(exchange);
+        _venue.LimitStatus = 37;
+        _venue.LimitResetSeconds = 1;
+
+        Assert.Empty(await exchange.Positions());
+
+        // the clock's read first; each answer said 37 of its endpoint's 50 are left for the next second: 13 used, 37/50 = 0.74 left
+        Assert.Equal([new RateLimitUse("/v5/market/time", 13, 50), new RateLimitUse("/v5/position/list", 13, 50)], exchange.RateLimits());
+        Assert.Equal(0.74, await Headroom(metrics, "/v5/position/list"));
+
+        // two seconds on, both windows have reset: nothing used of them
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal([new RateLimitUse("/v5/market/time", 0, 50), new RateLimitUse("/v5/position/list", 0, 50)], exchange.RateLimits());
+        Assert.Equal(1.0, await Headroom(metrics, "/v5/position/list"));
     }
 
     [Fact]
@@ -282,5 +306,15 @@ public sealed class BybitExchangeTests : IAsyncLifetime
 
         Assert.Equal(ErrorKind.Rejected, e.Kind);
         Assert.Empty(_venue.Host.RequestsTo("GET", "/v5/market/kline"));
+    }
+
+    // the headroom gauge of one limit, as a scrape of the metrics reads it
+    private static async Task<double> Headroom(TradingMetrics metrics, string limit)
+    {
+        using var text = new MemoryStream();
+        await metrics.Registry.CollectAndExportAsTextAsync(text);
+        var series = $"{TradingMetrics.Names.RateLimitHeadroom}{{limit=\"{limit}\"}} ";
+        var line = Assert.Single(System.Text.Encoding.UTF8.GetString(text.ToArray()).Split('\n'), l => l.StartsWith(series, StringComparison.Ordinal));
+        return double.Parse(line[series.Length..], CultureInfo.InvariantCulture);
     }
 }
