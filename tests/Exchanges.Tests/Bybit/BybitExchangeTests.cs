@@ -1,6 +1,6 @@
+using System.Globalization;
 using StrategyLab.Exchanges.Bybit;
 using StrategyLab.Exchanges.Bybit.Common;
-using System.Globalization;
 using StrategyLab.Exchanges.Tests.Fakes;
 using StrategyLab.Operations;
 using StrategyLab.Runtime.Data;

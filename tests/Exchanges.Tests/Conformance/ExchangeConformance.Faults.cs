@@ -7,7 +7,7 @@ namespace StrategyLab.Exchanges.Tests.Conformance;
 /// A wrong signature, and every fault of the network: each is either retried (after the wait the venue named, and an
 /// order never sent twice: one whose answer was lost is looked up by its client id) or reaches the caller as the
 /// documented <see cref="ExchangeError"/> kind. The clients here run on a virtual clock, so every wait they chose is
-/// recorded and none is really waited; a timeout is the one real wait (a second).
+/// recorded and none is really waited; an unanswered request is the one real wait (a second's timeout).
 /// </summary>
 public abstract partial class ExchangeConformance
 {
@@ -19,12 +19,14 @@ public abstract partial class ExchangeConformance
 
     private OrderRequest RestingBuy(string id) => Limit(id, OrderSide.Buy, 0.5m, 99.5m);
 
-    // a client on a virtual clock, which the venue's clock follows from now on
-    private async Task<(IExchange Exchange, VirtualTimeProvider Clock)> ClientOnAVirtualClock(int maxRetries = 4)
+    // a client on a virtual clock, which the venue's clock follows from now on; a test of an unanswered request gives
+    // it a short timeout (a real wait), the others the settings' long one, which a loaded machine never reaches
+    private async Task<(IExchange Exchange, VirtualTimeProvider Clock)> ClientOnAVirtualClock(int maxRetries = 4, bool shortTimeout = false)
     {
         var clock = new VirtualTimeProvider(new DateTimeOffset(2024, 6, 1, 0, 0, 0, TimeSpan.Zero));
         Venue.UseClock(clock.GetUtcNow);
-        var client = await Connect(new ClientSettings { Time = clock, RequestTimeout = ShortTimeout, MaxRetries = maxRetries });
+        var settings = new ClientSettings { Time = clock, MaxRetries = maxRetries };
+        var client = await Connect(shortTimeout ? settings with { RequestTimeout = ShortTimeout } : settings);
         return (client.Exchange, clock);
     }
 
@@ -100,7 +102,7 @@ public abstract partial class ExchangeConformance
     [Fact]
     public async Task AReadIsRetriedThroughAServerErrorATimeoutAndADroppedConnection()
     {
-        var (exchange, clock) = await ClientOnAVirtualClock();
+        var (exchange, clock) = await ClientOnAVirtualClock(shortTimeout: true);
         Venue.FailNext(VenueCall.Positions, VenueFault.ServerError);
         Venue.FailNext(VenueCall.Positions, VenueFault.Timeout);
         Venue.FailNext(VenueCall.Positions, VenueFault.DropConnection);
@@ -132,7 +134,7 @@ public abstract partial class ExchangeConformance
     [MemberData(nameof(LostAnswers))]
     public async Task AnOrderWhoseAnswerWasLostIsFoundByItsClientIdAndNotSentAgain(VenueFaultKind kind)
     {
-        var (exchange, _) = await ClientOnAVirtualClock();
+        var (exchange, _) = await ClientOnAVirtualClock(shortTimeout: kind == VenueFaultKind.Timeout);
         Venue.FailNext(VenueCall.PlaceOrder, Fault(kind).AfterActing());
 
         var placed = await exchange.Place(RestingBuy("c-lost"));
@@ -160,7 +162,7 @@ public abstract partial class ExchangeConformance
     [MemberData(nameof(LostAnswers))]
     public async Task AnOrderTheVenueNeverTookIsReportedNotPlacedAfterOneSend(VenueFaultKind kind)
     {
-        var (exchange, _) = await ClientOnAVirtualClock();
+        var (exchange, _) = await ClientOnAVirtualClock(shortTimeout: kind == VenueFaultKind.Timeout);
         Venue.FailNext(VenueCall.PlaceOrder, Fault(kind));
 
         var e = await Assert.ThrowsAsync<ExchangeError>(async () => await exchange.Place(RestingBuy("c-never-taken")));

@@ -60,7 +60,7 @@ public abstract partial class ExchangeConformance
         using var cancel = new CancellationTokenSource();
         await using var stream = feed.StreamBars(Symbol, Interval.Parse("1m"), start, cancel.Token).GetAsyncEnumerator(cancel.Token);
         var delivered = new List<VenueBar> { await Next(stream), await Next(stream), await Next(stream) };
-        await Until(() => Venue.MarketSubscriptions == 1, "the client never subscribed");
+        await Until(() => Venue.MarketSubscriptions >= 1, "the client never subscribed");
 
         // bar 3 closes on the stream, and bar 4 opens (where a venue does not say which bar closed, the next one says so)
         Close(3);
@@ -74,7 +74,7 @@ public abstract partial class ExchangeConformance
         Venue.DropMarketStreams();
         delivered.Add(await Next(stream));
         delivered.Add(await Next(stream));
-        await Until(() => Venue.MarketSubscriptions == 2, "the client never subscribed again");
+        await Until(() => Venue.MarketSubscriptions >= 2, "the client never subscribed again");
 
         // the stream repeats bar 5, then skips bar 6: 5 is not delivered twice, 6 is fetched before 7
         Close(6);
@@ -119,12 +119,12 @@ public abstract partial class ExchangeConformance
         using var cancel = new CancellationTokenSource();
         await using var stream = client.Feed.StreamAccount(cancel.Token).GetAsyncEnumerator(cancel.Token);
         var first = NextOf<AccountStreamGap>(stream);
-        await Until(() => Venue.AccountSessions == 1, "the account stream never opened");
+        await Until(() => Venue.AccountSessions >= 1, "the account stream never opened");
 
         await end();
 
         Assert.False(string.IsNullOrWhiteSpace((await first).Reason));
-        await Until(() => Venue.AccountSessions == 2, "the account stream never opened again");
+        await Until(() => Venue.AccountSessions >= 2, "the account stream never opened again");
         await client.Exchange.Place(Limit(id, OrderSide.Buy, 0.1m, 99m));
         var heard = await NextOf<OrderEvent>(stream, e => e.Order.ClientOrderId == id);
         Assert.Equal((OrderStatus.New, 0.1m), (heard.Order.Status, heard.Order.Quantity));
