@@ -43,7 +43,7 @@ public sealed class BinanceFuturesConformanceTests : ExchangeConformance
             StreamReconnectBaseDelay = TimeSpan.FromMilliseconds(5),
             StreamReconnectMaxDelay = TimeSpan.FromMilliseconds(20),
         };
-        return Task.FromResult(ClientUnderTest.Of(new BinanceFuturesExchange(options, BinanceCredentials.Of(Key, settings.Secret ?? Secret))));
+        return Task.FromResult(ClientUnderTest.Of(new BinanceFuturesExchange(options, BinanceCredentials.Of(settings.Key ?? Key, settings.Secret ?? Secret))));
     }
 
     internal static string[] Kline(long openTime, decimal open, decimal high, decimal low, decimal close, decimal volume)

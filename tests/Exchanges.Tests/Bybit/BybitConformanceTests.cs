@@ -52,7 +52,7 @@ public sealed class BybitConformanceTests : ExchangeConformance
             StreamReconnectBaseDelay = TimeSpan.FromMilliseconds(5),
             StreamReconnectMaxDelay = TimeSpan.FromMilliseconds(20),
         };
-        return Task.FromResult(ClientUnderTest.Of(new BybitExchange(options, BybitCredentials.Of(Key, settings.Secret ?? Secret))));
+        return Task.FromResult(ClientUnderTest.Of(new BybitExchange(options, BybitCredentials.Of(settings.Key ?? Key, settings.Secret ?? Secret))));
     }
 
     /// <summary>

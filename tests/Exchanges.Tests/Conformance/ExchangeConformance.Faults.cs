@@ -11,6 +11,7 @@ namespace StrategyLab.Exchanges.Tests.Conformance;
 /// </summary>
 public abstract partial class ExchangeConformance
 {
+    private const string WrongKey = "conformance-wrong-key-fedcba9876543210";
     private const string WrongSecret = "conformance-wrong-secret-0123456789abcdef";
 
     private static readonly TimeSpan ShortTimeout = TimeSpan.FromSeconds(1);
@@ -42,7 +43,7 @@ public abstract partial class ExchangeConformance
     {
         Assert.DoesNotContain('\n', e.Message);
         Assert.DoesNotContain('\r', e.Message);
-        foreach (var secret in new[] { Venue.Keys.Key, Venue.Keys.Secret, WrongSecret })
+        foreach (var secret in new[] { Venue.Keys.Key, Venue.Keys.Secret, WrongKey, WrongSecret })
         {
             Assert.DoesNotContain(secret, e.Message, StringComparison.Ordinal);
         }

@@ -98,6 +98,22 @@ public abstract partial class ExchangeConformance
     }
 
     [Fact]
+    public async Task AnAccountStreamWhoseKeysAreRefusedEndsAsAnAuthenticationFailure()
+    {
+        var client = await Connect(new ClientSettings { Key = WrongKey, Secret = WrongSecret });
+        await using var stream = client.Feed.StreamAccount().GetAsyncEnumerator();
+
+        // refused keys would be refused again: the stream ends, saying why, rather than reconnect for ever
+        var next = stream.MoveNextAsync().AsTask();
+        Assert.Same(next, await Task.WhenAny(next, Task.Delay(Patience)));
+        var e = await Assert.ThrowsAsync<ExchangeError>(() => next);
+
+        Assert.Equal(Runtime.Execution.ExchangeErrorKind.Authentication, e.Kind);
+        AssertOneLineWithoutKeys(e);
+        Assert.Equal(0, Venue.AccountSessions);
+    }
+
+    [Fact]
     public async Task AnAccountSessionTheVenueEndedIsAnnouncedAsAGapAndTheStreamGoesOn() =>
         await AccountStreamSurvives(() => Venue.ExpireAccountSession(), "c-after-expiry");
 

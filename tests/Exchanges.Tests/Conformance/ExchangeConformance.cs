@@ -19,6 +19,9 @@ public sealed record ClientSettings
     /// <summary>Retries of a read (orders are never resent, but where the venue refused them before acting).</summary>
     public int MaxRetries { get; init; } = 4;
 
+    /// <summary>An API key other than the venue's, to be refused; null for the venue's own.</summary>
+    public string? Key { get; init; }
+
     /// <summary>A secret other than the venue's, to be refused; null for the venue's own.</summary>
     public string? Secret { get; init; }
 }

@@ -45,6 +45,7 @@ internal sealed class FakeMexcVenue : IAsyncDisposable
     private readonly Dictionary<string, Holding> _holdings = new(StringComparer.Ordinal) { [Symbol] = new(), [SecondSymbol] = new() };
     private long _nextId = 700_000;
     private int _positionMode = 1;
+    private int _logins;
 
     private FakeMexcVenue(string apiKey, string secret)
     {
@@ -65,6 +66,9 @@ internal sealed class FakeMexcVenue : IAsyncDisposable
     public decimal Wallet { get; private set; } = 10_000m;
 
     public int PositionMode => _positionMode;
+
+    /// <summary>Logins the venue accepted, ever.</summary>
+    public int Logins => Volatile.Read(ref _logins);
 
     /// <summary>Websocket sessions logged in.</summary>
     public int LoggedInSessions => Host.OpenStreams(StreamPath, LoggedInTag);
@@ -255,6 +259,7 @@ internal sealed class FakeMexcVenue : IAsyncDisposable
                 if (valid)
                 {
                     session.Tags[LoggedInTag] = true;
+                    Interlocked.Increment(ref _logins);
                 }
 
                 return [$"{{\"channel\":\"rs.login\",\"data\":\"{(valid ? "success" : "signature verification failed")}\",\"ts\":{NowMs()}}}"];

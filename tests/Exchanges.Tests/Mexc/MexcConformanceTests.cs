@@ -51,10 +51,10 @@ public sealed class MexcConformanceTests : ExchangeConformance
             StreamReconnectBaseDelay = TimeSpan.FromMilliseconds(5),
             StreamReconnectMaxDelay = TimeSpan.FromMilliseconds(20),
         };
-        var client = new MexcFuturesExchange(options, MexcCredentials.Of(Key, settings.Secret ?? Secret));
+        var client = new MexcFuturesExchange(options, MexcCredentials.Of(settings.Key ?? Key, settings.Secret ?? Secret));
 
-        // the account opens in hedge mode and the client trades one-way; a client with a wrong secret could not change it
-        if (settings.Secret is null)
+        // the account opens in hedge mode and the client trades one-way; a client with wrong keys could not change it
+        if (settings.Key is null && settings.Secret is null)
         {
             await client.UseOneWayMode();
         }
@@ -80,9 +80,9 @@ public sealed class MexcConformanceTests : ExchangeConformance
 
         public override (string Key, string Secret) Keys => (Key, Secret);
 
-        public override int MarketSubscriptions => Commands("\"sub.kline\"");
+        public override int MarketSubscriptions => Commands("sub.kline");
 
-        public override int AccountSessions => Commands("\"login\"");
+        public override int AccountSessions => venue.Logins;
 
         public override void UseClock(Func<DateTimeOffset> now) => venue.Now = now;
 
@@ -130,7 +130,7 @@ public sealed class MexcConformanceTests : ExchangeConformance
             new(FaultKind.Answer, 429, "{\"success\":false,\"code\":510,\"message\":\"Excessive frequency of requests\"}", (int)retryAfter.TotalSeconds);
 
         private int Commands(string method) =>
-            Host.StreamMessages.Count(m => m.Path == FakeMexcVenue.StreamPath && m.Text.Contains("\"method\":" + method, StringComparison.Ordinal));
+            Host.StreamMessages.Count(m => m.Path == FakeMexcVenue.StreamPath && m.Text.Contains("\"method\":\"" + method + "\"", StringComparison.Ordinal));
 
         // order states of https://mexcdevelop.github.io/apidocs/contract_v1_en (1 uninformed, 2 uncompleted, 3 completed,
         // 4 cancelled, 5 invalid); cancelled by the venue for its time in force (IOC 18, FOK 19, post-only 20, market's
