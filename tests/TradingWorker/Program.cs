@@ -2,23 +2,26 @@ using System.Collections.Immutable;
 using System.Globalization;
 using StrategyLab.Exchanges.Binance;
 using StrategyLab.Exchanges.Binance.Common;
+using StrategyLab.Exchanges.Bybit;
+using StrategyLab.Exchanges.Bybit.Common;
+using StrategyLab.Exchanges.Mexc;
+using StrategyLab.Exchanges.Mexc.Common;
 using StrategyLab.Runtime.Backtest;
 using StrategyLab.Runtime.Data;
 using StrategyLab.Runtime.Execution;
 using StrategyLab.Runtime.Trading;
 
-// TradingWorker --rest URL --stream URL --journal PATH --bars N [--kill-at CHECKPOINT:K] [--adopt] [--exits]
-// Trades BTCUSDT and ETHUSDT on N one-minute bars (BarScript) with scripted targets against a Binance venue at
-// URL, keys from BINANCE_TESTNET_API_KEY and BINANCE_TESTNET_API_SECRET. Prints "step TIME" per bar stepped and
-// "done" at the end. With --kill-at, at the K-th (from 1) write of CHECKPOINT it prints "at CHECKPOINT ID" and
-// hangs there until it is killed. With --exits the engine has exits (stop-loss, trailing stop, take-profit, maximum
-// holding time, a minimal-ROI table, a cooldown) and account rules (drawdown, daily loss). A runner that cannot go on prints "error: MESSAGE" and exits with 1.
+// TradingWorker --venue binance|bybit|mexc --rest URL --stream URL --journal PATH --symbols A,B --bars N
+//               [--kill-at CHECKPOINT:K] [--adopt] [--exits]
+// Trades two symbols on N one-minute bars (BarScript) with scripted targets against the venue's fake at URL (its
+// websockets under the stream URL, at the paths the venue uses), keys from the venue's testnet variables
+// (BINANCE_TESTNET_API_KEY and _SECRET, BYBIT_TESTNET_…; MEXC, which runs no testnet: MEXC_API_KEY and _SECRET).
+// Prints "step TIME" per bar stepped and "done" at the end. With --kill-at, at the K-th (from 1) write of CHECKPOINT
+// it prints "at CHECKPOINT ID" and hangs there until it is killed. With --exits the engine has exits (stop-loss,
+// trailing stop, take-profit, maximum holding time, a minimal-ROI table, a cooldown) and account rules (drawdown,
+// daily loss). A runner that cannot go on prints "error: MESSAGE" and exits with 1.
 var options = Options.Parse(args);
-var exchange = new BinanceFuturesExchange(new BinanceFuturesOptions
-{
-    Environment = new BinanceEnvironment("fake", new Uri(options.Rest), new Uri(options.Stream), IsTestnet: true),
-    RequestTimeout = TimeSpan.FromSeconds(30),
-}, BinanceCredentials.FromEnvironment(testnet: true, envFile: null));
+var exchange = Venue.Connect(options);
 using var journal = new SqliteJournal(options.Journal);
 var seen = new Dictionary<TradingCheckpoint, int>();
 var deployment = journal.Open(new Deployment("crash", "0123abcd", exchange.Venue), fresh: false);
@@ -37,7 +40,7 @@ var ledger = options.Exits
         },
     }
     : new LedgerOptions();
-var setup = new TradingSetup(deployment, BarScript.Symbols, BarScript.Bar, ledger)
+var setup = new TradingSetup(deployment, options.Symbols, BarScript.Bar, ledger)
 {
     Adopt = options.Adopt,
     Log = line => Console.WriteLine("log " + line),
@@ -54,7 +57,7 @@ var setup = new TradingSetup(deployment, BarScript.Symbols, BarScript.Bar, ledge
 try
 {
     var runner = await TradingRunner.StartAsync(setup, exchange, journal, new BarScript());
-    var history = new BarHistory("script", BarScript.Bar, [.. BarScript.Symbols], ["open", "high", "low", "close", "volume"]);
+    var history = new BarHistory("script", BarScript.Bar, [.. options.Symbols], ["open", "high", "low", "close", "volume"]);
     for (var t = 0; t < options.Bars; t++)
     {
         history.Append(BarScript.Time(t), BarScript.Row(t));
@@ -71,7 +74,8 @@ catch (TradingException e)
     return 1;
 }
 
-internal sealed record Options(string Rest, string Stream, string Journal, int Bars, (TradingCheckpoint Checkpoint, int Count)? KillAt, bool Adopt, bool Exits)
+internal sealed record Options(
+    string Venue, Uri Rest, Uri Stream, string Journal, ImmutableArray<string> Symbols, int Bars, (TradingCheckpoint Checkpoint, int Count)? KillAt, bool Adopt, bool Exits)
 {
     public static Options Parse(string[] args)
     {
@@ -81,16 +85,41 @@ internal sealed record Options(string Rest, string Stream, string Journal, int B
             return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
         }
 
+        string Required(string name) => Value(name) ?? throw new ArgumentException($"{name} is required");
         var kill = Value("--kill-at")?.Split(':');
-        return new(Value("--rest")!, Value("--stream")!, Value("--journal")!, int.Parse(Value("--bars") ?? "4", CultureInfo.InvariantCulture),
+        return new(Required("--venue"), new Uri(Required("--rest")), new Uri(Required("--stream")), Required("--journal"), [.. Required("--symbols").Split(',')],
+            int.Parse(Value("--bars") ?? "4", CultureInfo.InvariantCulture),
             kill is null ? null : (Enum.Parse<TradingCheckpoint>(kill[0]), int.Parse(kill[1], CultureInfo.InvariantCulture)), args.Contains("--adopt"), args.Contains("--exits"));
     }
 }
 
-// the bars and the targets: two assets whose targets change every bar, so every bar sends orders
+// the venue's client at the fake's addresses, as the command line builds it for the real venue
+internal static class Venue
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
+    public static IExchange Connect(Options o) => o.Venue switch
+    {
+        "binance" => new BinanceFuturesExchange(
+            new BinanceFuturesOptions { Environment = new BinanceEnvironment("fake", o.Rest, o.Stream, IsTestnet: true), RequestTimeout = RequestTimeout },
+            BinanceCredentials.FromEnvironment(testnet: true, envFile: null)),
+        "bybit" => new BybitExchange(
+            new BybitOptions
+            {
+                Environment = new BybitEnvironment("fake", o.Rest, new Uri(o.Stream, "v5/public/linear"), new Uri(o.Stream, "v5/private"), IsTestnet: true),
+                RequestTimeout = RequestTimeout,
+            },
+            BybitCredentials.FromEnvironment(testnet: true, envFile: null)),
+        "mexc" => new MexcFuturesExchange(
+            new MexcFuturesOptions { Environment = new MexcEnvironment("fake", o.Rest, new Uri(o.Stream, "edge")), RequestTimeout = RequestTimeout },
+            MexcCredentials.FromEnvironment(envFile: null)),
+        _ => throw new ArgumentException($"unknown venue '{o.Venue}': binance, bybit or mexc"),
+    };
+}
+
+// the bars and the targets: two assets (around 100 and 50) whose targets change every bar, so every bar sends orders
 internal sealed class BarScript : ITargetSource
 {
-    public static readonly ImmutableArray<string> Symbols = ["BTCUSDT", "ETHUSDT"];
     public static readonly Interval Bar = new(60_000);
     public const long Start = 1717200000000L; // 2024-06-01 00:00 UTC
 

@@ -6,6 +6,7 @@ using StrategyLab.Exchanges.Bybit.WebSocket;
 using StrategyLab.Exchanges.Streaming;
 using StrategyLab.Runtime.Data;
 using StrategyLab.Runtime.Execution;
+using StrategyLab.Runtime.Trading;
 
 using ErrorKind = StrategyLab.Runtime.Execution.ExchangeErrorKind;
 
@@ -28,7 +29,7 @@ namespace StrategyLab.Exchanges.Bybit;
 /// var order = await bybit.Place(new OrderRequest("run1-0001", "BTCUSDT", OrderSide.Buy, OrderType.Limit, 0.001m, 60000m, TimeInForce: TimeInForce.PostOnly));
 /// </code>
 /// </example>
-public sealed class BybitExchange : IExchange, IMarketFeed, IDisposable
+public sealed class BybitExchange : IExchange, IMarketFeed, IRateLimited, IDisposable
 {
     // the kline page documents limit as [1, 200]
     private const int KlinesPerPage = 200;
@@ -76,9 +77,11 @@ public sealed class BybitExchange : IExchange, IMarketFeed, IDisposable
     /// <summary>The venue's clock as read so far.</summary>
     public VenueClock VenueClock => _http.Clock;
 
-    /// <summary>Requests left at each endpoint, as Bybit's <c>X-Bapi-Limit-*</c> headers last said (for metrics).</summary>
-    public IReadOnlyDictionary<string, (int Remaining, int Limit)> RateLimitHeadroom =>
-        _http.RateLimits.Snapshot.ToDictionary(p => p.Key, p => (p.Value.Remaining, p.Value.Limit), StringComparer.Ordinal);
+    /// <summary>
+    /// Each endpoint's requests used of its window's limit (named by its path, e.g. <c>/v5/order/create</c>), as Bybit's
+    /// <c>X-Bapi-Limit</c> and <c>X-Bapi-Limit-Status</c> headers last said; none used once the window has reset.
+    /// </summary>
+    public IReadOnlyList<RateLimitUse> RateLimits() => _http.RateLimits.Uses();
 
     /// <inheritdoc/>
     public async ValueTask<IReadOnlyList<Instrument>> Instruments(CancellationToken cancel = default)

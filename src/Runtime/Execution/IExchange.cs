@@ -189,7 +189,7 @@ public sealed class ExchangeError(string message, ExchangeErrorKind kind) : Exce
 /// <summary>Kinds of venue failure, by what the caller should do next.</summary>
 public enum ExchangeErrorKind
 {
-    /// <summary>The request was refused and will be refused again as it is (bad symbol, filter, margin, auth): stop and say why.</summary>
+    /// <summary>The request was refused and will be refused again as it is (bad symbol, filter, margin): stop and say why.</summary>
     Rejected,
     /// <summary>Rate limited or the venue is busy: wait and retry.</summary>
     Throttled,
@@ -197,4 +197,6 @@ public enum ExchangeErrorKind
     Unknown,
     /// <summary>The venue said it failed on its side (5xx): retry after a pause.</summary>
     VenueFailure,
+    /// <summary>The venue refused the keys (wrong key or secret, expired key, missing permission, IP not allowed): fix them; nothing passes until then.</summary>
+    Authentication,
 }

@@ -8,9 +8,10 @@ using ErrorKind = StrategyLab.Runtime.Execution.ExchangeErrorKind;
 namespace StrategyLab.Exchanges.Tests.Binance;
 
 /// <summary>
-/// The Binance client's own rules against the fake venue: retries of reads and none of orders, a lost order answer
-/// settled by looking the order up, the clock re-read on -1021, pacing by the venue's headers, account settings.
-/// Delays run on a virtual clock, so every wait the client chose is recorded and none is really waited.
+/// The Binance client's own rules against the fake venue: a venue that cannot be reached, a ban (418), an order answer
+/// that cannot be read, the clock re-read on -1021, pacing by the venue's headers, account settings, stops on the mark
+/// (the faults every venue shares are the conformance suite's, Conformance/ExchangeConformance.Faults.cs). Delays run
+/// on a virtual clock, so every wait the client chose is recorded and none is really waited.
 /// </summary>
 public sealed class BinanceFuturesExchangeTests : IAsyncLifetime
 {
@@ -67,58 +68,6 @@ public sealed class BinanceFuturesExchangeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ARead429WaitsTheRetryAfterThenSucceeds()
-    {
-        using var exchange = Exchange();
-        _venue.Host.Fail("/fapi/v3/balance", InjectedFault.TooManyRequests(retryAfterSeconds: 7));
-
-        var balance = Assert.Single(await exchange.Balances());
-
-        Assert.Equal(10_000m, balance.Total);
-        Assert.Equal([TimeSpan.FromSeconds(7)], _clock.Delays);
-        Assert.Equal(2, _venue.Host.RequestsTo("GET", "/fapi/v3/balance").Count);
-    }
-
-    [Fact]
-    public async Task ReadsBackOffExponentiallyWithJitterOnServerErrors()
-    {
-        using var exchange = Exchange();
-        _venue.Host.Fail("/fapi/v3/positionRisk", InjectedFault.ServerError(), times: 3);
-
-        Assert.Empty(await exchange.Positions());
-
-        // Polly's decorrelated jitter around 1 s, 2 s, 4 s: each wait is positive and at most 30 s, and none is a fixed ladder step
-        Assert.Equal(3, _clock.Delays.Count);
-        Assert.All(_clock.Delays, d => Assert.InRange(d, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(30)));
-        Assert.Equal(4, _venue.Host.RequestsTo("GET", "/fapi/v3/positionRisk").Count);
-    }
-
-    [Fact]
-    public async Task ReadsRetryATimeoutAndADroppedConnection()
-    {
-        using var exchange = Exchange(adjust: o => o with { RequestTimeout = TimeSpan.FromSeconds(1) });
-        _venue.Host.Fail("/fapi/v1/openOrders", InjectedFault.Timeout());
-        _venue.Host.Fail("/fapi/v1/openOrders", InjectedFault.DropConnection());
-
-        Assert.Empty(await exchange.OpenOrders(Symbol));
-        Assert.Equal(3, _venue.Host.RequestsTo("GET", "/fapi/v1/openOrders").Count);
-    }
-
-    [Fact]
-    public async Task AReadThatKeepsFailingEndsAsAVenueFailureAfterEveryRetry()
-    {
-        using var exchange = Exchange(adjust: o => o with { MaxRetries = 2 });
-        _venue.Host.Fail("/fapi/v3/balance", InjectedFault.ServerError(), times: 3);
-
-        var e = await Assert.ThrowsAsync<ExchangeError>(async () => await exchange.Balances());
-
-        Assert.Equal(ErrorKind.VenueFailure, e.Kind);
-        Assert.Equal("Binance failed on its side answering GET /fapi/v3/balance (HTTP 503); the outcome is unknown", e.Message);
-        Assert.Equal(3, _venue.Host.RequestsTo("GET", "/fapi/v3/balance").Count);
-        Assert.Equal(2, _clock.Delays.Count);
-    }
-
-    [Fact]
     public async Task AVenueThatCannotBeReachedFailsAtOnceWithoutRetries()
     {
         var closed = _venue.Host.RestBase;
@@ -155,19 +104,6 @@ public sealed class BinanceFuturesExchangeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AnOrderWhoseAnswerWasLostButWhichWasPlacedIsFoundNotResent()
-    {
-        using var exchange = Exchange();
-        _venue.Host.Fail("/fapi/v1/order", InjectedFault.ServerError(afterProcessing: true));
-
-        var placed = await exchange.Place(Buy("lost-answer"));
-
-        Assert.Equal((OrderStatus.New, "lost-answer"), (placed.Status, placed.ClientOrderId));
-        Assert.Equal(1, Posts);
-        Assert.Equal("lost-answer", _venue.Host.RequestsTo("GET", "/fapi/v1/order").Single().Parameter("origClientOrderId"));
-    }
-
-    [Fact]
     public async Task AnOrderAcceptedWithAnAnswerThatCannotBeReadIsLookedUp()
     {
         using var exchange = Exchange();
@@ -177,50 +113,6 @@ public sealed class BinanceFuturesExchangeTests : IAsyncLifetime
 
         Assert.Equal((OrderStatus.New, "garbled"), (placed.Status, placed.ClientOrderId));
         Assert.Equal(1, Posts);
-    }
-
-    [Fact]
-    public async Task AnOrderThatTimedOutBeforeReachingTheVenueIsReportedNotPlaced()
-    {
-        using var exchange = Exchange(adjust: o => o with { RequestTimeout = TimeSpan.FromSeconds(1) });
-        _venue.Host.Fail("/fapi/v1/order", InjectedFault.Timeout());
-
-        var e = await Assert.ThrowsAsync<ExchangeError>(async () => await exchange.Place(Buy("timed-out")));
-
-        Assert.Equal(ErrorKind.VenueFailure, e.Kind);
-        Assert.Contains("Binance has no order timed-out, so it was not placed", e.Message, StringComparison.Ordinal);
-        Assert.Equal(1, Posts);
-        Assert.Null(_venue.Order("timed-out"));
-    }
-
-    [Fact]
-    public async Task AnOrderWhoseFateCannotBeLearnedIsUnknown()
-    {
-        using var exchange = Exchange(adjust: o => o with { MaxRetries = 1 });
-        _venue.Host.Fail("/fapi/v1/order", InjectedFault.DropConnection(afterProcessing: true));
-
-        // the POST's connection drops, then the look-up's two tries fail too
-        _venue.Host.Fail("/fapi/v1/order", InjectedFault.ServerError(), times: 2);
-
-        var e = await Assert.ThrowsAsync<ExchangeError>(async () => await exchange.Place(Buy("in-doubt")));
-
-        Assert.Equal(ErrorKind.Unknown, e.Kind);
-        Assert.Contains("whether it was placed is unknown", e.Message, StringComparison.Ordinal);
-        Assert.Equal(1, Posts);
-        Assert.NotNull(_venue.Order("in-doubt"));
-    }
-
-    [Fact]
-    public async Task AnOrderRefused429IsThrottledAndNotResent()
-    {
-        using var exchange = Exchange();
-        _venue.Host.Fail("/fapi/v1/order", InjectedFault.TooManyRequests(retryAfterSeconds: 3));
-
-        var e = await Assert.ThrowsAsync<ExchangeError>(async () => await exchange.Place(Buy("busy")));
-
-        Assert.Equal(ErrorKind.Throttled, e.Kind);
-        Assert.Equal(1, Posts);
-        Assert.Empty(_clock.Delays);
     }
 
     [Fact]
@@ -254,17 +146,6 @@ public sealed class BinanceFuturesExchangeTests : IAsyncLifetime
 
         // the clock was read again, so the same order now goes through
         Assert.Equal(OrderStatus.New, (await exchange.Place(Buy("stale"))).Status);
-    }
-
-    [Fact]
-    public async Task AWrongSecretIsRefusedAsAnInvalidSignature()
-    {
-        using var exchange = Exchange(secret: "not-the-secret");
-
-        var e = await Assert.ThrowsAsync<ExchangeError>(async () => await exchange.Balances());
-
-        Assert.Equal(ErrorKind.Rejected, e.Kind);
-        Assert.Contains("-1022", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,13 +1,13 @@
 using StrategyLab.Exchanges.Binance;
 using StrategyLab.Exchanges.Binance.Common;
-using StrategyLab.Runtime.Data;
 using StrategyLab.Runtime.Execution;
 
 namespace StrategyLab.Exchanges.Tests.Binance;
 
 /// <summary>
-/// Kline and user data streams against the fake venue's websockets: drops, reconnects, REST backfill, listen key
-/// keepalive and expiry. These run on the real clock with reconnect delays of milliseconds.
+/// The user data stream against the fake venue's websockets: its messages, the listen key's keepalive, a key the
+/// keepalive finds gone (drops, an expired key and the kline stream's backfill are the conformance suite's). These run
+/// on the real clock with reconnect delays of milliseconds.
 /// </summary>
 public sealed class BinanceFuturesStreamTests : IAsyncLifetime
 {
@@ -73,52 +73,6 @@ public sealed class BinanceFuturesStreamTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task KlinesArriveCompleteAndInOrderAcrossADroppedSocketWithoutDuplicates()
-    {
-        var start = ((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 60_000) - 30) * 60_000;
-        string[] Bar(int i) => BinanceFuturesConformanceTests.Kline(start + (i * 60_000), 100m + i, 101m + i, 99m + i, 100.5m + i, 1m + i);
-        for (var i = 0; i < 3; i++)
-        {
-            _venue.AddKline(Symbol, "1m", Bar(i));
-        }
-
-        using var cancel = new CancellationTokenSource();
-        await using var stream = _exchange.StreamBars(Symbol, Interval.Parse("1m"), start, cancel.Token).GetAsyncEnumerator(cancel.Token);
-        var delivered = new List<long>();
-        var first = Next(stream);
-        await Opened();
-        delivered.Add((await first).OpenTime);
-        delivered.Add((await Next(stream)).OpenTime);
-        delivered.Add((await Next(stream)).OpenTime);
-
-        // bar 3 closes on the stream (an open update of bar 4 is no bar)
-        _venue.AddKline(Symbol, "1m", Bar(3));
-        await _venue.PushKlineAsync(Symbol, "1m", Bar(3), closed: true);
-        await _venue.PushKlineAsync(Symbol, "1m", Bar(4), closed: false);
-        delivered.Add((await Next(stream)).OpenTime);
-
-        // bars 4 and 5 close while the socket is down: they come over REST after the reconnect
-        _venue.AddKline(Symbol, "1m", Bar(4));
-        _venue.AddKline(Symbol, "1m", Bar(5));
-        _venue.Host.DropStreams();
-        await Opened();
-        delivered.Add((await Next(stream)).OpenTime);
-        delivered.Add((await Next(stream)).OpenTime);
-
-        // the stream repeats bar 5, then skips bar 6: 5 is not delivered twice, 6 is fetched before 7
-        _venue.AddKline(Symbol, "1m", Bar(6));
-        _venue.AddKline(Symbol, "1m", Bar(7));
-        await _venue.PushKlineAsync(Symbol, "1m", Bar(5), closed: true);
-        await _venue.PushKlineAsync(Symbol, "1m", Bar(7), closed: true);
-        delivered.Add((await Next(stream)).OpenTime);
-        delivered.Add((await Next(stream)).OpenTime);
-
-        Assert.Equal(Enumerable.Range(0, 8).Select(i => start + (i * 60_000L)), delivered);
-        Assert.Contains(_log.Messages, m => m.Contains("BTCUSDT 1m klines", StringComparison.Ordinal) && m.Contains("reconnecting", StringComparison.Ordinal));
-        await cancel.CancelAsync();
-    }
-
-    [Fact]
     public async Task TheUserStreamReportsOrdersFillsBalancesAndPositions()
     {
         using var cancel = new CancellationTokenSource();
@@ -162,29 +116,6 @@ public sealed class BinanceFuturesStreamTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AnExpiredListenKeyIsReplacedAndTheGapAnnounced()
-    {
-        using var cancel = new CancellationTokenSource();
-        await using var stream = _exchange.StreamAccount(cancel.Token).GetAsyncEnumerator(cancel.Token);
-        var first = Next(stream);
-        await Opened();
-        var expiredKey = _venue.ListenKey;
-
-        await _venue.ExpireListenKeyAsync();
-        await Opened();
-
-        var gap = Assert.IsType<AccountStreamGap>(await first);
-        Assert.Equal("the listen key expired", gap.Reason);
-        Assert.NotEqual(expiredKey, _venue.ListenKey);
-        Assert.Equal(2, _venue.Host.RequestsTo("POST", "/fapi/v1/listenKey").Count);
-
-        // events flow on the new key
-        await _exchange.Place(new OrderRequest("after-expiry", Symbol, OrderSide.Buy, OrderType.Limit, 0.1m, 99m, TimeInForce: TimeInForce.PostOnly));
-        Assert.Equal("after-expiry", (await NextOf<OrderEvent>(stream)).Order.ClientOrderId);
-        await cancel.CancelAsync();
-    }
-
-    [Fact]
     public async Task AListenKeyTheKeepaliveFindsGoneIsReplaced()
     {
         using var cancel = new CancellationTokenSource();
@@ -197,24 +128,6 @@ public sealed class BinanceFuturesStreamTests : IAsyncLifetime
         var gap = Assert.IsType<AccountStreamGap>(await first);
         Assert.Equal("the listen key no longer exists", gap.Reason);
         Assert.NotNull(_venue.ListenKey);
-        await cancel.CancelAsync();
-    }
-
-    [Fact]
-    public async Task ADroppedUserStreamReconnectsAndAnnouncesTheGap()
-    {
-        using var cancel = new CancellationTokenSource();
-        await using var stream = _exchange.StreamAccount(cancel.Token).GetAsyncEnumerator(cancel.Token);
-        var first = Next(stream);
-        await Opened();
-
-        _venue.Host.DropStreams();
-        await Opened();
-
-        var gap = Assert.IsType<AccountStreamGap>(await first);
-        Assert.Equal("the user data stream dropped", gap.Reason);
-        await _exchange.Place(new OrderRequest("after-drop", Symbol, OrderSide.Sell, OrderType.Limit, 0.1m, 101m, TimeInForce: TimeInForce.PostOnly));
-        Assert.Equal("after-drop", (await NextOf<OrderEvent>(stream)).Order.ClientOrderId);
         await cancel.CancelAsync();
     }
 }

@@ -126,7 +126,7 @@ internal sealed partial class FakeBybitVenue : IAsyncDisposable
     public InjectedFault TooManyVisits(int resetInSeconds) =>
         new(FaultKind.Answer, 200, Envelope(10006, "Too many visits!", new JsonObject()))
         {
-            Headers = new Dictionary<string, string>
+            Headers = () => new Dictionary<string, string>
             {
                 ["X-Bapi-Limit-Status"] = "0",
                 ["X-Bapi-Limit"] = "50",
@@ -169,6 +169,15 @@ internal sealed partial class FakeBybitVenue : IAsyncDisposable
         lock (_gate)
         {
             return _positions.GetValueOrDefault(symbol);
+        }
+    }
+
+    /// <summary>Every order the venue took, oldest first: link id, symbol, status, reject reason, quantity filled.</summary>
+    public IReadOnlyList<(string OrderLinkId, string Symbol, string Status, string RejectReason, decimal Executed)> Orders()
+    {
+        lock (_gate)
+        {
+            return [.. _orders.Select(o => (o.OrderLinkId, o.Symbol, o.Status, o.RejectReason, o.Executed))];
         }
     }
 

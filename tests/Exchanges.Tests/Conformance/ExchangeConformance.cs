@@ -1,70 +1,100 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using StrategyLab.Runtime.Data;
 using StrategyLab.Runtime.Execution;
 
 namespace StrategyLab.Exchanges.Tests.Conformance;
 
-/// <summary>
-/// What a test can make a fake venue do, in venue-independent terms: the book, trades on the tape, funding, closed bars.
-/// Each venue's fake implements it, so one conformance suite drives every venue client.
-/// </summary>
-public interface IVenueScript
+/// <summary>How the suite wants a venue's client built.</summary>
+public sealed record ClientSettings
 {
-    /// <summary>The one symbol the venue lists: price tick 0.1, quantity step 0.001, minimum 0.001, minimum notional <see cref="MinNotional"/>, at 20x leverage.</summary>
-    string Symbol { get; }
+    /// <summary>The client's clock for delays and timers; the fault tests pass a virtual one and read the waits off it.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    /// <summary>The symbol's minimum notional: 5, or 0 on a venue that has no such filter (MEXC).</summary>
-    decimal MinNotional => 5m;
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 
-    /// <summary>The margin asset, e.g. USDT.</summary>
-    string MarginAsset { get; }
+    /// <summary>How long a request may go unanswered; long enough that a loaded machine never times out one the venue answers.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The wallet balance the account starts with.</summary>
-    decimal StartingBalance { get; }
+    /// <summary>Retries of a read (orders are never resent, but where the venue refused them before acting).</summary>
+    public int MaxRetries { get; init; } = 4;
 
-    /// <summary>The maker and taker fee rates the venue charges.</summary>
-    (decimal Maker, decimal Taker) Fees { get; }
+    /// <summary>An API key other than the venue's, to be refused; null for the venue's own.</summary>
+    public string? Key { get; init; }
 
-    Task SetBook((decimal Price, decimal Quantity)[] bids, (decimal Price, decimal Quantity)[] asks);
+    /// <summary>A secret other than the venue's, to be refused; null for the venue's own.</summary>
+    public string? Secret { get; init; }
+}
 
-    /// <summary>A trade on the tape: resting orders it reaches fill, stops it reaches fire.</summary>
-    Task Trade(decimal price, decimal quantity);
+/// <summary>A venue's client as the suite drives it: the account and the feed, and what disposes them.</summary>
+public sealed class ClientUnderTest(IExchange exchange, IMarketFeed feed, IDisposable owner) : IDisposable
+{
+    public IExchange Exchange => exchange;
 
-    /// <summary>Funding at <paramref name="rate"/> on the position's notional at <paramref name="markPrice"/>.</summary>
-    Task PayFunding(decimal rate, decimal markPrice);
+    public IMarketFeed Feed => feed;
 
-    /// <summary>A closed one-minute bar opening at <paramref name="openTime"/>.</summary>
-    void AddClosedBar(long openTime, decimal open, decimal high, decimal low, decimal close, decimal volume);
+    public static ClientUnderTest Of<T>(T client)
+        where T : IExchange, IMarketFeed, IDisposable => new(client, client, client);
 
-    /// <summary>How many orders the venue received (placements, not look-ups).</summary>
-    int OrdersReceived { get; }
+    public void Dispose() => owner.Dispose();
 }
 
 /// <summary>
-/// The behaviour every <see cref="IExchange"/> of a real venue must show against its fake: filters, post-only,
-/// market and limit matching with partial fills, reduce-only stops, cancels, look-ups, the account and its history.
-/// Expected values are worked out by hand from the script of each test.
+/// The behaviour every <see cref="IExchange"/> of a real venue must show against its fake, written once: filters,
+/// post-only, market and limit matching with partial fills, reduce-only stops, cancels, look-ups, the account and its
+/// history (here); a wrong signature and every fault of the network (ExchangeConformance.Faults.cs); dropped and expired
+/// streams (ExchangeConformance.Streams.cs); a runner killed at each write and restarted (ExchangeConformance.Restarts.cs).
+/// A venue's test class derives from it and says how to start its fake and build its client. Expected values are
+/// worked out by hand from the script of each test.
 /// </summary>
-public abstract class ExchangeConformance : IAsyncLifetime
+public abstract partial class ExchangeConformance : IAsyncLifetime
 {
+    private readonly List<ClientUnderTest> _clients = [];
+
+    /// <summary>The client of the trading tests: the machine's clock, the venue's keys.</summary>
     protected IExchange Exchange { get; private set; } = null!;
 
     protected IVenueScript Venue { get; private set; } = null!;
 
     private string Symbol => Venue.Symbol;
 
-    /// <summary>Starts the fake venue and a client connected to it.</summary>
-    protected abstract Task<(IExchange Exchange, IVenueScript Venue)> StartAsync();
+    /// <summary>Starts the fake venue, listing <see cref="IVenueScript.Symbol"/> and <see cref="IVenueScript.SecondSymbol"/>.</summary>
+    protected abstract Task<IVenueScript> StartVenueAsync();
 
-    /// <summary>Stops both.</summary>
-    protected abstract Task StopAsync();
+    /// <summary>Stops the fake venue.</summary>
+    protected abstract Task StopVenueAsync();
+
+    /// <summary>
+    /// A client of the venue started, built as <paramref name="settings"/> say, ready to trade (set up as the venue
+    /// needs it, e.g. in one-way mode, when its keys are the venue's); its streams reconnect within milliseconds.
+    /// </summary>
+    protected abstract Task<ClientUnderTest> ConnectAsync(ClientSettings settings);
 
     public async Task InitializeAsync()
     {
-        (Exchange, Venue) = await StartAsync();
-        await Venue.SetBook([(99.9m, 1m), (99.8m, 2m)], [(100.1m, 1m), (100.2m, 2m)]);
+        Venue = await StartVenueAsync();
+        Exchange = (await Connect(new ClientSettings())).Exchange;
+        await Venue.SetBook(Symbol, [(99.9m, 1m), (99.8m, 2m)], [(100.1m, 1m), (100.2m, 2m)]);
     }
 
-    public Task DisposeAsync() => StopAsync();
+    public async Task DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+
+        await StopVenueAsync();
+        DeleteJournal();
+    }
+
+    /// <summary>A client the suite disposes at the end of the test.</summary>
+    protected async Task<ClientUnderTest> Connect(ClientSettings settings)
+    {
+        var client = await ConnectAsync(settings);
+        _clients.Add(client);
+        return client;
+    }
 
     private OrderRequest Limit(string id, OrderSide side, decimal quantity, decimal price, TimeInForce tif = TimeInForce.PostOnly) =>
         new(id, Symbol, side, OrderType.Limit, quantity, price, TimeInForce: tif);

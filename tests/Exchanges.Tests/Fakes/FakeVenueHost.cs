@@ -31,8 +31,11 @@ internal enum FaultKind
 /// </summary>
 internal sealed record InjectedFault(FaultKind Kind, int Status = 0, string Body = "", int? RetryAfterSeconds = null, bool AfterProcessing = false)
 {
-    /// <summary>Headers the faulty answer carries besides the venue's usual ones (they win over those).</summary>
-    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+    /// <summary>
+    /// Headers the faulty answer carries besides the venue's usual ones (they win over those), made when the answer is
+    /// sent: a reset time in them counts from the moment the fault is served, not from when it was scripted.
+    /// </summary>
+    public Func<IReadOnlyDictionary<string, string>> Headers { get; init; } = () => new Dictionary<string, string>();
 
     public static InjectedFault TooManyRequests(int retryAfterSeconds) =>
         new(FaultKind.Answer, 429, "{\"code\":-1003,\"msg\":\"Too many requests; current limit is 2400 requests per minute. Please use the websocket for live updates to avoid polling the API.\"}", retryAfterSeconds);
@@ -63,6 +66,9 @@ internal interface IStreamSession
 
     /// <summary>Drops the connection without a close handshake.</summary>
     void Abort();
+
+    /// <summary>Ends the connection as a venue ending a session does: a close frame with <paramref name="reason"/>.</summary>
+    Task CloseAsync(string reason);
 }
 
 /// <summary>A request a fake venue received: method, path, the raw query string, headers and the body as sent.</summary>
@@ -87,7 +93,9 @@ internal sealed class FakeVenueHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ReceivedRequest> _requests = new();
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<InjectedFault>> _faults = new(StringComparer.Ordinal);
+    private readonly Lock _faultsGate = new();
+    private readonly List<(string Path, string? Method, InjectedFault Fault)> _faults = [];
+    private readonly ConcurrentQueue<(string Path, string Text)> _streamMessages = new();
     private readonly ConcurrentDictionary<Guid, Session> _sessions = new();
     private readonly Func<HttpContext, ReceivedRequest, Task<(int Status, string Body)>> _answer;
     private readonly Func<string, bool> _acceptsStream;
@@ -108,6 +116,9 @@ internal sealed class FakeVenueHost : IAsyncDisposable
     public Uri StreamBase { get; private set; } = new("ws://127.0.0.1/");
 
     public IReadOnlyList<ReceivedRequest> Requests => [.. _requests.OrderBy(r => r.Number)];
+
+    /// <summary>Every text message clients sent on websockets, each recorded once the venue has handled it.</summary>
+    public IReadOnlyList<(string Path, string Text)> StreamMessages => [.. _streamMessages];
 
     /// <summary>Headers added to every HTTP answer (rate-limit counters and the like).</summary>
     public Func<ReceivedRequest, IReadOnlyDictionary<string, string>> Headers { get; set; } = _ => new Dictionary<string, string>();
@@ -136,19 +147,25 @@ internal sealed class FakeVenueHost : IAsyncDisposable
         return host;
     }
 
-    /// <summary>Makes the next <paramref name="times"/> requests to <paramref name="path"/> fail with <paramref name="fault"/>.</summary>
-    public void Fail(string path, InjectedFault fault, int times = 1)
+    /// <summary>
+    /// Makes the next <paramref name="times"/> requests to <paramref name="path"/> (with <paramref name="method"/>
+    /// only, when given) fail with <paramref name="fault"/>. A path ending in <c>*</c> stands for every path it starts;
+    /// faults for the same requests are served in the order they were scripted.
+    /// </summary>
+    public void Fail(string path, InjectedFault fault, int times = 1, string? method = null)
     {
-        var queue = _faults.GetOrAdd(path, _ => new ConcurrentQueue<InjectedFault>());
-        for (var i = 0; i < times; i++)
+        lock (_faultsGate)
         {
-            queue.Enqueue(fault);
+            for (var i = 0; i < times; i++)
+            {
+                _faults.Add((path, method, fault));
+            }
         }
     }
 
-    /// <summary>Requests to <paramref name="path"/> with <paramref name="method"/>.</summary>
+    /// <summary>Requests to <paramref name="path"/> (a path ending in <c>*</c>: every path it starts) with <paramref name="method"/>.</summary>
     public IReadOnlyList<ReceivedRequest> RequestsTo(string method, string path) =>
-        [.. Requests.Where(r => r.Method == method && r.Path == path)];
+        [.. Requests.Where(r => r.Method == method && Matches(path, r.Path))];
 
     /// <summary>
     /// Sends <paramref name="text"/> to every open websocket on <paramref name="path"/>, or with <paramref name="tag"/>
@@ -165,12 +182,24 @@ internal sealed class FakeVenueHost : IAsyncDisposable
     /// <summary>How many websockets are open on <paramref name="path"/> (with <paramref name="tag"/>, only those tagged so).</summary>
     public int OpenStreams(string path, string? tag = null) => _sessions.Values.Count(s => s.Path == path && (tag is null || s.Tags.ContainsKey(tag)));
 
-    /// <summary>Aborts every open websocket whose path starts with <paramref name="prefix"/>, without a close handshake.</summary>
-    public void DropStreams(string prefix = "/ws/")
+    /// <summary>
+    /// Aborts every open websocket whose path starts with <paramref name="prefix"/> (with <paramref name="tag"/>, only
+    /// those tagged so), without a close handshake.
+    /// </summary>
+    public void DropStreams(string prefix = "/ws/", string? tag = null)
     {
-        foreach (var session in _sessions.Values.Where(s => s.Path.StartsWith(prefix, StringComparison.Ordinal)))
+        foreach (var session in Sessions(prefix, tag))
         {
             session.Abort();
+        }
+    }
+
+    /// <summary>Closes every open websocket whose path starts with <paramref name="prefix"/> (with <paramref name="tag"/>, only those tagged so) with a close frame.</summary>
+    public async Task CloseStreamsAsync(string prefix, string? tag, string reason)
+    {
+        foreach (var session in Sessions(prefix, tag))
+        {
+            await session.CloseAsync(reason);
         }
     }
 
@@ -200,7 +229,7 @@ internal sealed class FakeVenueHost : IAsyncDisposable
             context.Response.Headers[name] = value;
         }
 
-        InjectedFault? fault = _faults.TryGetValue(path, out var queue) && queue.TryDequeue(out var next) ? next : null;
+        var fault = NextFault(context.Request.Method, path);
         if (fault is { AfterProcessing: true })
         {
             await _answer(context, request);
@@ -215,7 +244,7 @@ internal sealed class FakeVenueHost : IAsyncDisposable
                 context.Abort();
                 return;
             case FaultKind.Answer:
-                foreach (var (name, value) in fault.Headers)
+                foreach (var (name, value) in fault.Headers())
                 {
                     context.Response.Headers[name] = value;
                 }
@@ -260,7 +289,9 @@ internal sealed class FakeVenueHost : IAsyncDisposable
                 // messages this small (subscriptions, authentication, heartbeats) arrive in one frame
                 if (_onMessage is not null && result.MessageType == WebSocketMessageType.Text && result.EndOfMessage)
                 {
-                    await _onMessage(session, Encoding.UTF8.GetString(buffer, 0, result.Count));
+                    var text = Encoding.UTF8.GetString(buffer, 0, result.Count);
+                    await _onMessage(session, text);
+                    _streamMessages.Enqueue((path, text));
                 }
             }
         }
@@ -270,6 +301,29 @@ internal sealed class FakeVenueHost : IAsyncDisposable
         finally
         {
             _sessions.TryRemove(session.Id, out _);
+        }
+    }
+
+    private static bool Matches(string pattern, string path) =>
+        pattern.EndsWith('*') ? path.StartsWith(pattern[..^1], StringComparison.Ordinal) : path == pattern;
+
+    private IEnumerable<Session> Sessions(string prefix, string? tag) =>
+        [.. _sessions.Values.Where(s => s.Path.StartsWith(prefix, StringComparison.Ordinal) && (tag is null || s.Tags.ContainsKey(tag)))];
+
+    // the first fault scripted for this request, taken off the list
+    private InjectedFault? NextFault(string method, string path)
+    {
+        lock (_faultsGate)
+        {
+            var at = _faults.FindIndex(f => Matches(f.Path, path) && (f.Method is null || f.Method == method));
+            if (at < 0)
+            {
+                return null;
+            }
+
+            var fault = _faults[at].Fault;
+            _faults.RemoveAt(at);
+            return fault;
         }
     }
 
@@ -298,6 +352,25 @@ internal sealed class FakeVenueHost : IAsyncDisposable
                 if (socket.State == WebSocketState.Open)
                 {
                     await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+                }
+            }
+            catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException)
+            {
+            }
+            finally
+            {
+                _sending.Release();
+            }
+        }
+
+        public async Task CloseAsync(string reason)
+        {
+            await _sending.WaitAsync();
+            try
+            {
+                if (socket.State == WebSocketState.Open)
+                {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, reason, CancellationToken.None);
                 }
             }
             catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException)

@@ -10,8 +10,8 @@ using StrategyLab.Exchanges.Tests.Fakes;
 namespace StrategyLab.Exchanges.Tests.Mexc;
 
 /// <summary>
-/// A MEXC contract venue on <see cref="FakeVenueHost"/>, with one contract, BTC_USDT: contract size 0.001 BTC, price
-/// unit 0.1, volume unit 1, minimum 1 contract, leverage 1 to 125. It checks <c>ApiKey</c>, <c>Request-Time</c> against
+/// A MEXC contract venue on <see cref="FakeVenueHost"/>, with two contracts: BTC_USDT (contract size 0.001 BTC, price
+/// unit 0.1) and ETH_USDT (0.01 ETH, 0.01), volume unit 1, minimum 1 contract, leverage 1 to 125. It checks <c>ApiKey</c>, <c>Request-Time</c> against
 /// <c>Recv-Window</c> (seconds) and the <c>Signature</c> header with its own HMAC-SHA256 over key + time + parameter
 /// string, answers in MEXC's envelope with MEXC's codes (tests/Exchanges.Tests/TestData/mexc/README.md), keeps a
 /// one-way cross account in contracts, and matches orders against a scripted book and trade tape: market and crossing
@@ -23,6 +23,7 @@ namespace StrategyLab.Exchanges.Tests.Mexc;
 internal sealed partial class FakeMexcVenue : IAsyncDisposable
 {
     public const string Symbol = "BTC_USDT";
+    public const string SecondSymbol = "ETH_USDT";
     public const decimal ContractSize = 0.001m;
     public const decimal MakerFee = 0.0002m;
     public const decimal TakerFee = 0.0005m;
@@ -33,13 +34,18 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
     private readonly List<JsonObject> _deals = [];
     private readonly List<JsonObject> _funding = [];
     private readonly SortedDictionary<long, decimal[]> _klines = [];
-    private List<(decimal Price, decimal Vol)> _bids = [];
-    private List<(decimal Price, decimal Vol)> _asks = [];
-    private decimal _holdVol;
-    private decimal _entry;
-    private long _positionOpened;
+    private readonly Dictionary<string, (decimal Size, decimal PriceUnit)> _contracts = new(StringComparer.Ordinal)
+    {
+        [Symbol] = (ContractSize, 0.1m),
+        [SecondSymbol] = (0.01m, 0.01m),
+    };
+
+    private readonly Dictionary<string, List<(decimal Price, decimal Vol)>> _bids = new(StringComparer.Ordinal) { [Symbol] = [], [SecondSymbol] = [] };
+    private readonly Dictionary<string, List<(decimal Price, decimal Vol)>> _asks = new(StringComparer.Ordinal) { [Symbol] = [], [SecondSymbol] = [] };
+    private readonly Dictionary<string, Holding> _holdings = new(StringComparer.Ordinal) { [Symbol] = new(), [SecondSymbol] = new() };
     private long _nextId = 700_000;
     private int _positionMode = 1;
+    private int _logins;
 
     private FakeMexcVenue(string apiKey, string secret)
     {
@@ -61,8 +67,8 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
 
     public int PositionMode => _positionMode;
 
-    /// <summary>Websocket sessions subscribed to klines.</summary>
-    public int KlineSubscribers => Host.OpenStreams(StreamPath, KlineTag);
+    /// <summary>Logins the venue accepted, ever.</summary>
+    public int Logins => Volatile.Read(ref _logins);
 
     /// <summary>Websocket sessions logged in.</summary>
     public int LoggedInSessions => Host.OpenStreams(StreamPath, LoggedInTag);
@@ -72,9 +78,14 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
     /// <summary>Placements received: order submits and trigger orders.</summary>
     public int OrdersReceived => Host.RequestsTo("POST", "/api/v1/private/order/submit").Count + Host.RequestsTo("POST", "/api/v1/private/planorder/place").Count;
 
-    private const string StreamPath = "/edge";
-    private const string KlineTag = "sub.kline";
-    private const string LoggedInTag = "login";
+    /// <summary>The one websocket path, for market and account streams alike.</summary>
+    public const string StreamPath = "/edge";
+
+    /// <summary>The tag of a session subscribed to klines.</summary>
+    public const string KlineTag = "sub.kline";
+
+    /// <summary>The tag of a session logged in.</summary>
+    public const string LoggedInTag = "login";
 
     public static async Task<FakeMexcVenue> StartAsync(string apiKey, string secret)
     {
@@ -86,13 +97,35 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
 
     public ValueTask DisposeAsync() => Host.DisposeAsync();
 
-    /// <summary>Sets the book in base-asset quantities, best first.</summary>
-    public void SetBook((decimal Price, decimal Quantity)[] bids, (decimal Price, decimal Quantity)[] asks)
+    /// <summary>Sets the book of BTC_USDT in base-asset quantities, best first.</summary>
+    public void SetBook((decimal Price, decimal Quantity)[] bids, (decimal Price, decimal Quantity)[] asks) => SetBook(Symbol, bids, asks);
+
+    /// <summary>Sets a contract's book in base-asset quantities, best first.</summary>
+    public void SetBook(string symbol, (decimal Price, decimal Quantity)[] bids, (decimal Price, decimal Quantity)[] asks)
     {
         lock (_gate)
         {
-            _bids = [.. bids.Select(b => (b.Price, b.Quantity / ContractSize))];
-            _asks = [.. asks.Select(a => (a.Price, a.Quantity / ContractSize))];
+            var size = _contracts[symbol].Size;
+            _bids[symbol] = [.. bids.Select(b => (b.Price, b.Quantity / size))];
+            _asks[symbol] = [.. asks.Select(a => (a.Price, a.Quantity / size))];
+        }
+    }
+
+    /// <summary>Every order the venue took, oldest first: client id, contract, state, errorCode and base-asset quantity filled.</summary>
+    public IReadOnlyList<(string ExternalOid, string Symbol, int State, int ErrorCode, decimal Executed)> Orders()
+    {
+        lock (_gate)
+        {
+            return [.. _orders.Select(o => (o.ExternalOid, o.Symbol, o.State, o.ErrorCode, o.DealVol * _contracts[o.Symbol].Size))];
+        }
+    }
+
+    /// <summary>The signed position held in <paramref name="symbol"/>, in the base asset.</summary>
+    public decimal Position(string symbol)
+    {
+        lock (_gate)
+        {
+            return _holdings[symbol].Vol * _contracts[symbol].Size;
         }
     }
 
@@ -128,14 +161,15 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
         await Host.PushAsync(StreamPath, text, KlineTag);
     }
 
-    /// <summary>A trade on the tape: resting limits it reaches fill, trigger orders it reaches fire.</summary>
+    /// <summary>A trade on BTC_USDT's tape: resting limits it reaches fill, trigger orders it reaches fire.</summary>
     public async Task TradeAsync(decimal price, decimal quantity)
     {
         List<Order> changed = [];
         lock (_gate)
         {
             var left = quantity / ContractSize;
-            foreach (var order in _orders.Where(o => o.IsOpen).OrderBy(o => o.Id).ToList())
+            var holding = _holdings[Symbol];
+            foreach (var order in _orders.Where(o => o.IsOpen && o.Symbol == Symbol).OrderBy(o => o.Id).ToList())
             {
                 var reached = order.Buy ? price <= order.Price : price >= order.Price;
                 if (reached && left > 0m)
@@ -147,13 +181,13 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
                 }
             }
 
-            foreach (var plan in _plans.Where(p => p.State == 1).ToList())
+            foreach (var plan in _plans.Where(p => p.State == 1 && p.Symbol == Symbol).ToList())
             {
                 var fires = plan.TriggerType == 2 ? price <= plan.TriggerPrice : price >= plan.TriggerPrice;
                 if (fires)
                 {
                     var closesLong = plan.Side == 4;
-                    var order = NewOrder(closesLong ? 3 : 1, 5, 0m, Math.Min(plan.Vol, closesLong ? Math.Max(_holdVol, 0m) : Math.Max(-_holdVol, 0m)), "", reduceOnly: true);
+                    var order = NewOrder(Symbol, closesLong ? 3 : 1, 5, 0m, Math.Min(plan.Vol, closesLong ? Math.Max(holding.Vol, 0m) : Math.Max(-holding.Vol, 0m)), "", reduceOnly: true);
                     Take(order, limit: null);
                     if (order.IsOpen)
                     {
@@ -171,19 +205,20 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
         await PushOrders(changed);
     }
 
-    /// <summary>Settles funding at <paramref name="rate"/> on the position's value at <paramref name="markPrice"/>: a long pays a positive rate.</summary>
+    /// <summary>Settles funding on BTC_USDT at <paramref name="rate"/> on the position's value at <paramref name="markPrice"/>: a long pays a positive rate.</summary>
     public Task PayFundingAsync(decimal rate, decimal markPrice)
     {
         lock (_gate)
         {
-            var value = Math.Abs(_holdVol) * ContractSize * markPrice;
-            var funding = -Math.Sign(_holdVol) * value * rate;
+            var held = _holdings[Symbol].Vol;
+            var value = Math.Abs(held) * ContractSize * markPrice;
+            var funding = -Math.Sign(held) * value * rate;
             Wallet += funding;
             _funding.Add(new JsonObject
             {
                 ["id"] = _nextId++,
                 ["symbol"] = Symbol,
-                ["positionType"] = _holdVol >= 0 ? 1 : 2,
+                ["positionType"] = held >= 0 ? 1 : 2,
                 ["positionValue"] = value,
                 ["funding"] = funding,
                 ["rate"] = rate,
@@ -224,6 +259,7 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
                 if (valid)
                 {
                     session.Tags[LoggedInTag] = true;
+                    Interlocked.Increment(ref _logins);
                 }
 
                 return [$"{{\"channel\":\"rs.login\",\"data\":\"{(valid ? "success" : "signature verification failed")}\",\"ts\":{NowMs()}}}"];
@@ -259,14 +295,17 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
                 ("GET", var r) when r.StartsWith("order/external/", StringComparison.Ordinal) => Find(o => o.ExternalOid == r.Split('/')[^1]),
                 ("GET", var r) when r.StartsWith("order/get/", StringComparison.Ordinal) => Find(o => o.Id.ToString(CultureInfo.InvariantCulture) == r.Split('/')[^1]),
                 ("POST", "order/cancel_with_external") => CancelWithExternal(JsonNode.Parse(body)!.AsArray(), changed),
-                ("GET", var r) when r.StartsWith("order/list/open_orders", StringComparison.Ordinal) => Ok(new JsonArray([.. _orders.Where(o => o.IsOpen).Select(Json)])),
+                ("GET", var r) when r.StartsWith("order/list/open_orders", StringComparison.Ordinal) => Ok(new JsonArray([.. _orders
+                    .Where(o => o.IsOpen && (r == "order/list/open_orders" || o.Symbol == r.Split('/')[^1]))
+                    .Select(Json)])),
                 ("GET", "order/list/order_deals") => Ok(new JsonArray([.. _deals
+                    .Where(d => (string)d["symbol"]! == p["symbol"])
                     .Where(d => (long)d["timestamp"]! >= long.Parse(p["start_time"], CultureInfo.InvariantCulture) && (long)d["timestamp"]! <= long.Parse(p["end_time"], CultureInfo.InvariantCulture))
                     .Select(d => d.DeepClone())])),
                 ("POST", "planorder/place") => PlacePlan(JsonNode.Parse(body)!.AsObject()),
-                ("GET", "planorder/list/orders") => Ok(new JsonArray([.. _plans.Select(PlanJson)])),
+                ("GET", "planorder/list/orders") => Ok(new JsonArray([.. _plans.Where(plan => !p.TryGetValue("symbol", out var symbol) || plan.Symbol == symbol).Select(PlanJson)])),
                 ("POST", "planorder/cancel") => CancelPlan(JsonNode.Parse(body)!.AsArray()),
-                ("GET", "position/open_positions") => Ok(_holdVol == 0m ? new JsonArray() : new JsonArray(PositionJson())),
+                ("GET", "position/open_positions") => Ok(new JsonArray([.. _holdings.Where(h => h.Value.Vol != 0m).Select(h => PositionJson(h.Key, h.Value))])),
                 ("GET", "account/assets") => Ok(new JsonArray(AssetJson())),
                 ("GET", "position/funding_records") => Ok(new JsonObject
                 {
@@ -296,21 +335,21 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
 
         if (path == "api/v1/contract/detail")
         {
-            return Ok(new JsonArray(new JsonObject
+            return Ok(new JsonArray([.. _contracts.Select(c => (JsonNode)new JsonObject
             {
-                ["symbol"] = Symbol,
-                ["displayNameEn"] = "BTC_USDT PERPETUAL",
+                ["symbol"] = c.Key,
+                ["displayNameEn"] = $"{c.Key} PERPETUAL",
                 ["positionOpenType"] = 3,
-                ["baseCoin"] = "BTC",
+                ["baseCoin"] = c.Key[..c.Key.IndexOf('_', StringComparison.Ordinal)],
                 ["quoteCoin"] = "USDT",
                 ["settleCoin"] = "USDT",
-                ["contractSize"] = ContractSize,
+                ["contractSize"] = c.Value.Size,
                 ["minLeverage"] = 1,
                 ["maxLeverage"] = 125,
-                ["priceScale"] = 1,
+                ["priceScale"] = c.Value.PriceUnit == 0.1m ? 1 : 2,
                 ["volScale"] = 0,
                 ["amountScale"] = 4,
-                ["priceUnit"] = 0.1m,
+                ["priceUnit"] = c.Value.PriceUnit,
                 ["volUnit"] = 1,
                 ["minVol"] = 1,
                 ["maxVol"] = 10_000_000,
@@ -318,7 +357,7 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
                 ["makerFeeRate"] = MakerFee,
                 ["state"] = 0,
                 ["apiAllowed"] = true,
-            }));
+            })]));
         }
 
         if (path == $"api/v1/contract/kline/{Symbol}")
@@ -378,7 +417,8 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
 
     private (int, string) Submit(JsonObject p, List<Order> changed)
     {
-        if ((string?)p["symbol"] != Symbol)
+        var symbol = (string?)p["symbol"] ?? "";
+        if (!_contracts.TryGetValue(symbol, out var contract))
         {
             return Error(1001, "contract not exists");
         }
@@ -394,7 +434,7 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
             return Error(2022, "wrong position type");
         }
 
-        if (vol <= 0m || vol % 1m != 0m || (type != 5 && price % 0.1m != 0m))
+        if (vol <= 0m || vol % 1m != 0m || (type != 5 && price % contract.PriceUnit != 0m))
         {
             return Error(2015, "price or quantity accuracy error");
         }
@@ -405,20 +445,21 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
         }
 
         var buy = side == 1;
-        if (reduceOnly && (_holdVol == 0m || buy == _holdVol > 0m))
+        var held = _holdings[symbol].Vol;
+        if (reduceOnly && (held == 0m || buy == held > 0m))
         {
             return Error(2009, "positions do not exist or have been closed");
         }
 
-        var reference = type == 5 ? (buy ? _asks[0].Price : _bids[0].Price) : price;
-        if (!reduceOnly && vol * ContractSize * reference / Leverage > Available())
+        var reference = type == 5 ? (buy ? _asks[symbol][0].Price : _bids[symbol][0].Price) : price;
+        if (!reduceOnly && vol * contract.Size * reference / Leverage > Available())
         {
             return Error(2005, "balance insufficient");
         }
 
-        var order = NewOrder(side, type, price, vol, oid, reduceOnly);
+        var order = NewOrder(symbol, side, type, price, vol, oid, reduceOnly);
         changed.Add(order);
-        var crosses = type != 5 && (buy ? price >= _asks[0].Price : price <= _bids[0].Price);
+        var crosses = type != 5 && (buy ? price >= _asks[symbol][0].Price : price <= _bids[symbol][0].Price);
         if (type == 2 && crosses)
         {
             End(order, 4, 20);
@@ -462,7 +503,7 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
             return Error(2001, "wrong order direction");
         }
 
-        var plan = new Plan { Id = _nextId++, Side = side, Vol = (decimal)p["vol"]!, TriggerPrice = (decimal)p["triggerPrice"]!, TriggerType = (int)p["triggerType"]!, UpdateTime = NowMs() };
+        var plan = new Plan { Id = _nextId++, Symbol = (string?)p["symbol"] ?? Symbol, Side = side, Vol = (decimal)p["vol"]!, TriggerPrice = (decimal)p["triggerPrice"]!, TriggerType = (int)p["triggerType"]!, UpdateTime = NowMs() };
         _plans.Add(plan);
         return Ok(JsonValue.Create(plan.Id.ToString(CultureInfo.InvariantCulture)));
     }
@@ -486,7 +527,7 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
 
     private (int, string) SetMode(int mode)
     {
-        if (_holdVol != 0m || _orders.Any(o => o.IsOpen))
+        if (_holdings.Values.Any(h => h.Vol != 0m) || _orders.Any(o => o.IsOpen))
         {
             return Error(2019, "there is an active open position");
         }
@@ -506,16 +547,16 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
         return Ok(JsonValue.Create(0));
     }
 
-    private Order NewOrder(int side, int type, decimal price, decimal vol, string oid, bool reduceOnly)
+    private Order NewOrder(string symbol, int side, int type, decimal price, decimal vol, string oid, bool reduceOnly)
     {
-        var order = new Order { Id = _nextId++, Side = side, Type = type, Price = price, Vol = vol, ExternalOid = oid, ReduceOnly = reduceOnly, UpdateTime = NowMs() };
+        var order = new Order { Id = _nextId++, Symbol = symbol, Side = side, Type = type, Price = price, Vol = vol, ExternalOid = oid, ReduceOnly = reduceOnly, UpdateTime = NowMs() };
         _orders.Add(order);
         return order;
     }
 
     private void Take(Order order, decimal? limit)
     {
-        var book = order.Buy ? _asks : _bids;
+        var book = order.Buy ? _asks[order.Symbol] : _bids[order.Symbol];
         while (order.IsOpen && book.Count > 0)
         {
             var (price, available) = book[0];
@@ -550,27 +591,29 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
         order.UpdateTime = NowMs();
         var signed = order.Buy ? vol : -vol;
         var realized = 0m;
-        if (_holdVol != 0m && Math.Sign(_holdVol) != Math.Sign(signed))
+        var size = _contracts[order.Symbol].Size;
+        var h = _holdings[order.Symbol];
+        if (h.Vol != 0m && Math.Sign(h.Vol) != Math.Sign(signed))
         {
-            var closed = Math.Min(Math.Abs(_holdVol), vol);
-            realized = closed * ContractSize * (price - _entry) * Math.Sign(_holdVol);
-            var after = _holdVol + signed;
-            (_holdVol, _entry) = after == 0m ? (0m, 0m) : Math.Sign(after) == Math.Sign(_holdVol) ? (after, _entry) : (after, price);
+            var closed = Math.Min(Math.Abs(h.Vol), vol);
+            realized = closed * size * (price - h.Entry) * Math.Sign(h.Vol);
+            var after = h.Vol + signed;
+            (h.Vol, h.Entry) = after == 0m ? (0m, 0m) : Math.Sign(after) == Math.Sign(h.Vol) ? (after, h.Entry) : (after, price);
         }
         else
         {
-            var after = _holdVol + signed;
-            _entry = ((Math.Abs(_holdVol) * _entry) + (vol * price)) / Math.Abs(after);
-            _positionOpened = _holdVol == 0m ? NowMs() : _positionOpened;
-            _holdVol = after;
+            var after = h.Vol + signed;
+            h.Entry = ((Math.Abs(h.Vol) * h.Entry) + (vol * price)) / Math.Abs(after);
+            h.Opened = h.Vol == 0m ? NowMs() : h.Opened;
+            h.Vol = after;
         }
 
-        var fee = price * vol * ContractSize * (maker ? MakerFee : TakerFee);
+        var fee = price * vol * size * (maker ? MakerFee : TakerFee);
         Wallet += realized - fee;
         _deals.Add(new JsonObject
         {
             ["id"] = (_nextId++).ToString(CultureInfo.InvariantCulture),
-            ["symbol"] = Symbol,
+            ["symbol"] = order.Symbol,
             ["side"] = order.Side,
             ["vol"] = vol,
             ["price"] = price,
@@ -594,7 +637,8 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
 
     private decimal Available()
     {
-        var used = (Math.Abs(_holdVol) * ContractSize * _entry / Leverage) + _orders.Where(o => o.IsOpen && !o.ReduceOnly).Sum(o => (o.Vol - o.DealVol) * ContractSize * o.Price / Leverage);
+        var used = _holdings.Sum(h => Math.Abs(h.Value.Vol) * _contracts[h.Key].Size * h.Value.Entry / Leverage)
+            + _orders.Where(o => o.IsOpen && !o.ReduceOnly).Sum(o => (o.Vol - o.DealVol) * _contracts[o.Symbol].Size * o.Price / Leverage);
         return Wallet - used;
     }
 
@@ -604,7 +648,7 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
     private JsonNode Json(Order o) => new JsonObject
     {
         ["orderId"] = o.Id.ToString(CultureInfo.InvariantCulture),
-        ["symbol"] = Symbol,
+        ["symbol"] = o.Symbol,
         ["positionId"] = 0,
         ["price"] = o.Price,
         ["vol"] = o.Vol,
@@ -633,7 +677,7 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
     private JsonNode PlanJson(Plan p) => new JsonObject
     {
         ["id"] = p.Id.ToString(CultureInfo.InvariantCulture),
-        ["symbol"] = Symbol,
+        ["symbol"] = p.Symbol,
         ["leverage"] = Leverage,
         ["side"] = p.Side,
         ["triggerPrice"] = p.TriggerPrice,
@@ -651,18 +695,18 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
         ["updateTime"] = p.UpdateTime,
     };
 
-    private JsonNode PositionJson() => new JsonObject
+    private JsonNode PositionJson(string symbol, Holding h) => new JsonObject
     {
-        ["positionId"] = 1,
-        ["symbol"] = Symbol,
-        ["positionType"] = _holdVol > 0m ? 1 : 2,
+        ["positionId"] = symbol == Symbol ? 1 : 2,
+        ["symbol"] = symbol,
+        ["positionType"] = h.Vol > 0m ? 1 : 2,
         ["openType"] = 2,
         ["state"] = 1,
-        ["holdVol"] = Math.Abs(_holdVol),
+        ["holdVol"] = Math.Abs(h.Vol),
         ["frozenVol"] = 0,
         ["closeVol"] = 0,
-        ["holdAvgPrice"] = _entry,
-        ["openAvgPrice"] = _entry,
+        ["holdAvgPrice"] = h.Entry,
+        ["openAvgPrice"] = h.Entry,
         ["closeAvgPrice"] = 0,
         ["liquidatePrice"] = 0,
         ["oim"] = 0,
@@ -670,7 +714,7 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
         ["holdFee"] = 0,
         ["realised"] = 0,
         ["leverage"] = Leverage,
-        ["createTime"] = _positionOpened,
+        ["createTime"] = h.Opened,
         ["updateTime"] = NowMs(),
         ["autoAddIm"] = false,
     };
@@ -678,7 +722,7 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
     private JsonNode AssetJson() => new JsonObject
     {
         ["currency"] = "USDT",
-        ["positionMargin"] = Math.Abs(_holdVol) * ContractSize * _entry / Leverage,
+        ["positionMargin"] = _holdings.Sum(h => Math.Abs(h.Value.Vol) * _contracts[h.Key].Size * h.Value.Entry / Leverage),
         ["availableBalance"] = Available(),
         ["cashBalance"] = Available(),
         ["frozenBalance"] = 0,
@@ -709,6 +753,7 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
     private sealed class Order
     {
         public long Id { get; init; }
+        public string Symbol { get; init; } = FakeMexcVenue.Symbol;
         public int Side { get; init; }
         public int Type { get; init; }
         public decimal Price { get; init; }
@@ -729,6 +774,7 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
     private sealed class Plan
     {
         public long Id { get; init; }
+        public string Symbol { get; init; } = FakeMexcVenue.Symbol;
         public int Side { get; init; }
         public decimal Vol { get; init; }
         public decimal TriggerPrice { get; init; }
@@ -736,5 +782,13 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
         public int State { get; set; } = 1;
         public long? OrderId { get; set; }
         public long UpdateTime { get; set; }
+    }
+
+    // a contract's one-way position: signed contracts, entry price, and when it was opened
+    private sealed class Holding
+    {
+        public decimal Vol { get; set; }
+        public decimal Entry { get; set; }
+        public long Opened { get; set; }
     }
 }

@@ -118,7 +118,8 @@ public sealed class RunnerRestartTests : IAsyncLifetime
 
     private static RunnerProcess Start(FakeBinanceFuturesVenue venue, string journal, params string[] options) =>
         new(new Dictionary<string, string> { ["BINANCE_TESTNET_API_KEY"] = Key, ["BINANCE_TESTNET_API_SECRET"] = Secret },
-            ["--rest", venue.Host.RestBase.ToString(), "--stream", venue.Host.StreamBase.ToString(), "--journal", journal, "--exits",
+            ["--venue", "binance", "--rest", venue.Host.RestBase.ToString(), "--stream", venue.Host.StreamBase.ToString(), "--journal", journal,
+                "--symbols", "BTCUSDT,ETHUSDT", "--exits",
                 "--bars", RunnerProcess.Bars(Bars), .. options]);
 
     private static List<string> Orders(string path)

@@ -11,7 +11,10 @@ internal static class BinanceErrors
 {
     public const int TooManyRequests = -1003;
     public const int InvalidTimestamp = -1021;
+    public const int Unauthorized = -1002;
     public const int InvalidSignature = -1022;
+    public const int InvalidApiKeyFormat = -2014;
+    public const int RejectedApiKey = -2015;
     public const int CancelRejected = -2011;
     public const int NoSuchOrder = -2013;
     public const int InvalidListenKey = -1125;
@@ -31,6 +34,9 @@ internal static class BinanceErrors
     public static ErrorKind Kind(int status, int? code) => (status, code) switch
     {
         (429 or 418, _) or (_, -1003 or -1015) => ErrorKind.Throttled,
+
+        // the signature, the key's format, or the key itself (its IP list, its permissions) refused
+        (401, _) or (_, Unauthorized or InvalidSignature or InvalidApiKeyFormat or RejectedApiKey) => ErrorKind.Authentication,
 
         // "Send status unknown; execution status unknown" and "unexpected response ... execution status unknown"
         (_, -1007 or -1006) => ErrorKind.Unknown,

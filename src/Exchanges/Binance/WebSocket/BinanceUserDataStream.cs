@@ -13,7 +13,8 @@ namespace StrategyLab.Exchanges.Binance.WebSocket;
 /// <c>/ws/&lt;listenKey&gt;</c>, the key kept alive with <c>PUT /fapi/v1/listenKey</c> every
 /// <see cref="BinanceFuturesOptions.ListenKeyKeepalive"/>, and a new key and connection when the venue says
 /// <c>listenKeyExpired</c>, a keepalive finds the key gone (-1125), or the socket drops (after backoff). After every
-/// reconnection an <see cref="AccountStreamGap"/> tells the consumer to reconcile. The listen key is never logged.
+/// reconnection an <see cref="AccountStreamGap"/> tells the consumer to reconcile. Keys the venue refuses end the stream
+/// with an <see cref="ExchangeError"/> of kind Authentication: they would be refused again. The listen key is never logged.
 /// </summary>
 internal sealed class BinanceUserDataStream(
     BinanceFuturesHttpClient http,
@@ -80,6 +81,11 @@ internal sealed class BinanceUserDataStream(
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 break;
+            }
+            catch (BinanceApiException e) when (e.Kind == Runtime.Execution.ExchangeErrorKind.Authentication)
+            {
+                output.TryComplete(new ExchangeError(e.Message, Runtime.Execution.ExchangeErrorKind.Authentication));
+                return;
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {

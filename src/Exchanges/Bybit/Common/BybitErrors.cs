@@ -15,7 +15,10 @@ internal static class BybitErrors
     public const int InvalidSignature = 10004;
     public const int PermissionDenied = 10005;
     public const int TooManyVisits = 10006;
+    public const int AuthenticationFailed = 10007;
+    public const int IpNotBound = 10010;
     public const int ServerError = 10016;
+    public const int ApiKeyExpired = 33004;
     public const int OrderNotFound = 110001;
     public const int WalletBalanceInsufficient = 110004;
     public const int AvailableBalanceInsufficient = 110007;
@@ -45,10 +48,12 @@ internal static class BybitErrors
     {
         TooManyVisits => ErrorKind.Throttled,
         ServerTimeout or ServerError => ErrorKind.VenueFailure,
+        InvalidApiKey or InvalidSignature or PermissionDenied or AuthenticationFailed or IpNotBound or ApiKeyExpired => ErrorKind.Authentication,
         { } => ErrorKind.Rejected,
         null => status switch
         {
             429 or 403 => ErrorKind.Throttled,
+            401 => ErrorKind.Authentication,
             >= 500 => ErrorKind.VenueFailure,
             _ => ErrorKind.Rejected,
         },

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using StrategyLab.Runtime.Trading;
 
 namespace StrategyLab.Exchanges.Bybit.Http;
 
@@ -12,8 +13,18 @@ internal sealed class EndpointRateLimits(TimeProvider venueClock, TimeSpan longe
 {
     private readonly ConcurrentDictionary<string, Headroom> _endpoints = new(StringComparer.Ordinal);
 
-    /// <summary>What is left at each endpoint heard from, as last reported.</summary>
-    public IReadOnlyDictionary<string, Headroom> Snapshot => new Dictionary<string, Headroom>(_endpoints, StringComparer.Ordinal);
+    /// <summary>
+    /// Each endpoint's use of its window, by path: what the venue last said was used of its limit, or nothing once the
+    /// window it spoke of has reset. An endpoint whose limit was not stated is left out rather than given one.
+    /// </summary>
+    public IReadOnlyList<RateLimitUse> Uses()
+    {
+        var now = venueClock.GetUtcNow();
+        return [.. _endpoints
+            .Where(e => e.Value.Limit > 0)
+            .OrderBy(e => e.Key, StringComparer.Ordinal)
+            .Select(e => new RateLimitUse(e.Key, e.Value.ResetsAt is { } reset && reset <= now ? 0 : Math.Max(0, e.Value.Limit - e.Value.Remaining), e.Value.Limit))];
+    }
 
     /// <summary>How long a request to <paramref name="path"/> should wait before it is sent: zero unless the window is spent.</summary>
     public TimeSpan WaitBefore(string path)

@@ -12,7 +12,7 @@ namespace StrategyLab.Exchanges.Bybit.WebSocket;
 /// authenticated with <c>auth</c> (key, expiry, signature of <c>"GET/realtime" + expires</c>), subscribed to
 /// <c>order</c>, <c>execution</c>, <c>position</c> and <c>wallet</c>, kept alive by the heartbeat. A dropped or silent
 /// socket reconnects after backoff, and every reconnection is announced by an <see cref="AccountStreamGap"/> so the
-/// consumer reconciles. A refused authentication ends the stream with an <see cref="ExchangeError"/> (kind Rejected):
+/// consumer reconciles. A refused authentication ends the stream with an <see cref="ExchangeError"/> (kind Authentication):
 /// the same key would be refused again. Executions become <see cref="OrderEvent"/>s carrying an
 /// <see cref="ExecutionReport"/>, with the order's filled quantity from the fill and its average price carried from
 /// the order's last update; the <c>order</c> message Bybit sends with it carries Bybit's own figures.
@@ -77,7 +77,7 @@ internal sealed class BybitPrivateStream(BybitHttpClient http, BybitOptions opti
             }
             catch (BybitStreamRefused e)
             {
-                output.TryComplete(new ExchangeError(http.Scrub(e.Message), Runtime.Execution.ExchangeErrorKind.Rejected));
+                output.TryComplete(new ExchangeError(http.Scrub(e.Message), Runtime.Execution.ExchangeErrorKind.Authentication));
                 return;
             }
             catch (Exception e) when (e is IOException or BybitApiException or BybitMalformedBody or JsonException or System.Net.WebSockets.WebSocketException or HttpRequestException)

@@ -38,6 +38,9 @@ internal static class MexcErrors
     public static ErrorKind Kind(int httpStatus, int? code) => (httpStatus, code) switch
     {
         (429, _) or (_, TooFrequent) => ErrorKind.Throttled,
+
+        // the key (unknown, expired, this IP not on its list, without the permission) or the signature refused
+        (401, _) or (_, Unauthorized or KeyExpired or IpNotAllowed or SignatureFailed or >= 701 and <= 704) => ErrorKind.Authentication,
         ( >= 500, _) or (_, InternalError or SystemBusy) => ErrorKind.VenueFailure,
         _ => ErrorKind.Rejected,
     };

@@ -11,8 +11,9 @@ namespace StrategyLab.Exchanges.Mexc.WebSocket;
 /// The account's private pushes (https://www.mexc.com/api-docs/futures/websocket-api): a websocket that logs in with
 /// <c>{"method":"login","param":{"apiKey","reqTime","signature"}}</c> (signature: HMAC-SHA256 of access key + reqTime),
 /// answered <c>rs.login</c>, after which MEXC pushes <c>push.personal.order</c>, <c>push.personal.position</c> and
-/// <c>push.personal.asset</c>. A dropped, silent or refused session reconnects after backoff; every reconnection is
-/// announced by an <see cref="AccountStreamGap"/>.
+/// <c>push.personal.asset</c>. A dropped or silent session reconnects after backoff; every reconnection is announced by
+/// an <see cref="AccountStreamGap"/>. A refused login ends the stream with an <see cref="ExchangeError"/> of kind
+/// Authentication: the same keys would be refused again.
 /// </summary>
 internal sealed class MexcAccountStream(
     MexcHttpClient http,
@@ -58,7 +59,9 @@ internal sealed class MexcAccountStream(
                 var answer = await connection.ReceiveAsync(ct).ConfigureAwait(false) ?? throw new IOException("the venue closed the stream at login");
                 if (MexcWsParse.Data(answer, "rs.login") is not { ValueKind: JsonValueKind.String } ok || ok.GetString() != "success")
                 {
-                    throw new IOException($"MEXC refused the login ({http.Scrub(answer)})");
+                    var reason = MexcWsParse.Data(answer, "rs.login") is { ValueKind: JsonValueKind.String } said ? said.GetString() : answer;
+                    output.TryComplete(new ExchangeError(http.Scrub($"MEXC refused the account stream's login: {reason}".ReplaceLineEndings(" ")), Runtime.Execution.ExchangeErrorKind.Authentication));
+                    return;
                 }
 
                 if (interrupted is not null)
