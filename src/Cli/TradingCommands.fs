@@ -376,6 +376,12 @@ let live (dataDir: string) (args: ParseResults<LiveArgs>) =
             printLine
                 "dry run: the orders are decided and shown, not sent, and nothing is journaled (add --live to trade)"
 
+        // a live account is set to one-way positions before it trades; a dry run changes nothing at the venue
+        let oneWay: IOneWayAccount | null =
+            match venue.Exchange with
+            | :? IOneWayAccount as account when not dry -> account
+            | _ -> null
+
         trading path (fun () ->
             Unattended.reporting watch (fun () ->
                 let session =
@@ -390,7 +396,8 @@ let live (dataDir: string) (args: ParseResults<LiveArgs>) =
                             args.Contains Adopt,
                             historyBars (args.TryGetResult LiveArgs.History),
                             Action<string>(printLine),
-                            observer = watch.Observer
+                            observer = watch.Observer,
+                            account = oneWay
                         )
                     )
 

@@ -31,7 +31,7 @@ namespace StrategyLab.Exchanges.Binance;
 /// var order = await binance.Place(new OrderRequest("run1-0001", "BTCUSDT", OrderSide.Buy, OrderType.Limit, 0.001m, 60000m, TimeInForce: TimeInForce.PostOnly));
 /// </code>
 /// </example>
-public sealed class BinanceFuturesExchange : IExchange, IMarketFeed, IRateLimited, IDisposable
+public sealed class BinanceFuturesExchange : IExchange, IMarketFeed, IOneWayAccount, IRateLimited, IDisposable
 {
     private const int KlinesPerPage = 1000;
     private const int TradesPerPage = 1000;

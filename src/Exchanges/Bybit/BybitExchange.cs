@@ -29,7 +29,7 @@ namespace StrategyLab.Exchanges.Bybit;
 /// var order = await bybit.Place(new OrderRequest("run1-0001", "BTCUSDT", OrderSide.Buy, OrderType.Limit, 0.001m, 60000m, TimeInForce: TimeInForce.PostOnly));
 /// </code>
 /// </example>
-public sealed class BybitExchange : IExchange, IMarketFeed, IRateLimited, IDisposable
+public sealed class BybitExchange : IExchange, IMarketFeed, IOneWayAccount, IRateLimited, IDisposable
 {
     // the kline page documents limit as [1, 200]
     private const int KlinesPerPage = 200;

@@ -29,7 +29,7 @@ namespace StrategyLab.Exchanges.Mexc;
 /// var order = await mexc.Place(new OrderRequest("run1-0001", "BTC_USDT", OrderSide.Buy, OrderType.Limit, 0.001m, 60000m, TimeInForce: TimeInForce.PostOnly));
 /// </code>
 /// </example>
-public sealed class MexcFuturesExchange : IExchange, IMarketFeed, IDisposable
+public sealed class MexcFuturesExchange : IExchange, IMarketFeed, IOneWayAccount, IDisposable
 {
     private const int KlinesPerPage = 2000;
     private const int PageSize = 100;

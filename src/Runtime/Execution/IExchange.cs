@@ -121,6 +121,16 @@ public sealed record ExecutionReport(
 /// <summary>A position: signed quantity (long &gt; 0), average entry price, and when it was opened if the venue says.</summary>
 public sealed record VenuePosition(string Symbol, decimal Quantity, decimal EntryPrice, DateTimeOffset? OpenedAt = null);
 
+/// <summary>
+/// A venue account that can hold a long and a short position in one symbol at once (hedge mode) and must be told to keep
+/// one position per symbol, as the engine trades. Setting the mode it already has succeeds.
+/// </summary>
+public interface IOneWayAccount
+{
+    /// <summary>Sets the account to one-way position mode.</summary>
+    ValueTask UseOneWayMode(CancellationToken cancel = default);
+}
+
 /// <summary>An account balance: everything held, and what is free for new orders.</summary>
 public sealed record Balance(string Asset, decimal Total, decimal Available);
 

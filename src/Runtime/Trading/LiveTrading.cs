@@ -36,12 +36,14 @@ public static class LiveTrading
     /// the deployment is the plan on the venue; with <paramref name="adopt"/>, positions it did not open are taken over.
     /// With <paramref name="paper"/>, the venue only serves market data and the runner trades a fresh paper account of the
     /// settings' capital on it, with the backtest's fill and fee models. <paramref name="observer"/> hears the runner.
+    /// <paramref name="account"/>, when given (live trading, not a dry run), is set to one-way position mode once the plan
+    /// is checked and before the runner reconciles: an account left in hedge mode would refuse every order.
     /// </summary>
     /// <exception cref="PlanException">The plan cannot trade on the venue's data; the message says why.</exception>
     /// <exception cref="TradingException">The venue does not trade an asset, or reconciliation stops the runner.</exception>
     public static async Task<LiveSession> StartAsync(StrategyPlan plan, ImmutableArray<string> assets, IReadOnlyDictionary<string, string> parameters,
         RunSettings settings, IExchange exchange, IJournal journal, bool adopt, int historyBars, Action<string>? log, bool paper = false,
-        CancellationToken cancel = default, ITradingObserver? observer = null)
+        CancellationToken cancel = default, ITradingObserver? observer = null, IOneWayAccount? account = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(exchange);
@@ -61,6 +63,8 @@ public static class LiveTrading
         var options = run.LedgerOptions(parsed, settings, symbols.ToDictionary(s => s, s => instruments[s], StringComparer.Ordinal));
         var market = paper ? new PaperMarket([.. symbols.Select(s => instruments[s])], options, interval) : null;
         var venue = market?.Exchange ?? exchange;
+        if (account is not null)
+            await account.UseOneWayMode(cancel).ConfigureAwait(false);
         var deployment = journal.Open(new Deployment(plan.Name, Promotions.DeploymentHash(run, parsed), venue.Venue), fresh: paper);
         var runner = await TradingRunner.StartAsync(new TradingSetup(deployment, symbols, interval, options) { Adopt = adopt, Log = log, Market = market, Observer = observer },
             venue, journal, targets, cancel).ConfigureAwait(false);

@@ -186,6 +186,23 @@ public sealed class BinanceFuturesExchangeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnAccountLeftInHedgeModeRefusesOrdersUntilTheRunnerSetsItToOneWay()
+    {
+        using var exchange = Exchange();
+        _venue.UseHedgeMode();
+
+        var refused = await Assert.ThrowsAsync<ExchangeError>(() => exchange.Place(Buy("hedged-1")).AsTask());
+        Assert.Contains("-4061", refused.Message, StringComparison.Ordinal);
+
+        // what live trading does before its runner starts, through the venue-neutral seam
+        IOneWayAccount account = exchange;
+        await account.UseOneWayMode();
+
+        Assert.False(_venue.DualSide);
+        Assert.NotEqual(OrderStatus.Rejected, (await exchange.Place(Buy("hedged-2"))).Status);
+    }
+
+    [Fact]
     public async Task SetsOneWayModeMarginTypeAndLeverageAndSettingThemAgainIsHarmless()
     {
         using var exchange = Exchange();

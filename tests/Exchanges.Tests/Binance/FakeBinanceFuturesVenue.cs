@@ -167,6 +167,15 @@ internal sealed class FakeBinanceFuturesVenue : IAsyncDisposable
         }
     }
 
+    /// <summary>An account left in hedge mode (two positions per symbol): orders without a position side are refused (-4061).</summary>
+    public void UseHedgeMode()
+    {
+        lock (_gate)
+        {
+            _dualSide = true;
+        }
+    }
+
     public bool DualSide
     {
         get
@@ -455,6 +464,11 @@ internal sealed class FakeBinanceFuturesVenue : IAsyncDisposable
         if (!_symbols.TryGetValue(p.GetValueOrDefault("symbol") ?? "", out var symbol))
         {
             return Error(400, -1121, "Invalid symbol.");
+        }
+
+        if (_dualSide && p.GetValueOrDefault("positionSide") is null or "BOTH")
+        {
+            return Error(400, -4061, "Order's position side does not match user's setting.");
         }
 
         var type = p.GetValueOrDefault("type") ?? "";
