@@ -553,6 +553,12 @@ public sealed class TradingRunner : IAlertSink
         List<JournalFill> fills = [.. ordered.Select(e =>
             new JournalFill(e.TradeId, e.ClientOrderId, e.Symbol, e.Side == OrderSide.Buy ? e.Quantity : -e.Quantity, e.Price, e.Fee, e.FeeAsset, e.Time))];
         var added = _journal.RecordSettlement(Deployment, states ?? [], fills);
+        // the observer hears every fill the transaction journaled before anything else can stop the runner
+        for (var k = 0; k < ordered.Count; k++)
+        {
+            if (added[k])
+                _setup.Observer?.Filled(fills[k]);
+        }
         for (var k = 0; k < ordered.Count; k++)
         {
             var e = ordered[k];
@@ -560,7 +566,6 @@ public sealed class TradingRunner : IAlertSink
             _trades.Add((e.Symbol, e.TradeId));
             if (!added[k])
                 continue;
-            _setup.Observer?.Filled(fills[k]);
             _fillsSince[e.Symbol] = Math.Max(_fillsSince.GetValueOrDefault(e.Symbol), e.Time.ToUnixTimeMilliseconds());
             _setup.Checkpoint?.Invoke(TradingCheckpoint.FillJournaled, e.ClientOrderId);
             Say(string.Create(CultureInfo.InvariantCulture, $"fill {e.Symbol} {e.Side} {e.Quantity} at {e.Price} fee {e.Fee} {e.FeeAsset} ({e.ClientOrderId})"));

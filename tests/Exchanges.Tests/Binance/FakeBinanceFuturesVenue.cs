@@ -75,7 +75,9 @@ internal sealed class FakeBinanceFuturesVenue : IAsyncDisposable
     private long _nextTransaction = 9000;
     private bool _dualSide;
     private string? _listenKey;
-    private int _orders10s;
+    // orders counted in the venue's current 10-second and minute windows, as its X-MBX-ORDER-COUNT headers count them
+    private (long Window, int Count) _orders10s;
+    private (long Window, int Count) _orders1m;
 
     private FakeBinanceFuturesVenue(string apiKey, string secret)
     {
@@ -361,13 +363,22 @@ internal sealed class FakeBinanceFuturesVenue : IAsyncDisposable
         };
         if (request.Method == "POST" && request.Path == "/fapi/v1/order")
         {
-            var count = Interlocked.Increment(ref _orders10s).ToString(CultureInfo.InvariantCulture);
-            headers["X-MBX-ORDER-COUNT-10S"] = count;
-            headers["X-MBX-ORDER-COUNT-1M"] = count;
+            var now = Now().ToUnixTimeMilliseconds();
+            lock (_gate)
+            {
+                _orders10s = Count(_orders10s, now / 10_000);
+                _orders1m = Count(_orders1m, now / 60_000);
+                headers["X-MBX-ORDER-COUNT-10S"] = _orders10s.Count.ToString(CultureInfo.InvariantCulture);
+                headers["X-MBX-ORDER-COUNT-1M"] = _orders1m.Count.ToString(CultureInfo.InvariantCulture);
+            }
         }
 
         return headers;
     }
+
+    // one more order in the window `window`; a new window starts from zero
+    private static (long Window, int Count) Count((long Window, int Count) counted, long window) =>
+        (window, counted.Window == window ? counted.Count + 1 : 1);
 
     private async Task<(int Status, string Body)> AnswerAsync(HttpContext context, ReceivedRequest request)
     {

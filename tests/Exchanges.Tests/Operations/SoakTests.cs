@@ -87,9 +87,12 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
         var history = await LiveBars.HistoryAsync(_exchange, Symbols, [.. Symbols], Minute, 40);
         var faults = new SortedDictionary<string, int>(StringComparer.Ordinal);
         int kills = 0, failedSteps = 0;
+        // wall and processor time per block of bars, to show whether a step grows with the journal's history
+        var pace = new BlockPace(Math.Max(60, _bars / 6));
 
         for (var i = 5; i < 5 + _bars; i++)
         {
+            pace.Bar();
             Bar(i, prices);
             history.Append(Time(i), Columns(prices));
             if (random.NextDouble() < 0.3)
@@ -119,6 +122,7 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
             }
         }
         await runner.SyncAsync();
+        pace.Bar();
 
         // the journal's book is the venue's, and no client order id reached the venue twice
         var fills = journal.Fills(runner.Deployment);
@@ -140,6 +144,29 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
             $"{_bars} bars (seed {Seed}): {venueOrders.Count} orders at the venue, {orders.Count} journaled, {fills.Count} fills, "
             + $"{orders.Count(o => o.Status == JournalOrderStatus.Rejected)} rejected; {faults.Values.Sum()} faults ({string.Join(", ", faults.Select(f => $"{f.Key} {f.Value}"))}), "
             + $"{kills} kills, {failedSteps} failed steps, all restarted; journal, venue and metrics agree"));
+        output.WriteLine("per block of bars: " + pace);
+    }
+
+    // wall and processor milliseconds per bar, block by block
+    private sealed class BlockPace(int block)
+    {
+        private readonly List<string> _blocks = [];
+        private readonly System.Diagnostics.Stopwatch _wall = System.Diagnostics.Stopwatch.StartNew();
+        private TimeSpan _cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        private int _bars = -1;
+
+        public void Bar()
+        {
+            if (++_bars == 0 || _bars % block != 0)
+                return;
+            var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+            _blocks.Add(string.Create(CultureInfo.InvariantCulture,
+                $"bars {_bars - block + 1}–{_bars}: {_wall.Elapsed.TotalMilliseconds / block:F0} ms wall, {(cpu - _cpu).TotalMilliseconds / block:F0} ms processor"));
+            _wall.Restart();
+            _cpu = cpu;
+        }
+
+        public override string ToString() => string.Join("; ", _blocks);
     }
 
     // what can go wrong with a request, and where
