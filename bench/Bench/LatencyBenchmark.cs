@@ -55,9 +55,9 @@ internal static class LatencyBenchmark
         using var run = PreparedRun.Prepare(plan, panel);
         var options = run.LedgerOptions(run.Defaults, RunSettings.Default);
         var market = new PaperMarket(SimulatedExchange.Unfiltered(panel.Symbols), options, panel.Interval);
-        var venue = new TimedExchange(market.Exchange);
+        var venue = new TimedExchange(market);
         var deployment = journal.Open(new Deployment(plan.Name, plan.ContentHash(), "latency"), fresh: true);
-        var runner = TradingRunner.StartAsync(new TradingSetup(deployment, panel.Symbols, panel.Interval, options) { Market = market }, venue, journal,
+        var runner = TradingRunner.StartAsync(new TradingSetup(deployment, panel.Symbols, panel.Interval, options) { Market = venue }, venue, journal,
             new PlanTargetSource(plan)).GetAwaiter().GetResult();
         var bars = new BarHistory(panel.Name, panel.Interval, panel.Symbols, panel.Columns);
         List<double> first = [], last = [];
@@ -105,9 +105,11 @@ internal static class LatencyBenchmark
         return sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
     }
 
-    // the paper venue, noting when each order reaches it
-    private sealed class TimedExchange(IExchange venue) : IExchange
+    // the paper venue, noting when each order reaches it (the runner hands a paper market the engine's order itself)
+    private sealed class TimedExchange(PaperMarket market) : IExchange, IBarMarket
     {
+        private readonly SimulatedExchange venue = market.Exchange;
+
         public List<long> Placed { get; } = [];
 
         public string Venue => venue.Venue;
@@ -127,15 +129,28 @@ internal static class LatencyBenchmark
 
         public ValueTask<OrderState?> Order(string symbol, string clientOrderId, CancellationToken cancel = default) => venue.Order(symbol, clientOrderId, cancel);
 
+        public ValueTask<OrderState> Place(OrderRequest order, CancellationToken cancel = default)
+        {
+            Stamp(order);
+            return venue.Place(order, cancel);
+        }
+
+        public void Trade(in BarRow bar) => market.Trade(bar);
+
+        public OrderState Place(OrderRequest request, in WorkingOrder order)
+        {
+            Stamp(request);
+            return market.Place(request, order);
+        }
+
         // the order is signed as the Binance client signs it before it leaves: its parameters, recvWindow and timestamp,
         // HMAC-SHA256 with the secret; the time is taken once the signed query is ready to go
-        public ValueTask<OrderState> Place(OrderRequest order, CancellationToken cancel = default)
+        private void Stamp(OrderRequest order)
         {
             var query = string.Create(CultureInfo.InvariantCulture,
                 $"symbol={order.Symbol}&side={(order.Side == OrderSide.Buy ? "BUY" : "SELL")}&type={order.Type.ToString().ToUpperInvariant()}&quantity={order.Quantity}{(order.Price is { } price ? $"&price={price}" : "")}&newClientOrderId={order.ClientOrderId}&newOrderRespType=RESULT&recvWindow=5000&timestamp={DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}");
             Signatures.Add(BinanceSigner.Sign(Secret, query));
             Placed.Add(Stopwatch.GetTimestamp());
-            return venue.Place(order, cancel);
         }
 
         private const string Secret = "latency-benchmark-secret-not-a-real-key-0123456789abcdef";
