@@ -83,7 +83,7 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
         var deployment = journal.Open(new Deployment("soak", "seeded", _exchange.Venue), fresh: false);
         var setup = new TradingSetup(deployment, Symbols, Minute, new LedgerOptions()) { Observer = _metrics, Checkpoint = crash.At };
         _metrics.Watch(_exchange);
-        var runner = await TradingRunner.StartAsync(setup, venue, journal, targets);
+        TradingRunner? runner = await TradingRunner.StartAsync(setup, venue, journal, targets);
         var history = await LiveBars.HistoryAsync(_exchange, Symbols, [.. Symbols], Minute, 40);
         var faults = new SortedDictionary<string, int>(StringComparer.Ordinal);
         int kills = 0, failedSteps = 0;
@@ -102,11 +102,13 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
                 faults[name] = faults.GetValueOrDefault(name) + 1;
             }
             crash.Next(random.NextDouble() < 0.05 ? random.Next(1, 8) : 0);
-            // a kill or a failed step is a restart: a new runner reconciles on the journal and steps the bar again
+            // a kill or a failed step is a restart, as a supervisor makes one: a new runner reconciles on the journal and
+            // steps the bar again; a start that fails (a kill or a venue failure while it reconciles) is restarted too
             while (true)
             {
                 try
                 {
+                    runner ??= await TradingRunner.StartAsync(setup, venue, journal, targets);
                     await runner.StepAsync(history);
                     break;
                 }
@@ -118,10 +120,10 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
                 {
                     failedSteps++;
                 }
-                runner = await TradingRunner.StartAsync(setup, venue, journal, targets);
+                runner = null;
             }
         }
-        await runner.SyncAsync();
+        await runner!.SyncAsync();
         pace.Bar();
 
         // the journal's book is the venue's, and no client order id reached the venue twice
@@ -143,7 +145,7 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{_bars} bars (seed {Seed}): {venueOrders.Count} orders at the venue, {orders.Count} journaled, {fills.Count} fills, "
             + $"{orders.Count(o => o.Status == JournalOrderStatus.Rejected)} rejected; {faults.Values.Sum()} faults ({string.Join(", ", faults.Select(f => $"{f.Key} {f.Value}"))}), "
-            + $"{kills} kills, {failedSteps} failed steps, all restarted; journal, venue and metrics agree"));
+            + $"{kills} kills, {failedSteps} failed steps or starts, all restarted; journal, venue and metrics agree"));
         output.WriteLine("per block of bars: " + pace);
     }
 
