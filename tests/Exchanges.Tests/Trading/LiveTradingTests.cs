@@ -31,21 +31,12 @@ public sealed class LiveTradingTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _venue = await FakeBinanceFuturesVenue.StartAsync(Key, Secret);
-        _venue.AddSymbol(new FakeSymbol("BTCUSDT", 0.1m, 0.001m, 0.001m, 1000m, 5m));
-        _venue.AddSymbol(new FakeSymbol("ETHUSDT", 0.01m, 0.001m, 0.001m, 1000m, 5m));
-        _venue.SetBook("BTCUSDT", [(99.9m, 1000m)], [(100.1m, 1000m)]);
-        _venue.SetBook("ETHUSDT", [(49.9m, 1000m)], [(50.1m, 1000m)]);
-        _exchange = new BinanceFuturesExchange(
-            new BinanceFuturesOptions
-            {
-                Environment = new BinanceEnvironment("fake", _venue.Host.RestBase, _venue.Host.StreamBase, IsTestnet: true),
-                StreamReconnectBaseDelay = TimeSpan.FromMilliseconds(5),
-                StreamReconnectMaxDelay = TimeSpan.FromMilliseconds(20),
-                RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-                RetryMaxDelay = TimeSpan.FromMilliseconds(5),
-            },
-            BinanceCredentials.Of(Key, Secret));
+        _venue = await TwoSymbolVenue.StartAsync(Key, Secret, (99.9m, 100.1m), (49.9m, 50.1m));
+        _exchange = TwoSymbolVenue.Client(_venue, Key, Secret, o => o with
+        {
+            StreamReconnectBaseDelay = TimeSpan.FromMilliseconds(5),
+            StreamReconnectMaxDelay = TimeSpan.FromMilliseconds(20),
+        });
         for (var i = 0; i < 5; i++)
         {
             Kline("BTCUSDT", i, 100 + i);

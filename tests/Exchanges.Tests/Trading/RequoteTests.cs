@@ -19,7 +19,7 @@ public sealed class RequoteTests : IAsyncLifetime
 {
     private const string Key = "requote-tests-api-key-QWERTY";
     private const string Secret = "requote-tests-secret-YTREWQ";
-    private static readonly string[] Symbols = ["BTCUSDT", "ETHUSDT"];
+    private static readonly string[] Symbols = TwoSymbolVenue.Symbols;
     private static readonly Interval Minute = new(60_000);
 
     private readonly long _start = ((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 60_000) - 30) * 60_000;
@@ -29,12 +29,8 @@ public sealed class RequoteTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _venue = await FakeBinanceFuturesVenue.StartAsync(Key, Secret);
-        _venue.AddSymbol(new FakeSymbol("BTCUSDT", 0.1m, 0.001m, 0.001m, 1000m, 5m));
-        _venue.AddSymbol(new FakeSymbol("ETHUSDT", 0.01m, 0.001m, 0.001m, 1000m, 5m));
         // the touch around the last closes (104.5 and 54.5): every quote below rests
-        _venue.SetBook("BTCUSDT", [(104.4m, 1000m)], [(104.6m, 1000m)]);
-        _venue.SetBook("ETHUSDT", [(54.49m, 1000m)], [(54.51m, 1000m)]);
+        _venue = await TwoSymbolVenue.StartAsync(Key, Secret, (104.4m, 104.6m), (54.49m, 54.51m));
         for (var i = 0; i < 5; i++)
         {
             foreach (var (symbol, open) in new[] { ("BTCUSDT", 100m + i), ("ETHUSDT", 50m + i) })
@@ -208,14 +204,7 @@ public sealed class RequoteTests : IAsyncLifetime
     {
         var shift = DateTimeOffset.FromUnixTimeMilliseconds(_start + ((closed + 1) * 60_000L) + 1_000) - DateTimeOffset.UtcNow;
         _venue.Now = () => DateTimeOffset.UtcNow + shift;
-        _exchange = new BinanceFuturesExchange(
-            new BinanceFuturesOptions
-            {
-                Environment = new BinanceEnvironment("fake", _venue.Host.RestBase, _venue.Host.StreamBase, IsTestnet: true),
-                RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-                RetryMaxDelay = TimeSpan.FromMilliseconds(5),
-            },
-            BinanceCredentials.Of(Key, Secret));
+        _exchange = TwoSymbolVenue.Client(_venue, Key, Secret);
         return _exchange;
     }
 

@@ -17,7 +17,7 @@ public sealed class RunnerGapTests : IAsyncLifetime
 {
     private const string Key = "gap-tests-api-key-ASDFGH";
     private const string Secret = "gap-tests-secret-HGFDSA";
-    private static readonly string[] Symbols = ["BTCUSDT", "ETHUSDT"];
+    private static readonly string[] Symbols = TwoSymbolVenue.Symbols;
     private static readonly Interval Minute = new(60_000);
 
     private readonly long _start = ((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 60_000) - 30) * 60_000;
@@ -27,19 +27,8 @@ public sealed class RunnerGapTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _venue = await FakeBinanceFuturesVenue.StartAsync(Key, Secret);
-        _venue.AddSymbol(new FakeSymbol("BTCUSDT", 0.1m, 0.001m, 0.001m, 1000m, 5m));
-        _venue.AddSymbol(new FakeSymbol("ETHUSDT", 0.01m, 0.001m, 0.001m, 1000m, 5m));
-        _venue.SetBook("BTCUSDT", [(99.9m, 1000m)], [(100.1m, 1000m)]);
-        _venue.SetBook("ETHUSDT", [(49.9m, 1000m)], [(50.1m, 1000m)]);
-        _exchange = new BinanceFuturesExchange(
-            new BinanceFuturesOptions
-            {
-                Environment = new BinanceEnvironment("fake", _venue.Host.RestBase, _venue.Host.StreamBase, IsTestnet: true),
-                RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-                RetryMaxDelay = TimeSpan.FromMilliseconds(5),
-            },
-            BinanceCredentials.Of(Key, Secret));
+        _venue = await TwoSymbolVenue.StartAsync(Key, Secret, (99.9m, 100.1m), (49.9m, 50.1m));
+        _exchange = TwoSymbolVenue.Client(_venue, Key, Secret);
     }
 
     public async Task DisposeAsync()
