@@ -111,9 +111,10 @@ public sealed class LegPortfolio
             var row = inputs.Slice(_legs[l].Input * a, a);
             switch (_legs[l])
             {
-                case RankRule { KeepWithin: 0 } when _partner[l] >= 0:
+                case RankRule { KeepWithin: 0 } r when _partner[l] >= 0:
+                    // the pair is selected once, at its first leg, which may be the top or the bottom one
                     if (_partner[l] > l)
-                        RankPair(l, _partner[l], row, eligible);
+                        RankPair(r.Top ? l : _partner[l], r.Top ? _partner[l] : l, row, eligible);
                     break;
                 case RankRule { KeepWithin: 0 } r:
                     RankPair(r.Top ? l : -1, r.Top ? -1 : l, row, eligible);
