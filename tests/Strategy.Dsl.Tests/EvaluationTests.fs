@@ -207,6 +207,32 @@ let private referenceRun (name: string) (returns: float array) (assets: int) (in
     use run = PreparedRun.Prepare(plan, panel)
     run.Weights run.Defaults
 
+// the daily reference workload with another portfolio, run with `threads` (0: two where the machine has them)
+let private dailyRun (portfolio: string) (threads: int) =
+    let text =
+        File.ReadAllLines(Path.Combine(repoRoot, "bench", "strategies", "xs_momentum_daily.strat"))
+        |> Array.map (fun line -> if line.StartsWith "portfolio " then portfolio else line)
+        |> String.concat "\n"
+
+    let plan = compileOk text
+    let returns = ReferenceData.PanelReturns false
+    let close = Array.zeroCreate returns.Length
+
+    for i in 0 .. returns.Length - 1 do
+        close[i] <- (if i < 100 then 100.0 else close[i - 100]) * (1.0 + returns[i])
+
+    use panel =
+        new Panel(
+            "reference",
+            Interval.Parse "1d",
+            Collections.Immutable.ImmutableArray.CreateRange(Seq.init 100 (fun a -> $"A%02d{a}")),
+            Collections.Immutable.ImmutableArray.Create<string>([| "open"; "high"; "low"; "close" |]),
+            new ArrayColumnStore(Array.init 3000 (fun t -> int64 t * 86_400_000L), [| close; close; close; close |])
+        )
+
+    use run = PreparedRun.Prepare(plan, panel)
+    run.Weights(run.Defaults, RunSettings(Threads = threads))
+
 let private close (expected: float) (actual: float) =
     Assert.True(abs (actual - expected) <= 1e-9 * abs expected, $"expected %.17g{expected}, found %.17g{actual}")
 
@@ -230,6 +256,23 @@ let ``the single-asset SMA crossover workload gives the numba reference's number
     close 71.59097523714313 run.Metrics.MaxDrawdownLog
     Assert.Equal(4999950, run.Result.Returns.Length)
     Assert.Equal(137712, run.Result.PositionChanges)
+
+[<Fact>]
+let ``a run on two threads gives the one-thread run's numbers bit for bit`` () =
+    // the legs' inputs reach the second thread written there by the evaluator (a computed signal, also read by
+    // another series; quantile buckets) or copied (a data column read in place)
+    for portfolio in
+        [
+            "portfolio long top k by momentum, short bottom k by momentum, equal weight"
+            "let twice = momentum * 2\nportfolio long top k by twice, short bottom k by momentum, equal weight"
+            "portfolio long top k by close, short bottom k by momentum, equal weight"
+            "portfolio long quantile 5 of 5 by momentum, short quantile 1 of 5 by momentum, proportional weight"
+        ] do
+        let two = dailyRun portfolio 0
+        let one = dailyRun portfolio 1
+        Assert.Equal<float>(one.Result.Returns, two.Result.Returns)
+        Assert.Equal(one.Result.TurnoverTotal, two.Result.TurnoverTotal)
+        Assert.Equal(one.Result.PositionChanges, two.Result.PositionChanges)
 
 [<Fact>]
 let ``a backtest with rank hysteresis reports the turnover it saved against full rebalancing`` () =

@@ -216,9 +216,13 @@ public static class StrategyBacktest
         var inputBuffers = second is null ? 0 : inputs.Count;
         int Shared(int rows) => second is null ? rows : rows / 2;
 
-        // evaluates the next block and decides its first `decided` bars, in bar order; returns the block
+        // evaluates the next block and decides its first `decided` bars, in bar order; returns the block. The inputs of
+        // the later bars reach `copies`: the evaluator writes them there where it can, else they are copied
         (int Start, int Rows) Decide(double[] weights, double[][] copies, Func<int, int> decided, int maxRows)
         {
+            var written = new bool[copies.Length];
+            for (var k = 0; k < copies.Length; k++)
+                written[k] = evaluator.WriteInto(inputs[k], copies[k]);
             var rows = evaluator.Advance(maxRows);
             var start = evaluator.NextBar - rows;
             if (rows == 0)
@@ -227,7 +231,10 @@ public static class StrategyBacktest
             var block = universe is null ? default : universe.AsSpan(start * a, rows * a);
             var own = decided(rows);
             for (var k = 0; k < copies.Length; k++)
-                columns[k].AsSpan(own * a, (rows - own) * a).CopyTo(copies[k].AsSpan(own * a));
+            {
+                if (!written[k])
+                    columns[k].AsSpan(own * a, (rows - own) * a).CopyTo(copies[k].AsSpan(own * a));
+            }
             if (full is null)
             {
                 portfolio.UpdateBlock(columns, block, 0, own, weights, start);
