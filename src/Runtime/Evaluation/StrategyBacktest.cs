@@ -211,10 +211,14 @@ public static class StrategyBacktest
         var a = panel.AssetCount;
         var evaluator = new PlanEvaluator(plan, panel, parameters, inputs, Math.Max(1, BlockValues / a), modelOutputs);
         // Legs without state between bars decide each bar on its own: the later half of a block's bars is
-        // left to the consumer thread, handed copies of their inputs, so that both cores share the legs.
-        var second = full is null && legs.All(l => l is RankRule { KeepWithin: 0 } or QuantileRule) ? Portfolio(plan, parameters, a, legs) : null;
+        // left to the consumer thread, handed copies of their inputs, so that both cores share the legs. A
+        // single asset's threshold legs (a comparison a bar, next to indicators evaluated bar by bar) go to the
+        // consumer whole: the evaluation is then the larger part of the work, and the producer's alone.
+        var stateless = legs.All(l => l is RankRule { KeepWithin: 0 } or QuantileRule or ThresholdRule { Exit: null });
+        var second = full is null && stateless ? Portfolio(plan, parameters, a, legs) : null;
+        var consumerDecides = a == 1 && legs.All(l => l is ThresholdRule);
         var inputBuffers = second is null ? 0 : inputs.Count;
-        int Shared(int rows) => second is null ? rows : rows / 2;
+        int Shared(int rows) => second is null ? rows : consumerDecides ? 0 : rows / 2;
 
         // evaluates the next block and decides its first `decided` bars, in bar order; returns the block. The inputs of
         // the later bars reach `copies`: the evaluator writes them there where it can, else they are copied
