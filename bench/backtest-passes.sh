@@ -42,6 +42,7 @@ echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/python3 - "$work" "$passes" "${paths[@]}" << 'EOF'
 import json, re, statistics, sys
 work, passes, paths = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+passes_seen = []
 keys = {"xs_momentum_daily": "xs_daily", "xs_momentum_minute": "xs_minute", "sma_crossover": "sma_cross"}
 
 def fmt(xs, f):
@@ -66,5 +67,10 @@ for path in paths:
         over = [t / b for t, b in zip(ms, bound)]
         print(f"| {case} | {fmt(ref, lambda x: f'{x / 1e6:.1f}M/s')} | {fmt(ms, lambda x: f'{x:.2f} ms')} | {fmt(ratio, lambda x: f'{x:.2f}×')} "
               f"| {sum(r >= 5 for r in ratio)} of {passes} | {fmt(bound, lambda x: f'{x:.2f} ms')} | {fmt(over, lambda x: f'{x:.1f}×')} |")
+        passes_seen.append(f"{case}: " + ", ".join(f"{t:.2f} ms ({r:.2f}×)" for t, r in zip(ms, ratio)))
     print(machine)
+    print("each pass in order:")
+    for line in passes_seen:
+        print("  " + line)
+    passes_seen.clear()
 EOF
