@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Text.Json;
 using StrategyLab.Runtime.Backtest;
 using StrategyLab.Runtime.Data;
@@ -18,12 +20,15 @@ namespace StrategyLab.Bench;
 /// reference does. Inputs are the reference's arrays, regenerated bit for bit. The timed region runs
 /// from the returns in memory to the metrics, as the reference's does; the bars' time axis, which the
 /// reference does not have, is made with the returns. With <c>--peer FILE</c> (the
-/// reference's JSON output) each result is compared with the reference's to 1e-9 relative.
+/// reference's JSON output) each result is compared with the reference's to 1e-9 relative. Every case
+/// also times its memory bound (<see cref="MemoryBound"/>) in the same process, and the output starts
+/// with the processor, the vector paths .NET takes on it and the load average.
 /// </summary>
 internal static class BacktestBenchmark
 {
     public static void Run(string[] args)
     {
+        Console.WriteLine(MachineLine());
         var peer = args.SkipWhile(a => a != "--peer").Skip(1).FirstOrDefault() is { } path
             ? JsonDocument.Parse(File.ReadAllText(path)).RootElement
             : (JsonElement?)null;
@@ -84,7 +89,11 @@ internal static class BacktestBenchmark
         var m = result!.Metrics;
         var trades = result.Result.PositionChanges;
         var speed = r.Length / best;
-        Console.WriteLine($"{name}: {r.Length / assets:N0} bars × {assets} assets, best of {repeats}: {best * 1e3:F1} ms = {speed / 1e6:F1}M bar-asset updates/s");
+        var (bound, boundThreads) = MemoryBound.Measure(r, close, assets, repeats);
+        var moved = ((2.0 * r.Length) + (r.Length / assets)) * 8;
+        Console.WriteLine($"{name}: {r.Length / assets:N0} bars × {assets} assets, best of {repeats}: {best * 1e3:F2} ms = {speed / 1e6:F1}M bar-asset updates/s");
+        Console.WriteLine($"  memory bound (returns read, prices and one output a bar written: {moved / 1e6:F1} MB): {bound * 1e3:F2} ms on {boundThreads} thread(s), "
+            + $"{moved / bound / 1e9:F1} GB/s; the run took {best / bound:F2}× the bound");
         Console.WriteLine($"  peak working set {peakBytes / 1e6:F0} MB, {(peakBytes - baseline) / 1e6:F0} MB above the {baseline / 1e6:F0} MB held once the input existed; raw columns the plan reads ({string.Join(", ", plan.Columns)} and the time axis) {rawBytes / 1e6:F0} MB: {(peakBytes - baseline) / (double)rawBytes:F2}× raw");
         Console.WriteLine($"  total return {m.TotalReturn:R}, log total return {m.LogTotalReturn:R}, Sharpe {m.Sharpe:R}, max drawdown {m.MaxDrawdown:R}, turnover {result.Result.TurnoverTotal:R}, position changes {trades}");
         if (peer is not { } p)
@@ -101,6 +110,20 @@ internal static class BacktestBenchmark
         if (fastest.Value.ValueKind == JsonValueKind.Number)
             Console.WriteLine($"  reference's best, {fastest.Name} {fastest.Value.GetDouble() / 1e6:F1}M/s: ratio {speed / fastest.Value.GetDouble():F2}×");
     }
+
+    // the processor, the vector paths .NET takes on it, and the load average: every result is read against these
+    private static string MachineLine()
+    {
+        static string Read(string path, Func<string, string> pick) => File.Exists(path) ? pick(File.ReadAllText(path)) : "unknown";
+        var model = Read("/proc/cpuinfo", text =>
+            text.Split('\n').FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown");
+        var load = Read("/proc/loadavg", text => string.Join(" ", text.Split(' ').Take(3)));
+        return $"machine: {model}, {Environment.ProcessorCount} cores; Vector<double> {Vector<double>.Count * 64} bits, "
+            + $"Vector256 {Accelerated(Vector256.IsHardwareAccelerated)}, Vector512 {Accelerated(Vector512.IsHardwareAccelerated)}, "
+            + $"AVX2 {(Avx2.IsSupported ? "on" : "off")}, AVX-512F {(Avx512F.IsSupported ? "on" : "off")}; load average {load}";
+    }
+
+    private static string Accelerated(bool yes) => yes ? "accelerated" : "not accelerated";
 
     private static void Compare(string what, double expected, double actual)
     {

@@ -183,7 +183,7 @@ let ``a forward-looking label cannot be evaluated a block at a time`` () =
 
 // The expected numbers are the output of shared/peers/backtest_numpy.py (`run.sh backtest`, numpy 1.24.2,
 // numba 0.56.4) on the same generated arrays (input SHA-256 ddcd29e2… daily, 025ef03a… single asset).
-let private referenceRun (name: string) (returns: float array) (assets: int) (interval: string) =
+let private referenceRun (name: string) (returns: float array) (assets: int) (interval: string) (threads: int) =
     let path = Path.Combine(repoRoot, "bench", "strategies", name + ".strat")
     let plan = compileOk (File.ReadAllText path)
     let bars = returns.Length / assets
@@ -205,7 +205,33 @@ let private referenceRun (name: string) (returns: float array) (assets: int) (in
         )
 
     use run = PreparedRun.Prepare(plan, panel)
-    run.Weights run.Defaults
+    run.Weights(run.Defaults, RunSettings(Threads = threads))
+
+// the daily reference workload with another portfolio, run with `threads` (0: two where the machine has them)
+let private dailyRun (portfolio: string) (threads: int) =
+    let text =
+        File.ReadAllLines(Path.Combine(repoRoot, "bench", "strategies", "xs_momentum_daily.strat"))
+        |> Array.map (fun line -> if line.StartsWith "portfolio " then portfolio else line)
+        |> String.concat "\n"
+
+    let plan = compileOk text
+    let returns = ReferenceData.PanelReturns false
+    let close = Array.zeroCreate returns.Length
+
+    for i in 0 .. returns.Length - 1 do
+        close[i] <- (if i < 100 then 100.0 else close[i - 100]) * (1.0 + returns[i])
+
+    use panel =
+        new Panel(
+            "reference",
+            Interval.Parse "1d",
+            Collections.Immutable.ImmutableArray.CreateRange(Seq.init 100 (fun a -> $"A%02d{a}")),
+            Collections.Immutable.ImmutableArray.Create<string>([| "open"; "high"; "low"; "close" |]),
+            new ArrayColumnStore(Array.init 3000 (fun t -> int64 t * 86_400_000L), [| close; close; close; close |])
+        )
+
+    use run = PreparedRun.Prepare(plan, panel)
+    run.Weights(run.Defaults, RunSettings(Threads = threads))
 
 let private close (expected: float) (actual: float) =
     Assert.True(abs (actual - expected) <= 1e-9 * abs expected, $"expected %.17g{expected}, found %.17g{actual}")
@@ -213,7 +239,7 @@ let private close (expected: float) (actual: float) =
 [<Fact>]
 let ``the daily cross-sectional momentum workload gives the numpy reference's numbers`` () =
     let run =
-        referenceRun "xs_momentum_daily" (ReferenceData.PanelReturns false) 100 "1d"
+        referenceRun "xs_momentum_daily" (ReferenceData.PanelReturns false) 100 "1d" 0
 
     close -1.2977476115036082 run.Metrics.LogTotalReturn
     close -0.7054461389924535 run.Metrics.Sharpe
@@ -224,12 +250,40 @@ let ``the daily cross-sectional momentum workload gives the numpy reference's nu
 
 [<Fact>]
 let ``the single-asset SMA crossover workload gives the numba reference's numbers`` () =
-    let run = referenceRun "sma_crossover" (ReferenceData.SingleReturns()) 1 "1m"
+    let run = referenceRun "sma_crossover" (ReferenceData.SingleReturns()) 1 "1m" 0
     close -71.56533325952061 run.Metrics.LogTotalReturn
     close -14.344722060991026 run.Metrics.Sharpe
     close 71.59097523714313 run.Metrics.MaxDrawdownLog
     Assert.Equal(4999950, run.Result.Returns.Length)
     Assert.Equal(137712, run.Result.PositionChanges)
+
+[<Fact>]
+let ``a run on two threads gives the one-thread run's numbers bit for bit`` () =
+    // the legs' inputs reach the second thread written there by the evaluator (a computed signal, also read by
+    // another series; quantile buckets) or copied (a data column read in place)
+    for portfolio in
+        [
+            "portfolio long top k by momentum, short bottom k by momentum, equal weight"
+            "let twice = momentum * 2\nportfolio long top k by twice, short bottom k by momentum, equal weight"
+            "portfolio long top k by close, short bottom k by momentum, equal weight"
+            "portfolio long quantile 5 of 5 by momentum, short quantile 1 of 5 by momentum, proportional weight"
+            "portfolio long when momentum > 0.05, short when momentum < -0.05"
+        ] do
+        let two = dailyRun portfolio 0
+        let one = dailyRun portfolio 1
+        Assert.Equal<float>(one.Result.Returns, two.Result.Returns)
+        Assert.Equal(one.Result.TurnoverTotal, two.Result.TurnoverTotal)
+        Assert.Equal(one.Result.PositionChanges, two.Result.PositionChanges)
+
+[<Fact>]
+let ``a single asset's threshold legs decided on the second thread give the one-thread run's numbers`` () =
+    // 100,000 bars: more than two blocks of 32,768, so that the run streams on two threads
+    let returns = ReferenceData.SingleReturns 100_000
+    let two = referenceRun "sma_crossover" returns 1 "1m" 0
+    let one = referenceRun "sma_crossover" returns 1 "1m" 1
+    Assert.True(two.Result.PositionChanges > 1000)
+    Assert.Equal<float>(one.Result.Returns, two.Result.Returns)
+    Assert.Equal(one.Result.PositionChanges, two.Result.PositionChanges)
 
 [<Fact>]
 let ``a backtest with rank hysteresis reports the turnover it saved against full rebalancing`` () =

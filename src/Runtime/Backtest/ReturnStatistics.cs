@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace StrategyLab.Runtime.Backtest;
 
@@ -141,7 +143,10 @@ public sealed class ReturnStatistics
                 }
                 else
                 {
-                    trough = equity < trough ? equity : trough;
+                    // the lower of the two without a branch (minsd returns its first operand exactly when it is
+                    // less): on a falling path new lows come at random, and the branch they took was mispredicted
+                    trough = Sse2.IsSupported ? Sse2.MinScalar(Vector128.CreateScalarUnsafe(equity), Vector128.CreateScalarUnsafe(trough)).ToScalar()
+                        : equity < trough ? equity : trough;
                 }
             }
         }

@@ -196,6 +196,7 @@ public sealed class WeightAccountant
     // position bar, the bar before it priced) up to end (no later than the last bar whose turnover
     // counts), while the prices are numbers: then the book before each bar is the bars before it in
     // the block. Returns the next bar to account.
+    [SkipLocalsInit] // the lanes' buffer is written before it is read
     private int Bars(ReadOnlySpan<double> w, ReadOnlySpan<double> price, int i, int end, ref Book book)
     {
         var width = Vector<double>.Count;
@@ -203,26 +204,36 @@ public sealed class WeightAccountant
         var at = book.T - _firstPositionBar - 1 - i; // the return of block bar i is at index at + i
         var keepGross = _gross.Length > 0;
         var (total, changes, start) = (book.Total, book.Changes, i);
+        // every vector the loop reads or writes lies inside its span (bars i − 2 .. end − 1 of the block, their
+        // returns), checked here once, so the loop runs unchecked
+        if (i < 2 || at + i < 0 || end > w.Length || end > price.Length || at + end > _returns.Length || (keepGross && at + end > _gross.Length))
+            throw new ArgumentOutOfRangeException(nameof(end), "the bars reach past the block or the returns");
+        ref var weights = ref MemoryMarshal.GetReference(w);
+        ref var prices = ref MemoryMarshal.GetReference(price);
+        ref var net = ref MemoryMarshal.GetArrayDataReference(_returns);
+        ref var gross = ref MemoryMarshal.GetArrayDataReference(_gross);
+        Span<double> lanes = stackalloc double[Vector<double>.Count];
         for (; i <= end - width; i += width)
         {
-            var p = new Vector<double>(price[i..]);
+            var p = Vector.LoadUnsafe(ref prices, (nuint)i);
             if (!Vector.EqualsAll(p, p))
                 break;
-            var target = Flat(new Vector<double>(w[i..]));
-            var previous = Flat(new Vector<double>(w[(i - 1)..]));
+            var target = Flat(Vector.LoadUnsafe(ref weights, (nuint)i));
+            var previous = Flat(Vector.LoadUnsafe(ref weights, (nuint)(i - 1)));
             var turn = zero + Vector.Abs(target - previous);
-            var lastTurn = zero + Vector.Abs(previous - Flat(new Vector<double>(w[(i - 2)..])));
-            var pnl = Vector.ConditionalSelect(Vector.Equals(previous, zero), zero, zero + (previous * ((p / new Vector<double>(price[(i - 1)..])) - one)));
+            var lastTurn = zero + Vector.Abs(previous - Flat(Vector.LoadUnsafe(ref weights, (nuint)(i - 2))));
+            var pnl = Vector.ConditionalSelect(Vector.Equals(previous, zero), zero, zero + (previous * ((p / Vector.LoadUnsafe(ref prices, (nuint)(i - 1))) - one)));
             if (keepGross)
-                pnl.CopyTo(_gross.AsSpan(at + i));
-            (pnl - (cost * lastTurn)).CopyTo(_returns.AsSpan(at + i));
+                pnl.StoreUnsafe(ref gross, (nuint)(at + i));
+            (pnl - (cost * lastTurn)).StoreUnsafe(ref net, (nuint)(at + i));
             if (!Vector.EqualsAll(turn, zero))
             {
                 // turnover adds up in bar order, as Bar adds it
-                for (var lane = 0; lane < width; lane++)
+                turn.CopyTo(lanes);
+                foreach (var x in lanes)
                 {
-                    total = turn[lane] != 0 ? total + turn[lane] : total;
-                    changes += turn[lane] > 0 ? 1 : 0;
+                    total = x != 0 ? total + x : total;
+                    changes += x > 0 ? 1 : 0;
                 }
             }
         }

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -14,9 +13,28 @@ internal static class LanePacking
 {
     public const int Lanes = 4;
 
-    // the lanes set in a 4-bit mask, packed to the front
-    private static readonly Vector128<int>[] SetLanes = [.. Enumerable.Range(0, 16).Select(m =>
-        Vector128.Create([.. Enumerable.Range(0, Lanes).Where(lane => (m >> lane & 1) != 0).Concat(Enumerable.Repeat(0, Lanes)).Take(Lanes)]))];
+    // the lanes set in a 4-bit mask, packed to the front (Lanes entries per mask). Constant data, not a static array:
+    // loops compiled optimised at their first call would otherwise check the class's initialisation at every use, and
+    // the check's call, though never taken, makes the compiler keep the loop's vectors on the stack
+    private static ReadOnlySpan<int> SetLanes =>
+    [
+        0, 0, 0, 0,
+        0, 0, 0, 0,
+        1, 0, 0, 0,
+        0, 1, 0, 0,
+        2, 0, 0, 0,
+        0, 2, 0, 0,
+        1, 2, 0, 0,
+        0, 1, 2, 0,
+        3, 0, 0, 0,
+        0, 3, 0, 0,
+        1, 3, 0, 0,
+        0, 1, 3, 0,
+        2, 3, 0, 0,
+        0, 2, 3, 0,
+        1, 2, 3, 0,
+        0, 1, 2, 3,
+    ];
 
     /// <summary>
     /// Appends first + lane for each lane set in <paramref name="mask"/> (its low four bits; the others are ignored) at the list's
@@ -26,7 +44,7 @@ internal static class LanePacking
     public static int Append(uint mask, int first, ref int list, int count)
     {
         mask &= 0xF;
-        (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(SetLanes), (nint)mask) + Vector128.Create(first)).StoreUnsafe(ref list, (nuint)count);
+        (Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(SetLanes), mask * Lanes) + Vector128.Create(first)).StoreUnsafe(ref list, (nuint)count);
         return count + BitOperations.PopCount(mask);
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace StrategyLab.Runtime.Evaluation;
 
@@ -44,9 +45,9 @@ internal static class BlockPipeline
         {
             try
             {
-                while (true)
+                // the free sets are never completed: the take ends with a set, or with the consumer's cancellation
+                while (TryTake(free, stop.Token, out var set))
                 {
-                    var set = free.Take(stop.Token);
                     var (start, rows) = produce(set);
                     if (rows == 0)
                         break;
@@ -60,8 +61,9 @@ internal static class BlockPipeline
         });
         try
         {
-            foreach (var (start, rows, set) in ready.GetConsumingEnumerable())
+            while (TryTake(ready, CancellationToken.None, out var block))
             {
+                var (start, rows, set) = block;
                 consume(start, rows, set);
                 free.Add(set);
             }
@@ -73,6 +75,28 @@ internal static class BlockPipeline
             throw;
         }
         producer.GetAwaiter().GetResult();
+    }
+
+    // How long a side waiting for the other spins before it sleeps: a thread put to sleep on an idle core takes
+    // tens of microseconds to wake (a virtual machine's idle processor longer), and the two sides wait on each
+    // other at every block. Spinning yields the core to other work that is ready to run.
+    private const double SpinMicroseconds = 100;
+
+    // the next item handed over, false once the queue is complete and empty; spins for SpinMicroseconds, then sleeps
+    private static bool TryTake<T>(BlockingCollection<T> queue, CancellationToken token, out T item)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var spinner = default(SpinWait);
+        while (Stopwatch.GetElapsedTime(start).TotalMicroseconds < SpinMicroseconds)
+        {
+            if (queue.TryTake(out item!))
+                return true;
+            if (queue.IsCompleted)
+                return false;
+            token.ThrowIfCancellationRequested();
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+        return queue.TryTake(out item!, Timeout.Infinite, token);
     }
 
     // once the consumer has failed, the producer's cancellation is not the error to report

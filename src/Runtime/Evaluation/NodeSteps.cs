@@ -22,6 +22,18 @@ internal abstract class NodeStep(int capacity)
 
     /// <summary>Evaluates bars <paramref name="start"/> .. start + rows − 1 (blocks come in order).</summary>
     public abstract void Run(int start, int rows);
+
+    /// <summary>
+    /// Makes the next runs write their values into <paramref name="block"/> (at least the capacity long), so that a
+    /// reader on another thread can keep a block while the next one is evaluated; false for a step that does not
+    /// write its block at every run (a constant, a data column read in place, a whole-history label).
+    /// </summary>
+    public virtual bool WriteInto(double[] block)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(block.Length, capacity, nameof(block));
+        _block = block;
+        return true;
+    }
 }
 
 /// <summary>A data column: steps read the panel's values in place; a block array is filled only when asked for.</summary>
@@ -46,6 +58,8 @@ internal sealed class ColumnStep(Panel panel, string column, int capacity) : Nod
     public override ReadOnlySpan<double> Values(int count) => panel.Column(column).Slice(_start * panel.AssetCount, count);
 
     public override void Run(int start, int rows) => (_start, _rows, _copied) = (start, rows, false);
+
+    public override bool WriteInto(double[] block) => false;
 }
 
 /// <summary>A series computed before the evaluation (a model's out-of-sample predictions), copied block by block.</summary>
@@ -63,6 +77,8 @@ internal sealed class ConstantStep : NodeStep
     public override void Run(int start, int rows)
     {
     }
+
+    public override bool WriteInto(double[] block) => false;
 }
 
 /// <summary>An element-wise function of one series: NaN in, NaN out.</summary>
@@ -205,6 +221,8 @@ internal sealed class ForwardStep(NodeStep x, ForwardStep.Kernel kernel, int hor
             throw new PlanException($"{what} looks ahead, so it can only be evaluated over the whole history at once (labels are for training and evaluation, never for trading)");
         kernel(x.Block, Block, assets, horizon);
     }
+
+    public override bool WriteInto(double[] block) => false;
 }
 
 /// <summary>An element-wise function of one value.</summary>

@@ -101,6 +101,10 @@ public sealed class PlanEvaluator
     internal double[] Block(int node) =>
         (_steps[node] ?? throw new ArgumentException($"node {node} is not evaluated", nameof(node))).Block;
 
+    // makes node's next blocks go into block (see NodeStep.WriteInto); false when the node cannot
+    internal bool WriteInto(int node, double[] block) =>
+        (_steps[node] ?? throw new ArgumentException($"node {node} is not evaluated", nameof(node))).WriteInto(block);
+
     // a model given as precomputed predictions reads nothing: its inputs and (forward-looking) label served its training
     private static bool[] Needed(StrategyPlan plan, IEnumerable<int> roots, IReadOnlyDictionary<string, double[]> models)
     {

@@ -211,14 +211,22 @@ public static class StrategyBacktest
         var a = panel.AssetCount;
         var evaluator = new PlanEvaluator(plan, panel, parameters, inputs, Math.Max(1, BlockValues / a), modelOutputs);
         // Legs without state between bars decide each bar on its own: the later half of a block's bars is
-        // left to the consumer thread, handed copies of their inputs, so that both cores share the legs.
-        var second = full is null && legs.All(l => l is RankRule { KeepWithin: 0 } or QuantileRule) ? Portfolio(plan, parameters, a, legs) : null;
+        // left to the consumer thread, handed copies of their inputs, so that both cores share the legs. A
+        // single asset's threshold legs (a comparison a bar, next to indicators evaluated bar by bar) go to the
+        // consumer whole: the evaluation is then the larger part of the work, and the producer's alone.
+        var stateless = legs.All(l => l is RankRule { KeepWithin: 0 } or QuantileRule or ThresholdRule { Exit: null });
+        var second = full is null && stateless ? Portfolio(plan, parameters, a, legs) : null;
+        var consumerDecides = a == 1 && legs.All(l => l is ThresholdRule);
         var inputBuffers = second is null ? 0 : inputs.Count;
-        int Shared(int rows) => second is null ? rows : rows / 2;
+        int Shared(int rows) => second is null ? rows : consumerDecides ? 0 : rows / 2;
 
-        // evaluates the next block and decides its first `decided` bars, in bar order; returns the block
+        // evaluates the next block and decides its first `decided` bars, in bar order; returns the block. The inputs of
+        // the later bars reach `copies`: the evaluator writes them there where it can, else they are copied
         (int Start, int Rows) Decide(double[] weights, double[][] copies, Func<int, int> decided, int maxRows)
         {
+            var written = new bool[copies.Length];
+            for (var k = 0; k < copies.Length; k++)
+                written[k] = evaluator.WriteInto(inputs[k], copies[k]);
             var rows = evaluator.Advance(maxRows);
             var start = evaluator.NextBar - rows;
             if (rows == 0)
@@ -227,7 +235,10 @@ public static class StrategyBacktest
             var block = universe is null ? default : universe.AsSpan(start * a, rows * a);
             var own = decided(rows);
             for (var k = 0; k < copies.Length; k++)
-                columns[k].AsSpan(own * a, (rows - own) * a).CopyTo(copies[k].AsSpan(own * a));
+            {
+                if (!written[k])
+                    columns[k].AsSpan(own * a, (rows - own) * a).CopyTo(copies[k].AsSpan(own * a));
+            }
             if (full is null)
             {
                 portfolio.UpdateBlock(columns, block, 0, own, weights, start);

@@ -60,6 +60,11 @@ public sealed class LegPortfolio
     private readonly int[] _touchedAt;
     private double[] _gathered = [];
     private readonly ThresholdRule[]? _thresholds;
+    // per leg, worked out once: the first index of its input row, the unit it adds to a member's side, and
+    // whether that unit is scaled by |signal|
+    private readonly int[] _inputAt;
+    private readonly double[] _unit;
+    private readonly bool[] _bySignal;
     private int _bar;
     private int _barNumber;
 
@@ -97,6 +102,9 @@ public sealed class LegPortfolio
         _touched = new int[assetCount];
         _touchedAt = new int[assetCount];
         _thresholds = _legs.All(l => l is ThresholdRule) ? [.. _legs.Cast<ThresholdRule>()] : null;
+        _inputAt = [.. _legs.Select(l => l.Input * assetCount)];
+        _unit = [.. _legs.Select(l => l.Long ? 1.0 : -1.0)];
+        _bySignal = [.. _legs.Select(l => proportional && l is RankRule)];
     }
 
     /// <summary>
@@ -108,12 +116,13 @@ public sealed class LegPortfolio
         var a = _assets;
         for (var l = 0; l < _legs.Length; l++)
         {
-            var row = inputs.Slice(_legs[l].Input * a, a);
+            var row = inputs.Slice(_inputAt[l], a);
             switch (_legs[l])
             {
-                case RankRule { KeepWithin: 0 } when _partner[l] >= 0:
+                case RankRule { KeepWithin: 0 } r when _partner[l] >= 0:
+                    // the pair is selected once, at its first leg, which may be the top or the bottom one
                     if (_partner[l] > l)
-                        RankPair(l, _partner[l], row, eligible);
+                        RankPair(r.Top ? l : _partner[l], r.Top ? _partner[l] : l, row, eligible);
                     break;
                 case RankRule { KeepWithin: 0 } r:
                     RankPair(r.Top ? l : -1, r.Top ? -1 : l, row, eligible);
@@ -361,32 +370,37 @@ public sealed class LegPortfolio
     {
         var a = _assets;
         weights.Clear();
+        var side = _side.AsSpan(0, a);
+        var touchedAt = _touchedAt.AsSpan(0, a);
+        var touchedList = _touched.AsSpan(0, a);
         var touched = 0;
         var bar = ++_bar;
         for (var l = 0; l < _legs.Length; l++)
         {
-            var leg = _legs[l];
-            var signal = inputs.Slice(leg.Input * a, a);
-            var proportional = _proportional && leg is RankRule;
-            foreach (var i in _members[l].AsSpan(0, _memberCount[l]))
+            var members = _members[l].AsSpan(0, _memberCount[l]);
+            var unit = _unit[l];
+            var signal = _bySignal[l] ? inputs.Slice(_inputAt[l], a) : default;
+            foreach (var i in members)
             {
-                var size = proportional && !double.IsNaN(signal[i]) ? Math.Abs(signal[i]) : 1.0;
-                if (_touchedAt[i] != bar)
+                // a size of 1, or |signal| where the legs weigh by it and it is a number
+                var size = !signal.IsEmpty && !double.IsNaN(signal[i]) ? Math.Abs(signal[i]) * unit : unit;
+                if (touchedAt[i] != bar)
                 {
-                    _touchedAt[i] = bar;
-                    _touched[touched++] = i;
+                    touchedAt[i] = bar;
+                    touchedList[touched++] = i;
                 }
-                _side[i] += leg.Long ? size : -size;
+                side[i] += size;
             }
         }
+        var assets = touchedList[..touched];
         double longSum = 0, shortSum = 0;
         var crossed = false;
-        foreach (var i in _touched.AsSpan(0, touched))
+        foreach (var i in assets)
         {
-            if (_side[i] > 0)
-                longSum += _side[i];
-            else if (_side[i] < 0)
-                shortSum -= _side[i];
+            if (side[i] > 0)
+                longSum += side[i];
+            else if (side[i] < 0)
+                shortSum -= side[i];
             else
                 crossed = true;
         }
@@ -395,17 +409,18 @@ public sealed class LegPortfolio
         if (longSum > 0 || shortSum > 0)
         {
             var (scale, longExposure, shortExposure) = Sizing(longSum, shortSum);
-            foreach (var i in _touched.AsSpan(0, touched))
+            var (longScale, shortScale) = (scale * longExposure, scale * shortExposure);
+            foreach (var i in assets)
             {
-                var s = _side[i];
+                var s = side[i];
                 if (s > 0)
-                    weights[i] = scale * longExposure * s / longSum;
+                    weights[i] = longScale * s / longSum;
                 else if (s < 0)
-                    weights[i] = scale * shortExposure * s / shortSum;
+                    weights[i] = shortScale * s / shortSum;
             }
         }
-        foreach (var i in _touched.AsSpan(0, touched))
-            _side[i] = 0;
+        foreach (var i in assets)
+            side[i] = 0;
     }
 
     private void CountCrossed(double longSum, double shortSum) => Crossings.Add((_barNumber, longSum == 0 || shortSum == 0));

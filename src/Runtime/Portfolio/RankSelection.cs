@@ -145,14 +145,16 @@ public static class RankSelection
         var m = candidates.Length;
         if (picks.Length == 0 || m == 0)
             return 0;
+        // SelectNear passes at most MaxCandidates: buffers of that fixed size need no stack probing
         var padded = (m + Lanes - 1) / Lanes * Lanes;
-        Span<double> values = stackalloc double[padded];
+        Span<double> values = stackalloc double[MaxCandidates];
         var sign = laterWinsTies ? 1.0 : -1.0;
         for (var j = 0; j < m; j++)
             values[j] = sign * row[candidates[j]];
         // padding lanes are NaN, which beats nothing
-        values[m..].Fill(double.NaN);
-        Span<int> placed = stackalloc int[m];
+        for (var j = m; j < padded; j++)
+            values[j] = double.NaN;
+        Span<int> placed = stackalloc int[MaxCandidates];
         var taken = 0UL;
         ref var first = ref MemoryMarshal.GetReference(values);
         for (var i = 0; i < m; i++)
@@ -162,12 +164,13 @@ public static class RankSelection
             for (var j = 0; j < padded; j += Lanes)
                 place += BitOperations.PopCount(Vector256.GreaterThan(Vector256.LoadUnsafe(ref first, (nuint)j), value).ExtractMostSignificantBits());
             if ((taken & (1UL << place)) != 0)
-                return RankWithTies(values, candidates, picks, laterWinsTies);
+                return RankWithTies(values[..padded], candidates, picks, laterWinsTies);
             taken |= 1UL << place;
             placed[place] = candidates[i];
         }
         var count = Math.Min(picks.Length, m);
-        placed[..count].CopyTo(picks);
+        for (var p = 0; p < count; p++)
+            picks[p] = placed[p];
         return count;
     }
 

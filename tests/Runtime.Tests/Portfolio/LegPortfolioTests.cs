@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using StrategyLab.Runtime.Portfolio;
 
 namespace StrategyLab.Runtime.Tests.Portfolio;
@@ -19,6 +21,18 @@ public sealed class LegPortfolioTests
         var expected = new double[6];
         new TopBottomKPortfolio(6, 2, 2).Update(signal, default, expected);
         Assert.Equal(expected, Run(legs, signal));
+    }
+
+    [Fact]
+    public void LegsWrittenBottomFirstPickWhatTheySay()
+    {
+        double[] signal = [1, 3, 9, 4, 2, 8];
+        // short the bottom 2 (assets 0 and 4), long the top 2 (assets 2 and 5), in either order of the legs
+        var bottomFirst = new LegPortfolio(6, [new RankRule(false, false, 2, 0), new RankRule(true, true, 2, 0)]);
+        Assert.Equal([-0.25, 0, 0.25, 0, -0.25, 0.25], Run(bottomFirst, signal));
+        // a reversal book: long the bottom 2, short the top 2
+        var reversal = new LegPortfolio(6, [new RankRule(true, false, 2, 0), new RankRule(false, true, 2, 0)]);
+        Assert.Equal([0.25, 0, -0.25, 0, 0.25, -0.25], Run(reversal, signal));
     }
 
     [Fact]
@@ -88,5 +102,80 @@ public sealed class LegPortfolioTests
     {
         var error = Assert.Throws<ArgumentException>(() => new LegPortfolio(2, [new RankRule(true, true, 1, 0)], grossExposure: 1, netExposure: 1.5));
         Assert.Contains("net exposure of 1.5", error.Message);
+    }
+
+    // rank legs over two signals and quantile legs over a bucket row, with ties, NaN, overlapping and crossing legs
+    private static Arbitrary<(double[][] Rows, LegRule[] Legs, bool Proportional, double? Net, double Leverage, double MaxGross)> Books() =>
+        (from assets in Gen.Choose(1, 9)
+         from bars in Gen.Choose(1, 6)
+         from rows in Gen.ArrayOf(Gen.ArrayOf(Gen.Elements(double.NaN, -3.0, -1.5, -0.25, 0.0, 0.5, 2.0, 2.0, 7.0), 3 * assets), bars)
+         from legCount in Gen.Choose(1, 4)
+         from legs in Gen.ArrayOf(Gen.OneOf(
+             from isLong in Gen.Elements(true, false)
+             from top in Gen.Elements(true, false)
+             from count in Gen.Choose(1, 4)
+             from signal in Gen.Choose(0, 1)
+             select (LegRule)new RankRule(isLong, top, count, signal),
+             from isLong in Gen.Elements(true, false)
+             from bucket in Gen.Choose(1, 3)
+             select (LegRule)new QuantileRule(isLong, bucket, 2)), legCount)
+         from proportional in Gen.Elements(true, false)
+         from net in Gen.Elements<double?>(null, 0.0, 0.4, -0.6)
+         from leverage in Gen.Elements(1.0, 2.5)
+         from maxGross in Gen.Elements(double.PositiveInfinity, 1.5)
+         select (rows.Select(r => r.Select((v, i) => i >= 2 * assets ? Math.Abs(Math.Round(v)) % 4 : v).ToArray()).ToArray(), legs, proportional, net, leverage, maxGross))
+        .ToArbitrary();
+
+    // the documented rule, written out: members of each leg, sizes of 1 or |signal| summed per asset over the legs,
+    // each side's exposure shared in proportion to the sizes, the book scaled by the leverage and down to the maximum gross
+    private static double[] Expected(double[] row, int assets, LegRule[] legs, bool proportional, double? net, double leverage, double maxGross)
+    {
+        var side = new double[assets];
+        foreach (var leg in legs)
+        {
+            var input = row.AsSpan(leg.Input * assets, assets).ToArray();
+            var members = leg switch
+            {
+                RankRule r => Enumerable.Range(0, assets).Where(i => !double.IsNaN(input[i])).OrderBy(i => input[i]).ThenBy(i => i)
+                    .Reverse().Take(r.Top ? r.Count : 0)
+                    .Concat(Enumerable.Range(0, assets).Where(i => !double.IsNaN(input[i])).OrderBy(i => input[i]).ThenBy(i => i).Take(r.Top ? 0 : r.Count)),
+                QuantileRule q => Enumerable.Range(0, assets).Where(i => input[i] == q.Bucket),
+                _ => throw new ArgumentException("rank and quantile legs only"),
+            };
+            foreach (var i in members)
+            {
+                var size = proportional && leg is RankRule && !double.IsNaN(input[i]) ? Math.Abs(input[i]) : 1.0;
+                side[i] += leg.Long ? size : -size;
+            }
+        }
+        var longSum = side.Where(s => s > 0).Sum();
+        var shortSum = -side.Where(s => s < 0).Sum();
+        var (longExposure, shortExposure) = net is { } n ? ((1 + n) / 2, (1 - n) / 2) : longSum > 0 && shortSum > 0 ? (0.5, 0.5) : (1.0, 1.0);
+        var gross = leverage * ((longSum > 0 ? longExposure : 0) + (shortSum > 0 ? shortExposure : 0));
+        var scale = gross > maxGross ? leverage * maxGross / gross : leverage;
+        return [.. side.Select(s => s > 0 ? scale * longExposure * s / longSum : s < 0 ? scale * shortExposure * s / shortSum : 0)];
+    }
+
+    [Fact]
+    public void WeightsFollowTheRuleForEqualAndProportionalSizes()
+    {
+        Prop.ForAll(Books(), c =>
+        {
+            var (rows, legs, proportional, net, leverage, maxGross) = c;
+            var assets = rows[0].Length / 3;
+            var portfolio = new LegPortfolio(assets, legs, 1, leverage, proportional, net, maxGross);
+            var weights = new double[assets];
+            foreach (var row in rows)
+            {
+                portfolio.Update(row, default, weights);
+                var expected = Expected(row, assets, legs, proportional, net, leverage, maxGross);
+                for (var i = 0; i < assets; i++)
+                {
+                    if (Math.Abs(weights[i] - expected[i]) > 1e-12 * Math.Max(1, Math.Abs(expected[i])))
+                        return false;
+                }
+            }
+            return true;
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(500));
     }
 }
