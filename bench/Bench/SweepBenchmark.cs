@@ -30,17 +30,28 @@ internal static class SweepBenchmark
         var objective = Objective.Of("sharpe");
         // a first grid compiles the code the timed ones run
         Sweep.Run(run, axes, RunSettings.Default, Accounting.Weights, objective, jobs);
-        var best = double.MaxValue;
+        var times = new double[repeats];
         SweepResult? result = null;
+        var allocated = GC.GetTotalAllocatedBytes();
+        var collections = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         for (var i = 0; i < repeats; i++)
         {
             GC.Collect();
             var watch = Stopwatch.StartNew();
             result = Sweep.Run(run, axes, RunSettings.Default, Accounting.Weights, objective, jobs);
-            best = Math.Min(best, watch.Elapsed.TotalSeconds);
+            times[i] = watch.Elapsed.TotalSeconds;
         }
+        // the collections the grids caused (less the one forced before each)
+        var (gen0, gen1, gen2) = (GC.CollectionCount(0) - collections.Item1 - repeats, GC.CollectionCount(1) - collections.Item2 - repeats,
+            GC.CollectionCount(2) - collections.Item3 - repeats);
+        var perGrid = (GC.GetTotalAllocatedBytes() - allocated) / (double)repeats;
+        Array.Sort(times);
+        var best = times[0];
+        var median = times[repeats / 2];
         var trials = result!.Trials.Count;
-        Console.WriteLine($"sweep 10 × 10, {jobs} job(s), {Environment.ProcessorCount} processor(s): best of {repeats} {best * 1e3:F1} ms = {trials / best:F1} trials/s");
+        Console.WriteLine($"sweep 10 × 10, {jobs} job(s), {Environment.ProcessorCount} processor(s): best of {repeats} {best * 1e3:F1} ms = {trials / best:F1} trials/s, "
+            + $"median {median * 1e3:F1} ms = {trials / median:F1} trials/s; per grid {perGrid / 1e6:F1} MB allocated, "
+            + $"collections over the {repeats} grids gen0 {gen0} gen1 {gen1} gen2 {gen2}");
         if (Option("--peer") is not { } path)
             return;
         using var peer = JsonDocument.Parse(File.ReadAllText(path));
