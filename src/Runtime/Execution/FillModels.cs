@@ -45,8 +45,7 @@ public sealed class BarFillModel(ISlippageModel slippage) : IFillModel
     {
         OrderType.Market => new(true, order.Quantity, _slippage.Price(bar.Open, order.Quantity), false, false),
         OrderType.Limit => Limit(order, bar),
-        OrderType.StopMarket => Trigger(order, bar, adverse: true),
-        OrderType.TakeProfitMarket => Trigger(order, bar, adverse: false),
+        OrderType.StopMarket or OrderType.TakeProfitMarket => Trigger(order, bar),
         _ => throw new ArgumentOutOfRangeException(nameof(order), order.Type, "unknown order type"),
     };
 
@@ -65,15 +64,25 @@ public sealed class BarFillModel(ISlippageModel slippage) : IFillModel
         return order.MarketFallback ? new(true, order.Quantity, _slippage.Price(bar.Close, order.Quantity), false, false) : BarFill.None;
     }
 
-    // a stop (adverse) sells when the price falls to it and buys when it rises to it; a take-profit the other way
-    private BarFill Trigger(in WorkingOrder order, in BarQuote bar, bool adverse)
+    /// <summary>
+    /// True when <paramref name="bar"/> reached the trigger of <paramref name="order"/> (a stop or take-profit): a sell stop
+    /// at a low at or below its price, a buy stop at a high at or above it, a take-profit the other way round.
+    /// </summary>
+    public static bool Triggers(in WorkingOrder order, in BarQuote bar)
     {
-        var level = order.StopPrice;
-        var falling = order.Quantity < 0 == adverse;
-        var reached = falling ? bar.Low <= level : bar.High >= level;
-        if (!reached)
+        var falling = Falling(order);
+        return falling ? bar.Low <= order.StopPrice : bar.High >= order.StopPrice;
+    }
+
+    // a stop (adverse) sells when the price falls to it and buys when it rises to it; a take-profit the other way
+    private static bool Falling(in WorkingOrder order) => order.Quantity < 0 == (order.Type == OrderType.StopMarket);
+
+    private BarFill Trigger(in WorkingOrder order, in BarQuote bar)
+    {
+        if (!Triggers(order, bar))
             return BarFill.None;
-        var gapped = falling ? bar.Open <= level : bar.Open >= level;
+        var level = order.StopPrice;
+        var gapped = Falling(order) ? bar.Open <= level : bar.Open >= level;
         return new(true, order.Quantity, _slippage.Price(gapped ? bar.Open : level, order.Quantity), false, false);
     }
 }

@@ -7,8 +7,8 @@ namespace StrategyLab.Runtime.Trading;
 /// <summary>
 /// The engine's venue in a runner: the orders the engine sends are collected for the runner to journal and
 /// place through <see cref="IExchange"/>, and the executions and funding the runner read from the venue are
-/// handed to the engine when the next bar opens. Exits worked within a bar (<see cref="Match"/>) go out as
-/// market orders at once: a live venue cannot fill in the past.
+/// handed to the engine when the next bar opens. An exit worked within a bar (<see cref="Match"/>) that the bar reached
+/// goes out as a market order at once: a live venue cannot fill in the past.
 /// </summary>
 internal sealed class RunnerPort : IVenuePort
 {
@@ -36,7 +36,13 @@ internal sealed class RunnerPort : IVenuePort
 
     public void Submit(in WorkingOrder order) => _orders.Add(order);
 
-    public void Match(in WorkingOrder order, in BarQuote quote) => _orders.Add(order with { Type = OrderType.Market });
+    public void Match(in WorkingOrder order, in BarQuote quote)
+    {
+        // the bar has closed: an exit it reached is taken at once, one it did not rests for nothing
+        if (order.Type is OrderType.StopMarket or OrderType.TakeProfitMarket && !BarFillModel.Triggers(order, quote))
+            return;
+        _orders.Add(order with { Type = OrderType.Market });
+    }
 
     public void Liquidate() => Liquidated = true;
 

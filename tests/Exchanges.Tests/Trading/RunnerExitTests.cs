@@ -1,0 +1,100 @@
+using Microsoft.Data.Sqlite;
+using StrategyLab.Exchanges.Binance;
+using StrategyLab.Exchanges.Tests.Binance;
+using StrategyLab.Runtime.Backtest;
+using StrategyLab.Runtime.Data;
+using StrategyLab.Runtime.Execution;
+using StrategyLab.Runtime.Trading;
+
+namespace StrategyLab.Exchanges.Tests.Trading;
+
+/// <summary>
+/// A runner's per-position exits decide as a backtest's do: a stop or take-profit is taken only when the bar reached
+/// its level. BTC is bought at the first decision (19.9 at the ask, 100.1), so its stop-loss of 5 % is at 95.095.
+/// </summary>
+public sealed class RunnerExitTests : IAsyncLifetime
+{
+    private const string Key = "exit-tests-api-key-QWERTY";
+    private const string Secret = "exit-tests-secret-YTREWQ";
+    private static readonly string[] Symbols = TwoSymbolVenue.Symbols;
+    private static readonly Interval Minute = new(60_000);
+
+    private readonly long _start = ((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 60_000) - 30) * 60_000;
+    private readonly string _journal = Path.Combine(Path.GetTempPath(), $"exit-{Guid.NewGuid():N}.db");
+    private FakeBinanceFuturesVenue _venue = null!;
+    private BinanceFuturesExchange _exchange = null!;
+
+    public async Task InitializeAsync()
+    {
+        _venue = await TwoSymbolVenue.StartAsync(Key, Secret, (99.9m, 100.1m), (49.9m, 50.1m));
+        _exchange = TwoSymbolVenue.Client(_venue, Key, Secret);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _exchange.Dispose();
+        await _venue.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+            File.Delete(_journal + suffix);
+    }
+
+    [Theory]
+    [InlineData(96.0, 0)]
+    [InlineData(95.0, 1)]
+    public async Task AStopIsTakenOnlyWhenTheBarReachesIt(double low, int exits)
+    {
+        using var journal = new SqliteJournal(_journal);
+        var runner = await Start(journal, new ExitRules { StopLoss = 0.05 });
+        var history = History(2);
+        await runner.StepAsync(history);
+        Assert.Equal(19.9m, _venue.Position("BTCUSDT").Amount);
+
+        // bar 2 trades down to `low`: above the stop at 95.095, nothing; at or below it, the position is closed
+        history.Append(_start + (2 * 60_000L), [[100, 50], [101, 51], [low, 49], [100.5, 50.5], [10, 10]]);
+        var step = await runner.StepAsync(history);
+
+        Assert.Equal(exits, step!.Orders.Count(o => o.Symbol == "BTCUSDT" && o.ReduceOnly && o.Side == OrderSide.Sell));
+        Assert.Equal(exits, journal.Orders(runner.Deployment).Count(o => o.Purpose == OrderPurpose.StopLoss));
+    }
+
+    [Theory]
+    [InlineData(105.0, 0)]
+    [InlineData(105.2, 1)]
+    public async Task ATakeProfitIsTakenOnlyWhenTheBarReachesIt(double high, int exits)
+    {
+        using var journal = new SqliteJournal(_journal);
+        var runner = await Start(journal, new ExitRules { TakeProfit = 0.05 });
+        var history = History(2);
+        await runner.StepAsync(history);
+
+        // the take-profit is at 100.1 × 1.05 = 105.105
+        history.Append(_start + (2 * 60_000L), [[100, 50], [high, 51], [99, 49], [100.5, 50.5], [10, 10]]);
+        var step = await runner.StepAsync(history);
+
+        Assert.Equal(exits, step!.Orders.Count(o => o.Symbol == "BTCUSDT" && o.ReduceOnly && o.Side == OrderSide.Sell));
+        Assert.Equal(exits, journal.Orders(runner.Deployment).Count(o => o.Purpose == OrderPurpose.TakeProfit));
+    }
+
+    // the bars 0 .. count − 1, each opening at 100 (BTC) and 50 (ETH) and closing half a point up
+    private BarHistory History(int count)
+    {
+        var history = new BarHistory("exits", Minute, [.. Symbols], ["open", "high", "low", "close", "volume"]);
+        for (var bar = 0; bar < count; bar++)
+            history.Append(_start + (bar * 60_000L), [[100, 50], [101, 51], [99, 49], [100.5, 50.5], [10, 10]]);
+        return history;
+    }
+
+    // 20 % of 10,000 long BTC at the first decision only (2,000 / 100.5 = 19.900 in lots of 0.001)
+    private async Task<TradingRunner> Start(SqliteJournal journal, ExitRules exits)
+    {
+        var options = new LedgerOptions { Exits = exits };
+        var deployment = journal.Open(new Deployment("exits", "live", _exchange.Venue), fresh: false);
+        return await TradingRunner.StartAsync(new TradingSetup(deployment, Symbols, Minute, options), _exchange, journal, new FirstBarOnly());
+    }
+
+    private sealed class FirstBarOnly : ITargetSource
+    {
+        public TargetDecision Decide(BarHistory history) => new([0.2, 0], Rebalance: history.Count == 2);
+    }
+}
