@@ -132,6 +132,12 @@ public sealed class ExecutionEngine : IVenueEvents
         _previousEquity = value;
     }
 
+    /// <summary>
+    /// The stops of the positions held after the last step, as the next <see cref="Step"/> works them against its bar: a
+    /// runner rests them at the venue through that bar. Empty without a stop-loss or trailing stop.
+    /// </summary>
+    public IReadOnlyList<WorkingOrder> NextBarStops() => _exits?.Stops(Ledger.Account) ?? [];
+
     /// <summary>Returns what the engine remembers after the last bar it stepped (for a restart).</summary>
     public EngineState Save()
     {

@@ -129,6 +129,25 @@ internal sealed class PositionExits
         }
     }
 
+    /// <summary>
+    /// The stop of each held position as <see cref="Within"/> works it against the next bar, once the last bar has
+    /// <see cref="Closed"/>: the nearer of its stop-loss and trailing stop, reduce-only for the whole position.
+    /// </summary>
+    public List<WorkingOrder> Stops(Account account)
+    {
+        var stops = new List<WorkingOrder>();
+        foreach (var i in account.Held)
+        {
+            var units = account.Units[i];
+            if (units == 0)
+                continue;
+            var (stop, purpose) = Stop(Math.Sign(units), account.EntryPrice[i], _best[i]);
+            if (!double.IsNaN(stop))
+                stops.Add(new WorkingOrder(i, -units, OrderType.StopMarket, purpose, StopPrice: stop, ReduceOnly: true));
+        }
+        return stops;
+    }
+
     /// <summary>A bar closed: the best prices move, and positions held their maximum time fall due.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Closed(in BarRow bar, Account account)

@@ -167,6 +167,7 @@ public sealed class TradingRunner : IAlertSink
             if (await SendAsync(order, time, decision.Targets[order.Asset], cancel).ConfigureAwait(false) is { } request)
                 sent.Add(request);
         }
+        await ProtectAsync(orders, time, sent, cancel).ConfigureAwait(false);
         var equity = _engine.Ledger.Mark(out _, out _);
         _journal.RecordStep(Deployment, new JournalStep(time, equity, _engine.Stopped) { State = SaveState() }, Book());
         _setup.Checkpoint?.Invoke(TradingCheckpoint.StepJournaled, time.ToString(CultureInfo.InvariantCulture));
@@ -605,6 +606,37 @@ public sealed class TradingRunner : IAlertSink
         return request;
     }
 
+    // A position the step leaves as it is rests on a reduce-only stop at the venue through the next bar, at the level the
+    // engine would work it against that bar (rounded to the tick towards the market, never looser), so that it stops out
+    // at its price as in a backtest; settlement cancels it with the bar's other orders and reads whether it fired. A
+    // position the step trades is checked at the next close instead (the engine's exits, sent at market when reached).
+    private async Task ProtectAsync(List<WorkingOrder> traded, long barTime, List<OrderRequest> sent, CancellationToken cancel)
+    {
+        foreach (var stop in _engine.NextBarStops())
+        {
+            if (traded.Exists(o => o.Asset == stop.Asset))
+                continue;
+            var symbol = _setup.Symbols[stop.Asset];
+            var instrument = _instruments[stop.Asset];
+            var quantity = Steps.TowardZero(Steps.ToDecimal(Math.Abs(stop.Quantity)), instrument.StepSize);
+            if (quantity <= 0)
+                continue;
+            var sell = stop.Quantity < 0;
+            var level = Steps.ToDecimal(stop.StopPrice);
+            var price = sell ? Steps.Up(level, instrument.TickSize) : Steps.Down(level, instrument.TickSize);
+            var id = ClientOrderIds.For(Deployment.Key, barTime, symbol, stop.Purpose, 0);
+            var request = new OrderRequest(id, symbol, sell ? OrderSide.Sell : OrderSide.Buy, OrderType.StopMarket, quantity, StopPrice: price, ReduceOnly: true);
+            _journal.RecordIntent(Deployment, new JournalIntent(barTime, symbol, stop.Purpose, 0, stop.Quantity, stop.StopPrice));
+            _setup.Checkpoint?.Invoke(TradingCheckpoint.IntentJournaled, id);
+            if (!WriteOrder(new JournalOrder(barTime, request, stop.Purpose, JournalOrderStatus.Pending)))
+                continue;
+            _setup.Checkpoint?.Invoke(TradingCheckpoint.OrderJournaled, id);
+            _fillsSince.TryAdd(symbol, barTime);
+            await PlaceAsync(request, cancel, stop).ConfigureAwait(false);
+            sent.Add(request);
+        }
+    }
+
     // a quote the venue holds and the policy re-quotes later is worked; a paper market works its quotes within the bar itself
     private void Work(in OrderIntent intent, long barTime, int attempt, OrderRequest request, OrderState? state)
     {
@@ -680,7 +712,7 @@ public sealed class TradingRunner : IAlertSink
         WriteState(state);
         _setup.Checkpoint?.Invoke(TradingCheckpoint.AckJournaled, request.ClientOrderId);
         Say(string.Create(CultureInfo.InvariantCulture,
-            $"order {request.Symbol} {request.Side} {request.Type} {request.Quantity}{(request.Price is { } p ? $" at {p}" : "")}{(request.ReduceOnly ? " reduce-only" : "")}: {state.Status}{(state.RejectReason is { } why ? $" ({why})" : "")} ({request.ClientOrderId})"));
+            $"order {request.Symbol} {request.Side} {request.Type} {request.Quantity}{(request.Price is { } p ? $" at {p}" : "")}{(request.StopPrice is { } stop ? $" stop {stop}" : "")}{(request.ReduceOnly ? " reduce-only" : "")}: {state.Status}{(state.RejectReason is { } why ? $" ({why})" : "")} ({request.ClientOrderId})"));
         return state;
     }
 

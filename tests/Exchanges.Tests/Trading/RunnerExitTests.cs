@@ -54,8 +54,8 @@ public sealed class RunnerExitTests : IAsyncLifetime
         history.Append(_start + (2 * 60_000L), [[100, 50], [101, 51], [low, 49], [100.5, 50.5], [10, 10]]);
         var step = await runner.StepAsync(history);
 
-        Assert.Equal(exits, step!.Orders.Count(o => o.Symbol == "BTCUSDT" && o.ReduceOnly && o.Side == OrderSide.Sell));
-        Assert.Equal(exits, journal.Orders(runner.Deployment).Count(o => o.Purpose == OrderPurpose.StopLoss));
+        Assert.Equal(exits, step!.Orders.Count(o => o.Symbol == "BTCUSDT" && o.Type == OrderType.Market && o.ReduceOnly && o.Side == OrderSide.Sell));
+        Assert.Equal(exits, journal.Orders(runner.Deployment).Count(o => o.Purpose == OrderPurpose.StopLoss && o.Request.Type == OrderType.Market));
     }
 
     [Theory]
@@ -75,6 +75,62 @@ public sealed class RunnerExitTests : IAsyncLifetime
         Assert.Equal(exits, step!.Orders.Count(o => o.Symbol == "BTCUSDT" && o.ReduceOnly && o.Side == OrderSide.Sell));
         Assert.Equal(exits, journal.Orders(runner.Deployment).Count(o => o.Purpose == OrderPurpose.TakeProfit));
     }
+
+    [Fact]
+    public async Task AHeldPositionRestsOnAStopAtTheVenueThatStopsItOut()
+    {
+        using var journal = new SqliteJournal(_journal);
+        var runner = await Start(journal, new ExitRules { StopLoss = 0.05 });
+        var history = History(2);
+        await runner.StepAsync(history);
+        Assert.Empty(OpenStops());
+
+        // the buy is booked at bar 2's open; at its close the position rests on a stop at 95.095, rounded up to 95.1
+        Append(history, 2, low: 99, high: 101);
+        await runner.StepAsync(history);
+        var stop = Assert.Single(OpenStops());
+        Assert.Equal(("SELL", 19.9m, 95.1m, true), (stop.Side, stop.Quantity, stop.StopPrice, stop.ReduceOnly));
+
+        // bar 3 trades down through it: the venue sells at its bid, 95.0; the runner books that fill and sends nothing more
+        _venue.SetBook("BTCUSDT", [(95.0m, 1000m)], [(95.2m, 1000m)]);
+        await _venue.TradeAsync("BTCUSDT", 95.1m, 1m);
+        Assert.Equal(0m, _venue.Position("BTCUSDT").Amount);
+        Append(history, 3, low: 94, high: 100);
+        var step = await runner.StepAsync(history);
+
+        Assert.Empty(step!.Orders);
+        Assert.Empty(OpenStops());
+        var fill = Assert.Single(journal.Fills(runner.Deployment), f => f.Quantity < 0);
+        Assert.Equal((-19.9m, 95.0m, stop.ClientOrderId), (fill.Quantity, fill.Price, fill.ClientOrderId));
+        Assert.Equal(0m, runner.JournalBook().GetValueOrDefault("BTCUSDT"));
+    }
+
+    [Fact]
+    public async Task ATrailingStopAtTheVenueFollowsTheHighs()
+    {
+        using var journal = new SqliteJournal(_journal);
+        var runner = await Start(journal, new ExitRules { TrailingStop = 0.02 });
+        var history = History(2);
+        await runner.StepAsync(history);
+
+        // best price 101 (bar 2's high, above the entry at 100.1): 101 × 0.98 = 98.98, rounded up to 99.0
+        Append(history, 2, low: 99.5, high: 101);
+        await runner.StepAsync(history);
+        Assert.Equal(99.0m, Assert.Single(OpenStops()).StopPrice);
+
+        // a new high of 103: 100.94, up to 101.0; the stop of the bar before was cancelled
+        Append(history, 3, low: 101.5, high: 103);
+        await runner.StepAsync(history);
+        Assert.Equal(101.0m, Assert.Single(OpenStops()).StopPrice);
+        Assert.Equal(["CANCELED", "NEW"], _venue.Orders().Select(o => _venue.Order(o.ClientOrderId)!).Where(o => o.Type == "STOP_MARKET").Select(o => o.Status));
+    }
+
+    private List<FakeOrder> OpenStops() =>
+        [.. _venue.Orders().Select(o => _venue.Order(o.ClientOrderId)!).Where(o => o.IsOpen && o.Type == "STOP_MARKET")];
+
+    // bar `bar`: BTC opens at 100 and closes at 100.5 between `low` and `high`; ETH as in every bar
+    private void Append(BarHistory history, int bar, double low, double high) =>
+        history.Append(_start + (bar * 60_000L), [[100, 50], [high, 51], [low, 49], [100.5, 50.5], [10, 10]]);
 
     // the bars 0 .. count − 1, each opening at 100 (BTC) and 50 (ETH) and closing half a point up
     private BarHistory History(int count)
