@@ -113,6 +113,12 @@ public interface IJournal : IDisposable
     /// <summary>Records an order as <see cref="JournalOrderStatus.Pending"/> before it is sent; false when its client id is already journaled.</summary>
     bool RecordOrder(Deployment deployment, JournalOrder order);
 
+    /// <summary>
+    /// Records a step's <paramref name="intents"/> and its <paramref name="orders"/> as <see cref="JournalOrderStatus.Pending"/> in one
+    /// transaction, on disk before it returns, before any is sent; for each order, false when its client id is already journaled.
+    /// </summary>
+    bool[] RecordOrders(Deployment deployment, IReadOnlyList<JournalIntent> intents, IReadOnlyList<JournalOrder> orders);
+
     /// <summary>Records what the venue says of an order (an answer to its placement, a lookup, an update).</summary>
     void RecordOrderState(Deployment deployment, OrderState state);
 

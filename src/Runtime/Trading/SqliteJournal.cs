@@ -6,8 +6,9 @@ namespace StrategyLab.Runtime.Trading;
 
 /// <summary>
 /// The journal in one SQLite file in WAL mode. A transaction that returned survives the process being killed at any
-/// point. An order written before it is sent (and a deployment or promotion) is also on disk, fsynced, before the write
-/// returns, so no power loss can make the venue hold an order the journal does not; other writes (answers, fills, steps,
+/// point. An order written before it is sent (a step's orders together, in one transaction; a deployment or promotion) is
+/// also on disk, fsynced, before the write returns, so no power loss can make the venue hold an order the journal does
+/// not; other writes (answers, fills, steps,
 /// intents) are fsynced with the next order, since what the venue did can be read from it again at reconciliation.
 /// Money is stored as decimal text, exactly as sent.
 /// Tables: <c>deployments</c>, <c>intents</c>, <c>orders</c> (keyed by client order id), <c>fills</c>
@@ -102,27 +103,50 @@ public sealed class SqliteJournal : IJournal
     public void RecordIntent(Deployment deployment, JournalIntent intent)
     {
         ArgumentNullException.ThrowIfNull(intent);
-        Write(deployment, (tx, id) => Run(tx, """
-            INSERT OR IGNORE INTO intents (deployment, bar_time, symbol, purpose, target, quantity, reference_price)
-            VALUES ($d, $b, $s, $p, $w, $q, $r)
-            """, ("$d", id), ("$b", intent.BarTime), ("$s", intent.Symbol), ("$p", intent.Purpose.ToString()), ("$w", Finite(intent.Target)),
-            ("$q", intent.Quantity), ("$r", Finite(intent.ReferencePrice))));
+        Write(deployment, (tx, id) => InsertIntent(tx, id, intent));
     }
 
     /// <inheritdoc />
     public bool RecordOrder(Deployment deployment, JournalOrder order)
     {
         ArgumentNullException.ThrowIfNull(order);
-        var r = order.Request;
         var added = 0;
-        Write(deployment, durable: true, (tx, id) => added = Run(tx, """
+        Write(deployment, durable: true, (tx, id) => added = InsertOrder(tx, id, order));
+        return added == 1;
+    }
+
+    /// <inheritdoc />
+    public bool[] RecordOrders(Deployment deployment, IReadOnlyList<JournalIntent> intents, IReadOnlyList<JournalOrder> orders)
+    {
+        ArgumentNullException.ThrowIfNull(intents);
+        ArgumentNullException.ThrowIfNull(orders);
+        var added = new bool[orders.Count];
+        Write(deployment, durable: true, (tx, id) =>
+        {
+            foreach (var intent in intents)
+                InsertIntent(tx, id, intent);
+            for (var k = 0; k < orders.Count; k++)
+                added[k] = InsertOrder(tx, id, orders[k]) == 1;
+        });
+        return added;
+    }
+
+    private int InsertIntent(SqliteTransaction tx, long id, JournalIntent intent) => Run(tx, """
+        INSERT OR IGNORE INTO intents (deployment, bar_time, symbol, purpose, target, quantity, reference_price)
+        VALUES ($d, $b, $s, $p, $w, $q, $r)
+        """, ("$d", id), ("$b", intent.BarTime), ("$s", intent.Symbol), ("$p", intent.Purpose.ToString()), ("$w", Finite(intent.Target)),
+        ("$q", intent.Quantity), ("$r", Finite(intent.ReferencePrice)));
+
+    private int InsertOrder(SqliteTransaction tx, long id, JournalOrder order)
+    {
+        var r = order.Request;
+        return Run(tx, """
             INSERT OR IGNORE INTO orders (client_order_id, deployment, seq, bar_time, symbol, purpose, side, type, quantity, price, stop_price,
                 time_in_force, reduce_only, status, venue_order_id, filled, average_price, reason, updated)
             VALUES ($c, $d, (SELECT COALESCE(MAX(seq) + 1, 0) FROM orders), $b, $s, $p, $side, $type, $q, $price, $stop, $tif, $ro, $status, NULL, '0', '0', NULL, $t)
             """, ("$c", r.ClientOrderId), ("$d", id), ("$b", order.BarTime), ("$s", r.Symbol), ("$p", order.Purpose.ToString()), ("$side", r.Side.ToString()),
             ("$type", r.Type.ToString()), ("$q", Text(r.Quantity)), ("$price", Text(r.Price)), ("$stop", Text(r.StopPrice)), ("$tif", r.TimeInForce.ToString()),
-            ("$ro", r.ReduceOnly ? 1 : 0), ("$status", order.Status.ToString()), ("$t", Now())));
-        return added == 1;
+            ("$ro", r.ReduceOnly ? 1 : 0), ("$status", order.Status.ToString()), ("$t", Now()));
     }
 
     /// <inheritdoc />

@@ -161,13 +161,8 @@ public sealed class TradingRunner : IAlertSink
         BookFillsBefore(time);
         var decision = _targets.Decide(history);
         var orders = StepEngine(history, t, decision);
-        var sent = new List<OrderRequest>();
-        foreach (var order in orders)
-        {
-            if (await SendAsync(order, time, decision.Targets[order.Asset], cancel).ConfigureAwait(false) is { } request)
-                sent.Add(request);
-        }
-        await ProtectAsync(orders, time, sent, cancel).ConfigureAwait(false);
+        List<Outgoing> outgoing = [.. orders.Select(o => Prepare(o, time, decision.Targets[o.Asset])), .. Stops(orders, time)];
+        var sent = await SendAsync(outgoing, time, cancel).ConfigureAwait(false);
         var equity = _engine.Ledger.Mark(out _, out _);
         _journal.RecordStep(Deployment, new JournalStep(time, equity, _engine.Stopped) { State = SaveState() }, Book());
         _setup.Checkpoint?.Invoke(TradingCheckpoint.StepJournaled, time.ToString(CultureInfo.InvariantCulture));
@@ -183,7 +178,6 @@ public sealed class TradingRunner : IAlertSink
     {
         await SettleAsync(long.MaxValue, cancel).ConfigureAwait(false);
         var now = _exchange.Now.ToUnixTimeMilliseconds();
-        var sent = new List<OrderRequest>();
         var units = _engine.Ledger.Account.Units;
         var closes = new List<WorkingOrder>();
         for (var i = 0; i < units.Length; i++)
@@ -191,12 +185,7 @@ public sealed class TradingRunner : IAlertSink
             if (units[i] != 0)
                 closes.Add(new WorkingOrder(i, -units[i], OrderType.Market, ReduceOnly: true));
         }
-        foreach (var close in closes)
-        {
-            if (await SendAsync(close, now, 0, cancel).ConfigureAwait(false) is { } request)
-                sent.Add(request);
-        }
-        return sent;
+        return await SendAsync([.. closes.Select(c => Prepare(c, now, 0))], now, cancel).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -579,38 +568,28 @@ public sealed class TradingRunner : IAlertSink
         }
     }
 
-    // one order of the engine: intent journaled, order journaled as pending with its id, placed, the answer journaled
-    private async Task<OrderRequest?> SendAsync(WorkingOrder order, long barTime, double target, CancellationToken cancel)
+    // an order of a step, ready to journal and send: its intent, and its request unless it rounds to no lot
+    private sealed record Outgoing(JournalIntent Journaled, OrderIntent Intent, WorkingOrder Order, OrderRequest? Request);
+
+    // the engine's order as the venue will be sent it, with the intent it came from
+    private Outgoing Prepare(WorkingOrder order, long barTime, double target)
     {
         var symbol = _setup.Symbols[order.Asset];
         var reference = order.Type == OrderType.Limit ? order.Ladder.Reference : _engine.Ledger.LastClose[order.Asset];
         // an exit only ever closes: at a venue it goes reduce-only, so that a fill it did not wait for cannot make it open the other way
         var intent = new OrderIntent(order.Asset, order.Quantity, reference, order.Purpose, order.ReduceOnly || order.Purpose.IsExit());
         var id = ClientOrderIds.For(Deployment.Key, barTime, symbol, order.Purpose, 0);
-        _journal.RecordIntent(Deployment, new JournalIntent(barTime, symbol, order.Purpose, target, order.Quantity, reference));
-        _setup.Checkpoint?.Invoke(TradingCheckpoint.IntentJournaled, id);
-        if (_policy.Request(intent, _instruments[order.Asset], id, 0) is not { } request)
-        {
+        var request = _policy.Request(intent, _instruments[order.Asset], id, 0);
+        if (request is null)
             Say(string.Create(CultureInfo.InvariantCulture, $"{symbol}: {order.Quantity:G6} rounds to no lot of {_instruments[order.Asset].StepSize}; nothing sent"));
-            return null;
-        }
-        if (!WriteOrder(new JournalOrder(barTime, request, order.Purpose, JournalOrderStatus.Pending)))
-        {
-            // decided again after a restart: the order under this id was reconciled at start
-            return null;
-        }
-        _setup.Checkpoint?.Invoke(TradingCheckpoint.OrderJournaled, id);
-        if (!_fillsSince.ContainsKey(symbol))
-            _fillsSince[symbol] = barTime;
-        Work(intent, barTime, 0, request, await PlaceAsync(request, cancel, order).ConfigureAwait(false));
-        return request;
+        return new Outgoing(new JournalIntent(barTime, symbol, order.Purpose, target, order.Quantity, reference), intent, order, request);
     }
 
     // A position the step leaves as it is rests on a reduce-only stop at the venue through the next bar, at the level the
     // engine would work it against that bar (rounded to the tick towards the market, never looser), so that it stops out
     // at its price as in a backtest; settlement cancels it with the bar's other orders and reads whether it fired. A
     // position the step trades is checked at the next close instead (the engine's exits, sent at market when reached).
-    private async Task ProtectAsync(List<WorkingOrder> traded, long barTime, List<OrderRequest> sent, CancellationToken cancel)
+    private IEnumerable<Outgoing> Stops(List<WorkingOrder> traded, long barTime)
     {
         foreach (var stop in _engine.NextBarStops())
         {
@@ -626,15 +605,42 @@ public sealed class TradingRunner : IAlertSink
             var price = sell ? Steps.Up(level, instrument.TickSize) : Steps.Down(level, instrument.TickSize);
             var id = ClientOrderIds.For(Deployment.Key, barTime, symbol, stop.Purpose, 0);
             var request = new OrderRequest(id, symbol, sell ? OrderSide.Sell : OrderSide.Buy, OrderType.StopMarket, quantity, StopPrice: price, ReduceOnly: true);
-            _journal.RecordIntent(Deployment, new JournalIntent(barTime, symbol, stop.Purpose, 0, stop.Quantity, stop.StopPrice));
-            _setup.Checkpoint?.Invoke(TradingCheckpoint.IntentJournaled, id);
-            if (!WriteOrder(new JournalOrder(barTime, request, stop.Purpose, JournalOrderStatus.Pending)))
-                continue;
-            _setup.Checkpoint?.Invoke(TradingCheckpoint.OrderJournaled, id);
-            _fillsSince.TryAdd(symbol, barTime);
-            await PlaceAsync(request, cancel, stop).ConfigureAwait(false);
-            sent.Add(request);
+            yield return new Outgoing(new JournalIntent(barTime, symbol, stop.Purpose, 0, stop.Quantity, stop.StopPrice),
+                new OrderIntent(stop.Asset, stop.Quantity, stop.StopPrice, stop.Purpose, Closing: true), stop, request);
         }
+    }
+
+    // A step's orders: every intent, and every order as pending under its id, journaled in one transaction that is on disk
+    // before the first is sent (one flush a bar, not one an order); then each is placed and its answer journaled. An order
+    // whose id the journal already holds was decided before a restart and reconciled at start: it is not sent again.
+    private async Task<List<OrderRequest>> SendAsync(List<Outgoing> orders, long barTime, CancellationToken cancel)
+    {
+        var sent = new List<OrderRequest>();
+        if (orders.Count == 0)
+            return sent;
+        List<Outgoing> requested = [.. orders.Where(o => o.Request is not null)];
+        List<JournalOrder> pending = [.. requested.Select(o => new JournalOrder(barTime, o.Request!, o.Order.Purpose, JournalOrderStatus.Pending))];
+        var added = _journal.RecordOrders(Deployment, [.. orders.Select(o => o.Journaled)], pending);
+        var fresh = new List<Outgoing>();
+        for (var k = 0; k < requested.Count; k++)
+        {
+            if (!added[k])
+                continue;
+            var id = pending[k].Request.ClientOrderId;
+            _orders[id] = (_orders.Count, pending[k]);
+            _setup.Checkpoint?.Invoke(TradingCheckpoint.IntentJournaled, id);
+            _setup.Checkpoint?.Invoke(TradingCheckpoint.OrderJournaled, id);
+            _fillsSince.TryAdd(pending[k].Request.Symbol, barTime);
+            fresh.Add(requested[k]);
+        }
+        foreach (var order in fresh)
+        {
+            var state = await PlaceAsync(order.Request!, cancel, order.Order).ConfigureAwait(false);
+            if (order.Request!.Type != OrderType.StopMarket)
+                Work(order.Intent, barTime, 0, order.Request, state);
+            sent.Add(order.Request);
+        }
+        return sent;
     }
 
     // a quote the venue holds and the policy re-quotes later is worked; a paper market works its quotes within the bar itself

@@ -1,0 +1,71 @@
+using Microsoft.Data.Sqlite;
+using StrategyLab.Exchanges.Binance;
+using StrategyLab.Exchanges.Tests.Binance;
+using StrategyLab.Runtime.Backtest;
+using StrategyLab.Runtime.Data;
+using StrategyLab.Runtime.Trading;
+
+namespace StrategyLab.Exchanges.Tests.Trading;
+
+/// <summary>A step's orders are all on disk, pending under their ids, before the first of them leaves for the venue.</summary>
+public sealed class StepJournalTests : IAsyncLifetime
+{
+    private const string Key = "step-journal-api-key-ZXCVBN";
+    private const string Secret = "step-journal-secret-NBVCXZ";
+    private static readonly Interval Minute = new(60_000);
+
+    private readonly long _start = ((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 60_000) - 30) * 60_000;
+    private readonly string _journal = Path.Combine(Path.GetTempPath(), $"step-journal-{Guid.NewGuid():N}.db");
+    private FakeBinanceFuturesVenue _venue = null!;
+    private BinanceFuturesExchange _exchange = null!;
+
+    public async Task InitializeAsync()
+    {
+        _venue = await TwoSymbolVenue.StartAsync(Key, Secret, (99.9m, 100.1m), (49.9m, 50.1m));
+        _exchange = TwoSymbolVenue.Client(_venue, Key, Secret);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _exchange.Dispose();
+        await _venue.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+            File.Delete(_journal + suffix);
+    }
+
+    [Fact]
+    public async Task EveryOrderOfAStepIsJournaledBeforeTheFirstIsSent()
+    {
+        // what another reader of the journal file sees as each order is sent
+        var seen = new List<(string Id, int Orders, int Pending)>();
+        using var journal = new SqliteJournal(_journal);
+        var deployment = journal.Open(new Deployment("step-journal", "live", _exchange.Venue), fresh: false);
+        var setup = new TradingSetup(deployment, TwoSymbolVenue.Symbols, Minute, new LedgerOptions())
+        {
+            Checkpoint = (checkpoint, id) =>
+            {
+                if (checkpoint != TradingCheckpoint.OrderSent)
+                    return;
+                using var reader = new SqliteJournal(_journal);
+                var orders = reader.Orders(deployment);
+                seen.Add((id, orders.Count, orders.Count(o => o.Status == JournalOrderStatus.Pending)));
+            },
+        };
+        var runner = await TradingRunner.StartAsync(setup, _exchange, journal, new BothAtFirst());
+        var history = new BarHistory("step-journal", Minute, [.. TwoSymbolVenue.Symbols], ["open", "high", "low", "close", "volume"]);
+        for (var bar = 0; bar < 2; bar++)
+            history.Append(_start + (bar * 60_000L), [[100, 50], [101, 51], [99, 49], [100.5, 50.5], [10, 10]]);
+
+        var step = await runner.StepAsync(history);
+
+        // BTC and ETH bought: as the first leaves, both are journaled and pending; as the second does, the first's answer is in
+        Assert.Equal(2, step!.Orders.Count);
+        Assert.Equal([(step.Orders[0].ClientOrderId, 2, 2), (step.Orders[1].ClientOrderId, 2, 1)], seen);
+    }
+
+    private sealed class BothAtFirst : ITargetSource
+    {
+        public TargetDecision Decide(BarHistory history) => new([0.2, 0.2], Rebalance: history.Count == 2);
+    }
+}
