@@ -12,20 +12,32 @@ using StrategyLab.Runtime.Execution;
 using StrategyLab.Runtime.Trading;
 
 // TradingWorker --venue binance|bybit|mexc --rest URL --stream URL --journal PATH --symbols A,B --bars N
-//               [--kill-at CHECKPOINT:K] [--adopt] [--exits]
+//               [--kill-at CHECKPOINT:K] [--adopt] [--exits] [--limit-maker]
 // Trades two symbols on N one-minute bars (BarScript) with scripted targets against the venue's fake at URL (its
 // websockets under the stream URL, at the paths the venue uses), keys from the venue's testnet variables
 // (BINANCE_TESTNET_API_KEY and _SECRET, BYBIT_TESTNET_…; MEXC, which runs no testnet: MEXC_API_KEY and _SECRET).
 // Prints "step TIME" per bar stepped and "done" at the end. With --kill-at, at the K-th (from 1) write of CHECKPOINT
 // it prints "at CHECKPOINT ID" and hangs there until it is killed. With --exits the engine has exits (stop-loss,
 // trailing stop, take-profit, maximum holding time, a minimal-ROI table, a cooldown) and account rules (drawdown,
-// daily loss). A runner that cannot go on prints "error: MESSAGE" and exits with 1.
+// daily loss). With --limit-maker orders are post-only quotes 0.1% from the close, re-quoted twice each with half the
+// offset after 0.3 s, then sent to market; the worker works them to the end after its start (a ladder taken up from the
+// journal) and after each step. A runner that cannot go on prints "error: MESSAGE" and exits with 1.
 var options = Options.Parse(args);
 var exchange = Venue.Connect(options);
 using var journal = new SqliteJournal(options.Journal);
 var seen = new Dictionary<TradingCheckpoint, int>();
 var deployment = journal.Open(new Deployment("crash", "0123abcd", exchange.Venue), fresh: false);
-var ledger = options.Exits
+var ledger = options.LimitMaker
+    ? new LedgerOptions
+    {
+        Orders = OrderKind.LimitMaker,
+        LimitOffset = 0.001,
+        LimitRetries = 2,
+        LimitShrink = 0.5,
+        LimitTimeoutSeconds = 0.3,
+        LimitFallbackMarket = true,
+    }
+    : options.Exits
     ? new LedgerOptions
     {
         Risk = new RiskLimits(MaxPositionFraction: 0.5, DailyLossFraction: 0.4, MaxDrawdownFraction: 0.6),
@@ -58,11 +70,13 @@ try
 {
     var runner = await TradingRunner.StartAsync(setup, exchange, journal, new BarScript());
     var history = new BarHistory("script", BarScript.Bar, [.. options.Symbols], ["open", "high", "low", "close", "volume"]);
+    await runner.WorkQuotesAsync();
     for (var t = 0; t < options.Bars; t++)
     {
         history.Append(BarScript.Time(t), BarScript.Row(t));
         if (await runner.StepAsync(history) is { } step)
             Console.WriteLine("step " + step.BarTime.ToString(CultureInfo.InvariantCulture));
+        await runner.WorkQuotesAsync();
     }
     await runner.SyncAsync();
     Console.WriteLine("done");
@@ -75,7 +89,8 @@ catch (TradingException e)
 }
 
 internal sealed record Options(
-    string Venue, Uri Rest, Uri Stream, string Journal, ImmutableArray<string> Symbols, int Bars, (TradingCheckpoint Checkpoint, int Count)? KillAt, bool Adopt, bool Exits)
+    string Venue, Uri Rest, Uri Stream, string Journal, ImmutableArray<string> Symbols, int Bars, (TradingCheckpoint Checkpoint, int Count)? KillAt, bool Adopt, bool Exits,
+    bool LimitMaker)
 {
     public static Options Parse(string[] args)
     {
@@ -89,7 +104,8 @@ internal sealed record Options(
         var kill = Value("--kill-at")?.Split(':');
         return new(Required("--venue"), new Uri(Required("--rest")), new Uri(Required("--stream")), Required("--journal"), [.. Required("--symbols").Split(',')],
             int.Parse(Value("--bars") ?? "4", CultureInfo.InvariantCulture),
-            kill is null ? null : (Enum.Parse<TradingCheckpoint>(kill[0]), int.Parse(kill[1], CultureInfo.InvariantCulture)), args.Contains("--adopt"), args.Contains("--exits"));
+            kill is null ? null : (Enum.Parse<TradingCheckpoint>(kill[0]), int.Parse(kill[1], CultureInfo.InvariantCulture)), args.Contains("--adopt"), args.Contains("--exits"),
+            args.Contains("--limit-maker"));
     }
 }
 

@@ -71,7 +71,17 @@ public sealed record JournalOrder(
     string? VenueOrderId = null,
     decimal FilledQuantity = 0,
     decimal AverageFillPrice = 0,
-    string? Reason = null);
+    string? Reason = null)
+{
+    /// <summary>
+    /// The venue's time (to the millisecond) when its placement was answered, from which a quote rests its patience; for a
+    /// resting order whose answer was lost, the venue's time of its last update read at reconciliation. Null when unknown.
+    /// </summary>
+    public DateTimeOffset? Placed { get; init; }
+
+    /// <summary>Cancelled by the execution policy to be re-quoted: its next attempt is owed what it left unfilled.</summary>
+    public bool Requoted { get; init; }
+}
 
 /// <summary>
 /// A fill of the deployment (from an order of its own, or <see cref="Adopted"/>: a position found at the
@@ -121,6 +131,12 @@ public interface IJournal : IDisposable
 
     /// <summary>Records what the venue says of an order (an answer to its placement, a lookup, an update).</summary>
     void RecordOrderState(Deployment deployment, OrderState state);
+
+    /// <summary>Records the venue's answer to an order's placement and the venue's time it was placed (<see cref="JournalOrder.Placed"/>).</summary>
+    void RecordPlacement(Deployment deployment, OrderState state, DateTimeOffset placed);
+
+    /// <summary>Records the venue's answer to the cancel of a quote the execution policy re-quotes (<see cref="JournalOrder.Requoted"/>).</summary>
+    void RecordRequote(Deployment deployment, OrderState state);
 
     /// <summary>Marks a pending order the venue never received as <see cref="JournalOrderStatus.Unsent"/>.</summary>
     void MarkUnsent(Deployment deployment, string clientOrderId, string reason);

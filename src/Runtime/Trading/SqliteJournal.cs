@@ -13,7 +13,8 @@ namespace StrategyLab.Runtime.Trading;
 /// Money is stored as decimal text, exactly as sent.
 /// Tables: <c>deployments</c>, <c>intents</c>, <c>orders</c> (keyed by client order id), <c>fills</c>
 /// (keyed by deployment, symbol and trade id), <c>positions</c> (the book after each step), <c>steps</c>,
-/// <c>events</c> and <c>promotions</c>.
+/// <c>events</c> and <c>promotions</c>. The schema's version is SQLite's <c>user_version</c>: a journal written by an
+/// earlier version is migrated when it is opened, and one written by a later version is refused.
 /// </summary>
 public sealed class SqliteJournal : IJournal
 {
@@ -53,6 +54,14 @@ public sealed class SqliteJournal : IJournal
             id INTEGER PRIMARY KEY, deployment INTEGER NOT NULL REFERENCES deployments(id), time INTEGER NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL);
         """;
 
+    // each migration takes the schema from its index to the next version (the tables above are version 0); old journals
+    // are brought up to the last when opened
+    private static readonly string[] Migrations =
+    [
+        // 1: when each order's placement was answered (a quote's patience runs from it) and whether the policy cancelled it to re-quote
+        "ALTER TABLE orders ADD COLUMN placed INTEGER; ALTER TABLE orders ADD COLUMN requoted INTEGER NOT NULL DEFAULT 0;",
+    ];
+
     private readonly SqliteConnection _connection;
     private readonly Dictionary<Deployment, long> _ids = [];
     private bool _durable;
@@ -73,11 +82,35 @@ public sealed class SqliteJournal : IJournal
             Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
             _durable = true;
             Execute(Schema);
+            Migrate();
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
             throw new JournalException($"{path}: cannot open the journal: {e.Message}");
         }
+        catch (JournalException)
+        {
+            _connection?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The schema version this program writes.</summary>
+    public static int SchemaVersion => Migrations.Length;
+
+    // the migrations the journal lacks, in one transaction with the version they reach
+    private void Migrate()
+    {
+        using var tx = _connection.BeginTransaction(deferred: false);
+        var version = (int)(long)Scalar(tx, "PRAGMA user_version")!;
+        if (version > Migrations.Length)
+            throw new JournalException($"{Path}: the journal has schema version {version}; this program reads up to {Migrations.Length}: open it with the strategylab that wrote it");
+        if (version == Migrations.Length)
+            return;
+        for (var v = version; v < Migrations.Length; v++)
+            Run(tx, Migrations[v]);
+        Run(tx, string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {Migrations.Length}"));
+        tx.Commit();
     }
 
     /// <summary>The journal's file.</summary>
@@ -156,12 +189,30 @@ public sealed class SqliteJournal : IJournal
         Write(deployment, (tx, id) => UpdateOrder(tx, id, state));
     }
 
-    private int UpdateOrder(SqliteTransaction tx, long id, OrderState state) => Run(tx, """
+    private int UpdateOrder(SqliteTransaction tx, long id, OrderState state, long? placed = null) => Run(tx, """
         UPDATE orders SET status = $status, venue_order_id = COALESCE($v, venue_order_id), filled = $f, average_price = $a,
-            reason = COALESCE($why, reason), updated = $t
+            reason = COALESCE($why, reason), updated = $t, placed = COALESCE($p, placed)
         WHERE client_order_id = $c AND deployment = $d
         """, ("$status", JournalOrderStatuses.Of(state.Status).ToString()), ("$v", state.VenueOrderId), ("$f", Text(state.FilledQuantity)),
-        ("$a", Text(state.AverageFillPrice)), ("$why", state.RejectReason), ("$t", Now()), ("$c", state.ClientOrderId), ("$d", id));
+        ("$a", Text(state.AverageFillPrice)), ("$why", state.RejectReason), ("$t", Now()), ("$p", placed), ("$c", state.ClientOrderId), ("$d", id));
+
+    /// <inheritdoc />
+    public void RecordPlacement(Deployment deployment, OrderState state, DateTimeOffset placed)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Write(deployment, (tx, id) => UpdateOrder(tx, id, state, placed.ToUnixTimeMilliseconds()));
+    }
+
+    /// <inheritdoc />
+    public void RecordRequote(Deployment deployment, OrderState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Write(deployment, (tx, id) =>
+        {
+            UpdateOrder(tx, id, state);
+            Run(tx, "UPDATE orders SET requoted = 1 WHERE client_order_id = $c AND deployment = $d", ("$c", state.ClientOrderId), ("$d", id));
+        });
+    }
 
     /// <inheritdoc />
     public void MarkUnsent(Deployment deployment, string clientOrderId, string reason) =>
@@ -247,13 +298,17 @@ public sealed class SqliteJournal : IJournal
     public IReadOnlyList<JournalOrder> Orders(Deployment deployment) =>
         Query(deployment, """
             SELECT bar_time, client_order_id, symbol, side, type, quantity, price, stop_price, time_in_force, reduce_only, purpose, status,
-                venue_order_id, filled, average_price, reason
+                venue_order_id, filled, average_price, reason, placed, requoted
             FROM orders WHERE deployment = $d ORDER BY seq
             """, r => new JournalOrder(r.GetInt64(0),
             new OrderRequest(r.GetString(1), r.GetString(2), Enum.Parse<OrderSide>(r.GetString(3)), Enum.Parse<OrderType>(r.GetString(4)), Decimal(r, 5),
                 r.IsDBNull(6) ? null : Decimal(r, 6), r.IsDBNull(7) ? null : Decimal(r, 7), Enum.Parse<TimeInForce>(r.GetString(8)), r.GetInt64(9) == 1),
             Enum.Parse<OrderPurpose>(r.GetString(10)), Enum.Parse<JournalOrderStatus>(r.GetString(11)), r.IsDBNull(12) ? null : r.GetString(12),
-            Decimal(r, 13), Decimal(r, 14), r.IsDBNull(15) ? null : r.GetString(15)));
+            Decimal(r, 13), Decimal(r, 14), r.IsDBNull(15) ? null : r.GetString(15))
+        {
+            Placed = r.IsDBNull(16) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(16)),
+            Requoted = r.GetInt64(17) == 1,
+        });
 
     /// <inheritdoc />
     public IReadOnlyList<JournalFill> Fills(Deployment deployment) =>

@@ -57,7 +57,11 @@ public sealed record StepReport(long BarTime, TargetDecision Decision, IReadOnly
 
 // a quote resting at the venue that the execution policy re-quotes when it is due: the intent for what is still wanted,
 // the attempt resting, and the quantity that attempt was sent for
-internal sealed record WorkedQuote(OrderIntent Intent, long BarTime, int Attempt, OrderRequest Resting, DateTimeOffset Due);
+internal sealed record WorkedQuote(OrderIntent Intent, long BarTime, int Attempt, OrderRequest Resting, DateTimeOffset Due)
+{
+    // the attempt was cancelled to be re-quoted before a restart: only its next attempt is owed
+    public bool Cancelled { get; init; }
+}
 
 /// <summary>
 /// The trading runner, the same for paper and live: on each closed bar it reads what the venue did since
@@ -68,7 +72,7 @@ internal sealed record WorkedQuote(OrderIntent Intent, long BarTime, int Attempt
 /// it never sends an order twice (one journaled of unknown fate is looked up by its client id) and never forgets
 /// one, and a position it did not open halts it unless <see cref="TradingSetup.Adopt"/>.
 /// </summary>
-public sealed class TradingRunner : IAlertSink
+public sealed partial class TradingRunner : IAlertSink
 {
     private readonly TradingSetup _setup;
     private readonly IExchange _exchange;
@@ -123,7 +127,8 @@ public sealed class TradingRunner : IAlertSink
     /// Reconciles the journal with the venue and builds the engine over the account as it is: pending orders are
     /// looked up (sent again only when the venue never received one of the last decision and that bar is still
     /// current, else marked unsent), fills are recovered, and the venue's positions are checked against the book
-    /// the journal's fills make.
+    /// the journal's fills make. The execution policy's ladders of the bar at hand that a stop left in the middle are
+    /// worked on from where they were (<see cref="NextRequote"/>): the quote resting keeps its deadline.
     /// </summary>
     /// <exception cref="TradingException">A symbol the venue does not trade, an order of this deployment the journal does not hold,
     /// a position this deployment did not open (without adopt), or a deployment stopped for good.</exception>
@@ -277,6 +282,7 @@ public sealed class TradingRunner : IAlertSink
                 findings.Add("the journal holds no engine state of the last step: the drawdown peak, the day's opening equity and the positions' entry times start again from now");
             await BuildEngineAsync(positions, cancel).ConfigureAwait(false);
         }
+        TakeUpLadders(last?.BarTime ?? -1, findings);
         foreach (var finding in findings)
         {
             _journal.RecordEvent(Deployment, _exchange.Now, "reconcile", finding);
@@ -298,7 +304,7 @@ public sealed class TradingRunner : IAlertSink
             var state = await _exchange.Order(order.Request.Symbol, id, cancel).ConfigureAwait(false);
             if (state is not null)
             {
-                WriteState(state);
+                WriteFound(order, state);
                 if (order.Status == JournalOrderStatus.Pending)
                     findings.Add($"order {id} ({order.Request.Symbol}) of unknown fate had reached the venue: {state.Status}");
                 continue;
@@ -647,27 +653,17 @@ public sealed class TradingRunner : IAlertSink
     private void Work(in OrderIntent intent, long barTime, int attempt, OrderRequest request, OrderState? state)
     {
         if (_setup.Market is null && state is { IsDone: false } && _policy.Patience(attempt) is { } patience)
-            _quotes.Add(new WorkedQuote(intent, barTime, attempt, request, _exchange.Now + patience));
+            _quotes.Add(new WorkedQuote(intent, barTime, attempt, request, (_orders[request.ClientOrderId].Order.Placed ?? _exchange.Now) + patience));
     }
 
     // the quote cancelled, then the next attempt for what it left: journaled as pending, placed, and worked in turn
     private async Task<OrderRequest?> NextAttemptAsync(WorkedQuote quote, CancellationToken cancel)
     {
         var resting = quote.Resting;
-        OrderState state;
-        try
-        {
-            state = await _exchange.Cancel(resting.Symbol, resting.ClientOrderId, cancel).ConfigureAwait(false);
-        }
-        catch (ExchangeError e)
-        {
-            // its fate is read at the next step, as any order's; no second attempt may rest beside it
-            Say($"order {resting.ClientOrderId} ({resting.Symbol}): not re-quoted: {e.Message}");
+        var filled = quote.Cancelled ? _orders[resting.ClientOrderId].Order.FilledQuantity : await CancelQuoteAsync(resting, cancel).ConfigureAwait(false);
+        if (filled is null)
             return null;
-        }
-        WriteState(state);
-        _setup.Checkpoint?.Invoke(TradingCheckpoint.QuoteCancelled, resting.ClientOrderId);
-        var left = resting.Quantity - state.FilledQuantity;
+        var left = resting.Quantity - filled.Value;
         if (left <= 0)
             return null;
         var intent = quote.Intent with { Quantity = Math.Sign(quote.Intent.Quantity) * (double)left };
@@ -715,7 +711,7 @@ public sealed class TradingRunner : IAlertSink
                 OrderStatus.Rejected, _exchange.Now, e.Message);
         }
         _setup.Checkpoint?.Invoke(TradingCheckpoint.OrderSent, request.ClientOrderId);
-        WriteState(state);
+        WritePlacement(state, _exchange.Now);
         _setup.Checkpoint?.Invoke(TradingCheckpoint.AckJournaled, request.ClientOrderId);
         Say(string.Create(CultureInfo.InvariantCulture,
             $"order {request.Symbol} {request.Side} {request.Type} {request.Quantity}{(request.Price is { } p ? $" at {p}" : "")}{(request.StopPrice is { } stop ? $" stop {stop}" : "")}{(request.ReduceOnly ? " reduce-only" : "")}: {state.Status}{(state.RejectReason is { } why ? $" ({why})" : "")} ({request.ClientOrderId})"));

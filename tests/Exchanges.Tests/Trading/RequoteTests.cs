@@ -15,7 +15,7 @@ namespace StrategyLab.Exchanges.Tests.Trading;
 /// quote is sent for what it left, then the market fallback; one attempt rests at a time, each journaled before it is sent.
 /// Against the fake Binance venue; the quotes' prices are worked out by hand from the decision price.
 /// </summary>
-public sealed class RequoteTests : IAsyncLifetime
+public sealed partial class RequoteTests : IAsyncLifetime
 {
     private const string Key = "requote-tests-api-key-QWERTY";
     private const string Secret = "requote-tests-secret-YTREWQ";
@@ -155,7 +155,7 @@ public sealed class RequoteTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Kills))]
-    public async Task ARunnerStoppedBetweenTwoQuotesNeverLeavesTwoResting(TradingCheckpoint kill)
+    public async Task ARunnerStoppedBetweenTwoQuotesTakesTheLadderUpWithOneRestingAtATime(TradingCheckpoint kill)
     {
         var history = await LiveBars.HistoryAsync(Connect(), Symbols, [.. Symbols], Minute, 40);
         string requote;
@@ -180,8 +180,8 @@ public sealed class RequoteTests : IAsyncLifetime
         using var again = new SqliteJournal(_journal);
         var restarted = await Start(again, fallback: true, targets: [0.2, 0]);
 
-        // the first quote was cancelled when the runner stopped. The second, journaled before the stop, is sent now (its
-        // decision is current); stopped before it was journaled, it is never sent
+        // the first quote was cancelled when the runner stopped. The second, journaled before the stop, is sent at the start (its
+        // decision is current) and rests its timeout; stopped before it was journaled, it is owed and sent as the quotes are worked
         Assert.Equal("CANCELED", _venue.Order(Id(restarted, "BTCUSDT", 0))!.Status);
         if (kill == TradingCheckpoint.OrderJournaled)
         {
@@ -192,10 +192,18 @@ public sealed class RequoteTests : IAsyncLifetime
         {
             Assert.Equal(0, restarted.Reconciled.Resent);
             Assert.Null(_venue.Order(requote));
-            Assert.DoesNotContain(again.Orders(restarted.Deployment), o => o.Request.ClientOrderId == requote);
+            Assert.True(restarted.NextRequote <= restarted.Now);
         }
         Assert.Equal(kill == TradingCheckpoint.OrderJournaled ? 1 : 0, _venue.Orders().Count(o => o.Status == "NEW"));
+        await restarted.WorkQuotesAsync();
+
+        // the rest of the ladder as if the runner had never stopped: 104.3, 104.4, 104.4 (worked out above), then the market
+        var btc = Attempts("BTCUSDT", 4);
+        Assert.Equal([104.3m, 104.4m, 104.4m, 0m], btc.Select(o => o.Price));
+        Assert.Equal(["CANCELED", "CANCELED", "CANCELED", "FILLED"], btc.Select(o => o.Status));
+        Assert.All(btc, o => Assert.Equal(19.138m, o.Quantity));
         AnAttemptIsPlacedOnlyOnceTheOneBeforeItIsCancelled();
+        await InAgreement(again, restarted, 19.138m);
     }
 
     // the client, on a venue whose clock runs from a second after bar `closed` closes (bar 4's decision is current for the minute

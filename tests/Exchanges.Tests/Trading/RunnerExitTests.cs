@@ -19,7 +19,7 @@ public sealed class RunnerExitTests : IAsyncLifetime
     private static readonly string[] Symbols = TwoSymbolVenue.Symbols;
     private static readonly Interval Minute = new(60_000);
 
-    private readonly long _start = ((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 60_000) - 30) * 60_000;
+    private long _start = ((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 60_000) - 30) * 60_000;
     private readonly string _journal = Path.Combine(Path.GetTempPath(), $"exit-{Guid.NewGuid():N}.db");
     private FakeBinanceFuturesVenue _venue = null!;
     private BinanceFuturesExchange _exchange = null!;
@@ -125,6 +125,42 @@ public sealed class RunnerExitTests : IAsyncLifetime
         Assert.Equal(["CANCELED", "NEW"], _venue.Orders().Select(o => _venue.Order(o.ClientOrderId)!).Where(o => o.Type == "STOP_MARKET").Select(o => o.Status));
     }
 
+    [Fact]
+    public async Task ARestartedRunnerLeavesAPositionsStopRestingAndDoesNotWorkItAsAQuote()
+    {
+        // limit-maker orders: a restarted runner takes up the quotes of the bar at hand, which a stop is not; bar 2 is that bar
+        _start = ((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 60_000) - 2) * 60_000;
+        var options = new LedgerOptions
+        {
+            Exits = new ExitRules { StopLoss = 0.05 },
+            Orders = OrderKind.LimitMaker,
+            LimitOffset = 0.001,
+            LimitRetries = 2,
+            LimitTimeoutSeconds = 0.2,
+        };
+        var history = History(2);
+        using (var journal = new SqliteJournal(_journal))
+        {
+            var runner = await Start(journal, options);
+            _venue.SetBook("BTCUSDT", [(100.2m, 1000m)], [(100.6m, 1000m)]);
+            await runner.StepAsync(history);
+            // the post-only quote 0.1 % under the close (100.5 → 100.3995, down to the tick 100.3) fills on the tape
+            await _venue.TradeAsync("BTCUSDT", 100.3m, 100m);
+            Append(history, 2, low: 99, high: 101);
+            await runner.StepAsync(history);
+        }
+        SqliteConnection.ClearAllPools();
+        var stop = Assert.Single(OpenStops());
+        Assert.Equal(_venue.Position("BTCUSDT").Amount, stop.Quantity);
+
+        using var again = new SqliteJournal(_journal);
+        var restarted = await Start(again, options);
+
+        Assert.Null(restarted.NextRequote);
+        await restarted.WorkQuotesAsync();
+        Assert.Equal(stop.ClientOrderId, Assert.Single(OpenStops()).ClientOrderId);
+    }
+
     private List<FakeOrder> OpenStops() =>
         [.. _venue.Orders().Select(o => _venue.Order(o.ClientOrderId)!).Where(o => o.IsOpen && o.Type == "STOP_MARKET")];
 
@@ -142,9 +178,10 @@ public sealed class RunnerExitTests : IAsyncLifetime
     }
 
     // 20 % of 10,000 long BTC at the first decision only (2,000 / 100.5 = 19.900 in lots of 0.001)
-    private async Task<TradingRunner> Start(SqliteJournal journal, ExitRules exits)
+    private Task<TradingRunner> Start(SqliteJournal journal, ExitRules exits) => Start(journal, new LedgerOptions { Exits = exits });
+
+    private async Task<TradingRunner> Start(SqliteJournal journal, LedgerOptions options)
     {
-        var options = new LedgerOptions { Exits = exits };
         var deployment = journal.Open(new Deployment("exits", "live", _exchange.Venue), fresh: false);
         return await TradingRunner.StartAsync(new TradingSetup(deployment, Symbols, Minute, options), _exchange, journal, new FirstBarOnly());
     }
