@@ -18,7 +18,9 @@ namespace StrategyLab.Bench;
 /// [--large N] [--functions branin,hartmann6,rosenbrock4] [--candidates N]</c>; <c>--seed-offset</c> runs seeds
 /// K..K+N−1, for tuning on seeds other than the reported ones; samplers <c>tpe_exact</c> and <c>tpe_exact_multivar</c>
 /// are TPE with exact kernel densities (<see cref="TpeOptions.WeighKernelsByBandwidth"/> off); <c>--candidates</c>
-/// sets TPE's number of candidates; <c>--large 0</c> skips the 1,000-trial timing.
+/// sets TPE's number of candidates; <c>--good-fraction</c>, <c>--min-bandwidth</c>, <c>--clip-exponent</c>,
+/// <c>--endpoints on|off</c>, <c>--by-bandwidth on|off</c>, <c>--weighting fading|ei</c> and
+/// <c>--multivariate-bandwidth scott|gaps</c> set the other <see cref="TpeOptions"/>; <c>--large 0</c> skips the 1,000-trial timing.
 /// </summary>
 internal static class SamplerBenchmark
 {
@@ -59,7 +61,14 @@ internal static class SamplerBenchmark
                 case "--samplers": samplers = args[i + 1].Split(','); break;
                 case "--functions": functions = args[i + 1].Split(','); break;
                 case "--candidates": tpe = tpe with { Candidates = Parse(args[i + 1]) }; break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'; expected --seeds, --seed-offset, --trials, --large, --samplers, --functions or --candidates");
+                case "--good-fraction": tpe = tpe with { GoodFraction = ParseReal(args[i + 1]) }; break;
+                case "--min-bandwidth": tpe = tpe with { MinBandwidthFactor = ParseReal(args[i + 1]) }; break;
+                case "--clip-exponent": tpe = tpe with { MagicClipExponent = ParseReal(args[i + 1]) }; break;
+                case "--endpoints": tpe = tpe with { ConsiderEndpoints = ParseSwitch(args[i + 1]) }; break;
+                case "--by-bandwidth": tpe = tpe with { WeighKernelsByBandwidth = ParseSwitch(args[i + 1]) }; break;
+                case "--weighting": tpe = tpe with { GoodWeighting = ParseWeighting(args[i + 1]) }; break;
+                case "--multivariate-bandwidth": tpe = tpe with { MultivariateBandwidth = ParseBandwidth(args[i + 1]) }; break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'; expected --seeds, --seed-offset, --trials, --large, --samplers, --functions, --candidates, --good-fraction, --min-bandwidth, --clip-exponent, --endpoints, --by-bandwidth, --weighting or --multivariate-bandwidth");
             }
         }
         Console.WriteLine($"tpe: {trials} trials × seeds {offset}..{offset + seeds - 1}; best value after 25 / 50 / {trials} trials as median [25 %, 75 %] over the seeds");
@@ -149,6 +158,29 @@ internal static class SamplerBenchmark
     }
 
     private static int Parse(string text) => int.Parse(text, CultureInfo.InvariantCulture);
+
+    private static double ParseReal(string text) => double.Parse(text, CultureInfo.InvariantCulture);
+
+    private static bool ParseSwitch(string text) => text switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => throw new ArgumentException($"expected on or off, not '{text}'"),
+    };
+
+    private static GoodTrialWeighting ParseWeighting(string text) => text switch
+    {
+        "fading" => GoodTrialWeighting.Fading,
+        "ei" => GoodTrialWeighting.ExpectedImprovement,
+        _ => throw new ArgumentException($"expected weighting fading or ei, not '{text}'"),
+    };
+
+    private static MultivariateBandwidth ParseBandwidth(string text) => text switch
+    {
+        "scott" => MultivariateBandwidth.Scott,
+        "gaps" => MultivariateBandwidth.NeighbourGaps,
+        _ => throw new ArgumentException($"expected multivariate bandwidth scott or gaps, not '{text}'"),
+    };
 
     private static double Branin(double[] x)
     {

@@ -10,11 +10,12 @@ namespace StrategyLab.Runtime.Search.Samplers;
 /// </summary>
 /// <remarks>
 /// Bandwidths: univariate, each kernel's σ is the larger gap to its neighbours among the observations
-/// and the prior's centre (the outermost take their inner gap, not the gap to the ends); multivariate,
-/// every kernel's σ is 0.2 · n^(−1/(d + 4)) times the line's length (Scott's rule as in BOHB). Then the
-/// "magic clip" bounds σ to [length / min(100, 1 + kernels), length]. The prior kernel is centred with
-/// σ = length. A categorical kernel gives its observed choice weight 1 + w and every choice w =
-/// prior weight / kernels, normalised; the prior's is uniform.
+/// and the prior's centre (the outermost take their inner gap, not the gap to the ends, unless the ends
+/// count); multivariate, the same per parameter (<see cref="MultivariateBandwidth.NeighbourGaps"/>) or
+/// every kernel's σ 0.2 · n^(−1/(d + 4)) times the line's length (Scott's rule as in BOHB and Optuna). Then the "magic clip" bounds σ to
+/// [length · max(Δ, (1 + kernels)^(−α)), length] (Optuna: Δ = 0.01, α = 1, i.e. length / min(100, 1 + kernels)).
+/// The prior kernel is centred with σ = length. A categorical kernel gives its observed choice weight
+/// 1 + w and every choice w = prior weight / kernels, normalised; the prior's is uniform.
 /// </remarks>
 internal sealed class ParzenEstimator
 {
@@ -32,15 +33,17 @@ internal sealed class ParzenEstimator
 
     /// <summary>
     /// Fits the estimator. <paramref name="observations"/> holds one array per parameter with the trials'
-    /// points on each line; <paramref name="weights"/> one non-negative weight per trial. With
-    /// <paramref name="weighByBandwidth"/>, <see cref="LogDensity"/> leaves out each continuous kernel's 1/σ:
-    /// up to a constant, the density of the mixture whose weights are also multiplied by the kernels'
-    /// bandwidths (see <see cref="TpeOptions.WeighKernelsByBandwidth"/>); draws keep the plain weights.
+    /// points on each line; <paramref name="weights"/> one non-negative weight per trial and
+    /// <paramref name="priorWeight"/> the prior kernel's. The kernels follow <paramref name="options"/>
+    /// (multivariate, clip, endpoints, bandwidth rule; its prior weight smooths the categorical kernels). With
+    /// <see cref="TpeOptions.WeighKernelsByBandwidth"/>, <see cref="LogDensity"/> leaves out each continuous
+    /// kernel's 1/σ: up to a constant, the density of the mixture whose weights are also multiplied by the
+    /// kernels' bandwidths; draws keep the plain weights.
     /// </summary>
-    public ParzenEstimator(ParameterScale[] scales, double[][] observations, double[] weights, bool multivariate, double priorWeight, bool magicClip, bool considerEndpoints, bool weighByBandwidth)
+    public ParzenEstimator(ParameterScale[] scales, double[][] observations, double[] weights, double priorWeight, TpeOptions options)
     {
         _scales = scales;
-        _weighByBandwidth = weighByBandwidth;
+        _weighByBandwidth = options.WeighKernelsByBandwidth;
         var n = weights.Length;
         var kernels = n + 1;
         _weights = new double[kernels];
@@ -56,13 +59,15 @@ internal sealed class ParzenEstimator
         _logNorm = new double[scales.Length][];
         _inverseSigmas = new double[scales.Length][];
         _logChoice = new double[scales.Length][];
-        var scott = 0.2 * Math.Pow(Math.Max(n, 1), -1.0 / (scales.Length + 4));
+        var scott = options.Multivariate && options.MultivariateBandwidth == MultivariateBandwidth.Scott
+            ? 0.2 * Math.Pow(Math.Max(n, 1), -1.0 / (scales.Length + 4))
+            : double.NaN;
         for (var p = 0; p < scales.Length; p++)
         {
             if (scales[p].IsCategorical)
-                _logChoice[p] = CategoricalKernels(observations[p], scales[p].Choices, priorWeight);
+                _logChoice[p] = CategoricalKernels(observations[p], scales[p].Choices, options.PriorWeight);
             else
-                FitNumeric(p, observations[p], multivariate ? scott : double.NaN, magicClip, considerEndpoints);
+                FitNumeric(p, observations[p], scott, options);
         }
         _base = (double[])_logWeights.Clone();
         for (var p = 0; p < scales.Length; p++)
@@ -117,7 +122,8 @@ internal sealed class ParzenEstimator
         return result;
     }
 
-    private void FitNumeric(int p, double[] observed, double scott, bool magicClip, bool considerEndpoints)
+    // scott: the multivariate bandwidth as a share of the line, NaN for the neighbour gaps
+    private void FitNumeric(int p, double[] observed, double scott, TpeOptions options)
     {
         var scale = _scales[p];
         var n = observed.Length;
@@ -125,8 +131,9 @@ internal sealed class ParzenEstimator
         var mus = new double[n + 1];
         observed.CopyTo(mus, 0);
         mus[n] = 0.5 * (low + high);
-        var sigmas = double.IsNaN(scott) ? NeighbourGaps(mus, low, high, considerEndpoints) : Enumerable.Repeat(scott * length, n + 1).ToArray();
-        var minSigma = magicClip ? length / Math.Min(100.0, 1.0 + mus.Length) : 1e-12;
+        var sigmas = double.IsNaN(scott) ? NeighbourGaps(mus, low, high, options.ConsiderEndpoints) : Enumerable.Repeat(scott * length, n + 1).ToArray();
+        // length · max(Δ, (1 + kernels)^−α), written as a division so Optuna's Δ = 0.01, α = 1 gives length / min(100, 1 + kernels) exactly
+        var minSigma = options.MagicClip ? length / Math.Min(1 / options.MinBandwidthFactor, Math.Pow(1.0 + mus.Length, options.MagicClipExponent)) : 1e-12;
         for (var k = 0; k < sigmas.Length; k++)
             sigmas[k] = Math.Clamp(sigmas[k], minSigma, length);
         sigmas[n] = length;

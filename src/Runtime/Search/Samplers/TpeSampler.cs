@@ -2,7 +2,11 @@ using StrategyLab.Runtime.Plan;
 
 namespace StrategyLab.Runtime.Search.Samplers;
 
-/// <summary>Settings of <see cref="TpeSampler"/>; the defaults are Optuna's.</summary>
+/// <summary>
+/// Settings of <see cref="TpeSampler"/>. The univariate defaults are Optuna's (with its 3.1 densities, see
+/// <see cref="WeighKernelsByBandwidth"/>); multivariate, the kernels' bandwidths, the good share and the good
+/// trials' weights follow Watanabe 2023 (arXiv 2304.11127), chosen on held-out seeds (docs/performance.md).
+/// </summary>
 public sealed record TpeOptions
 {
     /// <summary>Finished trials (complete or pruned) drawn at random before TPE takes over.</summary>
@@ -20,14 +24,36 @@ public sealed record TpeOptions
     /// <summary>The weight of the broad prior kernel against each trial's kernel weight (at most 1).</summary>
     public double PriorWeight { get; init; } = 1.0;
 
-    /// <summary>Bound the kernels' bandwidths from below by the line's length / min(100, 1 + kernels).</summary>
+    /// <summary>Bound the kernels' bandwidths from below by the line's length · max(<see cref="MinBandwidthFactor"/>, (1 + kernels)^(−<see cref="MagicClipExponent"/>)).</summary>
     public bool MagicClip { get; init; } = true;
+
+    /// <summary>The clip's floor Δ as a share of the line's length (Optuna: 0.01).</summary>
+    public double MinBandwidthFactor { get; init; } = 0.01;
+
+    /// <summary>The clip's exponent α: the bound (1 + kernels)^(−α) narrows faster with more trials when larger (Optuna: 1).</summary>
+    public double MagicClipExponent { get; init; } = 1.0;
+
+    /// <summary>
+    /// The bandwidths of multivariate kernels: each parameter's neighbour gaps (the default, as Watanabe 2023
+    /// recommends; better than Scott's rule on every held-out benchmark of docs/performance.md) or Scott's rule (Optuna's).
+    /// </summary>
+    public MultivariateBandwidth MultivariateBandwidth { get; init; } = MultivariateBandwidth.NeighbourGaps;
+
+    /// <summary>
+    /// How the good trials' kernels weigh (one objective; several objectives weigh by hypervolume). Null: fading
+    /// univariate (Optuna's), expected improvement multivariate (Watanabe 2023's; see <see cref="GoodFraction"/>).
+    /// </summary>
+    public GoodTrialWeighting? GoodWeighting { get; init; }
 
     /// <summary>Let the ends of the line count as neighbours of the outermost kernels when sizing their bandwidth.</summary>
     public bool ConsiderEndpoints { get; init; }
 
-    /// <summary>The share of trials that count as good: ⌈<see cref="GoodFraction"/> · n⌉, at most <see cref="GoodCap"/>.</summary>
-    public double GoodFraction { get; init; } = 0.1;
+    /// <summary>
+    /// The share of trials that count as good: ⌈<see cref="GoodFraction"/> · n⌉, at most <see cref="GoodCap"/>.
+    /// Null: 0.1 univariate (Optuna's), 0.15 multivariate (Watanabe 2023's). With expected-improvement weights
+    /// the larger share was better multivariate on held-out seeds; univariate neither was (docs/performance.md).
+    /// </summary>
+    public double? GoodFraction { get; init; }
 
     /// <summary>The most trials that count as good.</summary>
     public int GoodCap { get; init; } = 25;
@@ -41,13 +67,43 @@ public sealed record TpeOptions
     /// </summary>
     public bool WeighKernelsByBandwidth { get; init; } = true;
 
+    /// <summary>The share of good trials in effect: <see cref="GoodFraction"/> or its default for the mode.</summary>
+    public double EffectiveGoodFraction => GoodFraction ?? (Multivariate ? 0.15 : 0.1);
+
+    /// <summary>The good trials' weighting in effect: <see cref="GoodWeighting"/> or its default for the mode.</summary>
+    public GoodTrialWeighting EffectiveGoodWeighting => GoodWeighting ?? (Multivariate ? GoodTrialWeighting.ExpectedImprovement : GoodTrialWeighting.Fading);
+
     /// <summary>Bars trials must clear (read from their metric attributes): feasible trials are preferred when splitting good from bad.</summary>
     public ConstraintSet? Constraints { get; init; }
 }
 
+/// <summary>How multivariate TPE sizes its kernels' bandwidths.</summary>
+public enum MultivariateBandwidth
+{
+    /// <summary>Every kernel 0.2 · n^(−1/(d + 4)) times the line's length (Optuna's).</summary>
+    Scott,
+
+    /// <summary>Per parameter, each kernel's larger gap to its neighbours, as univariate TPE (Watanabe 2023's recommendation).</summary>
+    NeighbourGaps,
+}
+
+/// <summary>How the good trials' kernels weigh against each other and the prior (one objective).</summary>
+public enum GoodTrialWeighting
+{
+    /// <summary>1 each, the older ones fading beyond 25 trials (Optuna's); the prior weighs <see cref="TpeOptions.PriorWeight"/>.</summary>
+    Fading,
+
+    /// <summary>
+    /// Each good trial by its improvement over the best bad trial (threshold − loss, at least 1e-12), the prior
+    /// by the mean of those times <see cref="TpeOptions.PriorWeight"/> (Watanabe 2023, "EI" weighting). Falls
+    /// back to <see cref="Fading"/> when a good trial is not complete or no bad trial is.
+    /// </summary>
+    ExpectedImprovement,
+}
+
 /// <summary>
 /// Tree-structured Parzen estimator (Bergstra et al. 2011; Optuna's TPESampler; MOTPE for several
-/// objectives). The finished trials are split into a good few (the best ⌈10 %⌉, at most 25) and the rest;
+/// objectives). The finished trials are split into a good few (the best ⌈10 %⌉, multivariate ⌈15 %⌉, at most 25) and the rest;
 /// each side gets a Parzen estimator, l for the good and g for the bad; of 24 points drawn from l the one
 /// with the highest l / g is proposed.
 /// </summary>
@@ -58,7 +114,9 @@ public sealed record TpeOptions
 /// how far they miss (a feasible trial always ranks above an infeasible one); running and waiting trials
 /// are always bad (constant liar). Failed trials are ignored.</para>
 /// <para>Kernel weights: 1 each, but beyond 25 trials the older ones fade linearly (the newest 25 keep 1);
-/// with several objectives the good trials weigh by their share of the hypervolume.</para>
+/// multivariate, the good trials weigh by their improvement on the best bad trial instead
+/// (<see cref="GoodTrialWeighting.ExpectedImprovement"/>); with several objectives the good trials weigh by
+/// their share of the hypervolume.</para>
 /// <para>Conditional parameters: a parameter (univariate) or a group of parameters active under the same
 /// condition (multivariate) is modelled on the trials where it was active; with no such trial finished it
 /// is drawn at random.</para>
@@ -73,8 +131,9 @@ public sealed class TpeSampler : ISampler
     {
         _options = options ?? new TpeOptions();
         if (_options.StartupTrials < 0 || _options.Candidates < 1 || !(_options.PriorWeight > 0)
-            || !(_options.GoodFraction > 0 && _options.GoodFraction <= 1) || _options.GoodCap < 1)
-            throw new ArgumentException("TPE options: startup trials must be ≥ 0, candidates ≥ 1, prior weight > 0, good fraction in (0, 1] and good cap ≥ 1");
+            || !(_options.EffectiveGoodFraction > 0 && _options.EffectiveGoodFraction <= 1) || _options.GoodCap < 1
+            || !(_options.MinBandwidthFactor > 0 && _options.MinBandwidthFactor <= 1) || !(_options.MagicClipExponent > 0))
+            throw new ArgumentException("TPE options: startup trials must be ≥ 0, candidates ≥ 1, prior weight > 0, good fraction in (0, 1], good cap ≥ 1, min bandwidth factor in (0, 1] and clip exponent > 0");
     }
 
     /// <summary>The settings.</summary>
@@ -162,11 +221,11 @@ public sealed class TpeSampler : ISampler
                 chosen[s.Parameter.Name] = s.DrawUniform(random);
             return;
         }
-        var good = (int)Math.Min(Math.Min(Math.Ceiling(_options.GoodFraction * finished), _options.GoodCap), finished);
+        var good = (int)Math.Min(Math.Min(Math.Ceiling(_options.EffectiveGoodFraction * finished), _options.GoodCap), finished);
         var (below, above) = Split(rows, history, good);
-        var goodWeights = history.Objectives > 1 ? HypervolumeWeights(below, history) : FadingWeights(below.Count);
-        var l = Estimator(groupScales, members, below, goodWeights, history);
-        var g = Estimator(groupScales, members, above, FadingWeights(above.Count), history);
+        var (goodWeights, goodPrior) = GoodWeights(below, above, history);
+        var l = Estimator(groupScales, members, below, goodWeights, goodPrior, history);
+        var g = Estimator(groupScales, members, above, FadingWeights(above.Count), _options.PriorWeight, history);
         var samples = l.Sample(random, _options.Candidates);
         var logL = l.LogDensity(samples);
         var logG = g.LogDensity(samples);
@@ -178,7 +237,7 @@ public sealed class TpeSampler : ISampler
             chosen[groupScales[i].Parameter.Name] = groupScales[i].External(samples[i][best]);
     }
 
-    private ParzenEstimator Estimator(ParameterScale[] groupScales, int[] members, List<int> rows, double[] weights, History history)
+    private ParzenEstimator Estimator(ParameterScale[] groupScales, int[] members, List<int> rows, double[] weights, double priorWeight, History history)
     {
         var observations = new double[members.Length][];
         for (var i = 0; i < members.Length; i++)
@@ -187,7 +246,32 @@ public sealed class TpeSampler : ISampler
             for (var r = 0; r < rows.Count; r++)
                 observations[i][r] = history.Points[rows[r]][members[i]];
         }
-        return new ParzenEstimator(groupScales, observations, weights, _options.Multivariate, _options.PriorWeight, _options.MagicClip, _options.ConsiderEndpoints, _options.WeighKernelsByBandwidth);
+        return new ParzenEstimator(groupScales, observations, weights, priorWeight, _options);
+    }
+
+    // the good kernels' weights and the prior's
+    private (double[] Weights, double Prior) GoodWeights(List<int> below, List<int> above, History history)
+    {
+        if (history.Objectives > 1)
+            return (HypervolumeWeights(below, history), _options.PriorWeight);
+        if (_options.EffectiveGoodWeighting == GoodTrialWeighting.ExpectedImprovement && ImprovementWeights(below, above, history) is { } weights)
+            return (weights, _options.PriorWeight * weights.Average());
+        return (FadingWeights(below.Count), _options.PriorWeight);
+    }
+
+    // EI weighting: threshold − loss, the threshold being the best complete bad trial's loss; null when a good
+    // trial is not complete (pruned, infeasible) or no bad trial is complete, as there is no improvement to measure
+    private static double[]? ImprovementWeights(List<int> below, List<int> above, History history)
+    {
+        if (below.Count == 0 || below.Any(t => history.Standings[t] != Standing.Complete))
+            return null;
+        var threshold = double.PositiveInfinity;
+        foreach (var t in above)
+            if (history.Standings[t] == Standing.Complete)
+                threshold = Math.Min(threshold, history.Losses[t][0]);
+        if (double.IsPositiveInfinity(threshold))
+            return null;
+        return [.. below.Select(t => Math.Max(Tiny, threshold - history.Losses[t][0]))];
     }
 
     // the good rows and the rest, each in trial-number order (the order the fading weights follow)

@@ -144,4 +144,53 @@ public sealed class TpeSamplerTests
         var up = Trials.Run(new TpeSampler(), space, p => [-Trials.Branin(p)], 30, seed: 4, [Direction.Maximize]);
         Assert.Equal(down.Select(t => t.Params), up.Select(t => t.Params));
     }
+
+    /// <summary>
+    /// Two good trials mirrored about the centre of [0, 10], x = 1 (loss 0) and x = 9 (loss 0.9), the eight bad
+    /// ones at 3.25..6.75 (loss 1 and up). Fading weights give both good kernels 1, so proposals split about
+    /// evenly; expected-improvement weights give them 1 − 0 and 1 − 0.9 (the best bad loss is 1), ten to one,
+    /// so nearly every proposal goes to the side of x = 1.
+    /// </summary>
+    [Fact]
+    public void ExpectedImprovementWeightsFavourTheGoodTrialThatImprovesMore()
+    {
+        var space = Trials.Floats(("x", 0, 10));
+        var trials = new List<FrozenTrial> { Trials.Complete(0, Trials.Params(("x", 1.0)), 0.0), Trials.Complete(1, Trials.Params(("x", 9.0)), 0.9) };
+        for (var i = 0; i < 8; i++)
+            trials.Add(Trials.Complete(2 + i, Trials.Params(("x", 3.25 + (0.5 * i))), 1 + (0.1 * i)));
+        int LowSide(GoodTrialWeighting weighting) => Enumerable.Range(0, 100).Count(seed =>
+            new TpeSampler(new TpeOptions { GoodFraction = 0.2, GoodWeighting = weighting }).Propose(space, Minimize, trials, new Random(seed))["x"].Number < 5);
+        var fading = LowSide(GoodTrialWeighting.Fading);
+        var improvement = LowSide(GoodTrialWeighting.ExpectedImprovement);
+        Assert.InRange(fading, 30, 70);
+        Assert.True(improvement >= 90, $"{improvement} of 100 proposals below 5 with EI weights, {fading} with fading weights");
+    }
+
+    /// <summary>
+    /// With every finished trial good and the rest running, no complete bad trial sets an improvement
+    /// threshold: expected-improvement weighting falls back to the fading weights, proposal for proposal.
+    /// </summary>
+    [Fact]
+    public void ExpectedImprovementWeightsFallBackWithoutACompleteBadTrial()
+    {
+        var space = Trials.Floats(("x", 0, 10));
+        var trials = Enumerable.Range(0, 10).Select(i => Trials.Complete(i, Trials.Params(("x", i + 0.5)), Math.Abs(i - 3.2))).ToList();
+        trials.Add(Trials.Make(10, TrialState.Running, Trials.Params(("x", 3.0))));
+        double Propose(GoodTrialWeighting weighting, int seed) =>
+            new TpeSampler(new TpeOptions { GoodFraction = 1.0, GoodWeighting = weighting }).Propose(space, Minimize, trials, new Random(seed))["x"].Number;
+        for (var seed = 0; seed < 20; seed++)
+            Assert.Equal(Propose(GoodTrialWeighting.Fading, seed), Propose(GoodTrialWeighting.ExpectedImprovement, seed));
+    }
+
+    [Fact]
+    public void UnivariateDefaultsAreOptunasAndMultivariateOnesWatanabes()
+    {
+        var univariate = new TpeOptions();
+        var multivariate = new TpeOptions { Multivariate = true };
+        Assert.Equal((0.1, GoodTrialWeighting.Fading), (univariate.EffectiveGoodFraction, univariate.EffectiveGoodWeighting));
+        Assert.Equal((0.15, GoodTrialWeighting.ExpectedImprovement), (multivariate.EffectiveGoodFraction, multivariate.EffectiveGoodWeighting));
+        Assert.Equal(MultivariateBandwidth.NeighbourGaps, multivariate.MultivariateBandwidth);
+        var set = multivariate with { GoodFraction = 0.2, GoodWeighting = GoodTrialWeighting.Fading };
+        Assert.Equal((0.2, GoodTrialWeighting.Fading), (set.EffectiveGoodFraction, set.EffectiveGoodWeighting));
+    }
 }
