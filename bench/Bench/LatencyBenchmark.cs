@@ -14,8 +14,8 @@ namespace StrategyLab.Bench;
 /// <c>--history</c> bars, then <c>--bars</c> bars stepped one at a time against the paper exchange. For each bar, the
 /// time from the bar's arrival (the runner's step starts) to its first and to its last order signed as the Binance client
 /// signs it (HMAC-SHA256), ready to leave: the fills of the last bar journaled, the plan's decision (stepped by one bar), the
-/// engine (risk rules, policy), the intents and the orders journaled. With the journal on disk (WAL, one fsync for the
-/// step's orders before the first is sent) and in memory, to show what the disk costs; and the plan's decision alone, timed apart on the
+/// engine (risk rules, policy), the intents and the orders journaled. With the journal on disk (WAL; the first order
+/// fsynced alone before it is sent, the others together before the second is) and in memory, to show what the disk costs; and the plan's decision alone, timed apart on the
 /// same bars. With <c>--warm-steps N</c> the runner first steps N bars untimed, as a runner that has been trading a
 /// while has its code compiled to its final tier and its buffers grown.
 /// </summary>

@@ -6,7 +6,7 @@ namespace StrategyLab.Runtime.Trading;
 
 /// <summary>
 /// The journal in one SQLite file in WAL mode. A transaction that returned survives the process being killed at any
-/// point. An order written before it is sent (a step's orders together, in one transaction; a deployment or promotion) is
+/// point. An order written before it is sent (several of a step's orders together, in one transaction; a deployment or promotion) is
 /// also on disk, fsynced, before the write returns, so no power loss can make the venue hold an order the journal does
 /// not; other writes (answers, fills, steps,
 /// intents) are fsynced with the next order, since what the venue did can be read from it again at reconciliation.

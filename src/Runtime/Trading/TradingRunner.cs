@@ -166,8 +166,8 @@ public sealed partial class TradingRunner : IAlertSink
         BookFillsBefore(time);
         var decision = _targets.Decide(history);
         var orders = StepEngine(history, t, decision);
-        List<Outgoing> outgoing = [.. orders.Select(o => Prepare(o, time, decision.Targets[o.Asset])), .. Stops(orders, time)];
-        var sent = await SendAsync(outgoing, time, cancel).ConfigureAwait(false);
+        var sent = await SendAsync(orders.Select(o => Prepare(o, time, decision.Targets[o.Asset])).Concat(Stops(orders, time)), time, cancel)
+            .ConfigureAwait(false);
         var equity = _engine.Ledger.Mark(out _, out _);
         _journal.RecordStep(Deployment, new JournalStep(time, equity, _engine.Stopped) { State = SaveState() }, Book());
         _setup.Checkpoint?.Invoke(TradingCheckpoint.StepJournaled, time.ToString(CultureInfo.InvariantCulture));
@@ -190,7 +190,7 @@ public sealed partial class TradingRunner : IAlertSink
             if (units[i] != 0)
                 closes.Add(new WorkingOrder(i, -units[i], OrderType.Market, ReduceOnly: true));
         }
-        return await SendAsync([.. closes.Select(c => Prepare(c, now, 0))], now, cancel).ConfigureAwait(false);
+        return await SendAsync(closes.Select(c => Prepare(c, now, 0)), now, cancel).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -616,14 +616,41 @@ public sealed partial class TradingRunner : IAlertSink
         }
     }
 
-    // A step's orders: every intent, and every order as pending under its id, journaled in one transaction that is on disk
-    // before the first is sent (one flush a bar, not one an order); then each is placed and its answer journaled. An order
-    // whose id the journal already holds was decided before a restart and reconciled at start: it is not sent again.
-    private async Task<List<OrderRequest>> SendAsync(List<Outgoing> orders, long barTime, CancellationToken cancel)
+    // A step's orders, each journaled with its intent as pending under its id, on disk before it is sent, then placed and its
+    // answer journaled. The first is prepared, written and sent before the others are prepared; the rest are written
+    // together, in one transaction, one flush for all of them rather than one each. An order whose id the journal already
+    // holds was decided before a restart and reconciled at start: it is not sent again.
+    private async Task<List<OrderRequest>> SendAsync(IEnumerable<Outgoing> orders, long barTime, CancellationToken cancel)
     {
         var sent = new List<OrderRequest>();
+        using var next = orders.GetEnumerator();
+        var first = new List<Outgoing>();
+        while (first.LastOrDefault()?.Request is null && next.MoveNext())
+            first.Add(next.Current);
+        await PlaceAsync(Journal(first, barTime), barTime, sent, cancel).ConfigureAwait(false);
+        var rest = new List<Outgoing>();
+        while (next.MoveNext())
+            rest.Add(next.Current);
+        await PlaceAsync(Journal(rest, barTime), barTime, sent, cancel).ConfigureAwait(false);
+        return sent;
+    }
+
+    private async Task PlaceAsync(List<Outgoing> journaled, long barTime, List<OrderRequest> sent, CancellationToken cancel)
+    {
+        foreach (var order in journaled)
+        {
+            var state = await PlaceAsync(order.Request!, cancel, order.Order).ConfigureAwait(false);
+            if (order.Request!.Type != OrderType.StopMarket)
+                Work(order.Intent, barTime, 0, order.Request, state);
+            sent.Add(order.Request);
+        }
+    }
+
+    // the intents and orders journaled in one transaction, on disk when it returns; the orders the journal did not hold
+    private List<Outgoing> Journal(List<Outgoing> orders, long barTime)
+    {
         if (orders.Count == 0)
-            return sent;
+            return [];
         List<Outgoing> requested = [.. orders.Where(o => o.Request is not null)];
         List<JournalOrder> pending = [.. requested.Select(o => new JournalOrder(barTime, o.Request!, o.Order.Purpose, JournalOrderStatus.Pending))];
         var added = _journal.RecordOrders(Deployment, [.. orders.Select(o => o.Journaled)], pending);
@@ -639,14 +666,7 @@ public sealed partial class TradingRunner : IAlertSink
             _fillsSince.TryAdd(pending[k].Request.Symbol, barTime);
             fresh.Add(requested[k]);
         }
-        foreach (var order in fresh)
-        {
-            var state = await PlaceAsync(order.Request!, cancel, order.Order).ConfigureAwait(false);
-            if (order.Request!.Type != OrderType.StopMarket)
-                Work(order.Intent, barTime, 0, order.Request, state);
-            sent.Add(order.Request);
-        }
-        return sent;
+        return fresh;
     }
 
     // a quote the venue holds and the policy re-quotes later is worked; a paper market works its quotes within the bar itself

@@ -7,12 +7,16 @@ using StrategyLab.Runtime.Trading;
 
 namespace StrategyLab.Exchanges.Tests.Trading;
 
-/// <summary>A step's orders are all on disk, pending under their ids, before the first of them leaves for the venue.</summary>
+/// <summary>
+/// A step's orders are each on disk, pending under their ids, before they leave for the venue: the first written alone, so
+/// that it leaves at once, the others together in one transaction before the second leaves.
+/// </summary>
 public sealed class StepJournalTests : IAsyncLifetime
 {
     private const string Key = "step-journal-api-key-ZXCVBN";
     private const string Secret = "step-journal-secret-NBVCXZ";
     private static readonly Interval Minute = new(60_000);
+    private static readonly string[] Symbols = [.. TwoSymbolVenue.Symbols, "SOLUSDT"];
 
     private readonly long _start = ((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 60_000) - 30) * 60_000;
     private readonly string _journal = Path.Combine(Path.GetTempPath(), $"step-journal-{Guid.NewGuid():N}.db");
@@ -22,6 +26,8 @@ public sealed class StepJournalTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _venue = await TwoSymbolVenue.StartAsync(Key, Secret, (99.9m, 100.1m), (49.9m, 50.1m));
+        _venue.AddSymbol(new FakeSymbol("SOLUSDT", 0.01m, 0.001m, 0.001m, 1000m, 5m));
+        _venue.SetBook("SOLUSDT", [(19.99m, 1000m)], [(20.01m, 1000m)]);
         _exchange = TwoSymbolVenue.Client(_venue, Key, Secret);
     }
 
@@ -35,13 +41,13 @@ public sealed class StepJournalTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EveryOrderOfAStepIsJournaledBeforeTheFirstIsSent()
+    public async Task TheFirstOrderOfAStepLeavesAfterItsOwnWriteAndTheOthersAfterOneWriteTogether()
     {
         // what another reader of the journal file sees as each order is sent
         var seen = new List<(string Id, int Orders, int Pending)>();
         using var journal = new SqliteJournal(_journal);
         var deployment = journal.Open(new Deployment("step-journal", "live", _exchange.Venue), fresh: false);
-        var setup = new TradingSetup(deployment, TwoSymbolVenue.Symbols, Minute, new LedgerOptions())
+        var setup = new TradingSetup(deployment, Symbols, Minute, new LedgerOptions())
         {
             Checkpoint = (checkpoint, id) =>
             {
@@ -53,19 +59,20 @@ public sealed class StepJournalTests : IAsyncLifetime
             },
         };
         var runner = await TradingRunner.StartAsync(setup, _exchange, journal, new BothAtFirst());
-        var history = new BarHistory("step-journal", Minute, [.. TwoSymbolVenue.Symbols], ["open", "high", "low", "close", "volume"]);
+        var history = new BarHistory("step-journal", Minute, [.. Symbols], ["open", "high", "low", "close", "volume"]);
         for (var bar = 0; bar < 2; bar++)
-            history.Append(_start + (bar * 60_000L), [[100, 50], [101, 51], [99, 49], [100.5, 50.5], [10, 10]]);
+            history.Append(_start + (bar * 60_000L), [[100, 50, 20], [101, 51, 21], [99, 49, 19], [100.5, 50.5, 20], [10, 10, 10]]);
 
         var step = await runner.StepAsync(history);
 
-        // BTC and ETH bought: as the first leaves, both are journaled and pending; as the second does, the first's answer is in
-        Assert.Equal(2, step!.Orders.Count);
-        Assert.Equal([(step.Orders[0].ClientOrderId, 2, 2), (step.Orders[1].ClientOrderId, 2, 1)], seen);
+        // BTC, ETH and SOL bought: as the first leaves, it alone is journaled; as the second does, all three are, the first
+        // answered and the other two pending; as the third does, two are answered
+        Assert.Equal(3, step!.Orders.Count);
+        Assert.Equal([(step.Orders[0].ClientOrderId, 1, 1), (step.Orders[1].ClientOrderId, 3, 2), (step.Orders[2].ClientOrderId, 3, 1)], seen);
     }
 
     private sealed class BothAtFirst : ITargetSource
     {
-        public TargetDecision Decide(BarHistory history) => new([0.2, 0.2], Rebalance: history.Count == 2);
+        public TargetDecision Decide(BarHistory history) => new([0.2, 0.2, 0.2], Rebalance: history.Count == 2);
     }
 }
