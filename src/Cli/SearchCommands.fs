@@ -239,7 +239,7 @@ type OptimizeArgs =
             match a with
             | File _ -> "the .strat file whose declared parameter ranges are searched"
             | Trials _ -> "the study stops once it holds this many finished trials, counting earlier runs (default 100)"
-            | Sampler _ -> "tpe (the default), random, grid or cmaes"
+            | Sampler _ -> "tpe (the default), tpe-multivariate, random, grid or cmaes"
             | Objective _ ->
                 "a metric to optimise in its own direction (default sharpe); give two for a Pareto front: "
                 + (TrialMetrics.Known |> Seq.map _.Name |> String.concat ", ")

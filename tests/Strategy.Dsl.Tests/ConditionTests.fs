@@ -379,6 +379,7 @@ let private momentumSource =
 [<Theory>]
 [<InlineData("random")>]
 [<InlineData("tpe")>]
+[<InlineData("tpe-multivariate")>]
 let ``a study leaves an inactive parameter out of its trials, and scores them at its default`` (sampler: string) =
     let plan = compileOk momentumSource
     let store = DataStore(Path.Combine(repoRoot, "data"))

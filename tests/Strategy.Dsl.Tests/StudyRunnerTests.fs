@@ -201,7 +201,7 @@ let ``searches no trial could complete are refused before any trial runs`` () =
     )
 
     Assert.Equal(
-        "--sampler: expected tpe, random, grid or cmaes, found 'bayes'",
+        "--sampler: expected tpe, tpe-multivariate, random, grid or cmaes, found 'bayes'",
         refused (StudyOptions(Objectives = [ Objective.Of "sharpe" ], Sampler = "bayes"))
     )
 

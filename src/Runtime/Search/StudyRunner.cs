@@ -192,10 +192,12 @@ public sealed record StudyOptions
     public ISampler CreateSampler() => Sampler switch
     {
         "tpe" => new TpeSampler(new TpeOptions { Constraints = Constraints.Constraints.IsEmpty ? null : Constraints }),
+        // the parameters drawn together, as Optuna's multivariate TPE, with Watanabe 2023's kernels and weights (docs/performance.md)
+        "tpe-multivariate" => new TpeSampler(new TpeOptions { Multivariate = true, Constraints = Constraints.Constraints.IsEmpty ? null : Constraints }),
         "random" => new RandomSampler(),
         "grid" => new GridSampler(),
         "cmaes" => new CmaEsSampler(),
-        _ => throw new PlanException($"--sampler: expected tpe, random, grid or cmaes, found '{Sampler}'"),
+        _ => throw new PlanException($"--sampler: expected tpe, tpe-multivariate, random, grid or cmaes, found '{Sampler}'"),
     };
 
     /// <summary>The pruner of that name (null for none), or a one-line error naming the ones there are.</summary>
