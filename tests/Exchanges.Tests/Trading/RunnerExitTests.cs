@@ -12,43 +12,23 @@ namespace StrategyLab.Exchanges.Tests.Trading;
 /// A runner's per-position exits decide as a backtest's do: a stop or take-profit is taken only when the bar reached
 /// its level. BTC is bought at the first decision (19.9 at the ask, 100.1), so its stop-loss of 5 % is at 95.095.
 /// </summary>
-public sealed class RunnerExitTests : IAsyncLifetime
+public sealed class RunnerExitTests() : TwoSymbolVenueTest("exit")
 {
-    private const string Key = "exit-tests-api-key-QWERTY";
-    private const string Secret = "exit-tests-secret-YTREWQ";
     private static readonly string[] Symbols = TwoSymbolVenue.Symbols;
     private static readonly Interval Minute = new(60_000);
 
     private long _start = ((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 60_000) - 30) * 60_000;
-    private readonly string _journal = Path.Combine(Path.GetTempPath(), $"exit-{Guid.NewGuid():N}.db");
-    private FakeBinanceFuturesVenue _venue = null!;
-    private BinanceFuturesExchange _exchange = null!;
-
-    public async Task InitializeAsync()
-    {
-        _venue = await TwoSymbolVenue.StartAsync(Key, Secret, (99.9m, 100.1m), (49.9m, 50.1m));
-        _exchange = TwoSymbolVenue.Client(_venue, Key, Secret);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _exchange.Dispose();
-        await _venue.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
-            File.Delete(_journal + suffix);
-    }
 
     [Theory]
     [InlineData(96.0, 0)]
     [InlineData(95.0, 1)]
     public async Task AStopIsTakenOnlyWhenTheBarReachesIt(double low, int exits)
     {
-        using var journal = new SqliteJournal(_journal);
+        using var journal = new SqliteJournal(JournalPath);
         var runner = await Start(journal, new ExitRules { StopLoss = 0.05 });
         var history = History(2);
         await runner.StepAsync(history);
-        Assert.Equal(19.9m, _venue.Position("BTCUSDT").Amount);
+        Assert.Equal(19.9m, Venue.Position("BTCUSDT").Amount);
 
         // bar 2 trades down to `low`: above the stop at 95.095, nothing; at or below it, the position is closed
         history.Append(_start + (2 * 60_000L), [[100, 50], [101, 51], [low, 49], [100.5, 50.5], [10, 10]]);
@@ -63,7 +43,7 @@ public sealed class RunnerExitTests : IAsyncLifetime
     [InlineData(105.2, 1)]
     public async Task ATakeProfitIsTakenOnlyWhenTheBarReachesIt(double high, int exits)
     {
-        using var journal = new SqliteJournal(_journal);
+        using var journal = new SqliteJournal(JournalPath);
         var runner = await Start(journal, new ExitRules { TakeProfit = 0.05 });
         var history = History(2);
         await runner.StepAsync(history);
@@ -79,7 +59,7 @@ public sealed class RunnerExitTests : IAsyncLifetime
     [Fact]
     public async Task AHeldPositionRestsOnAStopAtTheVenueThatStopsItOut()
     {
-        using var journal = new SqliteJournal(_journal);
+        using var journal = new SqliteJournal(JournalPath);
         var runner = await Start(journal, new ExitRules { StopLoss = 0.05 });
         var history = History(2);
         await runner.StepAsync(history);
@@ -92,9 +72,9 @@ public sealed class RunnerExitTests : IAsyncLifetime
         Assert.Equal(("SELL", 19.9m, 95.1m, true), (stop.Side, stop.Quantity, stop.StopPrice, stop.ReduceOnly));
 
         // bar 3 trades down through it: the venue sells at its bid, 95.0; the runner books that fill and sends nothing more
-        _venue.SetBook("BTCUSDT", [(95.0m, 1000m)], [(95.2m, 1000m)]);
-        await _venue.TradeAsync("BTCUSDT", 95.1m, 1m);
-        Assert.Equal(0m, _venue.Position("BTCUSDT").Amount);
+        Venue.SetBook("BTCUSDT", [(95.0m, 1000m)], [(95.2m, 1000m)]);
+        await Venue.TradeAsync("BTCUSDT", 95.1m, 1m);
+        Assert.Equal(0m, Venue.Position("BTCUSDT").Amount);
         Append(history, 3, low: 94, high: 100);
         var step = await runner.StepAsync(history);
 
@@ -108,7 +88,7 @@ public sealed class RunnerExitTests : IAsyncLifetime
     [Fact]
     public async Task ATrailingStopAtTheVenueFollowsTheHighs()
     {
-        using var journal = new SqliteJournal(_journal);
+        using var journal = new SqliteJournal(JournalPath);
         var runner = await Start(journal, new ExitRules { TrailingStop = 0.02 });
         var history = History(2);
         await runner.StepAsync(history);
@@ -122,7 +102,7 @@ public sealed class RunnerExitTests : IAsyncLifetime
         Append(history, 3, low: 101.5, high: 103);
         await runner.StepAsync(history);
         Assert.Equal(101.0m, Assert.Single(OpenStops()).StopPrice);
-        Assert.Equal(["CANCELED", "NEW"], _venue.Orders().Select(o => _venue.Order(o.ClientOrderId)!).Where(o => o.Type == "STOP_MARKET").Select(o => o.Status));
+        Assert.Equal(["CANCELED", "NEW"], Venue.Orders().Select(o => Venue.Order(o.ClientOrderId)!).Where(o => o.Type == "STOP_MARKET").Select(o => o.Status));
     }
 
     [Fact]
@@ -139,21 +119,21 @@ public sealed class RunnerExitTests : IAsyncLifetime
             LimitTimeoutSeconds = 0.2,
         };
         var history = History(2);
-        using (var journal = new SqliteJournal(_journal))
+        using (var journal = new SqliteJournal(JournalPath))
         {
             var runner = await Start(journal, options);
-            _venue.SetBook("BTCUSDT", [(100.2m, 1000m)], [(100.6m, 1000m)]);
+            Venue.SetBook("BTCUSDT", [(100.2m, 1000m)], [(100.6m, 1000m)]);
             await runner.StepAsync(history);
             // the post-only quote 0.1 % under the close (100.5 → 100.3995, down to the tick 100.3) fills on the tape
-            await _venue.TradeAsync("BTCUSDT", 100.3m, 100m);
+            await Venue.TradeAsync("BTCUSDT", 100.3m, 100m);
             Append(history, 2, low: 99, high: 101);
             await runner.StepAsync(history);
         }
         SqliteConnection.ClearAllPools();
         var stop = Assert.Single(OpenStops());
-        Assert.Equal(_venue.Position("BTCUSDT").Amount, stop.Quantity);
+        Assert.Equal(Venue.Position("BTCUSDT").Amount, stop.Quantity);
 
-        using var again = new SqliteJournal(_journal);
+        using var again = new SqliteJournal(JournalPath);
         var restarted = await Start(again, options);
 
         Assert.Null(restarted.NextRequote);
@@ -162,7 +142,7 @@ public sealed class RunnerExitTests : IAsyncLifetime
     }
 
     private List<FakeOrder> OpenStops() =>
-        [.. _venue.Orders().Select(o => _venue.Order(o.ClientOrderId)!).Where(o => o.IsOpen && o.Type == "STOP_MARKET")];
+        [.. Venue.Orders().Select(o => Venue.Order(o.ClientOrderId)!).Where(o => o.IsOpen && o.Type == "STOP_MARKET")];
 
     // bar `bar`: BTC opens at 100 and closes at 100.5 between `low` and `high`; ETH as in every bar
     private void Append(BarHistory history, int bar, double low, double high) =>
@@ -182,8 +162,8 @@ public sealed class RunnerExitTests : IAsyncLifetime
 
     private async Task<TradingRunner> Start(SqliteJournal journal, LedgerOptions options)
     {
-        var deployment = journal.Open(new Deployment("exits", "live", _exchange.Venue), fresh: false);
-        return await TradingRunner.StartAsync(new TradingSetup(deployment, Symbols, Minute, options), _exchange, journal, new FirstBarOnly());
+        var deployment = journal.Open(new Deployment("exits", "live", Exchange.Venue), fresh: false);
+        return await TradingRunner.StartAsync(new TradingSetup(deployment, Symbols, Minute, options), Exchange, journal, new FirstBarOnly());
     }
 
     private sealed class FirstBarOnly : ITargetSource

@@ -13,32 +13,12 @@ namespace StrategyLab.Exchanges.Tests.Trading;
 /// Bars that closed while a runner was down count for the time a position is held, as they would had it stepped them:
 /// a restarted runner closes a position that outlived its maximum holding time while it was away.
 /// </summary>
-public sealed class RunnerGapTests : IAsyncLifetime
+public sealed class RunnerGapTests() : TwoSymbolVenueTest("gap")
 {
-    private const string Key = "gap-tests-api-key-ASDFGH";
-    private const string Secret = "gap-tests-secret-HGFDSA";
     private static readonly string[] Symbols = TwoSymbolVenue.Symbols;
     private static readonly Interval Minute = new(60_000);
 
     private readonly long _start = ((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 60_000) - 30) * 60_000;
-    private readonly string _journal = Path.Combine(Path.GetTempPath(), $"gap-{Guid.NewGuid():N}.db");
-    private FakeBinanceFuturesVenue _venue = null!;
-    private BinanceFuturesExchange _exchange = null!;
-
-    public async Task InitializeAsync()
-    {
-        _venue = await TwoSymbolVenue.StartAsync(Key, Secret, (99.9m, 100.1m), (49.9m, 50.1m));
-        _exchange = TwoSymbolVenue.Client(_venue, Key, Secret);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _exchange.Dispose();
-        await _venue.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
-            File.Delete(_journal + suffix);
-    }
 
     [Theory]
     [InlineData(false, 0)]
@@ -47,7 +27,7 @@ public sealed class RunnerGapTests : IAsyncLifetime
     {
         // bars 0 and 1; the position is bought at bar 1's close and booked at bar 2's open
         var history = History(2);
-        using (var journal = new SqliteJournal(_journal))
+        using (var journal = new SqliteJournal(JournalPath))
         {
             var runner = await Start(journal);
             await runner.StepAsync(history);
@@ -55,11 +35,11 @@ public sealed class RunnerGapTests : IAsyncLifetime
             await runner.StepAsync(history);
         }
         SqliteConnection.ClearAllPools();
-        Assert.Equal(19.9m, _venue.Position("BTCUSDT").Amount);
+        Assert.Equal(19.9m, Venue.Position("BTCUSDT").Amount);
 
         // started again: either at bar 3 (nothing missed: held bars 2 and 3, two of the three allowed), or at bar 5 with
         // bars 3 and 4 closed while it was down (held bars 2 to 5, four: past the limit, so it is closed)
-        using var again = new SqliteJournal(_journal);
+        using var again = new SqliteJournal(JournalPath);
         var restarted = await Start(again);
         foreach (var bar in missBars ? new[] { 3, 4, 5 } : [3])
             Append(history, bar);
@@ -87,8 +67,8 @@ public sealed class RunnerGapTests : IAsyncLifetime
     private async Task<TradingRunner> Start(SqliteJournal journal)
     {
         var options = new LedgerOptions { Exits = new ExitRules { MaxHoldBars = 3 } };
-        var deployment = journal.Open(new Deployment("gap", "live", _exchange.Venue), fresh: false);
-        return await TradingRunner.StartAsync(new TradingSetup(deployment, Symbols, Minute, options), _exchange, journal, new FirstBarOnly());
+        var deployment = journal.Open(new Deployment("gap", "live", Exchange.Venue), fresh: false);
+        return await TradingRunner.StartAsync(new TradingSetup(deployment, Symbols, Minute, options), Exchange, journal, new FirstBarOnly());
     }
 
     private sealed class FirstBarOnly : ITargetSource

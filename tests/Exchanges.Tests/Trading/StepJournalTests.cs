@@ -11,54 +11,34 @@ namespace StrategyLab.Exchanges.Tests.Trading;
 /// A step's orders are each on disk, pending under their ids, before they leave for the venue: the first written alone, so
 /// that it leaves at once, the others together in one transaction before the second leaves.
 /// </summary>
-public sealed class StepJournalTests : IAsyncLifetime
+public sealed class StepJournalTests() : TwoSymbolVenueTest("step-journal")
 {
-    private const string Key = "step-journal-api-key-ZXCVBN";
-    private const string Secret = "step-journal-secret-NBVCXZ";
     private static readonly Interval Minute = new(60_000);
     private static readonly string[] Symbols = [.. TwoSymbolVenue.Symbols, "SOLUSDT"];
 
     private readonly long _start = ((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 60_000) - 30) * 60_000;
-    private readonly string _journal = Path.Combine(Path.GetTempPath(), $"step-journal-{Guid.NewGuid():N}.db");
-    private FakeBinanceFuturesVenue _venue = null!;
-    private BinanceFuturesExchange _exchange = null!;
-
-    public async Task InitializeAsync()
-    {
-        _venue = await TwoSymbolVenue.StartAsync(Key, Secret, (99.9m, 100.1m), (49.9m, 50.1m));
-        _venue.AddSymbol(new FakeSymbol("SOLUSDT", 0.01m, 0.001m, 0.001m, 1000m, 5m));
-        _venue.SetBook("SOLUSDT", [(19.99m, 1000m)], [(20.01m, 1000m)]);
-        _exchange = TwoSymbolVenue.Client(_venue, Key, Secret);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _exchange.Dispose();
-        await _venue.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
-            File.Delete(_journal + suffix);
-    }
 
     [Fact]
     public async Task TheFirstOrderOfAStepLeavesAfterItsOwnWriteAndTheOthersAfterOneWriteTogether()
     {
+        Venue.AddSymbol(new FakeSymbol("SOLUSDT", 0.01m, 0.001m, 0.001m, 1000m, 5m));
+        Venue.SetBook("SOLUSDT", [(19.99m, 1000m)], [(20.01m, 1000m)]);
         // what another reader of the journal file sees as each order is sent
         var seen = new List<(string Id, int Orders, int Pending)>();
-        using var journal = new SqliteJournal(_journal);
-        var deployment = journal.Open(new Deployment("step-journal", "live", _exchange.Venue), fresh: false);
+        using var journal = new SqliteJournal(JournalPath);
+        var deployment = journal.Open(new Deployment("step-journal", "live", Exchange.Venue), fresh: false);
         var setup = new TradingSetup(deployment, Symbols, Minute, new LedgerOptions())
         {
             Checkpoint = (checkpoint, id) =>
             {
                 if (checkpoint != TradingCheckpoint.OrderSent)
                     return;
-                using var reader = new SqliteJournal(_journal);
+                using var reader = new SqliteJournal(JournalPath);
                 var orders = reader.Orders(deployment);
                 seen.Add((id, orders.Count, orders.Count(o => o.Status == JournalOrderStatus.Pending)));
             },
         };
-        var runner = await TradingRunner.StartAsync(setup, _exchange, journal, new BothAtFirst());
+        var runner = await TradingRunner.StartAsync(setup, Exchange, journal, new BothAtFirst());
         var history = new BarHistory("step-journal", Minute, [.. Symbols], ["open", "high", "low", "close", "volume"]);
         for (var bar = 0; bar < 2; bar++)
             history.Append(_start + (bar * 60_000L), [[100, 50, 20], [101, 51, 21], [99, 49, 19], [100.5, 50.5, 20], [10, 10, 10]]);

@@ -36,3 +36,37 @@ internal static class TwoSymbolVenue
         return new BinanceFuturesExchange(adjust?.Invoke(options) ?? options, BinanceCredentials.Of(key, secret));
     }
 }
+
+/// <summary>
+/// A test of a runner against <see cref="TwoSymbolVenue"/> (touch 99.9/100.1 for BTC, 49.9/50.1 for ETH) with a journal
+/// file of its own; venue, client and journal are gone after the test.
+/// </summary>
+public abstract class TwoSymbolVenueTest(string name) : IAsyncLifetime
+{
+    private const string Key = "two-symbol-tests-api-key-PLOKIJ";
+    private const string Secret = "two-symbol-tests-secret-JIKOLP";
+
+    /// <summary>The journal's file.</summary>
+    protected string JournalPath { get; } = Path.Combine(Path.GetTempPath(), $"{name}-{Guid.NewGuid():N}.db");
+
+    internal FakeBinanceFuturesVenue Venue { get; private set; } = null!;
+
+    internal BinanceFuturesExchange Exchange { get; private set; } = null!;
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        Venue = await TwoSymbolVenue.StartAsync(Key, Secret, (99.9m, 100.1m), (49.9m, 50.1m));
+        Exchange = TwoSymbolVenue.Client(Venue, Key, Secret);
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        Exchange.Dispose();
+        await Venue.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+            File.Delete(JournalPath + suffix);
+    }
+}
