@@ -68,7 +68,7 @@ var setup = new TradingSetup(deployment, options.Symbols, BarScript.Bar, ledger)
 };
 try
 {
-    var runner = await TradingRunner.StartAsync(setup, exchange, journal, new BarScript());
+    var runner = await TradingRunner.StartAsync(setup, exchange, journal, new BarScript(options.Exits));
     var history = new BarHistory("script", BarScript.Bar, [.. options.Symbols], ["open", "high", "low", "close", "volume"]);
     await runner.WorkQuotesAsync();
     for (var t = 0; t < options.Bars; t++)
@@ -133,8 +133,9 @@ internal static class Venue
     };
 }
 
-// the bars and the targets: two assets (around 100 and 50) whose targets change every bar, so every bar sends orders
-internal sealed class BarScript : ITargetSource
+// the bars and the targets: two assets (around 100 and 50) whose targets change every bar, so every bar sends orders;
+// with exits, only every other bar rebalances, so that positions are held through a bar on a stop resting at the venue
+internal sealed class BarScript(bool holdEveryOtherBar = false) : ITargetSource
 {
     public static readonly Interval Bar = new(60_000);
     public const long Start = 1717200000000L; // 2024-06-01 00:00 UTC
@@ -150,6 +151,8 @@ internal sealed class BarScript : ITargetSource
     public TargetDecision Decide(BarHistory history)
     {
         var t = history.Count - 1;
-        return new TargetDecision(t % 2 == 0 ? [0.3, -0.2] : [0.1, 0.25], Rebalance: true);
+        return holdEveryOtherBar
+            ? new TargetDecision(t % 4 == 0 ? [0.3, -0.2] : [0.1, 0.25], Rebalance: t % 2 == 0)
+            : new TargetDecision(t % 2 == 0 ? [0.3, -0.2] : [0.1, 0.25], Rebalance: true);
     }
 }
