@@ -87,6 +87,8 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
     /// <summary>The tag of a session logged in.</summary>
     public const string LoggedInTag = "login";
 
+    private const string LoginAnsweredTag = "login-answered";
+
     public static async Task<FakeMexcVenue> StartAsync(string apiKey, string secret)
     {
         var venue = new FakeMexcVenue(apiKey, secret);
@@ -238,6 +240,12 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
         {
             await session.SendAsync(reply);
         }
+
+        // a session hears the account's pushes once its login answer is on the wire, as at the venue: none overtakes it
+        if (session.Tags.TryRemove(LoginAnsweredTag, out _))
+        {
+            session.Tags[LoggedInTag] = true;
+        }
     }
 
     private IReadOnlyList<string> Answer(IStreamSession session, string text)
@@ -258,7 +266,7 @@ internal sealed partial class FakeMexcVenue : IAsyncDisposable
                 var valid = key == ApiKey && param.GetProperty("signature").GetString() == Hmac(key + time);
                 if (valid)
                 {
-                    session.Tags[LoggedInTag] = true;
+                    session.Tags[LoginAnsweredTag] = true;
                     Interlocked.Increment(ref _logins);
                 }
 
