@@ -56,13 +56,25 @@ public sealed class Account
             _held[asset >> 6] &= ~(1UL << asset);
         else
             _held[asset >> 6] |= 1UL << asset;
-        if (after == 0)
-            _entryPrice[asset] = double.NaN;
-        else if (before == 0 || (after > 0) != (before > 0))
-            _entryPrice[asset] = price;
-        else if ((quantity > 0) == (before > 0))
-            _entryPrice[asset] = ((_entryPrice[asset] * Math.Abs(before)) + (price * Math.Abs(quantity))) / Math.Abs(after);
+        _entryPrice[asset] = EntryAfter(before, after, quantity, _entryPrice[asset], price);
         return before;
+    }
+
+    /// <summary>
+    /// The average entry price of a position of <paramref name="before"/> units entered at <paramref name="entry"/> once
+    /// <paramref name="quantity"/> more fill at <paramref name="price"/>, making <paramref name="after"/>: the fill's price for
+    /// a position opened or turned around, the average for one added to, unchanged for one reduced, NaN when flat.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double EntryAfter(double before, double after, double quantity, double entry, double price)
+    {
+        if (after == 0)
+            return double.NaN;
+        if (before == 0 || (after > 0) != (before > 0))
+            return price;
+        if ((quantity > 0) == (before > 0))
+            return ((entry * Math.Abs(before)) + (price * Math.Abs(quantity))) / Math.Abs(after);
+        return entry;
     }
 
     /// <summary>Sets cash, positions and entry prices as a saved account held them (a restarted runner's book).</summary>

@@ -138,6 +138,12 @@ public sealed class ExecutionEngine : IVenueEvents
     /// </summary>
     public IReadOnlyList<WorkingOrder> NextBarStops() => _exits?.Stops(Ledger.Account) ?? [];
 
+    /// <summary>
+    /// The stop <paramref name="asset"/>'s position rests on through the next bar once <paramref name="quantity"/> filled at
+    /// <paramref name="price"/> after the last step (before the fill is booked); null when flat after it or without a stop.
+    /// </summary>
+    public WorkingOrder? NextBarStopAfterFill(int asset, double quantity, double price) => _exits?.StopAfter(Ledger.Account, asset, quantity, price);
+
     /// <summary>Returns what the engine remembers after the last bar it stepped (for a restart).</summary>
     public EngineState Save()
     {

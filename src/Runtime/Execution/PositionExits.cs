@@ -148,6 +148,24 @@ internal sealed class PositionExits
         return stops;
     }
 
+    /// <summary>
+    /// The stop <paramref name="asset"/>'s position rests on through the next bar once <paramref name="quantity"/> fills at
+    /// <paramref name="price"/> after the last close (a venue answers a market order with its fill): as <see cref="Stops"/>
+    /// would give it had the fill been booked, a position opened or turned around trailing from the fill's price. Null
+    /// when the fill leaves the position flat or no stop is set.
+    /// </summary>
+    public WorkingOrder? StopAfter(Account account, int asset, double quantity, double price)
+    {
+        var before = account.Units[asset];
+        var after = before + quantity;
+        if (Math.Abs(after) < 1e-12 * Math.Abs(quantity))
+            return null;
+        var entry = Account.EntryAfter(before, after, quantity, account.EntryPrice[asset], price);
+        var opened = before == 0 || (after > 0) != (before > 0);
+        var (stop, purpose) = Stop(Math.Sign(after), entry, opened ? price : _best[asset]);
+        return double.IsNaN(stop) ? null : new WorkingOrder(asset, -after, OrderType.StopMarket, purpose, StopPrice: stop, ReduceOnly: true);
+    }
+
     /// <summary>A bar closed: the best prices move, and positions held their maximum time fall due.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Closed(in BarRow bar, Account account)

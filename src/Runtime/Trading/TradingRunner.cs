@@ -168,6 +168,7 @@ public sealed partial class TradingRunner : IAlertSink
         var orders = StepEngine(history, t, decision);
         var sent = await SendAsync(orders.Select(o => Prepare(o, time, decision.Targets[o.Asset])).Concat(Stops(orders, time)), time, cancel)
             .ConfigureAwait(false);
+        sent.AddRange(await SendAsync(StopsAfterFills(orders, time), time, cancel).ConfigureAwait(false));
         var equity = _engine.Ledger.Mark(out _, out _);
         _journal.RecordStep(Deployment, new JournalStep(time, equity, _engine.Stopped) { State = SaveState() }, Book());
         _setup.Checkpoint?.Invoke(TradingCheckpoint.StepJournaled, time.ToString(CultureInfo.InvariantCulture));
@@ -594,26 +595,51 @@ public sealed partial class TradingRunner : IAlertSink
     // A position the step leaves as it is rests on a reduce-only stop at the venue through the next bar, at the level the
     // engine would work it against that bar (rounded to the tick towards the market, never looser), so that it stops out
     // at its price as in a backtest; settlement cancels it with the bar's other orders and reads whether it fired. A
-    // position the step trades is checked at the next close instead (the engine's exits, sent at market when reached).
+    // position the step trades rests on its stop once its order's fill is known (below); until then, and in paper, the
+    // engine checks the bar at its close (its exits, sent at market when reached).
     private IEnumerable<Outgoing> Stops(List<WorkingOrder> traded, long barTime)
     {
         foreach (var stop in _engine.NextBarStops())
         {
-            if (traded.Exists(o => o.Asset == stop.Asset))
-                continue;
-            var symbol = _setup.Symbols[stop.Asset];
-            var instrument = _instruments[stop.Asset];
-            var quantity = Steps.TowardZero(Steps.ToDecimal(Math.Abs(stop.Quantity)), instrument.StepSize);
-            if (quantity <= 0)
-                continue;
-            var sell = stop.Quantity < 0;
-            var level = Steps.ToDecimal(stop.StopPrice);
-            var price = sell ? Steps.Up(level, instrument.TickSize) : Steps.Down(level, instrument.TickSize);
-            var id = ClientOrderIds.For(Deployment.Key, barTime, symbol, stop.Purpose, 0);
-            var request = new OrderRequest(id, symbol, sell ? OrderSide.Sell : OrderSide.Buy, OrderType.StopMarket, quantity, StopPrice: price, ReduceOnly: true);
-            yield return new Outgoing(new JournalIntent(barTime, symbol, stop.Purpose, 0, stop.Quantity, stop.StopPrice),
-                new OrderIntent(stop.Asset, stop.Quantity, stop.StopPrice, stop.Purpose, Closing: true), stop, request);
+            if (!traded.Exists(o => o.Asset == stop.Asset) && StopOrder(stop, barTime) is { } order)
+                yield return order;
         }
+    }
+
+    // A venue answers a market order with its fill (a paper market fills when the next bar trades): the position a step's
+    // filled order makes rests on its stop at once, from its entry price, as a backtest protects a position in the bar it
+    // opens in. The fills are read from the journal's orders, so that a step taken again after a restart, whose orders were
+    // sent before it, rests the same stops.
+    private IEnumerable<Outgoing> StopsAfterFills(List<WorkingOrder> orders, long barTime)
+    {
+        if (_setup.Market is not null)
+            yield break;
+        foreach (var order in orders)
+        {
+            var id = ClientOrderIds.For(Deployment.Key, barTime, _setup.Symbols[order.Asset], order.Purpose, 0);
+            if (!_orders.TryGetValue(id, out var known) || known.Order is not { Status: JournalOrderStatus.Filled, AverageFillPrice: > 0 } filled)
+                continue;
+            var quantity = (filled.Request.Side == OrderSide.Buy ? 1 : -1) * (double)filled.FilledQuantity;
+            if (_engine.NextBarStopAfterFill(order.Asset, quantity, (double)filled.AverageFillPrice) is { } stop && StopOrder(stop, barTime) is { } sent)
+                yield return sent;
+        }
+    }
+
+    // the engine's stop as the venue takes it: the position's lots, the level rounded to the tick towards the market
+    private Outgoing? StopOrder(WorkingOrder stop, long barTime)
+    {
+        var symbol = _setup.Symbols[stop.Asset];
+        var instrument = _instruments[stop.Asset];
+        var quantity = Steps.TowardZero(Steps.ToDecimal(Math.Abs(stop.Quantity)), instrument.StepSize);
+        if (quantity <= 0)
+            return null;
+        var sell = stop.Quantity < 0;
+        var level = Steps.ToDecimal(stop.StopPrice);
+        var price = sell ? Steps.Up(level, instrument.TickSize) : Steps.Down(level, instrument.TickSize);
+        var id = ClientOrderIds.For(Deployment.Key, barTime, symbol, stop.Purpose, 0);
+        var request = new OrderRequest(id, symbol, sell ? OrderSide.Sell : OrderSide.Buy, OrderType.StopMarket, quantity, StopPrice: price, ReduceOnly: true);
+        return new Outgoing(new JournalIntent(barTime, symbol, stop.Purpose, 0, stop.Quantity, stop.StopPrice),
+            new OrderIntent(stop.Asset, stop.Quantity, stop.StopPrice, stop.Purpose, Closing: true), stop, request);
     }
 
     // A step's orders, each journaled with its intent as pending under its id, on disk before it is sent, then placed and its

@@ -63,12 +63,13 @@ public sealed class RunnerExitTests() : TwoSymbolVenueTest("exit")
         var runner = await Start(journal, new ExitRules { StopLoss = 0.05 });
         var history = History(2);
         await runner.StepAsync(history);
-        Assert.Empty(OpenStops());
+        var atEntry = Assert.Single(OpenStops());
 
-        // the buy is booked at bar 2's open; at its close the position rests on a stop at 95.095, rounded up to 95.1
+        // the buy is booked at bar 2's open; at its close the position rests on a new stop at 95.095, rounded up to 95.1
         Append(history, 2, low: 99, high: 101);
         await runner.StepAsync(history);
         var stop = Assert.Single(OpenStops());
+        Assert.NotEqual(atEntry.ClientOrderId, stop.ClientOrderId);
         Assert.Equal(("SELL", 19.9m, 95.1m, true), (stop.Side, stop.Quantity, stop.StopPrice, stop.ReduceOnly));
 
         // bar 3 trades down through it: the venue sells at its bid, 95.0; the runner books that fill and sends nothing more
@@ -86,12 +87,42 @@ public sealed class RunnerExitTests() : TwoSymbolVenueTest("exit")
     }
 
     [Fact]
+    public async Task AnEntryRestsOnItsStopAsSoonAsItFillsAndIsStoppedOutInItsFirstBar()
+    {
+        using var journal = new SqliteJournal(JournalPath);
+        var runner = await Start(journal, new ExitRules { StopLoss = 0.05 });
+        var history = History(2);
+        var entry = await runner.StepAsync(history);
+
+        // the market buy answered its fill, 19.9 at 100.1: its stop at 95.095, up to 95.1, rests at once
+        var stop = Assert.Single(OpenStops());
+        Assert.Equal(("SELL", 19.9m, 95.1m, true), (stop.Side, stop.Quantity, stop.StopPrice, stop.ReduceOnly));
+        Assert.Equal([OrderType.Market, OrderType.StopMarket], entry!.Orders.Select(o => o.Type));
+
+        // bar 2, the entry's first, trades down through it: the venue sells at its bid, 95.0, as a backtest stops the
+        // position out in the bar it opens in; the runner books the entry and the stop-out and sends nothing
+        Venue.SetBook("BTCUSDT", [(95.0m, 1000m)], [(95.2m, 1000m)]);
+        await Venue.TradeAsync("BTCUSDT", 95.1m, 1m);
+        Append(history, 2, low: 94, high: 101);
+        var step = await runner.StepAsync(history);
+
+        Assert.Empty(step!.Orders);
+        Assert.Empty(OpenStops());
+        var fill = Assert.Single(journal.Fills(runner.Deployment), f => f.Quantity < 0);
+        Assert.Equal((-19.9m, 95.0m, stop.ClientOrderId), (fill.Quantity, fill.Price, fill.ClientOrderId));
+        Assert.Equal(0m, Venue.Position("BTCUSDT").Amount);
+        Assert.Contains(journal.Events(runner.Deployment), e => e.Kind == "stop_loss");
+    }
+
+    [Fact]
     public async Task ATrailingStopAtTheVenueFollowsTheHighs()
     {
         using var journal = new SqliteJournal(JournalPath);
         var runner = await Start(journal, new ExitRules { TrailingStop = 0.02 });
         var history = History(2);
         await runner.StepAsync(history);
+        // from the fill at 100.1: 98.098, up to 98.1
+        Assert.Equal(98.1m, Assert.Single(OpenStops()).StopPrice);
 
         // best price 101 (bar 2's high, above the entry at 100.1): 101 × 0.98 = 98.98, rounded up to 99.0
         Append(history, 2, low: 99.5, high: 101);
@@ -102,7 +133,7 @@ public sealed class RunnerExitTests() : TwoSymbolVenueTest("exit")
         Append(history, 3, low: 101.5, high: 103);
         await runner.StepAsync(history);
         Assert.Equal(101.0m, Assert.Single(OpenStops()).StopPrice);
-        Assert.Equal(["CANCELED", "NEW"], Venue.Orders().Select(o => Venue.Order(o.ClientOrderId)!).Where(o => o.Type == "STOP_MARKET").Select(o => o.Status));
+        Assert.Equal(["CANCELED", "CANCELED", "NEW"], Venue.Orders().Select(o => Venue.Order(o.ClientOrderId)!).Where(o => o.Type == "STOP_MARKET").Select(o => o.Status));
     }
 
     [Fact]

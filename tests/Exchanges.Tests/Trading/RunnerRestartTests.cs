@@ -46,10 +46,11 @@ public sealed class RunnerRestartTests : IAsyncLifetime
     [InlineData(TradingCheckpoint.IntentJournaled, 11)]
     [InlineData(TradingCheckpoint.FillJournaled, 8)]
     [InlineData(TradingCheckpoint.StepJournaled, 7)]
-    // the fourth and tenth orders are stops resting at the venue
-    [InlineData(TradingCheckpoint.OrderSent, 4)]
-    [InlineData(TradingCheckpoint.OrderJournaled, 10)]
-    [InlineData(TradingCheckpoint.AckJournaled, 10)]
+    // stops at the venue: the 8th, 11th and 14th orders rest from an entry's fill, the 15th under a position held on
+    [InlineData(TradingCheckpoint.OrderSent, 8)]
+    [InlineData(TradingCheckpoint.OrderJournaled, 11)]
+    [InlineData(TradingCheckpoint.AckJournaled, 14)]
+    [InlineData(TradingCheckpoint.OrderSent, 15)]
     public void ARestartedRunnerDecidesAsAnUninterruptedOneBarForBar(TradingCheckpoint checkpoint, int occurrence)
     {
         var whole = Path.Combine(_folder, "whole.db");
