@@ -14,6 +14,7 @@ internal sealed class RunnerPort : IVenuePort
 {
     private readonly List<VenueEvent> _queued = [];
     private readonly List<WorkingOrder> _orders = [];
+    private readonly HashSet<int> _closing = [];
     private IVenueEvents? _events;
 
     /// <summary>True when the engine liquidated the account in the last step (equity reached zero).</summary>
@@ -34,14 +35,21 @@ internal sealed class RunnerPort : IVenuePort
         _queued.Clear();
     }
 
-    public void Submit(in WorkingOrder order) => _orders.Add(order);
+    public void Submit(in WorkingOrder order)
+    {
+        // a position an exit closes at market this step is decided again at the next bar, from the book the exit leaves:
+        // an order sized on the position before it would trade against the exit
+        if (!_closing.Contains(order.Asset))
+            _orders.Add(order);
+    }
 
     public void Match(in WorkingOrder order, in BarQuote quote)
     {
         // the bar has closed: an exit it reached is taken at once, one it did not rests for nothing
         if (order.Type is OrderType.StopMarket or OrderType.TakeProfitMarket && !BarFillModel.Triggers(order, quote))
             return;
-        _orders.Add(order with { Type = OrderType.Market });
+        if (_closing.Add(order.Asset))
+            _orders.Add(order with { Type = OrderType.Market });
     }
 
     public void Liquidate() => Liquidated = true;
@@ -51,6 +59,7 @@ internal sealed class RunnerPort : IVenuePort
     {
         var orders = _orders.ToList();
         _orders.Clear();
+        _closing.Clear();
         Liquidated = false;
         return orders;
     }

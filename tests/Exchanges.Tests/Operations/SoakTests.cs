@@ -16,7 +16,8 @@ namespace StrategyLab.Exchanges.Tests.Operations;
 /// <summary>
 /// An accelerated soak against the fake Binance venue: minute bars stepped as fast as the runner goes, with faults
 /// injected on a seeded schedule (server errors, dropped connections before and after the venue acted, timeouts,
-/// rate limiting, refusals) and the runner killed at random writes and restarted on its journal. It must end with the
+/// rate limiting, refusals) and the runner killed at random writes and restarted on its journal; positions carry a stop-loss
+/// and a trailing stop, so stops rest at the venue and exits are taken at closes throughout. It must end with the
 /// journal, the venue and the metrics in agreement. The suite runs an hour of bars; STRATEGYLAB_SOAK_BARS=1440 runs
 /// a day (docs/reliability.md).
 /// </summary>
@@ -81,7 +82,7 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
         var targets = new SeededTargets(new Random(Seed + 1));
         var venue = new ObservedExchange(_exchange, _metrics);
         var deployment = journal.Open(new Deployment("soak", "seeded", _exchange.Venue), fresh: false);
-        var setup = new TradingSetup(deployment, Symbols, Minute, new LedgerOptions()) { Observer = _metrics, Checkpoint = crash.At };
+        var setup = new TradingSetup(deployment, Symbols, Minute, new LedgerOptions { Exits = new Runtime.Execution.ExitRules { StopLoss = 0.006, TrailingStop = 0.008 } }) { Observer = _metrics, Checkpoint = crash.At };
         _metrics.Watch(_exchange);
         TradingRunner? runner = await TradingRunner.StartAsync(setup, venue, journal, targets);
         var history = await LiveBars.HistoryAsync(_exchange, Symbols, [.. Symbols], Minute, 40);

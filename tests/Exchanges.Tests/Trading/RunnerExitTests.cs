@@ -57,6 +57,25 @@ public sealed class RunnerExitTests() : TwoSymbolVenueTest("exit")
     }
 
     [Fact]
+    public async Task APositionAnExitClosesAtTheCloseIsDecidedAgainAtTheNextBarNotSizedOnTheBookBeforeIt()
+    {
+        using var journal = new SqliteJournal(JournalPath);
+        var runner = await Start(journal, new LedgerOptions { Exits = new ExitRules { StopLoss = 0.05 } }, new Growing());
+        var history = History(2);
+        await runner.StepAsync(history);
+
+        // bar 2 reaches the stop (no trade at the venue fired it) while the target grows to 30 %: the exit alone goes out,
+        // not a buy of the difference sized on the position it closes
+        Append(history, 2, low: 95, high: 101);
+        var step = await runner.StepAsync(history);
+
+        var exit = Assert.Single(step!.Orders, o => o.Symbol == "BTCUSDT" && o.Type == OrderType.Market);
+        Assert.Equal((OrderSide.Sell, 19.9m, true), (exit.Side, exit.Quantity, exit.ReduceOnly));
+        Assert.DoesNotContain(step.Orders, o => o.Symbol == "BTCUSDT" && o.Side == OrderSide.Buy);
+        Assert.Equal(0m, Venue.Position("BTCUSDT").Amount);
+    }
+
+    [Fact]
     public async Task AHeldPositionRestsOnAStopAtTheVenueThatStopsItOut()
     {
         using var journal = new SqliteJournal(JournalPath);
@@ -191,10 +210,16 @@ public sealed class RunnerExitTests() : TwoSymbolVenueTest("exit")
     // 20 % of 10,000 long BTC at the first decision only (2,000 / 100.5 = 19.900 in lots of 0.001)
     private Task<TradingRunner> Start(SqliteJournal journal, ExitRules exits) => Start(journal, new LedgerOptions { Exits = exits });
 
-    private async Task<TradingRunner> Start(SqliteJournal journal, LedgerOptions options)
+    private async Task<TradingRunner> Start(SqliteJournal journal, LedgerOptions options, ITargetSource? targets = null)
     {
         var deployment = journal.Open(new Deployment("exits", "live", Exchange.Venue), fresh: false);
-        return await TradingRunner.StartAsync(new TradingSetup(deployment, Symbols, Minute, options), Exchange, journal, new FirstBarOnly());
+        return await TradingRunner.StartAsync(new TradingSetup(deployment, Symbols, Minute, options), Exchange, journal, targets ?? new FirstBarOnly());
+    }
+
+    // 20 % long BTC, then 30 % from the third bar on, rebalanced every bar
+    private sealed class Growing : ITargetSource
+    {
+        public TargetDecision Decide(BarHistory history) => new([history.Count < 3 ? 0.2 : 0.3, 0], Rebalance: true);
     }
 
     private sealed class FirstBarOnly : ITargetSource
