@@ -19,41 +19,27 @@ public sealed class RunnerExitTests() : TwoSymbolVenueTest("exit")
 
     private long _start = ((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 60_000) - 30) * 60_000;
 
+    // BTC's stop-loss of 5 % is at 95.095, its take-profit of 5 % at 100.1 × 1.05 = 105.105
     [Theory]
-    [InlineData(96.0, 0)]
-    [InlineData(95.0, 1)]
-    public async Task AStopIsTakenOnlyWhenTheBarReachesIt(double low, int exits)
+    [InlineData(OrderPurpose.StopLoss, 96.0, 101.0, 0)]
+    [InlineData(OrderPurpose.StopLoss, 95.0, 101.0, 1)]
+    [InlineData(OrderPurpose.TakeProfit, 99.0, 105.0, 0)]
+    [InlineData(OrderPurpose.TakeProfit, 99.0, 105.2, 1)]
+    public async Task AnExitIsTakenOnlyWhenTheBarReachesIt(OrderPurpose exit, double low, double high, int exits)
     {
         using var journal = new SqliteJournal(JournalPath);
-        var runner = await Start(journal, new ExitRules { StopLoss = 0.05 });
+        var rules = exit == OrderPurpose.StopLoss ? new ExitRules { StopLoss = 0.05 } : new ExitRules { TakeProfit = 0.05 };
+        var runner = await Start(journal, rules);
         var history = History(2);
         await runner.StepAsync(history);
         Assert.Equal(19.9m, Venue.Position("BTCUSDT").Amount);
 
-        // bar 2 trades down to `low`: above the stop at 95.095, nothing; at or below it, the position is closed
-        history.Append(_start + (2 * 60_000L), [[100, 50], [101, 51], [low, 49], [100.5, 50.5], [10, 10]]);
+        // bar 2 trades between `low` and `high`: short of the level, nothing; at or beyond it, the position is closed at market
+        Append(history, 2, low, high);
         var step = await runner.StepAsync(history);
 
         Assert.Equal(exits, step!.Orders.Count(o => o.Symbol == "BTCUSDT" && o.Type == OrderType.Market && o.ReduceOnly && o.Side == OrderSide.Sell));
-        Assert.Equal(exits, journal.Orders(runner.Deployment).Count(o => o.Purpose == OrderPurpose.StopLoss && o.Request.Type == OrderType.Market));
-    }
-
-    [Theory]
-    [InlineData(105.0, 0)]
-    [InlineData(105.2, 1)]
-    public async Task ATakeProfitIsTakenOnlyWhenTheBarReachesIt(double high, int exits)
-    {
-        using var journal = new SqliteJournal(JournalPath);
-        var runner = await Start(journal, new ExitRules { TakeProfit = 0.05 });
-        var history = History(2);
-        await runner.StepAsync(history);
-
-        // the take-profit is at 100.1 × 1.05 = 105.105
-        history.Append(_start + (2 * 60_000L), [[100, 50], [high, 51], [99, 49], [100.5, 50.5], [10, 10]]);
-        var step = await runner.StepAsync(history);
-
-        Assert.Equal(exits, step!.Orders.Count(o => o.Symbol == "BTCUSDT" && o.ReduceOnly && o.Side == OrderSide.Sell));
-        Assert.Equal(exits, journal.Orders(runner.Deployment).Count(o => o.Purpose == OrderPurpose.TakeProfit));
+        Assert.Equal(exits, journal.Orders(runner.Deployment).Count(o => o.Purpose == exit && o.Request.Type == OrderType.Market));
     }
 
     [Fact]
