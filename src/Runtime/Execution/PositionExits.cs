@@ -138,12 +138,8 @@ internal sealed class PositionExits
         var stops = new List<WorkingOrder>();
         foreach (var i in account.Held)
         {
-            var units = account.Units[i];
-            if (units == 0)
-                continue;
-            var (stop, purpose) = Stop(Math.Sign(units), account.EntryPrice[i], _best[i]);
-            if (!double.IsNaN(stop))
-                stops.Add(new WorkingOrder(i, -units, OrderType.StopMarket, purpose, StopPrice: stop, ReduceOnly: true));
+            if (account.Units[i] != 0 && StopOf(i, account.Units[i], account.EntryPrice[i], _best[i]) is { } stop)
+                stops.Add(stop);
         }
         return stops;
     }
@@ -162,8 +158,14 @@ internal sealed class PositionExits
             return null;
         var entry = Account.EntryAfter(before, after, quantity, account.EntryPrice[asset], price);
         var opened = before == 0 || (after > 0) != (before > 0);
-        var (stop, purpose) = Stop(Math.Sign(after), entry, opened ? price : _best[asset]);
-        return double.IsNaN(stop) ? null : new WorkingOrder(asset, -after, OrderType.StopMarket, purpose, StopPrice: stop, ReduceOnly: true);
+        return StopOf(asset, after, entry, opened ? price : _best[asset]);
+    }
+
+    // a reduce-only stop for the whole of a position of `units`: the nearer of its stop-loss and trailing stop, if any
+    private WorkingOrder? StopOf(int asset, double units, double entry, double best)
+    {
+        var (stop, purpose) = Stop(Math.Sign(units), entry, best);
+        return double.IsNaN(stop) ? null : new WorkingOrder(asset, -units, OrderType.StopMarket, purpose, StopPrice: stop, ReduceOnly: true);
     }
 
     /// <summary>A bar closed: the best prices move, and positions held their maximum time fall due.</summary>
